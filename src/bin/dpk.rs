@@ -1,0 +1,5 @@
+//! The `dpk` command: see `dpk --help`.
+
+fn main() -> std::process::ExitCode {
+    dpk::cli::main()
+}

@@ -1,0 +1,191 @@
+//! `dpk anonymize`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::inputs::{plan_jobs, Job};
+use super::report::{FileReport, RunReport, Status, Summary};
+use super::{report_error, Outcome, SaltArgs};
+use crate::dataset::write_atomic_with;
+use crate::diff::{render_lines, Change};
+use crate::engine::{anonymize_file, check_context, Context, Plan};
+use crate::profile::{Profile, ResolvedProfile};
+use crate::Error;
+
+pub const AFTER_HELP: &str = "\
+Examples:
+  dpk anonymize scan.dcm -o scan_anon.dcm --salt-file key.txt --report
+  dpk anonymize study/ -o study_anon/ --option retain-long-modified-dates --option clean-descriptors
+  dpk anonymize study/ -o out/ --profile my.ron --report out/report.json
+
+A folder is processed recursively and mirrored under -o; a file that fails is reported at
+the end and the others are still written. Outputs are written atomically; inputs are never
+modified. The salt (--salt-file or DPK_SALT) keys every hash, new UID and date shift: use
+the same salt for every file of a study, and keep it secret.
+
+Exit codes:
+  0  every file was de-identified
+  1  at least one file failed, or the profile is invalid
+  2  usage: bad arguments, missing salt, output inside the input";
+
+#[derive(Args, Debug)]
+pub struct AnonymizeArgs {
+    /// DICOM files or folders to de-identify.
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Output file (for one input file) or folder.
+    #[arg(short, long, value_name = "PATH")]
+    output: PathBuf,
+    /// A built-in profile (`basic`) or a RON profile file.
+    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
+    profile: String,
+    /// A PS3.15 option to apply on top of the profile (repeatable); `dpk profile list` names them.
+    #[arg(long = "option", value_name = "NAME")]
+    options: Vec<String>,
+    #[command(flatten)]
+    salt: SaltArgs,
+    /// Print what was done to every element; with a FILE, write it there as JSON instead.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    report: Option<PathBuf>,
+}
+
+pub fn run(args: &AnonymizeArgs) -> Outcome {
+    let profile = match load_profile(&args.profile, &args.options) {
+        Ok(p) => p,
+        Err(e) => return report_error(&e),
+    };
+    let ctx = match args
+        .salt
+        .context()
+        .and_then(|ctx| check_context(&profile, &ctx).map(|_| ctx))
+    {
+        Ok(ctx) => ctx,
+        Err(e) => return report_error(&e),
+    };
+    let jobs = match plan_jobs(&args.inputs, &args.output) {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            eprintln!("dpk: error: {e}");
+            return Outcome::Usage;
+        }
+    };
+    let text_report = args.report.as_deref() == Some(std::path::Path::new("-"));
+    let json_report = args.report.clone().filter(|_| !text_report);
+
+    let mut summary = Summary::default();
+    let mut files = Vec::new();
+    let mut failures: Vec<(PathBuf, String)> = Vec::new();
+    for job in &jobs {
+        match run_job(job, &profile, &ctx) {
+            Ok(plan) => {
+                summary.files_done += 1;
+                summary.elements_changed += plan.change_count();
+                let changes: Vec<Change> = plan.changes().cloned().collect();
+                if text_report {
+                    print_text(job, &plan, &changes);
+                }
+                if json_report.is_some() {
+                    files.push(FileReport {
+                        input: job.input.clone(),
+                        output: Some(job.output.clone()),
+                        status: Status::Ok,
+                        error: None,
+                        changes,
+                    });
+                }
+            }
+            Err(e) => {
+                summary.files_failed += 1;
+                failures.push((job.input.clone(), e.to_string()));
+                if json_report.is_some() {
+                    files.push(FileReport {
+                        input: job.input.clone(),
+                        output: None,
+                        status: Status::Failed,
+                        error: Some(e.to_string()),
+                        changes: Vec::new(),
+                    });
+                }
+            }
+        }
+    }
+
+    let mut outcome = if failures.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
+    };
+    if let Some(path) = json_report {
+        let report = RunReport {
+            dpk_version: env!("CARGO_PKG_VERSION"),
+            profile: profile.name().to_string(),
+            options: profile.options().to_vec(),
+            files,
+            summary: Summary { ..summary },
+        };
+        if let Err(e) = write_json(&path, &report) {
+            eprintln!("dpk: error: cannot write the report: {e}");
+            outcome = Outcome::Failed;
+        }
+        summary = report.summary;
+    }
+    if !failures.is_empty() {
+        eprintln!("dpk: {} file(s) failed:", failures.len());
+        for (input, reason) in &failures {
+            eprintln!("  {}: {reason}", input.display());
+        }
+    }
+    eprintln!("{}", summary.line());
+    outcome
+}
+
+/// The profile named on the command line, with the command line's options added.
+pub(crate) fn load_profile(spec: &str, options: &[String]) -> Result<ResolvedProfile, Error> {
+    let mut profile = Profile::named_or_file(spec)?;
+    for name in options {
+        if !profile.options.contains(name) {
+            profile.options.push(name.clone());
+        }
+    }
+    Ok(profile.resolve()?)
+}
+
+fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, Error> {
+    if let Some(parent) = job.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    anonymize_file(&job.input, &job.output, profile, ctx)
+}
+
+fn print_text(job: &Job, plan: &Plan, changes: &[Change]) {
+    println!(
+        "{} → {}  ({} changes, profile {})",
+        job.input.display(),
+        job.output.display(),
+        changes.len(),
+        plan.profile
+    );
+    let refs: Vec<&Change> = changes.iter().collect();
+    for line in render_lines(&refs, 48) {
+        println!("  {line}");
+    }
+}
+
+fn write_json(path: &std::path::Path, report: &RunReport) -> Result<(), Error> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    write_atomic_with(path, |f| {
+        serde_json::to_writer_pretty(&mut *f, report).map_err(|e| Error::Write {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    })
+}

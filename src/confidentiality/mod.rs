@@ -1,0 +1,31 @@
+//! PS3.15 Annex E as data: the attribute Types that decide its combined action codes, and
+//! which attributes identify the patient directly.
+//!
+//! The Basic Profile's rows themselves live in `profiles/basic.ron` and the option overlays in
+//! `profiles/options/` (generated from Table E.1-1 and checked against it by a test).
+
+pub mod iod;
+
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+
+/// Attributes that name or directly identify the patient. When a plan keeps any of them (the
+/// profile chose `Keep`), Patient Identity Removed (0012,0062) is set to NO, not YES.
+#[allow(deprecated)] // Other Patient IDs and Medical Record Locator are retired, still found in files
+pub const DIRECT_IDENTIFIERS: &[Tag] = &[
+    tags::PATIENT_NAME,
+    tags::PATIENT_ID,
+    tags::OTHER_PATIENT_I_DS,
+    tags::OTHER_PATIENT_I_DS_SEQUENCE,
+    tags::OTHER_PATIENT_NAMES,
+    tags::PATIENT_BIRTH_NAME,
+    tags::PATIENT_MOTHER_BIRTH_NAME,
+    tags::PATIENT_ADDRESS,
+    tags::PATIENT_TELEPHONE_NUMBERS,
+    tags::PATIENT_BIRTH_DATE,
+    tags::MEDICAL_RECORD_LOCATOR,
+    tags::ISSUER_OF_PATIENT_ID,
+    tags::ACCESSION_NUMBER,
+    tags::MILITARY_RANK,
+    tags::PATIENT_INSURANCE_PLAN_CODE_SEQUENCE,
+];

@@ -1,0 +1,114 @@
+//! Opening DICOM files and looking at their elements: paths into sequences, private creators,
+//! and values rendered for people.
+
+mod path;
+pub mod private;
+mod value;
+mod write;
+
+use std::path::Path;
+
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::StandardDataDictionary;
+use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
+
+pub use path::{parse_tag, tag_string, ItemStep, PathParseError, TagPath};
+pub use value::{render, strings_of, Snapshot};
+pub use write::{error_chain, write_atomic, write_atomic_with};
+
+use crate::error::{Error, Result};
+
+/// A DICOM file held in memory: its file meta group and its dataset.
+pub type DicomFile = FileDicomObject<InMemDicomObject>;
+
+/// Opens a DICOM file, with or without the 128-byte preamble (as dcmtk does).
+///
+/// The whole dataset, pixel data included, is read: anonymization writes it back out.
+pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
+    let path = path.as_ref();
+    check_readable(path)?;
+    OpenFileOptions::new()
+        .open_file(path)
+        .map_err(|e| open_error(path, &e))
+}
+
+/// Opens a DICOM file from bytes already in memory (fixtures, the TUI's bundled demo).
+pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
+    let name = name.as_ref();
+    let source = if bytes.len() >= 132 && &bytes[128..132] == b"DICM" {
+        &bytes[128..]
+    } else {
+        bytes
+    };
+    OpenFileOptions::new()
+        .read_preamble(dicom_object::file::ReadPreamble::Never)
+        .from_reader(source)
+        .map_err(|e| open_error(name, &e))
+}
+
+fn check_readable(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if meta.is_dir() {
+        return Err(Error::Open {
+            path: path.to_path_buf(),
+            reason: "is a directory".into(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(Error::Open {
+            path: path.to_path_buf(),
+            reason: "empty file, not DICOM".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Turns a reader error into words, with its whole chain of causes.
+fn open_error(path: &Path, err: &dyn std::error::Error) -> Error {
+    let mut reason = error_chain(err);
+    if reason.contains("magic code") || reason.contains("Invalid DICOM file") {
+        reason.push_str(" (not a DICOM file)");
+    }
+    Error::Open {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// The PS3.6 keyword of a public tag, or `None` for private and unknown tags.
+pub fn keyword(tag: Tag) -> Option<&'static str> {
+    if private::is_private(tag) {
+        return None;
+    }
+    StandardDataDictionary.by_tag(tag).map(|e| e.alias())
+}
+
+/// The tag of a PS3.6 keyword.
+pub fn tag_of_keyword(keyword: &str) -> Option<Tag> {
+    StandardDataDictionary.by_name(keyword).map(|e| e.tag())
+}
+
+/// The VR the dictionary gives a public tag, when it gives exactly one.
+pub fn dictionary_vr(tag: Tag) -> Option<VR> {
+    use dicom_core::dictionary::VirtualVr;
+    match StandardDataDictionary.by_tag(tag)?.vr() {
+        VirtualVr::Exact(vr) => Some(vr),
+        _ => None,
+    }
+}
+
+/// The SOP Class UID of a dataset, trimmed.
+pub fn sop_class_uid(obj: &InMemDicomObject) -> Option<String> {
+    text_of(obj, dicom_dictionary_std::tags::SOP_CLASS_UID)
+}
+
+/// The first value of a text element, trimmed of padding; `None` when absent or empty.
+pub fn text_of(obj: &InMemDicomObject, tag: Tag) -> Option<String> {
+    let v = obj.get(tag)?.to_str().ok()?;
+    let t = v.trim_matches(|c: char| c == ' ' || c == '\0');
+    (!t.is_empty()).then(|| t.to_string())
+}

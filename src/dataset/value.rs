@@ -1,0 +1,149 @@
+//! Element values as plans and diffs keep them, and as people read them.
+
+use dicom_core::value::{PrimitiveValue, Value};
+use dicom_core::VR;
+use serde::{Serialize, Serializer};
+
+/// A copy of an element's value that is cheap to keep: primitives in full (they are what a
+/// de-identifier changes), sequences and bulk data by their size only (never their bytes).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Snapshot {
+    /// A primitive value, in full.
+    Primitive(PrimitiveValue),
+    /// A sequence, by its number of items.
+    Items(usize),
+    /// Encapsulated pixel data, by fragment count and total bytes.
+    Fragments {
+        /// Number of fragments (the offset table not counted).
+        count: usize,
+        /// Their total length.
+        bytes: u64,
+    },
+    /// A large binary value (pixel data, waveforms), by its length.
+    Bulk {
+        /// Its length in bytes.
+        bytes: u64,
+    },
+}
+
+/// Binary values longer than this are kept by length only.
+const BULK_THRESHOLD: usize = 1024;
+
+impl Snapshot {
+    /// Takes a snapshot of an element value.
+    pub fn of<I, P: AsRef<[u8]>>(value: &Value<I, P>) -> Snapshot {
+        match value {
+            Value::Primitive(p) => {
+                let bytes = p.calculate_byte_len();
+                if bytes > BULK_THRESHOLD && is_binary(p) {
+                    Snapshot::Bulk { bytes: bytes as u64 }
+                } else {
+                    Snapshot::Primitive(p.clone())
+                }
+            }
+            Value::Sequence(seq) => Snapshot::Items(seq.items().len()),
+            Value::PixelSequence(seq) => Snapshot::Fragments {
+                count: seq.fragments().len(),
+                bytes: seq.fragments().iter().map(|f| f.as_ref().len() as u64).sum(),
+            },
+        }
+    }
+
+    /// Whether the value is empty (zero length or no items).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Snapshot::Primitive(p) => p.calculate_byte_len() == 0,
+            Snapshot::Items(n) => *n == 0,
+            Snapshot::Fragments { count, .. } => *count == 0,
+            Snapshot::Bulk { bytes } => *bytes == 0,
+        }
+    }
+}
+
+fn is_binary(p: &PrimitiveValue) -> bool {
+    !matches!(p, PrimitiveValue::Str(_) | PrimitiveValue::Strs(_))
+}
+
+/// The values of a text element, each trimmed of DICOM padding. Empty for non-text values.
+pub fn strings_of(p: &PrimitiveValue) -> Vec<String> {
+    match p {
+        PrimitiveValue::Str(s) => vec![trim(s).to_string()],
+        PrimitiveValue::Strs(v) => v.iter().map(|s| trim(s).to_string()).collect(),
+        PrimitiveValue::Date(_) | PrimitiveValue::Time(_) | PrimitiveValue::DateTime(_) => {
+            p.to_multi_str().iter().map(|s| trim(s).to_string()).collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c == ' ' || c == '\0')
+}
+
+/// Renders a snapshot for a person: multiple values joined with `\`, binary values as a length
+/// and their first bytes, at most `max_chars` characters (0 = no limit).
+pub fn render(snapshot: &Snapshot, vr: VR, max_chars: usize) -> String {
+    let text = match snapshot {
+        Snapshot::Items(n) => format!("{n} item{}", if *n == 1 { "" } else { "s" }),
+        Snapshot::Fragments { count, bytes } => {
+            format!("encapsulated, {count} fragment(s), {bytes} bytes")
+        }
+        Snapshot::Bulk { bytes } => format!("{bytes} bytes"),
+        Snapshot::Primitive(p) => render_primitive(p, vr),
+    };
+    truncate(text, max_chars)
+}
+
+fn render_primitive(p: &PrimitiveValue, vr: VR) -> String {
+    match p {
+        PrimitiveValue::Empty => String::new(),
+        PrimitiveValue::Str(_) | PrimitiveValue::Strs(_) => strings_of(p).join("\\"),
+        PrimitiveValue::U8(bytes) if matches!(vr, VR::OB | VR::UN) || bytes.len() > 16 => hex_preview(bytes),
+        _ => p.to_multi_str().join("\\"),
+    }
+}
+
+fn hex_preview(bytes: &[u8]) -> String {
+    let shown: Vec<String> = bytes.iter().take(8).map(|b| format!("{b:02X}")).collect();
+    let more = if bytes.len() > 8 { " …" } else { "" };
+    format!("[{} bytes] {}{more}", bytes.len(), shown.join(" "))
+}
+
+fn truncate(text: String, max_chars: usize) -> String {
+    if max_chars == 0 || text.chars().count() <= max_chars {
+        return text;
+    }
+    let mut out: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+impl Serialize for Snapshot {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&render(self, VR::UN, 0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::smallvec::smallvec;
+
+    #[test]
+    fn renders_multi_values_and_truncates() {
+        let s = Snapshot::Primitive(PrimitiveValue::Strs(smallvec![
+            "ORIGINAL".into(),
+            "PRIMARY ".into(),
+            "AXIAL".into()
+        ]));
+        assert_eq!(render(&s, VR::CS, 0), "ORIGINAL\\PRIMARY\\AXIAL");
+        assert_eq!(render(&s, VR::CS, 10), "ORIGINAL\\…");
+    }
+
+    #[test]
+    fn large_binary_values_are_kept_by_length() {
+        let v: Value = Value::Primitive(PrimitiveValue::U16(vec![0u16; 4096].into()));
+        assert_eq!(Snapshot::of(&v), Snapshot::Bulk { bytes: 8192 });
+        assert_eq!(render(&Snapshot::of(&v), VR::OW, 0), "8192 bytes");
+    }
+}

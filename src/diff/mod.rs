@@ -1,0 +1,154 @@
+//! The change entry shared by plans, reports and diffs: one element, what it was, what it
+//! became and, for a plan, the rule that decided it.
+
+use dicom_core::VR;
+use serde::{Serialize, Serializer};
+
+use crate::dataset::{keyword, Snapshot, TagPath};
+use crate::profile::Action;
+
+/// What happened to one element.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeKind {
+    /// The value is as it was.
+    Unchanged,
+    /// The element is gone.
+    Removed,
+    /// The element stays, with a zero-length value (or no items).
+    Emptied,
+    /// The element has a new value.
+    Replaced,
+    /// The element was not there before.
+    Added,
+}
+
+/// Why a plan entry is what it is.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Decision {
+    /// The action carried out.
+    #[serde(serialize_with = "action_label")]
+    pub action: Action,
+    /// The action the rule asked for, when it was a combined code or had to be replaced.
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_action_label")]
+    pub requested: Option<Action>,
+    /// The rule: `layer: selector`, or what else decided (e.g. `default: not in Table E.1-1`).
+    pub rule: String,
+    /// More on the decision: the IOD Type behind a combined code, a fallback's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// One element's before and after.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Where the element is.
+    pub path: TagPath,
+    /// The element's keyword (empty for private and unknown tags).
+    #[serde(rename = "keyword")]
+    pub keyword: &'static str,
+    /// Its VR.
+    #[serde(serialize_with = "vr_name")]
+    pub vr: VR,
+    /// What happened.
+    pub kind: ChangeKind,
+    /// The value before (`None`: absent).
+    pub before: Option<Snapshot>,
+    /// The value after (`None`: absent).
+    pub after: Option<Snapshot>,
+    /// For plan entries, why.
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    pub decision: Option<Decision>,
+}
+
+impl Change {
+    /// An entry for an element of `path` with the given outcome.
+    pub fn new(
+        path: TagPath,
+        vr: VR,
+        kind: ChangeKind,
+        before: Option<Snapshot>,
+        after: Option<Snapshot>,
+    ) -> Change {
+        Change {
+            keyword: keyword(path.tag).unwrap_or(""),
+            path,
+            vr,
+            kind,
+            before,
+            after,
+            decision: None,
+        }
+    }
+
+    /// Whether the element differs after.
+    pub fn is_change(&self) -> bool {
+        self.kind != ChangeKind::Unchanged
+    }
+}
+
+fn vr_name<S: Serializer>(vr: &VR, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str((*vr).to_string())
+}
+
+fn action_label<S: Serializer>(a: &Action, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(a.label())
+}
+
+fn opt_action_label<S: Serializer>(a: &Option<Action>, s: S) -> Result<S::Ok, S::Error> {
+    match a {
+        Some(a) => s.serialize_str(a.label()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Renders changes as aligned text lines, one per element: path, keyword, VR, action and
+/// `before → after`. The same lines serve `--report`, `dpk diff` and the TUI's change list.
+pub fn render_lines(changes: &[&Change], max_value: usize) -> Vec<String> {
+    let path_width = changes
+        .iter()
+        .map(|c| c.path.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let kw_width = changes.iter().map(|c| c.keyword.len()).max().unwrap_or(0).min(36);
+    changes
+        .iter()
+        .map(|c| {
+            let show = |s: &Option<Snapshot>| match s {
+                None => "(absent)".to_string(),
+                Some(s) if s.is_empty() => "(empty)".to_string(),
+                Some(s) => crate::dataset::render(s, c.vr, max_value),
+            };
+            let what = match c.decision.as_ref() {
+                Some(d) => d.action.label(),
+                None => kind_label(c.kind),
+            };
+            let after = match c.kind {
+                ChangeKind::Removed => "(removed)".to_string(),
+                _ => show(&c.after),
+            };
+            format!(
+                "{:<pw$}  {:<kw$}  {:<2}  {:<10}  {} → {}",
+                c.path.to_string(),
+                c.keyword,
+                c.vr.to_string(),
+                what,
+                show(&c.before),
+                after,
+                pw = path_width,
+                kw = kw_width,
+            )
+        })
+        .collect()
+}
+
+/// A one-word label of a change's kind.
+pub fn kind_label(kind: ChangeKind) -> &'static str {
+    match kind {
+        ChangeKind::Unchanged => "unchanged",
+        ChangeKind::Removed => "removed",
+        ChangeKind::Emptied => "emptied",
+        ChangeKind::Replaced => "replaced",
+        ChangeKind::Added => "added",
+    }
+}

@@ -1,0 +1,146 @@
+//! Values derived from the secret salt with HMAC-SHA256: hashed identifiers, new UIDs and
+//! per-patient date offsets.
+//!
+//! Everything here is a pure function of (salt, input), which is what lets a study be split
+//! across machines with no shared mapping table: every worker derives the same UID for the same
+//! original UID. Each use has its own domain label, so a hashed Patient ID can never equal the
+//! new UID or the date offset derived from the same text.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The shortest salt accepted, in bytes: HMAC-SHA256 wants a key of real entropy, and a short
+/// salt could be guessed by trying likely values.
+pub const MIN_SALT_LEN: usize = 16;
+
+/// The secret key of every keyed derivation. It never appears in any output, report or log:
+/// its `Debug` shows only its length, and its bytes are overwritten when it is dropped.
+pub struct Salt(Vec<u8>);
+
+impl Salt {
+    /// Wraps a salt, refusing one shorter than [`MIN_SALT_LEN`]. Surrounding white space (a
+    /// trailing newline in a salt file) is not part of the salt.
+    pub fn new(bytes: impl Into<Vec<u8>>) -> crate::Result<Salt> {
+        let mut bytes: Vec<u8> = bytes.into();
+        let end = bytes
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(end);
+        let trimmed = bytes[start..end].to_vec();
+        bytes.fill(0);
+        if trimmed.len() < MIN_SALT_LEN {
+            return Err(crate::Error::WeakSalt {
+                len: trimmed.len(),
+                min: MIN_SALT_LEN,
+            });
+        }
+        Ok(Salt(trimmed))
+    }
+
+    fn mac(&self, domain: &str, data: &[u8]) -> [u8; 32] {
+        // HMAC accepts keys of any length.
+        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// The new UID for an original UID: `2.25.` and the decimal of 128 bits of
+    /// HMAC(salt, uid). At most 44 characters, valid in every UI element.
+    pub fn remap_uid(&self, uid: &str) -> String {
+        let digest = self.mac("dpk/uid", uid.trim_end_matches(['\0', ' ']).as_bytes());
+        let mut high = [0u8; 16];
+        high.copy_from_slice(&digest[..16]);
+        format!("2.25.{}", u128::from_be_bytes(high))
+    }
+
+    /// A keyed hash of a text value as `len` upper-case hex digits (at most 64): digits and
+    /// A–F fit the repertoire of every text VR, CS and AE included.
+    pub fn hash_text(&self, value: &str, len: usize) -> String {
+        let digest = self.mac("dpk/text", value.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02X}")).collect();
+        hex[..len.min(64)].to_string()
+    }
+
+    /// The date offset of a patient, in days: a whole number of weeks back, 1 to 520 weeks, so
+    /// that intervals and the day of the week are kept.
+    pub fn date_offset_days(&self, patient_key: &str) -> i64 {
+        let digest = self.mac("dpk/date-shift", patient_key.as_bytes());
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&digest[..8]);
+        let weeks = 1 + (u64::from_be_bytes(n) % 520) as i64;
+        -7 * weeks
+    }
+}
+
+impl Drop for Salt {
+    fn drop(&mut self) {
+        self.0.fill(0);
+    }
+}
+
+impl fmt::Debug for Salt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Salt(<{} bytes, redacted>)", self.0.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sha2::Digest;
+
+    fn salt(s: &str) -> Salt {
+        Salt::new(s.as_bytes().to_vec()).unwrap()
+    }
+
+    #[test]
+    fn same_salt_same_values_other_salt_other_values() {
+        let a = salt("first-secret-salt-0001");
+        let b = salt("second-secret-salt-0002");
+        let uid = "1.2.826.0.1.3680043.10.1234.1";
+        assert_eq!(a.remap_uid(uid), salt("first-secret-salt-0001").remap_uid(uid));
+        assert_ne!(a.remap_uid(uid), b.remap_uid(uid));
+        assert_ne!(a.hash_text("PID12345", 16), b.hash_text("PID12345", 16));
+        assert_eq!(a.date_offset_days("P1"), a.date_offset_days("P1"));
+    }
+
+    #[test]
+    fn hash_is_keyed_not_a_plain_sha256() {
+        let plain: String = sha2::Sha256::digest(b"PID12345")
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect();
+        assert_ne!(salt("first-secret-salt-0001").hash_text("PID12345", 64), plain);
+    }
+
+    #[test]
+    fn uids_are_valid_and_short() {
+        let u = salt("first-secret-salt-0001").remap_uid("1.2.3.4\0");
+        assert!(u.starts_with("2.25.") && u.len() <= 44, "{u}");
+        assert!(u[5..].chars().all(|c| c.is_ascii_digit()) && !u[5..].starts_with('0'));
+        assert_eq!(u, salt("first-secret-salt-0001").remap_uid("1.2.3.4"));
+    }
+
+    #[test]
+    fn offsets_are_whole_weeks_back() {
+        let s = salt("first-secret-salt-0001");
+        for id in ["A", "B", "PID12345", ""] {
+            let d = s.date_offset_days(id);
+            assert!(d < 0 && d % 7 == 0 && d >= -3640, "{d}");
+        }
+    }
+
+    #[test]
+    fn short_salts_are_refused_and_never_printed() {
+        assert!(Salt::new(b"short\n".to_vec()).is_err());
+        let s = salt("  a-salt-that-is-long-enough\n");
+        assert!(!format!("{s:?}").contains("long-enough"));
+    }
+}

@@ -1,0 +1,126 @@
+//! The de-identification engine: `plan` decides what happens to every element, `apply` carries
+//! the plan out, `anonymize_file` does both and writes the result atomically.
+//!
+//! `plan` is pure — (dataset, profile, context) → Plan, no I/O, no clock, no randomness — so
+//! the same inputs give the same plan, and the same output bytes, on every machine.
+
+mod apply;
+pub mod clean;
+pub mod dates;
+pub mod dummy;
+pub mod keyed;
+mod markers;
+mod plan;
+
+use std::path::Path;
+
+use dicom_object::mem::InMemElement;
+use serde::Serialize;
+
+pub use apply::apply;
+pub use keyed::{Salt, MIN_SALT_LEN};
+pub use plan::plan;
+
+use crate::dataset;
+use crate::diff::{Change, ChangeKind};
+use crate::error::Result;
+use crate::profile::ResolvedProfile;
+
+/// What a plan may depend on besides the dataset and the profile: the secret salt.
+#[derive(Debug, Default)]
+pub struct Context {
+    salt: Option<Salt>,
+}
+
+impl Context {
+    /// A context keyed by `salt`.
+    pub fn new(salt: Salt) -> Context {
+        Context { salt: Some(salt) }
+    }
+
+    /// A context without a salt: enough for profiles that only keep, remove, empty, dummy or
+    /// clean free text.
+    pub fn without_salt() -> Context {
+        Context { salt: None }
+    }
+
+    /// The salt, if one was given.
+    pub fn salt(&self) -> Option<&Salt> {
+        self.salt.as_ref()
+    }
+}
+
+/// Everything the engine will do to one file: the audit log, the report and the diff.
+#[derive(Clone, Debug, Serialize)]
+pub struct Plan {
+    /// The profile's name.
+    pub profile: String,
+    /// The dataset's SOP Class UID, which decided the combined codes.
+    pub sop_class: Option<String>,
+    /// One entry per element of the dataset, in file order, nested elements after their
+    /// sequence; then the de-identification markers the engine adds.
+    pub entries: Vec<Change>,
+    /// Changes to the file meta information group.
+    pub meta: Vec<Change>,
+    /// The markers' full values (their entries carry only snapshots).
+    #[serde(skip)]
+    added: Vec<InMemElement>,
+}
+
+impl Plan {
+    /// The entries that change something, meta group included.
+    pub fn changes(&self) -> impl Iterator<Item = &Change> {
+        self.meta.iter().chain(&self.entries).filter(|c| c.is_change())
+    }
+
+    /// How many elements the plan changes.
+    pub fn change_count(&self) -> usize {
+        self.changes().count()
+    }
+
+    /// The entry for an element, if the plan has one.
+    pub fn entry(&self, path: &crate::dataset::TagPath) -> Option<&Change> {
+        self.meta.iter().chain(&self.entries).find(|c| &c.path == path)
+    }
+
+    /// How many entries have each kind of outcome.
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        self.entries.iter().filter(|c| c.kind == kind).count()
+    }
+}
+
+/// Opens `input`, plans with `profile`, applies the plan and writes `output` atomically.
+/// Returns the plan (what was done). On any error no output file exists.
+pub fn anonymize_file(input: &Path, output: &Path, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
+    let file = dataset::open(input)?;
+    let plan = plan(&file, profile, ctx)?;
+    let out = apply(&plan, file)?;
+    dataset::write_atomic(&out, output)?;
+    Ok(plan)
+}
+
+/// Checks that a profile can run in a context: a profile that hashes, remaps or shifts
+/// needs a salt.
+pub fn check_context(profile: &ResolvedProfile, ctx: &Context) -> Result<()> {
+    if profile.needs_salt() && ctx.salt.is_none() {
+        return Err(crate::Error::MissingSalt {
+            profile: profile.name().to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Reads a salt from the file at `path` (the whole file, surrounding white space trimmed).
+pub fn salt_from_file(path: &Path) -> Result<Salt> {
+    let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Salt::new(bytes)
+}
+
+/// A version-specific name written as Implementation Version Name of the outputs.
+pub const IMPLEMENTATION_VERSION_NAME: &str = concat!("DPK_", env!("CARGO_PKG_VERSION"));
+
+/// dpk's Implementation Class UID (a UUID-derived `2.25.` UID fixed for the project).
+pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.233003216372719634405744426934127405113";

@@ -1,0 +1,355 @@
+//! Deciding, element by element, what the profile does.
+
+use std::collections::HashSet;
+
+use dicom_core::value::{PrimitiveValue, Value};
+use dicom_core::VR;
+use dicom_dictionary_std::tags;
+use dicom_object::mem::InMemElement;
+use dicom_object::InMemDicomObject;
+
+use super::clean::Identifiers;
+use super::dummy::{dummy_value, max_chars};
+use super::{dates, markers, Context, Plan, Salt};
+use crate::confidentiality::iod;
+use crate::dataset::{private, sop_class_uid, strings_of, text_of, DicomFile, Snapshot, TagPath};
+use crate::diff::{Change, ChangeKind, Decision};
+use crate::error::{Error, Result};
+use crate::profile::{Action, ElementContext, ResolvedProfile};
+
+/// Sequences nested deeper than this are refused rather than walked (no real object comes
+/// near it; a hostile one could exhaust the stack).
+pub const MAX_DEPTH: usize = 64;
+
+/// The rule text of elements no rule matches.
+const DEFAULT_RULE: &str = "default: not in PS3.15 Table E.1-1, kept";
+
+/// Decides what `profile` does to every element of `file`.
+pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
+    super::check_context(profile, ctx)?;
+    let obj: &InMemDicomObject = file;
+    let salt = ctx.salt();
+    let patient_key = text_of(obj, tags::PATIENT_ID)
+        .or_else(|| text_of(obj, tags::PATIENT_NAME))
+        .unwrap_or_default();
+    let mut planner = Planner {
+        profile,
+        salt,
+        sop_class: sop_class_uid(obj),
+        ids: Identifiers::gather(obj),
+        shift_days: salt.map(|s| s.date_offset_days(&patient_key)),
+        entries: Vec::new(),
+    };
+    planner.level(obj, None, 0)?;
+    planner.remap_references();
+
+    let (marker_entries, added) = markers::plan_markers(obj, &planner.entries, profile);
+    let mut entries = planner.entries;
+    entries.retain(|e| !(e.path.depth() == 0 && marker_entries.iter().any(|m| m.path == e.path)));
+    entries.extend(marker_entries);
+    let meta = markers::plan_meta(file.meta(), &entries);
+    Ok(Plan {
+        profile: profile.name().to_string(),
+        sop_class: planner.sop_class,
+        entries,
+        meta,
+        added,
+    })
+}
+
+struct Planner<'a> {
+    profile: &'a ResolvedProfile,
+    salt: Option<&'a Salt>,
+    sop_class: Option<String>,
+    ids: Identifiers,
+    shift_days: Option<i64>,
+    entries: Vec<Change>,
+}
+
+/// One element's decision before its entry is written.
+struct Decided<'e> {
+    path: TagPath,
+    element: &'e InMemElement,
+    action: Action,
+    decision: Decision,
+}
+
+impl Planner<'_> {
+    /// Plans one dataset or item: decides every element, keeps the creators of kept private
+    /// elements, then writes the entries in order, descending into kept sequences.
+    fn level(&mut self, obj: &InMemDicomObject, parent: Option<(&TagPath, u32)>, depth: usize) -> Result<()> {
+        let mut decided: Vec<Decided<'_>> = obj
+            .iter()
+            .map(|el| {
+                let tag = el.header().tag;
+                let path = match parent {
+                    Some((p, item)) => p.child(item, tag),
+                    None => TagPath::root(tag),
+                };
+                let creator = private::creator_of(obj, tag);
+                let (action, decision) = self.decide(&path, creator.as_deref(), el.vr());
+                Decided {
+                    path,
+                    element: el,
+                    action,
+                    decision,
+                }
+            })
+            .collect();
+        keep_needed_creators(&mut decided);
+
+        for d in decided {
+            if d.element.vr() == VR::SQ || matches!(d.element.value(), Value::Sequence(_)) {
+                self.sequence(d, depth)?;
+            } else {
+                let change = self.primitive(d)?;
+                self.entries.push(change);
+            }
+        }
+        Ok(())
+    }
+
+    fn decide(&self, path: &TagPath, creator: Option<&str>, vr: VR) -> (Action, Decision) {
+        let ctx = ElementContext { path, creator };
+        let (requested, rule) = match self.profile.decide(&ctx) {
+            Some(m) => (m.action, format!("{}: {}", m.layer, m.selector)),
+            None => (Action::Keep, DEFAULT_RULE.to_string()),
+        };
+        let mut action = requested;
+        let mut note = None;
+        if requested.is_combined() {
+            let r = iod::resolve(requested, self.sop_class.as_deref(), path);
+            action = r.action;
+            note = Some(match r.basis {
+                Some((ty, iod)) => format!("Type {} in {iod}", ty.as_str()),
+                None => "SOP Class not in dpk's IOD table: the left-most action".to_string(),
+            });
+        }
+        let sequence_ok =
+            vr == VR::SQ && matches!(action, Action::Dummy | Action::ReplaceUid | Action::Clean);
+        if !action.fits_vr(vr) && !sequence_ok {
+            note = Some(format!(
+                "{action} does not fit VR {}: removed instead",
+                vr.to_string()
+            ));
+            action = Action::Remove;
+        }
+        let decision = Decision {
+            action,
+            requested: (requested != action).then_some(requested),
+            rule,
+            note,
+        };
+        (action, decision)
+    }
+
+    fn sequence(&mut self, d: Decided<'_>, depth: usize) -> Result<()> {
+        let items = d.element.items().unwrap_or(&[]);
+        let before = Some(Snapshot::Items(items.len()));
+        let (kind, after) = match d.action {
+            Action::Remove => (ChangeKind::Removed, None),
+            Action::Empty if items.is_empty() => (ChangeKind::Unchanged, before.clone()),
+            Action::Empty => (ChangeKind::Emptied, Some(Snapshot::Items(0))),
+            // Keep, and D/U/C on a sequence: the sequence stays and each element inside is
+            // decided by its own rule.
+            _ => (ChangeKind::Unchanged, before.clone()),
+        };
+        let descend = kind == ChangeKind::Unchanged && !items.is_empty();
+        let mut change = Change::new(d.path.clone(), VR::SQ, kind, before, after);
+        change.decision = Some(d.decision);
+        self.entries.push(change);
+        if descend {
+            if depth + 1 > MAX_DEPTH {
+                return Err(Error::Value {
+                    path: d.path,
+                    reason: format!("sequences nested deeper than {MAX_DEPTH} levels"),
+                });
+            }
+            for (i, item) in items.iter().enumerate() {
+                self.level(item, Some((&d.path, i as u32)), depth + 1)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn primitive(&self, d: Decided<'_>) -> Result<Change> {
+        let vr = d.element.vr();
+        let before = Snapshot::of(d.element.value());
+        let mut decision = d.decision;
+        let value = d.element.value().primitive();
+        let is_empty = before.is_empty();
+        let (kind, after) = match (d.action, value) {
+            (Action::Keep, _) => (ChangeKind::Unchanged, Some(before.clone())),
+            (Action::Remove, _) => (ChangeKind::Removed, None),
+            (Action::Empty, _) if is_empty => (ChangeKind::Unchanged, Some(before.clone())),
+            (Action::Empty, _) => (
+                ChangeKind::Emptied,
+                Some(Snapshot::Primitive(PrimitiveValue::Empty)),
+            ),
+            (Action::Dummy, _) => match dummy_value(vr) {
+                Some(v) => (ChangeKind::Replaced, Some(Snapshot::Primitive(v))),
+                None => (ChangeKind::Removed, None),
+            },
+            (_, None) => {
+                // Encapsulated pixel data under a text action: nothing sensible to do but keep
+                // it out of the output.
+                decision.note = Some("not a text value: removed".into());
+                (ChangeKind::Removed, None)
+            }
+            (action, Some(value)) => {
+                let (new, note) = self.transform(action, vr, value, &d.path)?;
+                if note.is_some() {
+                    decision.note = note;
+                }
+                match new {
+                    None => (
+                        ChangeKind::Emptied,
+                        Some(Snapshot::Primitive(PrimitiveValue::Empty)),
+                    ),
+                    Some(v) if &v == value => (ChangeKind::Unchanged, Some(before.clone())),
+                    Some(v) => (ChangeKind::Replaced, Some(Snapshot::Primitive(v))),
+                }
+            }
+        };
+        let mut change = Change::new(d.path, vr, kind, Some(before), after);
+        change.decision = Some(decision);
+        Ok(change)
+    }
+
+    /// Carries out a value-changing action on each value of an element. `None`: the element
+    /// is emptied (the value could not be transformed and must not be kept).
+    fn transform(
+        &self,
+        action: Action,
+        vr: VR,
+        value: &PrimitiveValue,
+        path: &TagPath,
+    ) -> Result<(Option<PrimitiveValue>, Option<String>)> {
+        let values = strings_of(value);
+        let salt = || -> Result<&Salt> {
+            self.salt.ok_or_else(|| Error::MissingSalt {
+                profile: self.profile.name().to_string(),
+            })
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for v in &values {
+            if v.is_empty() {
+                out.push(String::new());
+                continue;
+            }
+            let new = match (action, vr) {
+                (Action::Hash, _) => Some(salt()?.hash_text(v, hash_len(vr))),
+                (Action::ReplaceUid, _) => Some(salt()?.remap_uid(v)),
+                (Action::ShiftDate | Action::Clean, VR::DA) => dates::shift_da(v, self.days(salt()?)),
+                (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(v, self.days(salt()?)),
+                // Dates move by whole days: a time of day is kept as it is.
+                (Action::Clean, VR::TM) => Some(v.clone()),
+                (Action::Clean, _) => Some(self.ids.clean(v, vr)),
+                (other, _) => {
+                    return Err(Error::Value {
+                        path: path.clone(),
+                        reason: format!("action {other} cannot transform a {} value", vr.to_string()),
+                    })
+                }
+            };
+            match new {
+                Some(n) => out.push(n),
+                None => {
+                    return Ok((
+                        None,
+                        Some(format!("'{v}' is not a valid {}: emptied", vr.to_string())),
+                    ))
+                }
+            }
+        }
+        let new = match out.len() {
+            0 => PrimitiveValue::Empty,
+            1 => PrimitiveValue::from(out.remove(0)),
+            _ => PrimitiveValue::Strs(out.into()),
+        };
+        Ok((Some(new), None))
+    }
+
+    fn days(&self, _salt: &Salt) -> i64 {
+        self.shift_days.unwrap_or(0)
+    }
+
+    /// A UID element kept by default whose value is a UID replaced elsewhere in the file is a
+    /// reference to it: it is replaced too, or the reference would dangle and the original
+    /// UID would leak.
+    fn remap_references(&mut self) {
+        let Some(salt) = self.salt else { return };
+        let replaced: HashSet<String> = self
+            .entries
+            .iter()
+            .filter(|e| {
+                e.vr == VR::UI
+                    && e.decision
+                        .as_ref()
+                        .is_some_and(|d| d.action == Action::ReplaceUid)
+            })
+            .filter_map(|e| match &e.before {
+                Some(Snapshot::Primitive(p)) => Some(strings_of(p)),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        for e in &mut self.entries {
+            let is_default = e.decision.as_ref().is_some_and(|d| d.rule == DEFAULT_RULE);
+            if e.vr != VR::UI || e.kind != ChangeKind::Unchanged || !is_default {
+                continue;
+            }
+            let Some(Snapshot::Primitive(p)) = &e.before else {
+                continue;
+            };
+            let values = strings_of(p);
+            if !values.iter().any(|v| replaced.contains(v)) {
+                continue;
+            }
+            let new: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    if replaced.contains(v) {
+                        salt.remap_uid(v)
+                    } else {
+                        v.clone()
+                    }
+                })
+                .collect();
+            e.kind = ChangeKind::Replaced;
+            e.after = Some(Snapshot::Primitive(PrimitiveValue::Strs(new.into())));
+            e.decision = Some(Decision {
+                action: Action::ReplaceUid,
+                requested: Some(Action::Keep),
+                rule: "consistency: refers to a UID replaced elsewhere in the file".into(),
+                note: None,
+            });
+        }
+    }
+}
+
+/// The hash length for a VR: 16 hex digits where 16 characters is the limit, else 32.
+fn hash_len(vr: VR) -> usize {
+    max_chars(vr).map_or(32, |m| m.min(32))
+}
+
+/// A private creator slot is kept when any element of its block is kept: the block cannot be
+/// read without it.
+fn keep_needed_creators(decided: &mut [Decided<'_>]) {
+    let needed: HashSet<dicom_core::Tag> = decided
+        .iter()
+        .filter(|d| d.action != Action::Remove)
+        .filter_map(|d| private::creator_tag(d.path.tag))
+        .collect();
+    for d in decided.iter_mut() {
+        if d.action == Action::Remove && needed.contains(&d.path.tag) {
+            d.decision = Decision {
+                action: Action::Keep,
+                requested: Some(d.action),
+                rule: "required: creator of a kept private element".into(),
+                note: None,
+            };
+            d.action = Action::Keep;
+        }
+    }
+}

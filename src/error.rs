@@ -1,0 +1,71 @@
+//! The library's typed errors. Each names the file, and the tag path where one is known, so a
+//! batch report can say exactly which input failed and why.
+
+use std::path::PathBuf;
+
+use crate::dataset::TagPath;
+
+/// Everything that can go wrong in dpk's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input could not be read as DICOM.
+    #[error("{}: {reason}", path.display())]
+    Open {
+        /// The file that failed.
+        path: PathBuf,
+        /// What the reader reported, in words.
+        reason: String,
+    },
+    /// Reading or writing a file failed at the operating-system level.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The de-identified object could not be encoded.
+    #[error("{}: cannot write DICOM: {reason}", path.display())]
+    Write {
+        /// The output that was not written.
+        path: PathBuf,
+        /// What the encoder reported.
+        reason: String,
+    },
+    /// A profile (RON) is malformed or invalid.
+    #[error(transparent)]
+    Profile(#[from] crate::profile::ProfileError),
+    /// The profile hashes, remaps UIDs or shifts dates, and no salt was given.
+    #[error(
+        "profile '{profile}' hashes, remaps UIDs or shifts dates, which needs a secret salt: \
+         pass --salt-file PATH or set DPK_SALT (generate one with \
+         `head -c 32 /dev/urandom | base64 > salt.txt`)"
+    )]
+    MissingSalt {
+        /// The profile that needs it.
+        profile: String,
+    },
+    /// The salt is too short to key HMAC-SHA256 safely.
+    #[error("the salt is {len} bytes; at least {min} are needed")]
+    WeakSalt {
+        /// Its length.
+        len: usize,
+        /// The minimum accepted.
+        min: usize,
+    },
+    /// An element's value could not be processed by the chosen action.
+    #[error("{path}: {reason}")]
+    Value {
+        /// Where in the dataset.
+        path: TagPath,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A required attribute is missing (e.g. SOP Class UID).
+    #[error("missing required attribute {0}")]
+    Missing(&'static str),
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
