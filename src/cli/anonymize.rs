@@ -26,8 +26,8 @@ the same salt for every file of a study, and keep it secret.
 
 Exit codes:
   0  every file was de-identified
-  1  at least one file failed, or the profile is invalid
-  2  usage: bad arguments, missing salt, output inside the input";
+  1  at least one file failed, or the profile file is invalid
+  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input";
 
 #[derive(Args, Debug)]
 pub struct AnonymizeArgs {
@@ -45,7 +45,8 @@ pub struct AnonymizeArgs {
     options: Vec<String>,
     #[command(flatten)]
     salt: SaltArgs,
-    /// Print what was done to every element; with a FILE, write it there as JSON instead.
+    /// Print what was done to every element; with a FILE (ending in .json), write it there as
+    /// JSON instead.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     report: Option<PathBuf>,
 }
@@ -72,10 +73,21 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     };
     let text_report = args.report.as_deref() == Some(std::path::Path::new("-"));
     let json_report = args.report.clone().filter(|_| !text_report);
+    if let Some(path) = &json_report {
+        // The value is optional, so `--report a.dcm b.dcm` would otherwise take an input as
+        // the report's path and overwrite it.
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            eprintln!(
+                "dpk: error: the report file {} must end in .json (use --report alone to print it)",
+                path.display()
+            );
+            return Outcome::Usage;
+        }
+    }
 
     let mut summary = Summary::default();
     let mut files = Vec::new();
-    let mut failures: Vec<(PathBuf, String)> = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
     for job in &jobs {
         match run_job(job, &profile, &ctx) {
             Ok(plan) => {
@@ -97,7 +109,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             }
             Err(e) => {
                 summary.files_failed += 1;
-                failures.push((job.input.clone(), e.to_string()));
+                failures.push(e.to_string());
                 if json_report.is_some() {
                     files.push(FileReport {
                         input: job.input.clone(),
@@ -132,8 +144,8 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     }
     if !failures.is_empty() {
         eprintln!("dpk: {} file(s) failed:", failures.len());
-        for (input, reason) in &failures {
-            eprintln!("  {}: {reason}", input.display());
+        for reason in &failures {
+            eprintln!("  {reason}");
         }
     }
     eprintln!("{}", summary.line());

@@ -11,13 +11,14 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::engine::{salt_from_file, Context, Salt};
+use crate::profile::ProfileError;
 use crate::Error;
 
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  error: a file failed, a profile is invalid, an output could not be written
-  2  usage: bad arguments, missing salt, output inside the input";
+  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input";
 
 /// dpk: DICOM de-identification by the PS3.15 Annex E profiles.
 #[derive(Parser, Debug)]
@@ -107,7 +108,11 @@ pub fn main() -> ExitCode {
 pub(crate) fn report_error(err: &Error) -> Outcome {
     eprintln!("dpk: error: {err}");
     match err {
-        Error::MissingSalt { .. } | Error::WeakSalt { .. } => Outcome::Usage,
+        Error::MissingSalt { .. }
+        | Error::WeakSalt { .. }
+        | Error::Profile(
+            ProfileError::Unknown(_) | ProfileError::UnknownOption(_) | ProfileError::ConflictingOptions(..),
+        ) => Outcome::Usage,
         _ => Outcome::Failed,
     }
 }

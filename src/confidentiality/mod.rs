@@ -29,3 +29,12 @@ pub const DIRECT_IDENTIFIERS: &[Tag] = &[
     tags::MILITARY_RANK,
     tags::PATIENT_INSURANCE_PLAN_CODE_SEQUENCE,
 ];
+
+/// Attributes that PS3.3 allows only while another one has a value (Type 1C/2C "may not be
+/// present otherwise"): (parent, dependent). When a plan removes or empties the parent, the
+/// dependent goes too, or the output would gain an IOD error the input did not have.
+pub const DEPENDENTS: &[(Tag, Tag)] = &[
+    // Patient module: Responsible Person Role is 1C, required if Responsible Person is
+    // present and has a value.
+    (tags::RESPONSIBLE_PERSON, tags::RESPONSIBLE_PERSON_ROLE),
+];

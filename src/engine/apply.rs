@@ -15,7 +15,16 @@ use crate::error::{Error, Result};
 /// Applies `plan` to the file it was made from, consuming it (pixel data moves, it is never
 /// copied). Elements the plan does not list are kept as they are.
 pub fn apply(plan: &Plan, file: DicomFile) -> Result<DicomFile> {
-    let index: HashMap<&TagPath, &Change> = plan.entries.iter().map(|c| (&c.path, c)).collect();
+    let mut index: HashMap<&TagPath, &Change> = plan.entries.iter().map(|c| (&c.path, c)).collect();
+    // The markers are written whole from the plan, whatever the input held under their tags.
+    let markers: Vec<TagPath> = plan
+        .added
+        .iter()
+        .map(|el| TagPath::root(el.header().tag))
+        .collect();
+    for path in &markers {
+        index.remove(path);
+    }
     let meta = apply_meta(file.meta().clone(), &plan.meta);
     let mut obj = rebuild(file.into_inner(), None, &index)?;
     for el in &plan.added {

@@ -2,8 +2,10 @@
 //! can hold, found and blanked out.
 //!
 //! A text value is cleaned of
-//! - every name part of every person name in the dataset (patient, relatives, physicians,
-//!   operators: any PN element at any depth), matched as whole words, case-insensitively;
+//! - the family, given and middle names of every person name in the dataset (patient,
+//!   relatives, physicians, operators: any PN element at any depth), matched as whole words,
+//!   case-insensitively (prefixes and suffixes such as "Dr" or "III" are left: they name
+//!   nobody);
 //! - every identifier of the dataset (Patient ID, Other Patient IDs, Accession Number,
 //!   Admission ID, Study ID, Medical Record Locator, telephone numbers, the patient's address),
 //!   matched anywhere, case-insensitively;
@@ -80,7 +82,7 @@ impl Identifiers {
                     let vr = el.header().vr;
                     for s in strings_of(p) {
                         if vr == VR::PN {
-                            for part in s.split(['^', '=', ' ', ',']) {
+                            for part in name_parts(&s).split(['^', ' ', ',']) {
                                 let part = part.trim_matches('.');
                                 if part.chars().count() >= 2 {
                                     self.words.push(lower(part));
@@ -149,6 +151,15 @@ impl Identifiers {
             _ => out,
         }
     }
+}
+
+/// The family, given and middle names of each component group of a PN value: prefixes and
+/// suffixes (Dr, Mr, III) identify nobody and are common words in free text.
+fn name_parts(pn: &str) -> String {
+    pn.split('=')
+        .flat_map(|group| group.split('^').take(3))
+        .collect::<Vec<_>>()
+        .join("^")
 }
 
 fn lower_char(c: char) -> char {

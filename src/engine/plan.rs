@@ -97,6 +97,7 @@ impl Planner<'_> {
             })
             .collect();
         keep_needed_creators(&mut decided);
+        drop_orphaned_dependents(&mut decided);
 
         for d in decided {
             if d.element.vr() == VR::SQ || matches!(d.element.value(), Value::Sequence(_)) {
@@ -124,6 +125,10 @@ impl Planner<'_> {
                 Some((ty, iod)) => format!("Type {} in {iod}", ty.as_str()),
                 None => "SOP Class not in dpk's IOD table: the left-most action".to_string(),
             });
+        }
+        if action == Action::Clean && !Action::cleans_in_place(vr) {
+            note = Some(format!("a {} value cannot be cleaned: removed", vr.to_string()));
+            action = Action::Remove;
         }
         let sequence_ok =
             vr == VR::SQ && matches!(action, Action::Dummy | Action::ReplaceUid | Action::Clean);
@@ -350,6 +355,34 @@ fn keep_needed_creators(decided: &mut [Decided<'_>]) {
                 note: None,
             };
             d.action = Action::Keep;
+        }
+    }
+}
+
+/// Removes an attribute whose condition depends on another that the plan removes or empties
+/// (see [`crate::confidentiality::DEPENDENTS`]).
+fn drop_orphaned_dependents(decided: &mut [Decided<'_>]) {
+    for (parent, dependent) in crate::confidentiality::DEPENDENTS {
+        let parent_goes = decided
+            .iter()
+            .any(|d| d.path.tag == *parent && matches!(d.action, Action::Remove | Action::Empty));
+        if !parent_goes {
+            continue;
+        }
+        for d in decided
+            .iter_mut()
+            .filter(|d| d.path.tag == *dependent && d.action != Action::Remove)
+        {
+            d.decision = Decision {
+                action: Action::Remove,
+                requested: Some(d.action),
+                rule: format!(
+                    "required: conditional on {}, which is removed or emptied",
+                    crate::dataset::tag_string(*parent)
+                ),
+                note: None,
+            };
+            d.action = Action::Remove;
         }
     }
 }

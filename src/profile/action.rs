@@ -128,6 +128,14 @@ impl Action {
         )
     }
 
+    /// Whether clean can rewrite a value of this VR in place (text, dates, times, sequences);
+    /// other values under clean are removed, there being no known-safe value of similar
+    /// meaning for opaque bytes.
+    pub fn cleans_in_place(vr: VR) -> bool {
+        use VR::*;
+        matches!(vr, AE | CS | LO | LT | PN | SH | ST | UC | UT | DA | DT | TM | SQ)
+    }
+
     /// Whether the action means something for a value of this VR. Profiles are checked with
     /// this when they are validated, so that e.g. a hash of a UID is refused rather than
     /// carried out in some surprising way.
@@ -139,7 +147,9 @@ impl Action {
             Action::Hash => matches!(vr, AE | CS | LO | LT | PN | SH | ST | UC | UT),
             Action::ReplaceUid => vr == UI,
             Action::ShiftDate => matches!(vr, DA | DT),
-            Action::Clean => matches!(vr, AE | CS | LO | LT | PN | SH | ST | UC | UT | DA | DT | TM | SQ),
+            // Table E.1-1 asks to clean binary values too (EXIF maker notes, certified
+            // timestamps); what cannot be cleaned is removed (see `cleans_in_place`).
+            Action::Clean => true,
             // Combined codes come from the standard's table and fit by construction; their
             // outcomes (X, Z, D, U on sequences) are valid for every VR.
             _ => true,
