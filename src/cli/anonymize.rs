@@ -52,9 +52,14 @@ pub struct AnonymizeArgs {
 }
 
 pub fn run(args: &AnonymizeArgs) -> Outcome {
+    // Every run ends with the summary line, an early refusal included.
+    let stop = |outcome: Outcome| {
+        eprintln!("{}", Summary::default().line());
+        outcome
+    };
     let profile = match load_profile(&args.profile, &args.options) {
         Ok(p) => p,
-        Err(e) => return report_error(&e),
+        Err(e) => return stop(report_error(&e)),
     };
     let ctx = match args
         .salt
@@ -62,13 +67,13 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         .and_then(|ctx| check_context(&profile, &ctx).map(|_| ctx))
     {
         Ok(ctx) => ctx,
-        Err(e) => return report_error(&e),
+        Err(e) => return stop(report_error(&e)),
     };
     let jobs = match plan_jobs(&args.inputs, &args.output) {
         Ok(jobs) => jobs,
         Err(e) => {
             eprintln!("dpk: error: {e}");
-            return Outcome::Usage;
+            return stop(Outcome::Usage);
         }
     };
     let text_report = args.report.as_deref() == Some(std::path::Path::new("-"));
@@ -81,7 +86,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                 "dpk: error: the report file {} must end in .json (use --report alone to print it)",
                 path.display()
             );
-            return Outcome::Usage;
+            return stop(Outcome::Usage);
         }
     }
 

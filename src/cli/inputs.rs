@@ -24,6 +24,12 @@ pub enum InputError {
     },
     #[error("several inputs or a folder need -o to be a folder, and {} is a file", .0.display())]
     OutputNotFolder(PathBuf),
+    #[error("{} and {} would both be written to {}: give them different names or run them separately", first.display(), second.display(), output.display())]
+    Collision {
+        first: PathBuf,
+        second: PathBuf,
+        output: PathBuf,
+    },
     #[error("{}: {source}", path.display())]
     Walk {
         path: PathBuf,
@@ -83,7 +89,13 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, InputErr
     for input in inputs {
         if input.is_file() {
             let name = input.file_name().map(PathBuf::from).unwrap_or_default();
-            let target = if single_file && !output.is_dir() {
+            // `-o out/` names a folder even before it exists.
+            let names_folder = output.is_dir()
+                || output
+                    .as_os_str()
+                    .to_string_lossy()
+                    .ends_with(std::path::MAIN_SEPARATOR);
+            let target = if single_file && !names_folder {
                 output.to_path_buf()
             } else {
                 output.join(name)
@@ -114,6 +126,16 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, InputErr
             jobs.push(Job {
                 input: entry.path().to_path_buf(),
                 output: base.join(rel),
+            });
+        }
+    }
+    let mut seen: std::collections::HashMap<&Path, &Path> = std::collections::HashMap::new();
+    for job in &jobs {
+        if let Some(first) = seen.insert(&job.output, &job.input) {
+            return Err(InputError::Collision {
+                first: first.to_path_buf(),
+                second: job.input.clone(),
+                output: job.output.clone(),
             });
         }
     }
@@ -154,5 +176,27 @@ mod tests {
             .map(|j| j.output.strip_prefix(&out).unwrap().to_path_buf())
             .collect();
         assert_eq!(outs, vec![PathBuf::from("b.dcm"), PathBuf::from("s1/a.dcm")]);
+    }
+
+    #[test]
+    fn a_trailing_separator_names_a_folder_and_collisions_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for sub in ["s1", "s2"] {
+            std::fs::create_dir(dir.path().join(sub)).unwrap();
+            std::fs::write(dir.path().join(sub).join("a.dcm"), b"x").unwrap();
+        }
+        let one = dir.path().join("s1/a.dcm");
+        let out = format!(
+            "{}{}",
+            dir.path().join("new").display(),
+            std::path::MAIN_SEPARATOR
+        );
+        let jobs = plan_jobs(std::slice::from_ref(&one), Path::new(&out)).unwrap();
+        assert_eq!(jobs[0].output, dir.path().join("new").join("a.dcm"));
+        let both = [one, dir.path().join("s2/a.dcm")];
+        assert!(matches!(
+            plan_jobs(&both, &dir.path().join("out")),
+            Err(InputError::Collision { .. })
+        ));
     }
 }

@@ -77,6 +77,18 @@ fn format_date(days: i64, precision: usize) -> Option<String> {
     Some(full[..precision].to_string())
 }
 
+/// Shifts both ends of a range `A-B` (either end may be open).
+fn shift_range(a: &str, b: &str, shift: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let end = |v: &str| {
+        if v.is_empty() {
+            Some(String::new())
+        } else {
+            shift(v)
+        }
+    };
+    Some(format!("{}-{}", end(a)?, end(b)?))
+}
+
 /// Whether `s` is a valid DA value (`YYYYMMDD`).
 pub fn is_valid_da(s: &str) -> bool {
     s.len() == 8 && parse_date(s).is_some()
@@ -86,17 +98,7 @@ pub fn is_valid_da(s: &str) -> bool {
 /// value is not a date.
 pub fn shift_da(value: &str, days: i64) -> Option<String> {
     if let Some((a, b)) = value.split_once('-') {
-        let a = if a.is_empty() {
-            String::new()
-        } else {
-            shift_da(a, days)?
-        };
-        let b = if b.is_empty() {
-            String::new()
-        } else {
-            shift_da(b, days)?
-        };
-        return Some(format!("{a}-{b}"));
+        return shift_range(a, b, |v| shift_da(v, days));
     }
     let (y, m, d, precision) = parse_date(value.trim())?;
     format_date(days_from_civil(y, m, d) + days, precision)
@@ -108,17 +110,7 @@ pub fn shift_da(value: &str, days: i64) -> Option<String> {
 pub fn shift_dt(value: &str, days: i64) -> Option<String> {
     let value = value.trim();
     if let Some((a, b)) = split_dt_range(value) {
-        let a = if a.is_empty() {
-            String::new()
-        } else {
-            shift_dt(a, days)?
-        };
-        let b = if b.is_empty() {
-            String::new()
-        } else {
-            shift_dt(b, days)?
-        };
-        return Some(format!("{a}-{b}"));
+        return shift_range(a, b, |v| shift_dt(v, days));
     }
     let (body, zone) = match value.find(['+', '-']) {
         Some(i) => value.split_at(i),

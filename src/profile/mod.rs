@@ -170,7 +170,10 @@ impl Profile {
 
     /// Parses a profile from RON. `origin` names it in error messages.
     pub fn from_ron(text: &str, origin: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = ron::from_str(text).map_err(|e| ProfileError::Syntax {
+        // Implicit `Some`: a profile writes `extends: "basic"`, not `extends: Some("basic")`.
+        let options =
+            ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let profile: Profile = options.from_str(text).map_err(|e| ProfileError::Syntax {
             origin: origin.to_string(),
             line: e.span.start.line,
             column: e.span.start.col,
@@ -217,7 +220,13 @@ impl Profile {
     fn check(&self, text: &str, origin: &str) -> Result<(), ProfileError> {
         for name in &self.options {
             if builtin::option(name).is_none() {
-                return Err(ProfileError::UnknownOption(name.clone()));
+                let (line, column) = locate(text, name);
+                return Err(ProfileError::Invalid {
+                    origin: origin.to_string(),
+                    line,
+                    column,
+                    message: ProfileError::UnknownOption(name.clone()).to_string(),
+                });
             }
         }
         for rule in &self.rules {
@@ -491,8 +500,22 @@ mod tests {
             both.resolve(),
             Err(ProfileError::ConflictingOptions(..))
         ));
-        let err = Profile::from_ron("(name: \"x\", options: [\"retain-everything\"])", "x.ron");
-        assert!(matches!(err, Err(ProfileError::UnknownOption(_))));
+        let err = Profile::from_ron("(name: \"x\",\n options: [\"retain-everything\"])", "x.ron");
+        assert!(
+            matches!(
+                err,
+                Err(ProfileError::Invalid {
+                    line: 2,
+                    column: 12,
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        let unknown = Profile::extending("x", "basic")
+            .with_option("retain-everything")
+            .resolve();
+        assert!(matches!(unknown, Err(ProfileError::UnknownOption(_))));
     }
 
     #[test]
