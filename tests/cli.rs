@@ -903,3 +903,57 @@ fn several_inputs_with_the_same_name_do_not_overwrite_each_other() {
         assert_eq!(written, 2);
     }
 }
+
+#[test]
+fn diff_shows_what_anonymize_did_as_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let salt = write_salt(dir.path(), SALT);
+    let input = fixtures().join("ct_explicit_le.dcm");
+    let out = dir.path().join("anon.dcm");
+    let r = run(dpk(dir.path())
+        .args(["anonymize"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--salt-file")
+        .arg(&salt));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let (_, _, changed) = summary(&r.stderr);
+
+    let text = run(dpk(dir.path()).arg("diff").arg(&input).arg(&out));
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("(0010,0010)") && l.contains("emptied")),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stderr.contains(&format!("{changed} of ")), "{}", text.stderr);
+    assert!(!text.stdout.lines().any(|l| l.contains("unchanged")));
+
+    let all = run(dpk(dir.path()).arg("diff").arg(&input).arg(&out).arg("--all"));
+    assert!(all.stdout.lines().count() > text.stdout.lines().count());
+
+    let json = run(dpk(dir.path())
+        .arg("diff")
+        .arg(&input)
+        .arg(&out)
+        .args(["--format", "json"]));
+    assert_eq!(json.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let changes = v["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), changed);
+    for c in changes {
+        for field in ["path", "keyword", "vr", "kind", "before", "after"] {
+            assert!(c.get(field).is_some(), "{field} missing in {c}");
+        }
+    }
+
+    let missing = run(dpk(dir.path())
+        .arg("diff")
+        .arg(&input)
+        .arg(dir.path().join("nope.dcm")));
+    assert_eq!(missing.code, 1);
+    assert!(missing.stderr.contains("nope.dcm"));
+}

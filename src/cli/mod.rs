@@ -1,6 +1,7 @@
 //! The `dpk` program: the engine, headless, for batches and CI.
 
 mod anonymize;
+mod diff_cmd;
 mod inputs;
 mod profile_cmd;
 mod report;
@@ -33,6 +34,9 @@ enum Command {
     /// De-identify DICOM files or folders (recursively) into a new file or folder.
     #[command(after_help = anonymize::AFTER_HELP)]
     Anonymize(anonymize::AnonymizeArgs),
+    /// Compare two DICOM files element by element.
+    #[command(after_help = diff_cmd::AFTER_HELP)]
+    Diff(diff_cmd::DiffArgs),
     /// List, show and validate de-identification profiles.
     #[command(subcommand, after_help = EXIT_CODES)]
     Profile(profile_cmd::ProfileCommand),
@@ -99,6 +103,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Anonymize(args) => anonymize::run(&args),
+        Command::Diff(args) => diff_cmd::run(&args),
         Command::Profile(cmd) => profile_cmd::run(&cmd),
     };
     outcome.into()

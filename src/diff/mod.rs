@@ -1,5 +1,10 @@
 //! The change entry shared by plans, reports and diffs: one element, what it was, what it
-//! became and, for a plan, the rule that decided it.
+//! became and, for a plan, the rule that decided it; and the comparison of two files into
+//! such entries (`dpk diff`).
+
+mod compare;
+
+pub use compare::{diff_files, diff_objects};
 
 use dicom_core::VR;
 use serde::{Serialize, Serializer};

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use apply::apply;
 pub use keyed::{Salt, MIN_SALT_LEN};
-pub use plan::plan;
+pub use plan::{plan, MAX_DEPTH};
 
 use crate::dataset;
 use crate::diff::{Change, ChangeKind};
