@@ -179,7 +179,7 @@ fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, 
 }
 
 fn print_text(job: &Job, plan: &Plan, changes: &[Change]) {
-    println!(
+    outln!(
         "{} → {}  ({} changes, profile {})",
         job.input.display(),
         job.output.display(),
@@ -188,7 +188,7 @@ fn print_text(job: &Job, plan: &Plan, changes: &[Change]) {
     );
     let refs: Vec<&Change> = changes.iter().collect();
     for line in render_lines(&refs, 48) {
-        println!("  {line}");
+        outln!("  {line}");
     }
 }
 

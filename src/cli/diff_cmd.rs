@@ -59,7 +59,7 @@ pub fn run(args: &DiffArgs) -> Outcome {
     match args.format {
         Format::Text => {
             for line in render_lines(&shown, 60) {
-                println!("{line}");
+                outln!("{line}");
             }
             let changed = all.iter().filter(|c| c.is_change()).count();
             eprintln!("dpk: {changed} of {} elements differ", all.len());
@@ -71,7 +71,7 @@ pub fn run(args: &DiffArgs) -> Outcome {
                 changes: shown,
             };
             match serde_json::to_string_pretty(&report) {
-                Ok(text) => println!("{text}"),
+                Ok(text) => outln!("{text}"),
                 Err(e) => {
                     eprintln!("dpk: error: {e}");
                     return Outcome::Failed;

@@ -142,6 +142,30 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, InputErr
     Ok(jobs)
 }
 
+/// Every regular file under the given files and folders, recursively, in name order;
+/// symbolic links are not followed.
+pub fn list_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(InputError::Missing(path.clone()));
+        }
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
+            let entry = entry.map_err(|source| InputError::Walk {
+                path: path.clone(),
+                source,
+            })?;
+            if entry.file_type().is_file() {
+                files.push(entry.into_path());
+            }
+        }
+    }
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

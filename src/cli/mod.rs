@@ -1,10 +1,19 @@
 //! The `dpk` program: the engine, headless, for batches and CI.
 
+/// `println!` for the program's output: a closed standard output (`dpk … | head`) ends the
+/// program quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))
+    };
+}
+
 mod anonymize;
 mod diff_cmd;
 mod inputs;
 mod profile_cmd;
 mod report;
+mod verify_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +28,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  error: a file failed, a profile is invalid, an output could not be written
-  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input";
+  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input
+  3  verify found a violation";
 
 /// dpk: DICOM de-identification by the PS3.15 Annex E profiles.
 #[derive(Parser, Debug)]
@@ -37,6 +47,9 @@ enum Command {
     /// Compare two DICOM files element by element.
     #[command(after_help = diff_cmd::AFTER_HELP)]
     Diff(diff_cmd::DiffArgs),
+    /// Check de-identified files against a profile, independently of the engine.
+    #[command(after_help = verify_cmd::AFTER_HELP)]
+    Verify(verify_cmd::VerifyArgs),
     /// List, show and validate de-identification profiles.
     #[command(subcommand, after_help = EXIT_CODES)]
     Profile(profile_cmd::ProfileCommand),
@@ -86,6 +99,7 @@ pub(crate) enum Outcome {
     Ok,
     Failed,
     Usage,
+    Violations,
 }
 
 impl From<Outcome> for ExitCode {
@@ -94,6 +108,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Ok => ExitCode::SUCCESS,
             Outcome::Failed => ExitCode::from(1),
             Outcome::Usage => ExitCode::from(2),
+            Outcome::Violations => ExitCode::from(3),
         }
     }
 }
@@ -104,9 +119,24 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Anonymize(args) => anonymize::run(&args),
         Command::Diff(args) => diff_cmd::run(&args),
+        Command::Verify(args) => verify_cmd::run(&args),
         Command::Profile(cmd) => profile_cmd::run(&cmd),
     };
     outcome.into()
+}
+
+/// Writes one line to standard output; see `outln!`.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            // As a program killed by SIGPIPE would: the reader has all it wanted.
+            std::process::exit(141);
+        }
+        eprintln!("dpk: error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
 }
 
 /// Prints an error the way every dpk command does, and says which exit it means.

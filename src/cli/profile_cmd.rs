@@ -29,14 +29,14 @@ pub enum ProfileCommand {
 pub fn run(cmd: &ProfileCommand) -> Outcome {
     match cmd {
         ProfileCommand::List => {
-            println!("Built-in profiles:");
+            outln!("Built-in profiles:");
             for (name, text) in builtin::BUILTIN_PROFILES {
                 let description = Profile::from_ron(text, name)
                     .map(|p| p.description)
                     .unwrap_or_default();
-                println!("  {name:<32} {description}");
+                outln!("  {name:<32} {description}");
             }
-            println!("\nPS3.15 options (--option NAME, or `options: [\"NAME\"]` in a profile):");
+            outln!("\nPS3.15 options (--option NAME, or `options: [\"NAME\"]` in a profile):");
             for opt in builtin::OPTIONS {
                 let p = Profile::from_ron(opt.ron, opt.name).ok();
                 let meaning = p
@@ -45,22 +45,22 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
                     .map(|m| m.meaning.clone())
                     .unwrap_or_default();
                 let rules = p.map_or(0, |p| p.rules.len());
-                println!("  {:<32} {} ({}, {rules} rules)", opt.name, meaning, opt.code);
+                outln!("  {:<32} {} ({}, {rules} rules)", opt.name, meaning, opt.code);
             }
             Outcome::Ok
         }
         ProfileCommand::Show { profile } => {
             if let Some(text) = builtin::profile_text(profile) {
-                print!("{text}");
+                outln!("{}", text.trim_end());
                 return Outcome::Ok;
             }
             if let Some(opt) = builtin::option(profile) {
-                print!("{}", opt.ron);
+                outln!("{}", opt.ron.trim_end());
                 return Outcome::Ok;
             }
             match Profile::named_or_file(profile) {
                 Ok(p) => {
-                    println!("{}", p.to_ron());
+                    outln!("{}", p.to_ron());
                     Outcome::Ok
                 }
                 Err(e) => {
@@ -75,7 +75,7 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
                 match Profile::load(file).and_then(|p| p.resolve().map(|r| (p, r))) {
                     Ok((p, r)) => {
                         let base = p.extends.as_deref().unwrap_or("nothing");
-                        println!(
+                        outln!(
                             "ok: {} (profile '{}', {} rules, extends {base}, options: {})",
                             file.display(),
                             p.name,

@@ -38,7 +38,7 @@ pub struct Identifiers {
 }
 
 #[allow(deprecated)] // retired attributes still found in files
-const ID_TAGS: &[dicom_core::Tag] = &[
+pub(crate) const ID_TAGS: &[dicom_core::Tag] = &[
     tags::PATIENT_ID,
     tags::OTHER_PATIENT_I_DS,
     tags::ACCESSION_NUMBER,

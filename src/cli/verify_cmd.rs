@@ -1,0 +1,105 @@
+//! `dpk verify`: the release check of de-identified files.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::anonymize::load_profile;
+use super::inputs::list_files;
+use super::{report_error, Outcome};
+use crate::verify::{verify_file, Originals, Violation};
+
+pub const AFTER_HELP: &str = "\
+Re-reads de-identified files and checks them against the profile, without trusting the
+plan the engine made: nothing the profile removes or empties holds a value at any depth,
+every UID is valid, the PS3.15 markers are present, no private element outside what the
+profile keeps, every file opens. With --originals, no original name, ID, date or UID
+occurs anywhere in the outputs.
+
+Examples:
+  dpk verify study_anon/ --profile basic
+  dpk verify study_anon/ --profile basic --option retain-safe-private --originals study/
+
+Exit codes:
+  0  every file passes
+  1  error: the profile is invalid, an input cannot be listed
+  2  usage
+  3  at least one violation (each is listed: file, tag path, what is wrong)";
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// De-identified files or folders.
+    #[arg(required = true, value_name = "OUTPUT")]
+    outputs: Vec<PathBuf>,
+    /// The profile the files were de-identified with (built-in name or RON file).
+    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
+    profile: String,
+    /// PS3.15 options the files were de-identified with (repeatable).
+    #[arg(long = "option", value_name = "NAME")]
+    options: Vec<String>,
+    /// Folder (or file) of the original files: their names, IDs, dates and UIDs must occur
+    /// nowhere in the outputs.
+    #[arg(long, value_name = "DIR")]
+    originals: Option<PathBuf>,
+    /// Print the violations as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: &VerifyArgs) -> Outcome {
+    let profile = match load_profile(&args.profile, &args.options) {
+        Ok(p) => p,
+        Err(e) => return report_error(&e),
+    };
+    let files = match list_files(&args.outputs) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("dpk: error: {e}");
+            return Outcome::Failed;
+        }
+    };
+    let originals = args.originals.as_deref().map(Originals::from_dir);
+    if let Some(o) = &originals {
+        if o.is_empty() {
+            eprintln!("dpk: error: no DICOM file with identifying values found under --originals");
+            return Outcome::Failed;
+        }
+    }
+    let mut violations: Vec<Violation> = Vec::new();
+    let mut failing_files = 0;
+    for file in &files {
+        let found = verify_file(file, &profile, originals.as_ref());
+        if !found.is_empty() {
+            failing_files += 1;
+        }
+        if !args.json {
+            for v in &found {
+                let place = v.path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
+                outln!("{}: {place}{}", v.file.display(), v.problem);
+            }
+        }
+        violations.extend(found);
+    }
+    if args.json {
+        match serde_json::to_string_pretty(&serde_json::json!({
+            "profile": profile.name(),
+            "files": files.len(),
+            "violations": violations,
+        })) {
+            Ok(text) => outln!("{text}"),
+            Err(e) => eprintln!("dpk: error: {e}"),
+        }
+    }
+    eprintln!(
+        "dpk: {} file{} verified, {failing_files} with violations, {} violation{}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" },
+        violations.len(),
+        if violations.len() == 1 { "" } else { "s" },
+    );
+    if violations.is_empty() {
+        Outcome::Ok
+    } else {
+        Outcome::Violations
+    }
+}
