@@ -34,6 +34,7 @@ pub mod diff;
 pub mod engine;
 mod error;
 pub mod profile;
+pub mod risk;
 pub mod verify;
 
 pub use engine::{anonymize_file, apply, plan, Context, Plan, Salt};

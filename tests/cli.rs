@@ -957,3 +957,72 @@ fn diff_shows_what_anonymize_did_as_text_and_json() {
     assert_eq!(missing.code, 1);
     assert!(missing.stderr.contains("nope.dcm"));
 }
+
+#[test]
+fn score_levels_thresholds_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let salt = write_salt(dir.path(), SALT);
+    let input = fixtures().join("study");
+    let out = dir.path().join("anon");
+    let r = run(dpk(dir.path())
+        .arg("anonymize")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--salt-file")
+        .arg(&salt));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // Originals are CRITICAL and fail a 50 % gate; the de-identified study passes it.
+    let before = run(dpk(dir.path())
+        .arg("score")
+        .arg(&input)
+        .args(["--fail-on-risk", "50"]));
+    assert_eq!(before.code, 3, "{}", before.stderr);
+    assert!(before.stdout.contains("CRITICAL"), "{}", before.stdout);
+    assert!(before.stderr.contains("4 at or above 50%"), "{}", before.stderr);
+    let after = run(dpk(dir.path())
+        .arg("score")
+        .arg(&out)
+        .args(["--fail-on-risk", "50"]));
+    assert_eq!(after.code, 0, "{}{}", after.stdout, after.stderr);
+    assert_eq!(
+        after.stdout.lines().filter(|l| l.contains("% LOW")).count(),
+        4,
+        "{}",
+        after.stdout
+    );
+
+    let json = run(dpk(dir.path())
+        .arg("score")
+        .arg(&input)
+        .args(["--format", "json"]));
+    assert_eq!(json.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 4);
+    for f in files {
+        let score = f["score"].as_f64().unwrap();
+        assert!((0.0..=100.0).contains(&score));
+        assert!(["LOW", "MEDIUM", "HIGH", "CRITICAL"].contains(&f["level"].as_str().unwrap()));
+        let finding = &f["findings"][0];
+        for field in ["path", "keyword", "category", "weight", "reason"] {
+            assert!(finding.get(field).is_some(), "{field} missing in {finding}");
+        }
+    }
+    assert_eq!(v["summary"]["files"], 4);
+
+    let bad_weights = dir.path().join("w.ron");
+    std::fs::write(
+        &bad_weights,
+        "(categories: {\n  \"no-such-category\": (weight: 0.5)})",
+    )
+    .unwrap();
+    let bad = run(dpk(dir.path())
+        .arg("score")
+        .arg(&input)
+        .arg("--weights")
+        .arg(&bad_weights));
+    assert_eq!(bad.code, 1);
+    assert!(bad.stderr.contains("w.ron"), "{}", bad.stderr);
+}

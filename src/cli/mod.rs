@@ -13,6 +13,7 @@ mod diff_cmd;
 mod inputs;
 mod profile_cmd;
 mod report;
+mod score_cmd;
 mod verify_cmd;
 
 use std::path::PathBuf;
@@ -29,7 +30,7 @@ Exit codes:
   0  success
   1  error: a file failed, a profile is invalid, an output could not be written
   2  usage: bad arguments, unknown profile or option, missing salt, output inside the input
-  3  verify found a violation";
+  3  verify found a violation, or score found a file at or above --fail-on-risk";
 
 /// dpk: DICOM de-identification by the PS3.15 Annex E profiles.
 #[derive(Parser, Debug)]
@@ -44,6 +45,9 @@ enum Command {
     /// De-identify DICOM files or folders (recursively) into a new file or folder.
     #[command(after_help = anonymize::AFTER_HELP)]
     Anonymize(anonymize::AnonymizeArgs),
+    /// Score the PHI risk of files: 0–100 %, a level, and the findings behind it.
+    #[command(after_help = score_cmd::AFTER_HELP)]
+    Score(score_cmd::ScoreArgs),
     /// Compare two DICOM files element by element.
     #[command(after_help = diff_cmd::AFTER_HELP)]
     Diff(diff_cmd::DiffArgs),
@@ -118,6 +122,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Anonymize(args) => anonymize::run(&args),
+        Command::Score(args) => score_cmd::run(&args),
         Command::Diff(args) => diff_cmd::run(&args),
         Command::Verify(args) => verify_cmd::run(&args),
         Command::Profile(cmd) => profile_cmd::run(&cmd),

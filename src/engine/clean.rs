@@ -119,6 +119,13 @@ impl Identifiers {
         }
     }
 
+    /// Whether cleaning would change the text: it holds one of the dataset's names, IDs or
+    /// dates, or a date or e-mail shape. (Cleaned as UT, so that a cut to a VR's length does
+    /// not count.)
+    pub fn contains_identifying(&self, text: &str) -> bool {
+        self.clean(text, VR::UT) != text
+    }
+
     /// Cleans one text value for an element of VR `vr`.
     pub fn clean(&self, text: &str, vr: VR) -> String {
         let chars: Vec<char> = text.chars().collect();

@@ -1,0 +1,183 @@
+//! `dpk score`: the PHI risk of files, for people and for CI gates.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::inputs::list_files;
+use super::Outcome;
+use crate::dataset;
+use crate::risk::{score, Level, RiskReport, Weights};
+
+pub const AFTER_HELP: &str = "\
+The score is 0–100 %: LOW < 25 ≤ MEDIUM < 50 ≤ HIGH < 75 ≤ CRITICAL. Each finding is an
+element that still gives something away (names, IDs, dates, UIDs with a site's root, free
+text naming the patient, private data, device identity, burned-in text dpk cannot see),
+with the weight it contributes and why. Weights come from profiles/risk-weights.ron; a
+--weights file names only what it changes.
+
+Examples:
+  dpk score scan.dcm
+  dpk score study/ --fail-on-risk 50
+  dpk score study/ --format json --weights my-weights.ron
+
+Exit codes:
+  0  scored (and, with --fail-on-risk, every file below the threshold)
+  1  a file could not be read, or the weights file is invalid
+  2  usage
+  3  with --fail-on-risk N: at least one file scores N or more";
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// A line per file and its top findings.
+    Text,
+    /// One JSON document: {"files": [{"file", "score", "level", "findings"}], "summary"}.
+    Json,
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    /// DICOM files or folders (recursive).
+    #[arg(required = true, value_name = "INPUT")]
+    inputs: Vec<PathBuf>,
+    /// Exit 3 when any file scores this many percent or more.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=100))]
+    fail_on_risk: Option<u8>,
+    /// Weights file (RON) overriding the built-in weights.
+    #[arg(long, value_name = "FILE")]
+    weights: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Findings shown per file in text output (0: all).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    top: usize,
+}
+
+#[derive(Serialize)]
+struct FileScore {
+    file: PathBuf,
+    #[serde(flatten)]
+    report: Option<RiskReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub fn run(args: &ScoreArgs) -> Outcome {
+    let weights = match &args.weights {
+        Some(path) => match Weights::load(path) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("dpk: error: {e}");
+                return Outcome::Failed;
+            }
+        },
+        None => Weights::builtin(),
+    };
+    let files = match list_files(&args.inputs) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("dpk: error: {e}");
+            return Outcome::Usage;
+        }
+    };
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut results = Vec::with_capacity(files.len());
+    for file in files {
+        let result = match dataset::open(&file) {
+            Ok(obj) => FileScore {
+                report: Some(score(&obj, &weights)),
+                file,
+                error: None,
+            },
+            Err(e) => FileScore {
+                file,
+                report: None,
+                error: Some(e.to_string()),
+            },
+        };
+        if matches!(args.format, Format::Text) {
+            print_text(&result, args.top, colour);
+        }
+        results.push(result);
+    }
+
+    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    let threshold = args.fail_on_risk.map(f64::from);
+    let over = results
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .filter(|r| threshold.is_some_and(|t| r.score >= t))
+        .count();
+    let worst = results
+        .iter()
+        .filter_map(|r| r.report.as_ref())
+        .map(|r| r.score)
+        .fold(0.0, f64::max);
+    if matches!(args.format, Format::Json) {
+        let doc = serde_json::json!({
+            "files": results,
+            "summary": { "files": results.len(), "failed": failed, "max_score": worst, "over_threshold": over },
+        });
+        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    }
+    let mut summary = format!(
+        "dpk: {} file{} scored, {failed} failed, highest {worst:.1}% {}",
+        results.len() - failed,
+        if results.len() - failed == 1 { "" } else { "s" },
+        Level::of(worst).label()
+    );
+    if let Some(t) = args.fail_on_risk {
+        summary.push_str(&format!(", {over} at or above {t}%"));
+    }
+    eprintln!("{summary}");
+    if over > 0 {
+        Outcome::Violations
+    } else if failed > 0 {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    }
+}
+
+fn print_text(result: &FileScore, top: usize, colour: bool) {
+    let Some(report) = &result.report else {
+        eprintln!("dpk: error: {}", result.error.as_deref().unwrap_or_default());
+        return;
+    };
+    let level = report.level.label();
+    let level = if colour {
+        let code = match report.level {
+            Level::Low => "32",
+            Level::Medium => "33",
+            Level::High => "31",
+            Level::Critical => "1;31",
+        };
+        format!("\x1b[{code}m{level}\x1b[0m")
+    } else {
+        level.to_string()
+    };
+    outln!(
+        "{}: {:.1}% {level} ({} finding{})",
+        result.file.display(),
+        report.score,
+        report.findings.len(),
+        if report.findings.len() == 1 { "" } else { "s" }
+    );
+    let shown = if top == 0 { report.findings.len() } else { top };
+    for f in report.findings.iter().take(shown) {
+        outln!(
+            "  {:<5.2} {:<24} {}  {}",
+            f.weight,
+            f.path.to_string(),
+            f.category.label(),
+            f.reason
+        );
+    }
+    if report.findings.len() > shown {
+        outln!("  … {} more (--top 0 shows all)", report.findings.len() - shown);
+    }
+}
