@@ -33,6 +33,7 @@ pub mod dataset;
 pub mod diff;
 pub mod engine;
 mod error;
+pub mod explain;
 pub mod profile;
 pub mod risk;
 pub mod verify;

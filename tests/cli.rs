@@ -1026,3 +1026,54 @@ fn score_levels_thresholds_and_json() {
     assert_eq!(bad.code, 1);
     assert!(bad.stderr.contains("w.ron"), "{}", bad.stderr);
 }
+
+#[test]
+fn profile_explain_teaches_one_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dpk(dir.path()).args(["profile", "explain", "StudyDate"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for expected in [
+        "(0008,0020) Study Date",
+        "PHI category: date",
+        "PS3.15 Basic Profile: Z",
+        "with retain-long-full-dates: K",
+        "with retain-long-modified-dates: C",
+    ] {
+        assert!(
+            r.stdout.contains(expected),
+            "{expected:?} missing in\n{}",
+            r.stdout
+        );
+    }
+    let salt = write_salt(dir.path(), SALT);
+    let with_file = run(dpk(dir.path())
+        .args([
+            "profile",
+            "explain",
+            "(0008,0020)",
+            "--option",
+            "retain-long-modified-dates",
+            "--file",
+        ])
+        .arg(fixtures().join("ct_explicit_le.dcm"))
+        .arg("--salt-file")
+        .arg(&salt));
+    assert_eq!(with_file.code, 0, "{}", with_file.stderr);
+    let line = with_file
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("(0008,0020): 20230917 → "))
+        .unwrap();
+    assert!(
+        line.contains("[clean by retain-long-modified-dates: (0008,0020)]"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("→ (empty)") && !line.contains("→ 20230917"),
+        "{line}"
+    );
+    assert!(!with_file.stdout.contains("preview salt"));
+    with_file.assert_no_salt();
+    let unknown = run(dpk(dir.path()).args(["profile", "explain", "PatientNmae"]));
+    assert_eq!(unknown.code, 2);
+}

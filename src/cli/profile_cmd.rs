@@ -4,8 +4,12 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::Outcome;
+use super::anonymize::load_profile;
+use super::{report_error, Outcome, SaltArgs};
+use crate::engine::{Context, Salt};
+use crate::explain::{attribute, explain};
 use crate::profile::{builtin, Profile};
+use crate::risk::Weights;
 
 #[derive(Subcommand, Debug)]
 pub enum ProfileCommand {
@@ -16,6 +20,25 @@ pub enum ProfileCommand {
         /// `basic`, an option name (e.g. `retain-uids`), or a RON file.
         #[arg(value_name = "NAME|FILE")]
         profile: String,
+    },
+    /// Explain an attribute for teaching: what it is, its PHI category and risk weight, what
+    /// PS3.15 Basic and each option do, what the profile does and, with --file, to that
+    /// file's value, before → after.
+    Explain {
+        /// A keyword (`PatientName`) or tag (`(0010,0010)`).
+        #[arg(value_name = "KEYWORD|TAG")]
+        attribute: String,
+        /// The profile to explain (built-in name or RON file).
+        #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
+        profile: String,
+        /// PS3.15 options on top of it (repeatable).
+        #[arg(long = "option", value_name = "NAME")]
+        options: Vec<String>,
+        /// A DICOM file whose values of the attribute to show before → after.
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        salt: SaltArgs,
     },
     /// Check RON profile files: syntax, selectors, options, actions against VRs, `extends`.
     /// Errors give file, line and column.
@@ -69,6 +92,13 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
                 }
             }
         }
+        ProfileCommand::Explain {
+            attribute: name,
+            profile,
+            options,
+            file,
+            salt,
+        } => explain_cmd(name, profile, options, file.as_ref(), salt),
         ProfileCommand::Validate { files } => {
             let mut outcome = Outcome::Ok;
             for file in files {
@@ -96,4 +126,60 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
             outcome
         }
     }
+}
+
+/// A public salt for previews: values derived with it are shown, never written.
+const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
+
+fn explain_cmd(
+    name: &str,
+    profile: &str,
+    options: &[String],
+    file: Option<&PathBuf>,
+    salt: &SaltArgs,
+) -> Outcome {
+    let Some(tag) = attribute(name) else {
+        eprintln!("dpk: error: '{name}' is neither a PS3.6 keyword nor a tag like (0010,0010)");
+        return Outcome::Usage;
+    };
+    let profile = match load_profile(profile, options) {
+        Ok(p) => p,
+        Err(e) => return report_error(&e),
+    };
+    let mut entries = Vec::new();
+    let mut preview = false;
+    if let Some(path) = file {
+        let ctx = match salt.context() {
+            Ok(ctx) if ctx.salt().is_some() || !profile.needs_salt() => ctx,
+            Ok(_) => {
+                preview = true;
+                match Salt::new(PREVIEW_SALT.to_vec()) {
+                    Ok(s) => Context::new(s),
+                    Err(e) => return report_error(&e),
+                }
+            }
+            Err(e) => return report_error(&e),
+        };
+        match crate::dataset::open(path).and_then(|f| crate::plan(&f, &profile, &ctx)) {
+            Ok(plan) => entries = plan.entries,
+            Err(e) => return report_error(&e),
+        }
+    }
+    outln!(
+        "{}",
+        explain(tag, &profile, &Weights::builtin(), &entries)
+            .to_string()
+            .trim_end()
+    );
+    if let Some(path) = file {
+        if entries.iter().all(|c| c.path.tag != tag) {
+            outln!("In {}: not present", path.display());
+        }
+    }
+    if preview {
+        outln!(
+            "(hashes, UIDs and date shifts above use a preview salt: give --salt-file or DPK_SALT for yours)"
+        );
+    }
+    Outcome::Ok
 }

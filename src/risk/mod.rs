@@ -167,6 +167,22 @@ impl Category {
         }
     }
 
+    /// Why information of this category identifies, in a sentence for a workshop.
+    pub fn why(self) -> &'static str {
+        match self {
+            Category::DirectIdentifier => "it names the patient or is a number that leads straight to their record",
+            Category::QuasiIdentifier => {
+                "alone it names nobody, but with a few others (sex, age, place, date) it can single a person out"
+            }
+            Category::Date => "dates of birth, visits and exams narrow down who and when, and link records",
+            Category::Uid => "a UID often embeds the site's registered root and links the file back to the archive",
+            Category::FreeText => "free text is written by people and can hold anything: names, dates, IDs",
+            Category::DeviceInstitution => "it names the hospital or the machine, which narrows down the patient",
+            Category::PrivateData => "vendors' private data is undocumented and may hold anything, PHI included",
+            Category::BurnedInAnnotation => "text burned into the pixels is invisible to a header-only tool",
+        }
+    }
+
     /// Words for people (`direct identifier`).
     pub fn label(self) -> &'static str {
         match self {
@@ -360,7 +376,7 @@ impl Serialize for Reason {
 
 /// A keyword in words: `PatientBirthDate` → `Patient Birth Date`, `OtherPatientIDs` →
 /// `Other Patient IDs`.
-fn words(keyword: &str) -> String {
+pub fn words(keyword: &str) -> String {
     let chars: Vec<char> = keyword.chars().collect();
     let mut out = String::with_capacity(keyword.len() + 8);
     for (i, &c) in chars.iter().enumerate() {
