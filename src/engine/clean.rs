@@ -57,7 +57,12 @@ impl Identifiers {
     /// Gathers names, identifiers and dates from every level of the dataset.
     pub fn gather(obj: &InMemDicomObject) -> Identifiers {
         let mut ids = Identifiers::default();
-        ids.collect(obj, 0);
+        let mut dates = std::collections::BTreeSet::new();
+        ids.collect(obj, 0, &mut dates);
+        // A study's dates repeat; each distinct one is written out in its forms once.
+        for date in dates {
+            ids.push_date(&date);
+        }
         for list in [&mut ids.words, &mut ids.literals] {
             // Longest first, so that "Jane Doe" is blanked whole before "Jane" is looked at.
             list.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
@@ -66,7 +71,12 @@ impl Identifiers {
         ids
     }
 
-    fn collect(&mut self, obj: &InMemDicomObject, depth: usize) {
+    fn collect(
+        &mut self,
+        obj: &InMemDicomObject,
+        depth: usize,
+        dates: &mut std::collections::BTreeSet<String>,
+    ) {
         if depth > 64 {
             return;
         }
@@ -74,7 +84,7 @@ impl Identifiers {
             match el.value() {
                 Value::Sequence(seq) => {
                     for item in seq.items() {
-                        self.collect(item, depth + 1);
+                        self.collect(item, depth + 1, dates);
                     }
                 }
                 Value::Primitive(p) => {
@@ -91,7 +101,9 @@ impl Identifiers {
                         } else if ID_TAGS.contains(&tag) && s.chars().count() >= 3 {
                             self.literals.push(lower(&s));
                         } else if vr == VR::DA || vr == VR::DT {
-                            self.push_date(&s);
+                            if let Some(day) = s.get(..8) {
+                                dates.insert(day.to_string());
+                            }
                         }
                     }
                 }
@@ -286,6 +298,16 @@ mod tests {
             "CT chest for ***, *** (MRN ***), ref. Dr ***"
         );
         assert_eq!(ids.clean("born 04.08.1961", VR::LT), "born ***");
+    }
+
+    #[test]
+    fn odd_date_values_do_not_break_gathering() {
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::STUDY_DATE, VR::DA, PrimitiveValue::from("2019030é7")),
+            DataElement::new(tags::SERIES_DATE, VR::DA, PrimitiveValue::from("20190307")),
+        ]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(ids.clean("on 07.03.2019", VR::LT), "on ***");
     }
 
     #[test]

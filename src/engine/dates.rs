@@ -50,6 +50,10 @@ fn digits(s: &str) -> Option<u32> {
 /// Parses the date part of a DA or DT: `YYYY`, `YYYYMM` or `YYYYMMDD`, and the ACR-NEMA form
 /// `YYYY.MM.DD`. Returns the date (missing parts as 1) and how many digits were given.
 fn parse_date(s: &str) -> Option<(i64, u32, u32, usize)> {
+    // Dates are ASCII digits; anything else is not a date (and must not be sliced by byte).
+    if !s.is_ascii() {
+        return None;
+    }
     let compact: String = if s.len() == 10 && s.as_bytes()[4] == b'.' && s.as_bytes()[7] == b'.' {
         s.replace('.', "")
     } else {
@@ -109,6 +113,9 @@ pub fn shift_da(value: &str, days: i64) -> Option<String> {
 /// precision.
 pub fn shift_dt(value: &str, days: i64) -> Option<String> {
     let value = value.trim();
+    if !value.is_ascii() {
+        return None;
+    }
     if let Some((a, b)) = split_dt_range(value) {
         return shift_range(a, b, |v| shift_dt(v, days));
     }
@@ -181,6 +188,15 @@ mod tests {
             Some("20240229-20240301")
         );
         assert_eq!(shift_dt("2024030112x", -1), None);
+    }
+
+    #[test]
+    fn non_ascii_values_are_not_dates() {
+        for v in ["201é907x", "2019é07", "é", "20190307é", "2019030é7+0100"] {
+            assert_eq!(shift_da(v, -7), None, "{v}");
+            assert_eq!(shift_dt(v, -7), None, "{v}");
+            assert!(!is_valid_da(v));
+        }
     }
 
     #[test]

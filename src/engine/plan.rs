@@ -36,7 +36,8 @@ pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Resul
         profile,
         salt,
         sop_class: sop_class_uid(obj),
-        ids: Identifiers::gather(obj),
+        root: obj,
+        ids: std::cell::OnceCell::new(),
         shift_days: salt.map(|s| s.date_offset_days(&patient_key)),
         entries: Vec::new(),
     };
@@ -61,7 +62,9 @@ struct Planner<'a> {
     profile: &'a ResolvedProfile,
     salt: Option<&'a Salt>,
     sop_class: Option<String>,
-    ids: Identifiers,
+    root: &'a InMemDicomObject,
+    /// The dataset's identifiers, gathered the first time a text is cleaned.
+    ids: std::cell::OnceCell<Identifiers>,
     shift_days: Option<i64>,
     entries: Vec<Change>,
 }
@@ -249,7 +252,11 @@ impl Planner<'_> {
                 (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(v, self.days(salt()?)),
                 // Dates move by whole days: a time of day is kept as it is.
                 (Action::Clean, VR::TM) => Some(v.clone()),
-                (Action::Clean, _) => Some(self.ids.clean(v, vr)),
+                (Action::Clean, _) => Some(
+                    self.ids
+                        .get_or_init(|| Identifiers::gather(self.root))
+                        .clean(v, vr),
+                ),
                 (other, _) => {
                     return Err(Error::Value {
                         path: path.clone(),

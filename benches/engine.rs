@@ -1,0 +1,57 @@
+//! The per-keypress work of the TUI and the per-file work of a batch, on the CT fixture
+//! (a typical ~150-element header): plan, apply, score and diff.
+//!
+//! `cargo bench --bench engine`. Figures are machine-dependent: compare runs on one machine.
+
+use std::hint::black_box;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use dpk::dataset::{self, DicomFile};
+use dpk::diff::diff_files;
+use dpk::risk::{score, Weights};
+use dpk::{Context, Profile, Salt};
+
+fn ct() -> DicomFile {
+    dataset::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/ct_explicit_le.dcm"
+    ))
+    .expect("fixture")
+}
+
+fn benches(c: &mut Criterion) {
+    let profile = Profile::builtin("basic")
+        .and_then(|p| p.resolve())
+        .expect("basic");
+    let ctx = Context::new(Salt::new(b"benchmark-salt-0000000001".to_vec()).expect("salt"));
+    let weights = Weights::builtin();
+    let original = ct();
+    let plan = dpk::plan(&original, &profile, &ctx).expect("plan");
+    let anonymized = dpk::apply(&plan, ct()).expect("apply");
+
+    c.bench_function("plan (CT header, basic)", |b| {
+        b.iter(|| dpk::plan(black_box(&original), &profile, &ctx).expect("plan"))
+    });
+    c.bench_function("plan + apply (CT header, basic)", |b| {
+        b.iter_batched(
+            ct,
+            |file| {
+                let plan = dpk::plan(&file, &profile, &ctx).expect("plan");
+                dpk::apply(&plan, file).expect("apply")
+            },
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    c.bench_function("score (CT header, before)", |b| {
+        b.iter(|| score(black_box(&original), &weights))
+    });
+    c.bench_function("score (CT header, after basic)", |b| {
+        b.iter(|| score(black_box(&anonymized), &weights))
+    });
+    c.bench_function("diff (CT header vs its anonymization)", |b| {
+        b.iter(|| diff_files(black_box(&original), black_box(&anonymized)))
+    });
+}
+
+criterion_group!(engine, benches);
+criterion_main!(engine);
