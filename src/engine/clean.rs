@@ -35,6 +35,9 @@ pub struct Identifiers {
     words: Vec<Vec<char>>,
     /// Identifiers and dates, lower-case, matched anywhere.
     literals: Vec<Vec<char>>,
+    /// Every pattern by its first character: (is a word, index in `words` or `literals`), so
+    /// that a text is read once rather than once per pattern.
+    by_first: std::collections::HashMap<char, Vec<(bool, usize)>>,
 }
 
 #[allow(deprecated)] // retired attributes still found in files
@@ -68,6 +71,13 @@ impl Identifiers {
             list.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
             list.dedup();
         }
+        for (is_word, list) in [(true, &ids.words), (false, &ids.literals)] {
+            for (i, pattern) in list.iter().enumerate() {
+                if let Some(&first) = pattern.first() {
+                    ids.by_first.entry(first).or_default().push((is_word, i));
+                }
+            }
+        }
         ids
     }
 
@@ -90,6 +100,10 @@ impl Identifiers {
                 Value::Primitive(p) => {
                     let tag = el.header().tag;
                     let vr = el.header().vr;
+                    let wanted = matches!(vr, VR::PN | VR::DA | VR::DT) || ID_TAGS.contains(&tag);
+                    if !wanted {
+                        continue;
+                    }
                     for s in strings_of(p) {
                         if vr == VR::PN {
                             for part in name_parts(&s).split(['^', ' ', ',']) {
@@ -135,20 +149,54 @@ impl Identifiers {
     /// dates, or a date or e-mail shape. (Cleaned as UT, so that a cut to a VR's length does
     /// not count.)
     pub fn contains_identifying(&self, text: &str) -> bool {
-        self.clean(text, VR::UT) != text
+        let chars: Vec<char> = text.chars().collect();
+        let mut hit = vec![false; chars.len()];
+        self.mark_known(&chars, &mut hit, true) || {
+            mark_patterns(&chars, &mut hit);
+            hit.contains(&true)
+        }
+    }
+
+    /// Marks every occurrence of the dataset's names (whole words) and identifiers (anywhere),
+    /// case-insensitively. With `first_only`, stops at the first and says whether there was one.
+    fn mark_known(&self, chars: &[char], hit: &mut [bool], first_only: bool) -> bool {
+        let low: Vec<char> = chars.iter().map(|c| lower_char(*c)).collect();
+        let boundary = |i: Option<&char>| i.is_none_or(|c| !c.is_alphanumeric());
+        let mut found = false;
+        for start in 0..low.len() {
+            let Some(candidates) = self.by_first.get(&low[start]) else {
+                continue;
+            };
+            for &(is_word, i) in candidates {
+                let pattern = if is_word {
+                    &self.words[i]
+                } else {
+                    &self.literals[i]
+                };
+                let end = start + pattern.len();
+                if end > low.len() || low[start..end] != pattern[..] {
+                    continue;
+                }
+                if is_word
+                    && !(boundary(start.checked_sub(1).and_then(|j| low.get(j))) && boundary(low.get(end)))
+                {
+                    continue;
+                }
+                if first_only {
+                    return true;
+                }
+                found = true;
+                hit[start..end].iter_mut().for_each(|h| *h = true);
+            }
+        }
+        found
     }
 
     /// Cleans one text value for an element of VR `vr`.
     pub fn clean(&self, text: &str, vr: VR) -> String {
         let chars: Vec<char> = text.chars().collect();
-        let low: Vec<char> = chars.iter().map(|c| lower_char(*c)).collect();
         let mut hit = vec![false; chars.len()];
-        for lit in &self.literals {
-            mark_all(&low, lit, &mut hit, false);
-        }
-        for word in &self.words {
-            mark_all(&low, word, &mut hit, true);
-        }
+        self.mark_known(&chars, &mut hit, false);
         mark_patterns(&chars, &mut hit);
 
         let token = if vr == VR::CS { "XXX" } else { "***" };
@@ -187,24 +235,6 @@ fn lower_char(c: char) -> char {
 
 fn lower(s: &str) -> Vec<char> {
     s.chars().map(lower_char).collect()
-}
-
-fn mark_all(hay: &[char], needle: &[char], hit: &mut [bool], whole_word: bool) {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return;
-    }
-    for start in 0..=hay.len() - needle.len() {
-        let end = start + needle.len();
-        if hay[start..end] != *needle {
-            continue;
-        }
-        let boundary = |i: Option<&char>| i.is_none_or(|c| !c.is_alphanumeric());
-        if whole_word && !(boundary(start.checked_sub(1).and_then(|i| hay.get(i))) && boundary(hay.get(end)))
-        {
-            continue;
-        }
-        hit[start..end].iter_mut().for_each(|h| *h = true);
-    }
 }
 
 /// Marks runs shaped like calendar dates and e-mail addresses.
