@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::inputs::{plan_jobs, Job};
+use super::progress::Progress;
 use super::report::{FileReport, RunReport, Status, Summary};
+use super::shard::Shard;
 use super::{report_error, Outcome, SaltArgs};
 use crate::dataset::write_atomic_with;
 use crate::diff::{render_lines, Change};
@@ -18,6 +20,7 @@ Examples:
   dpk anonymize scan.dcm -o scan_anon.dcm --salt-file key.txt --report
   dpk anonymize study/ -o study_anon/ --option retain-long-modified-dates --option clean-descriptors
   dpk anonymize study/ -o out/ --profile my.ron --report out/report.json
+  dpk anonymize archive/ -o out/ --jobs 8 --shard 3/16 --skip-existing
 
 A folder is processed recursively and mirrored under -o; a file that fails is reported at
 the end and the others are still written. Outputs are written atomically; inputs are never
@@ -45,6 +48,17 @@ pub struct AnonymizeArgs {
     options: Vec<String>,
     #[command(flatten)]
     salt: SaltArgs,
+    /// Files processed at once [default: the number of cores].
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Process only shard K of N (1 ≤ K ≤ N): the files whose path under -o hashes to it. N
+    /// runs with K = 1…N, anywhere and in any order, give exactly the output of one run.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+    /// Skip inputs whose output already exists (outputs are written atomically, so an existing
+    /// one is complete): resumes an interrupted run.
+    #[arg(long)]
+    skip_existing: bool,
     /// Print what was done to every element; with a FILE (ending in .json), write it there as
     /// JSON instead.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
@@ -90,17 +104,66 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     }
 
+    let shard = match args.shard.as_deref().map(Shard::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("dpk: error: {e}");
+            return stop(Outcome::Usage);
+        }
+    };
     let mut summary = Summary::default();
+    let selected: Vec<&Job> = jobs
+        .iter()
+        .filter(|j| shard.as_ref().is_none_or(|s| s.takes(&args.output, &j.output)))
+        .filter(|j| {
+            let skip = args.skip_existing && j.output.exists();
+            summary.files_skipped += usize::from(skip);
+            !skip
+        })
+        .collect();
+    let threads = args
+        .jobs
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool,
+        Err(e) => {
+            eprintln!("dpk: error: cannot start {threads} workers: {e}");
+            return stop(Outcome::Failed);
+        }
+    };
+    let keep_changes = text_report || json_report.is_some();
+    let progress = Progress::new(&selected);
+    let results: Vec<Result<Done, String>> = pool.install(|| {
+        use rayon::prelude::*;
+        selected
+            .par_iter()
+            .map(|job| {
+                let result = run_job(job, &profile, &ctx).map(|plan| Done {
+                    changed: plan.change_count(),
+                    changes: if keep_changes {
+                        plan.changes().cloned().collect()
+                    } else {
+                        Vec::new()
+                    },
+                    profile: plan.profile,
+                });
+                progress.file_done(job, result.is_err());
+                result.map_err(|e| e.to_string())
+            })
+            .collect()
+    });
+    progress.finish();
+
     let mut files = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    for job in &jobs {
-        match run_job(job, &profile, &ctx) {
-            Ok(plan) => {
+    for (job, result) in selected.iter().zip(results) {
+        match result {
+            Ok(done) => {
                 summary.files_done += 1;
-                summary.elements_changed += plan.change_count();
-                let changes: Vec<Change> = plan.changes().cloned().collect();
+                summary.elements_changed += done.changed;
                 if text_report {
-                    print_text(job, &plan, &changes);
+                    print_text(job, &done.profile, &done.changes);
                 }
                 if json_report.is_some() {
                     files.push(FileReport {
@@ -108,22 +171,22 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         output: Some(job.output.clone()),
                         status: Status::Ok,
                         error: None,
-                        changes,
+                        changes: done.changes,
                     });
                 }
             }
             Err(e) => {
                 summary.files_failed += 1;
-                failures.push(e.to_string());
                 if json_report.is_some() {
                     files.push(FileReport {
                         input: job.input.clone(),
                         output: None,
                         status: Status::Failed,
-                        error: Some(e.to_string()),
+                        error: Some(e.clone()),
                         changes: Vec::new(),
                     });
                 }
+                failures.push(e);
             }
         }
     }
@@ -178,13 +241,19 @@ fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, 
     anonymize_file(&job.input, &job.output, profile, ctx)
 }
 
-fn print_text(job: &Job, plan: &Plan, changes: &[Change]) {
+/// What a finished file leaves for the summary and the reports.
+struct Done {
+    changed: usize,
+    changes: Vec<Change>,
+    profile: String,
+}
+
+fn print_text(job: &Job, profile: &str, changes: &[Change]) {
     outln!(
-        "{} → {}  ({} changes, profile {})",
+        "{} → {}  ({} changes, profile {profile})",
         job.input.display(),
         job.output.display(),
         changes.len(),
-        plan.profile
     );
     let refs: Vec<&Change> = changes.iter().collect();
     for line in render_lines(&refs, 48) {

@@ -12,8 +12,10 @@ mod anonymize;
 mod diff_cmd;
 mod inputs;
 mod profile_cmd;
+mod progress;
 mod report;
 mod score_cmd;
+mod shard;
 mod verify_cmd;
 
 use std::path::PathBuf;

@@ -14,7 +14,7 @@
 //!                      "action": "empty", "rule": "basic: (0010,0010)" } ] },
 //!     { "input": "in/b.dcm", "status": "failed", "error": "in/b.dcm: …" }
 //!   ],
-//!   "summary": { "files_done": 1, "files_failed": 1, "elements_changed": 1 }
+//!   "summary": { "files_done": 1, "files_failed": 1, "files_skipped": 0, "elements_changed": 1 }
 //! }
 //! ```
 //!
@@ -61,14 +61,20 @@ pub enum Status {
 pub struct Summary {
     pub files_done: usize,
     pub files_failed: usize,
+    pub files_skipped: usize,
     pub elements_changed: usize,
 }
 
 impl Summary {
     /// The one line every run prints.
     pub fn line(&self) -> String {
+        let skipped = if self.files_skipped > 0 {
+            format!(", {} skipped (output exists)", self.files_skipped)
+        } else {
+            String::new()
+        };
         format!(
-            "dpk: {} file{} done, {} failed, {} element{} changed",
+            "dpk: {} file{} done, {} failed, {} element{} changed{skipped}",
             self.files_done,
             if self.files_done == 1 { "" } else { "s" },
             self.files_failed,
