@@ -126,3 +126,29 @@ fn bad_shards_and_job_counts_are_usage_errors() {
         assert_eq!(code, 2, "{args:?}: {err}");
     }
 }
+
+#[test]
+fn score_reads_only_up_to_pixel_data() {
+    // A file cut inside its pixel data: score, which never reads pixels, still scores it;
+    // anonymize, which must copy them, refuses it.
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = std::fs::read(fixtures().join("ct_explicit_le.dcm")).unwrap();
+    let cut = dir.path().join("cut.dcm");
+    std::fs::write(&cut, &bytes[..bytes.len() - 100]).unwrap();
+    let score = Command::cargo_bin("dpk")
+        .unwrap()
+        .arg("score")
+        .arg(&cut)
+        .output()
+        .unwrap();
+    assert_eq!(
+        score.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&score.stderr)
+    );
+    assert!(String::from_utf8_lossy(&score.stdout).contains("CRITICAL"));
+    let (code, _) = anonymize(&cut, &dir.path().join("out.dcm"), &[]);
+    assert_eq!(code, 1);
+    assert!(!dir.path().join("out.dcm").exists());
+}

@@ -87,7 +87,7 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut results = Vec::with_capacity(files.len());
     for file in files {
-        let result = match dataset::open(&file) {
+        let result = match dataset::open_header(&file) {
             Ok(obj) => FileScore {
                 report: Some(score(&obj, &weights)),
                 file,

@@ -33,6 +33,18 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
         .map_err(|e| open_error(path, &e))
 }
 
+/// Opens a DICOM file up to, not including, Pixel Data (7FE0,0010): what scoring and
+/// inspection need, in time and memory independent of the size of the pixel data. Elements
+/// after Pixel Data (trailing padding) are not read either.
+pub fn open_header(path: impl AsRef<Path>) -> Result<DicomFile> {
+    let path = path.as_ref();
+    check_readable(path)?;
+    OpenFileOptions::new()
+        .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
+        .open_file(path)
+        .map_err(|e| open_error(path, &e))
+}
+
 /// Opens a DICOM file from bytes already in memory (fixtures, the TUI's bundled demo).
 pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
     let name = name.as_ref();
