@@ -36,6 +36,7 @@ mod error;
 pub mod explain;
 pub mod profile;
 pub mod risk;
+mod ron_text;
 pub mod verify;
 
 pub use engine::{anonymize_file, apply, plan, Context, Plan, Salt};

@@ -24,6 +24,8 @@ use std::path::{Path, PathBuf};
 use dicom_core::Tag;
 use serde::{Deserialize, Serialize};
 
+use crate::ron_text::{self, locate};
+
 pub use action::{Action, CONCRETE_ACTIONS};
 pub use builtin::{Ps315Option, OPTIONS};
 pub use selector::{ElementContext, PathSegment, Selector, SelectorError, SelectorKind};
@@ -170,14 +172,11 @@ impl Profile {
 
     /// Parses a profile from RON. `origin` names it in error messages.
     pub fn from_ron(text: &str, origin: &str) -> Result<Profile, ProfileError> {
-        // Implicit `Some`: a profile writes `extends: "basic"`, not `extends: Some("basic")`.
-        let options =
-            ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-        let profile: Profile = options.from_str(text).map_err(|e| ProfileError::Syntax {
+        let profile: Profile = ron_text::from_str(text).map_err(|e| ProfileError::Syntax {
             origin: origin.to_string(),
-            line: e.span.start.line,
-            column: e.span.start.col,
-            message: e.code.to_string(),
+            line: e.line,
+            column: e.column,
+            message: e.message,
         })?;
         profile.check(text, origin)?;
         Ok(profile)
@@ -220,7 +219,7 @@ impl Profile {
     fn check(&self, text: &str, origin: &str) -> Result<(), ProfileError> {
         for name in &self.options {
             if builtin::option(name).is_none() {
-                let (line, column) = locate(text, name);
+                let (line, column) = locate(text, &format!("\"{name}\""));
                 return Err(ProfileError::Invalid {
                     origin: origin.to_string(),
                     line,
@@ -237,7 +236,7 @@ impl Profile {
                 continue;
             };
             if !rule.action.fits_vr(vr) {
-                let (line, column) = locate(text, rule.select.as_str());
+                let (line, column) = locate(text, &format!("\"{}\"", rule.select.as_str()));
                 return Err(ProfileError::Invalid {
                     origin: origin.to_string(),
                     line,
@@ -319,18 +318,6 @@ fn load_base(spec: &str, from: Option<&Path>) -> Result<Profile, ProfileError> {
         Some(p) => Profile::load(&p),
         None => Profile::named_or_file(spec),
     }
-}
-
-/// 1-based line and column of the first `"needle"` in `text`, (0, 0) if absent.
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    let quoted = format!("\"{needle}\"");
-    let Some(offset) = text.find(&quoted) else {
-        return (0, 0);
-    };
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
 }
 
 fn fitting_actions(vr: dicom_core::VR) -> String {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::categories::category_of;
 use super::Category;
+use crate::ron_text::{self, locate};
 
 /// The built-in weights' RON text.
 pub const BUILTIN_WEIGHTS: &str = include_str!("../../profiles/risk-weights.ron");
@@ -242,21 +243,10 @@ fn builtin_ref() -> &'static Weights {
 }
 
 fn parse(text: &str, origin: &str) -> Result<WeightsFile, WeightsError> {
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    options.from_str(text).map_err(|e| WeightsError::Syntax {
+    ron_text::from_str(text).map_err(|e| WeightsError::Syntax {
         origin: origin.to_string(),
-        line: e.span.start.line,
-        column: e.span.start.col,
-        message: e.code.to_string(),
+        line: e.line,
+        column: e.column,
+        message: e.message,
     })
-}
-
-/// The 1-based line and column of the first occurrence of `needle` in `text`, (0, 0) if none.
-fn locate(text: &str, needle: &str) -> (usize, usize) {
-    for (i, line) in text.lines().enumerate() {
-        if let Some(col) = line.find(needle) {
-            return (i + 1, line[..col].chars().count() + 1);
-        }
-    }
-    (0, 0)
 }
