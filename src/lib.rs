@@ -37,6 +37,7 @@ pub mod explain;
 pub mod profile;
 pub mod risk;
 mod ron_text;
+pub mod tui;
 pub mod verify;
 
 pub use engine::{anonymize_file, apply, plan, Context, Plan, Salt};

@@ -67,12 +67,12 @@ pub struct SaltArgs {
     /// File holding the secret salt (at least 16 bytes; surrounding white space is ignored).
     /// Without it, the DPK_SALT environment variable is used.
     #[arg(long, value_name = "PATH")]
-    salt_file: Option<PathBuf>,
+    pub(crate) salt_file: Option<PathBuf>,
 }
 
 impl SaltArgs {
     /// The context for the engine: the salt from the file, else from DPK_SALT, else none.
-    fn context(&self) -> Result<Context, Error> {
+    pub(crate) fn context(&self) -> Result<Context, Error> {
         if let Some(path) = &self.salt_file {
             warn_if_readable_by_others(path);
             return Ok(Context::new(salt_from_file(path)?));

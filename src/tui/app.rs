@@ -1,0 +1,318 @@
+//! The inspector's state and its one `update` function: every key becomes an [`Action`], every
+//! action changes the state here, and drawing only reads it (see `view`).
+//!
+//! The state holds the original dataset (header only), the base profile plus the user's
+//! overrides, and what follows from them: the plan and the before/after risk reports. Each
+//! change of action re-plans and re-scores in memory; nothing touches the disk.
+
+use std::collections::BTreeSet;
+
+use crate::dataset::{DicomFile, TagPath};
+use crate::diff::Change;
+use crate::engine::{Context, Plan};
+use crate::profile::{Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS};
+use crate::risk::{score, RiskReport, Weights};
+
+/// What the user can ask for; keys map onto these (see `keys`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Select the row above.
+    Up,
+    /// Select the row below.
+    Down,
+    /// A page up.
+    PageUp,
+    /// A page down.
+    PageDown,
+    /// The first row.
+    Top,
+    /// The last row.
+    Bottom,
+    /// Collapse the selected sequence (or go to its parent).
+    Collapse,
+    /// Expand the selected sequence.
+    Expand,
+    /// Give the selected element the next action valid for its VR.
+    CycleAction,
+    /// Drop the user's override of the selected element.
+    ResetAction,
+    /// Show or hide the key help.
+    ToggleHelp,
+    /// Leave.
+    Quit,
+}
+
+/// One visible row of the tag tree.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Index into the plan's entries.
+    pub entry: usize,
+    /// Nesting depth.
+    pub depth: usize,
+    /// Whether the element is a sequence with items.
+    pub has_children: bool,
+}
+
+/// The inspector.
+pub struct App {
+    /// Name shown in the status line.
+    pub file_name: String,
+    file: DicomFile,
+    base: Profile,
+    overrides: Vec<Rule>,
+    ctx: Context,
+    /// Whether hashes and UIDs are previewed with a stand-in salt.
+    pub preview_salt: bool,
+    weights: Weights,
+    /// The profile in force (base + overrides).
+    pub profile: ResolvedProfile,
+    /// What it does to the file.
+    pub plan: Plan,
+    /// The risk of the original.
+    pub before: RiskReport,
+    /// The risk after the plan.
+    pub after: RiskReport,
+    collapsed: BTreeSet<TagPath>,
+    /// The visible rows.
+    pub rows: Vec<Row>,
+    /// The selected row.
+    pub selected: usize,
+    /// Rows a page moves.
+    pub page: usize,
+    /// Whether the help overlay is shown.
+    pub help: bool,
+    /// A one-line message for the status line.
+    pub message: String,
+    /// Set when the user asked to leave.
+    pub quit: bool,
+}
+
+impl App {
+    /// Opens the inspector on a file with a base profile.
+    pub fn new(
+        file_name: String,
+        file: DicomFile,
+        base: Profile,
+        ctx: Context,
+        preview_salt: bool,
+    ) -> crate::Result<App> {
+        let weights = Weights::builtin();
+        let before = score(&file, &weights);
+        let profile = base.resolve()?;
+        let plan = crate::plan(&file, &profile, &ctx)?;
+        let after = score(&crate::apply(&plan, file.clone())?.into_inner(), &weights);
+        let mut app = App {
+            file_name,
+            file,
+            base,
+            overrides: Vec::new(),
+            ctx,
+            preview_salt,
+            weights,
+            profile,
+            plan,
+            before,
+            after,
+            collapsed: BTreeSet::new(),
+            rows: Vec::new(),
+            selected: 0,
+            page: 20,
+            help: false,
+            message: String::new(),
+            quit: false,
+        };
+        app.refresh_rows();
+        Ok(app)
+    }
+
+    /// The plan entry of the selected row.
+    pub fn selected_entry(&self) -> Option<&Change> {
+        self.rows.get(self.selected).map(|r| &self.plan.entries[r.entry])
+    }
+
+    /// Whether the user changed this element's action.
+    pub fn is_overridden(&self, entry: &Change) -> bool {
+        self.override_index(entry).is_some()
+    }
+
+    fn override_index(&self, entry: &Change) -> Option<usize> {
+        let selector = Selector::tag(entry.path.tag);
+        self.overrides.iter().position(|r| r.select == selector)
+    }
+
+    /// Carries out one action.
+    pub fn update(&mut self, action: Action) {
+        self.message.clear();
+        let last = self.rows.len().saturating_sub(1);
+        match action {
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.selected = (self.selected + 1).min(last),
+            Action::PageUp => self.selected = self.selected.saturating_sub(self.page),
+            Action::PageDown => self.selected = (self.selected + self.page).min(last),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = last,
+            Action::Collapse => self.collapse(),
+            Action::Expand => self.expand(),
+            Action::CycleAction => self.cycle_action(),
+            Action::ResetAction => self.reset_action(),
+            Action::ToggleHelp => self.help = !self.help,
+            Action::Quit => self.quit = true,
+        }
+    }
+
+    fn collapse(&mut self) {
+        let Some(row) = self.rows.get(self.selected).cloned() else {
+            return;
+        };
+        let path = self.plan.entries[row.entry].path.clone();
+        if row.has_children && !self.collapsed.contains(&path) {
+            self.collapsed.insert(path);
+            self.refresh_rows();
+        } else if let Some(parent) = parent_of(&path) {
+            // Already closed, or a leaf: go to the enclosing sequence.
+            if let Some(i) = self
+                .rows
+                .iter()
+                .position(|r| self.plan.entries[r.entry].path == parent)
+            {
+                self.selected = i;
+            }
+        }
+    }
+
+    fn expand(&mut self) {
+        let Some(entry) = self.selected_entry() else {
+            return;
+        };
+        let path = entry.path.clone();
+        if self.collapsed.remove(&path) {
+            self.refresh_rows();
+        }
+    }
+
+    fn cycle_action(&mut self) {
+        let Some(entry) = self.selected_entry().cloned() else {
+            return;
+        };
+        if entry.path.is_meta() || entry.before.is_none() {
+            self.message = "this element is written by dpk; its action cannot be changed".into();
+            return;
+        }
+        let current = entry.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
+        let valid: Vec<RuleAction> = CONCRETE_ACTIONS
+            .iter()
+            .copied()
+            .filter(|a| a.fits_vr(entry.vr) && (entry.vr != dicom_core::VR::SQ || sequence_action(*a)))
+            .filter(|a| *a != RuleAction::Clean || RuleAction::cleans_in_place(entry.vr))
+            .collect();
+        let next = valid
+            .iter()
+            .position(|a| *a == current)
+            .map_or(valid[0], |i| valid[(i + 1) % valid.len()]);
+        let rule = Rule {
+            select: Selector::tag(entry.path.tag),
+            action: next,
+        };
+        match self.override_index(&entry) {
+            Some(i) => self.overrides[i] = rule,
+            None => self.overrides.push(rule),
+        }
+        self.rebuild(&entry.path);
+        self.message = format!("{} → {}", entry.path, next.label());
+    }
+
+    fn reset_action(&mut self) {
+        let Some(entry) = self.selected_entry().cloned() else {
+            return;
+        };
+        if let Some(i) = self.override_index(&entry) {
+            self.overrides.remove(i);
+            self.rebuild(&entry.path);
+            self.message = format!("{}: back to the profile's action", entry.path);
+        }
+    }
+
+    /// The profile the screen shows: the base with the user's overrides as rules by tag.
+    pub fn current_profile(&self) -> Profile {
+        let mut p = Profile::extending(format!("{}-edited", self.base.name), self.base.name.clone());
+        if self.base.method.is_some() {
+            p.rules = self.overrides.clone();
+        } else {
+            p = self.base.clone();
+            p.rules.extend(self.overrides.iter().cloned());
+        }
+        p
+    }
+
+    /// Re-plans and re-scores after a change, keeping the selection on `keep`.
+    fn rebuild(&mut self, keep: &TagPath) {
+        let result = self
+            .current_profile()
+            .resolve()
+            .map_err(crate::Error::from)
+            .and_then(|profile| {
+                let plan = crate::plan(&self.file, &profile, &self.ctx)?;
+                let after = score(
+                    &crate::apply(&plan, self.file.clone())?.into_inner(),
+                    &self.weights,
+                );
+                Ok((profile, plan, after))
+            });
+        match result {
+            Ok((profile, plan, after)) => {
+                self.profile = profile;
+                self.plan = plan;
+                self.after = after;
+                self.refresh_rows();
+                if let Some(i) = self
+                    .rows
+                    .iter()
+                    .position(|r| &self.plan.entries[r.entry].path == keep)
+                {
+                    self.selected = i;
+                }
+            }
+            Err(e) => self.message = format!("error: {e}"),
+        }
+    }
+
+    fn refresh_rows(&mut self) {
+        let entries = &self.plan.entries;
+        self.rows = entries
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                !c.path
+                    .items
+                    .iter()
+                    .enumerate()
+                    .any(|(depth, _)| self.collapsed.contains(&ancestor(&c.path, depth)))
+            })
+            .map(|(i, c)| Row {
+                entry: i,
+                depth: c.path.depth(),
+                has_children: entries
+                    .get(i + 1)
+                    .is_some_and(|n| n.path.depth() > c.path.depth()),
+            })
+            .collect();
+        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+}
+
+/// Actions that mean something for a whole sequence.
+fn sequence_action(a: RuleAction) -> bool {
+    matches!(a, RuleAction::Keep | RuleAction::Remove | RuleAction::Empty)
+}
+
+/// The path of the sequence at `depth` enclosing `path`.
+fn ancestor(path: &TagPath, depth: usize) -> TagPath {
+    TagPath {
+        items: path.items[..depth].to_vec(),
+        tag: path.items[depth].sequence,
+    }
+}
+
+fn parent_of(path: &TagPath) -> Option<TagPath> {
+    (!path.items.is_empty()).then(|| ancestor(path, path.items.len() - 1))
+}

@@ -1,0 +1,124 @@
+//! `dpk-tui`: the interactive inspector. A thin shell over the library: the state and its
+//! update are in `app`, the key table in `keys`, drawing in `view`.
+
+pub mod app;
+pub mod keys;
+pub mod view;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+
+use crate::cli::SaltArgs;
+use crate::dataset;
+use crate::engine::{Context, Salt};
+use crate::profile::Profile;
+use app::App;
+
+/// The demo file: a CT header full of invented PHI, for workshops and first runs.
+pub const DEMO: &[u8] = include_bytes!("../../fixtures/demo.dcm");
+
+/// A public salt for previews: what it derives is shown, never written.
+const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
+
+const AFTER_HELP: &str = "\
+Keys: ↑↓ j k move, ← → h l fold, Space changes the selected element's action, r resets it,
+? shows every key, q quits.
+
+Exit codes:
+  0  quit normally
+  1  the file could not be opened, or the profile is invalid
+  2  usage";
+
+/// dpk-tui: inspect a DICOM file's PHI and what a de-identification profile does to it.
+#[derive(Parser, Debug)]
+#[command(name = "dpk-tui", version, about, after_help = AFTER_HELP)]
+pub struct Args {
+    /// The DICOM file to inspect (pixel data is never read).
+    #[arg(required_unless_present = "demo", value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Open the bundled demo file (invented patient) instead.
+    #[arg(long, conflicts_with = "file")]
+    demo: bool,
+    /// The base profile: a built-in (`basic`) or a RON file.
+    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
+    profile: String,
+    /// PS3.15 options on top of it (repeatable).
+    #[arg(long = "option", value_name = "NAME")]
+    options: Vec<String>,
+    #[command(flatten)]
+    salt: SaltArgs,
+}
+
+/// Restores the terminal when dropped: on return, on error and while unwinding a panic.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Runs `dpk-tui` with the process's arguments.
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    let app = match open(&args) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("dpk-tui: error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match run(app) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dpk-tui: error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Everything that can fail before the screen is taken: a bad file is reported on a normal
+/// terminal, never as a garbled screen.
+fn open(args: &Args) -> crate::Result<App> {
+    let (name, file) = match &args.file {
+        Some(path) => (path.display().to_string(), dataset::open_header(path)?),
+        None => (
+            "demo.dcm (bundled)".to_string(),
+            dataset::open_bytes(DEMO, "demo.dcm")?,
+        ),
+    };
+    let mut base = Profile::named_or_file(&args.profile)?;
+    for option in &args.options {
+        if !base.options.contains(option) {
+            base.options.push(option.clone());
+        }
+    }
+    let ctx = args.salt.context()?;
+    let (ctx, preview) = if ctx.salt().is_some() {
+        (ctx, false)
+    } else {
+        (Context::new(Salt::new(PREVIEW_SALT.to_vec())?), true)
+    };
+    App::new(name, file, base, ctx, preview)
+}
+
+fn run(mut app: App) -> std::io::Result<()> {
+    // ratatui::init installs a panic hook that restores the terminal before the message is
+    // printed; the guard covers every other way out.
+    let mut terminal = ratatui::try_init()?;
+    let _guard = TerminalGuard;
+    while !app.quit {
+        terminal.draw(|frame| view::draw(frame, &mut app))?;
+        if let Event::Key(key) = event::read()? {
+            if key.kind == KeyEventKind::Press {
+                if let Some(action) = keys::action_for(key) {
+                    app.update(action);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Drawing: reads the state, changes nothing.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::Frame;
+
+use super::app::App;
+use super::keys::BINDINGS;
+use crate::dataset::{render, tag_string};
+use crate::diff::ChangeKind;
+use crate::profile::Action as RuleAction;
+use crate::risk::{Level, RiskReport};
+
+/// The colour of an action's badge. Colour is never the only carrier: the badge is a word.
+fn badge_colour(action: RuleAction) -> Color {
+    match action {
+        RuleAction::Keep => Color::Gray,
+        RuleAction::Remove => Color::Red,
+        RuleAction::Empty => Color::Magenta,
+        RuleAction::Dummy => Color::Yellow,
+        RuleAction::Hash => Color::Cyan,
+        RuleAction::ReplaceUid => Color::Blue,
+        RuleAction::ShiftDate => Color::Green,
+        RuleAction::Clean => Color::LightGreen,
+        _ => Color::White,
+    }
+}
+
+fn level_colour(level: Level) -> Color {
+    match level {
+        Level::Low => Color::Green,
+        Level::Medium => Color::Yellow,
+        Level::High => Color::LightRed,
+        Level::Critical => Color::Red,
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
+    // Narrow terminals stack the panes instead of squeezing them side by side; the risk pane
+    // keeps room for both gauges either way.
+    let [tree, risk, diff] = if main.width >= 110 {
+        let [tree, side] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
+        let [risk, diff] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(side);
+        [tree, risk, diff]
+    } else {
+        Layout::vertical([Constraint::Min(4), Constraint::Length(7), Constraint::Length(6)]).areas(main)
+    };
+    app.page = usize::from(tree.height.saturating_sub(2)).max(1);
+    draw_tree(frame, tree, app);
+    draw_risk(frame, risk, app);
+    draw_diff(frame, diff, app);
+    draw_status(frame, status, app);
+    if app.help {
+        draw_help(frame, frame.area());
+    }
+}
+
+fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let value_width = usize::from(area.width).saturating_sub(60).max(10);
+    let items: Vec<ListItem<'_>> = app
+        .rows
+        .iter()
+        .map(|row| {
+            let c = &app.plan.entries[row.entry];
+            let action = c.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
+            let marker = if app.is_overridden(c) { "*" } else { " " };
+            let fold = if row.has_children { "▾" } else { " " };
+            let value = c
+                .before
+                .as_ref()
+                .map(|v| render(v, c.vr, value_width))
+                .unwrap_or_else(|| "(new)".into());
+            let name = if c.keyword.is_empty() {
+                "(private)"
+            } else {
+                c.keyword
+            };
+            ListItem::new(Line::from(vec![
+                Span::raw(format!("{}{fold}", "  ".repeat(row.depth))),
+                Span::raw(format!("{} ", tag_string(c.path.tag))),
+                Span::styled(
+                    format!("{name:<28.28} "),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(format!("{} ", c.vr.to_string())),
+                Span::styled(
+                    format!("{:<10}", action.label()),
+                    Style::new().fg(badge_colour(action)),
+                ),
+                Span::styled(marker, Style::new().fg(Color::Yellow)),
+                Span::raw(format!(" {value}")),
+            ]))
+        })
+        .collect();
+    let list = List::new(items)
+        .block(Block::bordered().title(format!(" Tags — {} elements ", app.plan.entries.len())))
+        .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    let mut state = ListState::default().with_selected(Some(app.selected));
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+fn gauge(report: &RiskReport, title: &str) -> Gauge<'static> {
+    Gauge::default()
+        .block(Block::new().title(title.to_string()))
+        .gauge_style(Style::new().fg(level_colour(report.level)))
+        .ratio((report.score / 100.0).clamp(0.0, 1.0))
+        .label(format!("{:.1}% {}", report.score, report.level.label()))
+}
+
+fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let block = Block::bordered().title(" Risk ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [before, after, findings] =
+        Layout::vertical([Constraint::Length(2), Constraint::Length(2), Constraint::Min(1)]).areas(inner);
+    frame.render_widget(gauge(&app.before, "before"), before);
+    frame.render_widget(gauge(&app.after, "after"), after);
+    let lines: Vec<Line<'_>> = app
+        .after
+        .findings
+        .iter()
+        .take(usize::from(findings.height))
+        .map(|f| Line::from(format!("{:.2} {} {}", f.weight, f.path, f.reason)))
+        .collect();
+    let text = if lines.is_empty() {
+        vec![Line::from("no findings left")]
+    } else {
+        lines
+    };
+    frame.render_widget(Paragraph::new(text), findings);
+}
+
+fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let mut lines = Vec::new();
+    if let Some(c) = app.selected_entry() {
+        let show = |s: &Option<crate::dataset::Snapshot>| match s {
+            None => "(absent)".to_string(),
+            Some(v) if v.is_empty() => "(empty)".to_string(),
+            Some(v) => render(v, c.vr, 0),
+        };
+        let after = if c.kind == ChangeKind::Removed {
+            "(removed)".to_string()
+        } else {
+            show(&c.after)
+        };
+        lines.push(Line::from(format!("{} {}", c.path, c.keyword)));
+        lines.push(Line::from(format!("before: {}", show(&c.before))));
+        lines.push(Line::from(format!("after:  {after}")));
+        if let Some(d) = &c.decision {
+            lines.push(Line::from(format!(
+                "action: {}  rule: {}",
+                d.action.label(),
+                d.rule
+            )));
+            if let Some(note) = &d.note {
+                lines.push(Line::from(format!("note:   {note}")));
+            }
+        }
+    }
+    let title = format!(
+        " Change — {} of {} elements change ",
+        app.plan.change_count(),
+        app.plan.entries.len()
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title)),
+        area,
+    );
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let modified = if app.current_profile().rules.is_empty() {
+        ""
+    } else {
+        " [modified]"
+    };
+    let salt = if app.preview_salt {
+        "  PREVIEW SALT (--salt-file to use yours)"
+    } else {
+        ""
+    };
+    let first = format!(
+        "{}  SOP {}  profile {}{modified}{salt}",
+        app.file_name,
+        app.plan.sop_class.as_deref().unwrap_or("?"),
+        app.profile.name()
+    );
+    let hints: Vec<String> = BINDINGS
+        .iter()
+        .filter(|b| b.hint)
+        .map(|b| format!("{} {}", b.label, b.help.split(' ').next().unwrap_or("")))
+        .collect();
+    let second = if app.message.is_empty() {
+        hints.join("  ")
+    } else {
+        app.message.clone()
+    };
+    frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
+}
+
+fn draw_help(frame: &mut Frame<'_>, area: Rect) {
+    let width = area.width.min(70);
+    let height = (BINDINGS.len() as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let lines: Vec<Line<'_>> = BINDINGS
+        .iter()
+        .map(|b| Line::from(format!("{:<8} {}", b.label, b.help)))
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Keys (? closes) ")),
+        popup,
+    );
+}

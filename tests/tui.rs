@@ -1,0 +1,144 @@
+//! The inspector as a user meets it: its state after key actions, and its screens drawn on a
+//! TestBackend (snapshots in tests/snapshots/).
+
+use dpk::engine::{Context, Salt};
+use dpk::tui::app::{Action, App};
+use dpk::tui::{view, DEMO};
+use dpk::Profile;
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn demo() -> App {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    App::new(
+        "demo.dcm".into(),
+        file,
+        Profile::builtin("basic").unwrap(),
+        ctx,
+        false,
+    )
+    .unwrap()
+}
+
+fn select(app: &mut App, keyword: &str) {
+    app.update(Action::Top);
+    while app.selected_entry().map(|c| c.keyword) != Some(keyword) {
+        let before = app.selected;
+        app.update(Action::Down);
+        assert_ne!(app.selected, before, "{keyword} not found");
+    }
+}
+
+fn screen(app: &mut App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view::draw(f, app)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn changing_an_action_replans_and_rescores_and_reset_undoes_it() {
+    let mut app = demo();
+    assert_eq!(app.before.level.label(), "CRITICAL");
+    assert_eq!(app.after.score, 0.0);
+    select(&mut app, "PatientName");
+    // Cycle Patient's Name until the profile keeps it: the name is then a finding again.
+    for _ in 0..8 {
+        if app
+            .selected_entry()
+            .and_then(|c| c.decision.as_ref())
+            .map(|d| d.action)
+            == Some(dpk::Action::Keep)
+        {
+            break;
+        }
+        app.update(Action::CycleAction);
+    }
+    let entry = app.selected_entry().unwrap().clone();
+    assert_eq!(entry.keyword, "PatientName", "selection stays on the element");
+    assert_eq!(entry.decision.as_ref().unwrap().action, dpk::Action::Keep);
+    assert!(app.is_overridden(&entry));
+    assert!(app.after.score > 0.0);
+    assert!(app
+        .after
+        .findings
+        .iter()
+        .any(|f| f.keyword == Some("PatientName")));
+    // Patient Identity Removed follows: the profile now keeps a direct identifier.
+    let marker = app
+        .plan
+        .entries
+        .iter()
+        .find(|c| c.keyword == "PatientIdentityRemoved")
+        .unwrap();
+    assert!(format!("{:?}", marker.after).contains("NO"));
+
+    app.update(Action::ResetAction);
+    assert!(!app.is_overridden(app.selected_entry().unwrap()));
+    assert_eq!(app.after.score, 0.0);
+}
+
+#[test]
+fn the_edited_profile_gives_the_plan_the_screen_showed() {
+    let mut app = demo();
+    select(&mut app, "StudyDescription");
+    app.update(Action::CycleAction);
+    let shown: Vec<_> = app
+        .plan
+        .entries
+        .iter()
+        .map(|c| (c.path.clone(), c.kind, c.after.clone()))
+        .collect();
+    let text = app.current_profile().to_ron();
+    let reloaded = Profile::from_ron(&text, "saved.ron").unwrap().resolve().unwrap();
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let plan = dpk::plan(&file, &reloaded, &ctx).unwrap();
+    let again: Vec<_> = plan
+        .entries
+        .iter()
+        .map(|c| (c.path.clone(), c.kind, c.after.clone()))
+        .collect();
+    assert_eq!(shown, again);
+}
+
+#[test]
+fn sequences_fold_and_unfold() {
+    let mut app = demo();
+    select(&mut app, "ProcedureCodeSequence");
+    let rows = app.rows.len();
+    app.update(Action::Collapse);
+    assert!(app.rows.len() < rows);
+    assert_eq!(app.selected_entry().unwrap().keyword, "ProcedureCodeSequence");
+    app.update(Action::Expand);
+    assert_eq!(app.rows.len(), rows);
+    app.update(Action::Down);
+    app.update(Action::Collapse); // on a child: goes to the parent
+    assert_eq!(app.selected_entry().unwrap().keyword, "ProcedureCodeSequence");
+}
+
+#[test]
+fn main_screen() {
+    let mut app = demo();
+    select(&mut app, "PatientName");
+    insta::assert_snapshot!(screen(&mut app, 160, 48));
+}
+
+#[test]
+fn help_overlay() {
+    let mut app = demo();
+    app.update(Action::ToggleHelp);
+    let text = screen(&mut app, 120, 40);
+    for b in dpk::tui::keys::BINDINGS {
+        assert!(text.contains(b.help), "{} missing from the help", b.help);
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn narrow_terminal_stacks_the_panes() {
+    let mut app = demo();
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("Tags") && text.contains("Risk") && text.contains("Change"));
+    insta::assert_snapshot!(text);
+}
