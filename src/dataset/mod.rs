@@ -76,7 +76,38 @@ fn check_readable(path: &Path) -> Result<()> {
             reason: "empty file, not DICOM".into(),
         });
     }
+    // A DICOM file has "DICM" after its 128-byte preamble (or, without a preamble, at the
+    // start). Saying so beats the parser's "failed to fill whole buffer" on a text file.
+    let mut head = [0u8; 132];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| read_up_to(&mut f, &mut head))
+        .map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let marked = (n >= 132 && &head[128..132] == b"DICM") || (n >= 4 && &head[..4] == b"DICM");
+    if !marked {
+        return Err(Error::Open {
+            path: path.to_path_buf(),
+            reason: if n < 132 {
+                format!("not a DICOM file: {n} bytes, too short for the preamble and DICM marker")
+            } else {
+                "not a DICOM file: no DICM marker at byte 128 (nor at 0)".to_string()
+            },
+        });
+    }
     Ok(())
+}
+
+fn read_up_to(f: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// Turns a reader error into words, with its whole chain of causes.

@@ -1,0 +1,172 @@
+//! The real `dpk-tui` binary in a pseudo-terminal, driven like a user: keys in, the screen
+//! read back through a terminal emulator (vt100).
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use dpk::engine::{Context, Salt};
+use dpk::tui::app::App;
+use dpk::tui::DEMO;
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 150;
+
+struct Session {
+    screen: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Session {
+    fn start() -> Session {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
+        cmd.arg("--demo");
+        cmd.env("TERM", "xterm-256color");
+        cmd.env_remove("DPK_SALT");
+        let child = pair.slave.spawn_command(cmd).expect("dpk-tui starts");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("reader");
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let feed = Arc::clone(&screen);
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                feed.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().expect("writer");
+        // The master must outlive the child: keep it alive for the whole test.
+        std::mem::forget(pair.master);
+        Session {
+            screen,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = self.text();
+            if text.contains(what) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} never appeared; the screen:\n{text}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn keys(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+/// The row of Patient's Name in the demo's tree, as the program will lay it out.
+fn patient_name_row() -> usize {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"any-salt-for-the-layout-01".to_vec()).unwrap());
+    let app = App::new(
+        "demo".into(),
+        file,
+        dpk::Profile::builtin("basic").unwrap(),
+        ctx,
+        true,
+    )
+    .unwrap();
+    app.rows
+        .iter()
+        .position(|r| app.plan.entries[r.entry].keyword == "PatientName")
+        .unwrap()
+}
+
+#[test]
+fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
+    let mut s = Session::start();
+    let first = s.wait_for("Tags — 161 elements");
+    assert!(
+        first.contains("100.0% CRITICAL") && first.contains("0.0% LOW"),
+        "{first}"
+    );
+    assert!(first.contains("PREVIEW SALT"), "{first}");
+
+    // Down to Patient's Name: the change pane follows the selection.
+    s.keys(&"j".repeat(patient_name_row()));
+    s.wait_for("before: Example^Robert^James^Mr^");
+    // Empty → dummy → hash → clean → keep: four presses of Space.
+    s.keys("    ");
+    let kept = s.wait_for("(0010,0010) → keep");
+    assert!(kept.contains("[modified]"), "{kept}");
+    assert!(
+        kept.contains("0.90 (0010,0010) Patient Name identifies"),
+        "{kept}"
+    );
+    assert!(
+        !kept.contains("0.0% LOW"),
+        "the after gauge should have risen:\n{kept}"
+    );
+
+    s.keys("?");
+    s.wait_for("Keys (? closes)");
+    s.keys("?");
+    s.keys("r");
+    s.wait_for("back to the profile's action");
+    s.wait_for("0.0% LOW");
+
+    s.keys("q");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = s.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "dpk-tui did not quit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !s.screen.lock().unwrap().screen().alternate_screen(),
+        "the terminal was not restored"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_dicom_is_refused_before_the_screen_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("notes.txt");
+    std::fs::write(&bad, "not DICOM at all").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dpk-tui"))
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("notes.txt") && err.contains("not a DICOM file"),
+        "{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
+        "the screen was taken"
+    );
+}
