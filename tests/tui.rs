@@ -142,3 +142,128 @@ fn narrow_terminal_stacks_the_panes() {
     assert!(text.contains("Tags") && text.contains("Risk") && text.contains("Change"));
     insta::assert_snapshot!(text);
 }
+
+fn type_path(app: &mut App, path: &std::path::Path) {
+    app.update(Action::ClearLine);
+    for c in path.display().to_string().chars() {
+        app.update(Action::Input(c));
+    }
+}
+
+#[test]
+fn saving_asks_for_a_path_confirms_overwriting_and_reloads_to_the_same_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("my-profile.ron");
+    let mut app = demo();
+    select(&mut app, "StudyDescription");
+    app.update(Action::CycleAction);
+    assert!(app.unsaved());
+
+    app.update(Action::Save);
+    assert!(
+        app.prompt.as_ref().unwrap().input.ends_with(".ron"),
+        "a sensible default"
+    );
+    type_path(&mut app, &target);
+    app.update(Action::Submit);
+    assert!(app.prompt.is_none(), "{}", app.message);
+    assert!(app.message.contains("saved"), "{}", app.message);
+    assert!(!app.unsaved());
+
+    // The saved file, loaded as `dpk anonymize --profile FILE` loads it, gives the plan shown.
+    let loaded = Profile::load(&target).unwrap().resolve().unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let plan = dpk::plan(&file, &loaded, &ctx).unwrap();
+    let kinds = |p: &dpk::Plan| {
+        p.entries
+            .iter()
+            .map(|c| (c.path.clone(), c.kind, c.after.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(kinds(&plan), kinds(&app.plan));
+
+    // Saving again over it asks first; anything but y keeps the file.
+    app.update(Action::CycleAction);
+    app.update(Action::Save);
+    type_path(&mut app, &target);
+    app.update(Action::Submit);
+    assert!(app.prompt.as_ref().unwrap().confirm);
+    app.update(Action::Input('n'));
+    assert_eq!(app.message, "not overwritten");
+    let before = std::fs::read_to_string(&target).unwrap();
+    app.update(Action::Save);
+    type_path(&mut app, &target);
+    app.update(Action::Submit);
+    app.update(Action::Input('y'));
+    assert_ne!(std::fs::read_to_string(&target).unwrap(), before);
+}
+
+#[test]
+fn the_prompt_edits_like_a_shell_line() {
+    let mut app = demo();
+    app.update(Action::Save);
+    app.update(Action::ClearLine);
+    for c in "out/dir/name.ron".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::DeleteWord);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "out/dir/");
+    app.update(Action::Backspace);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "out/dir");
+    app.update(Action::Cancel);
+    assert!(app.prompt.is_none());
+}
+
+#[test]
+fn a_preview_salt_refuses_saving_and_writing_and_says_how() {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
+    let mut app = App::new("demo".into(), file, Profile::builtin("basic").unwrap(), ctx, true).unwrap();
+    for action in [Action::Save, Action::Write] {
+        app.update(action);
+        assert!(app.prompt.is_none());
+        assert!(app.message.contains("--salt-file"), "{}", app.message);
+    }
+}
+
+#[test]
+fn writing_produces_the_de_identified_file_with_its_pixel_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("demo_anon.dcm");
+    let mut app = demo();
+    app.update(Action::Write);
+    type_path(&mut app, &target);
+    app.update(Action::Submit);
+    assert!(app.message.starts_with("wrote"), "{}", app.message);
+    let out = dpk::dataset::open(&target).unwrap();
+    let original = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let pixels = dicom_dictionary_std::tags::PIXEL_DATA;
+    assert_eq!(
+        out.get(pixels).unwrap().to_bytes().unwrap(),
+        original.get(pixels).unwrap().to_bytes().unwrap()
+    );
+    assert!(dpk::dataset::text_of(&out, dicom_dictionary_std::tags::PATIENT_NAME).is_none());
+}
+
+#[test]
+fn explain_and_unsaved_quit() {
+    let mut app = demo();
+    select(&mut app, "PatientBirthDate");
+    app.update(Action::Explain);
+    let text = app.explain.clone().unwrap();
+    assert!(
+        text.contains("Patient Birth Date") && text.contains("PHI category"),
+        "{text}"
+    );
+    let screen_text = screen(&mut app, 160, 48);
+    assert!(screen_text.contains("Explain (e or Esc closes)"));
+    app.update(Action::Cancel);
+    assert!(app.explain.is_none());
+
+    app.update(Action::CycleAction);
+    app.update(Action::Quit);
+    assert!(!app.quit && app.message.contains("unsaved"), "{}", app.message);
+    app.update(Action::Quit);
+    assert!(app.quit);
+}

@@ -38,8 +38,46 @@ pub enum Action {
     ResetAction,
     /// Show or hide the key help.
     ToggleHelp,
-    /// Leave.
+    /// Show or hide the explanation of the selected element.
+    Explain,
+    /// Save the profile (base, options and overrides) as RON: asks for a path.
+    Save,
+    /// Write the de-identified file: asks for a path.
+    Write,
+    /// Type a character into the prompt.
+    Input(char),
+    /// Delete the character before the cursor.
+    Backspace,
+    /// Clear the prompt line.
+    ClearLine,
+    /// Delete the word before the cursor.
+    DeleteWord,
+    /// Accept the prompt (or confirm).
+    Submit,
+    /// Close the prompt, the help or the explanation.
+    Cancel,
+    /// Leave (asks first when the profile has unsaved changes).
     Quit,
+}
+
+/// What a prompt asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PromptKind {
+    /// Where to save the profile.
+    SaveProfile,
+    /// Where to write the de-identified file.
+    WriteOutput,
+}
+
+/// A one-line question in the status line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    /// What it is for.
+    pub kind: PromptKind,
+    /// The text typed so far.
+    pub input: String,
+    /// Set once the path exists and the user must confirm overwriting it.
+    pub confirm: bool,
 }
 
 /// One visible row of the tag tree.
@@ -81,6 +119,16 @@ pub struct App {
     pub page: usize,
     /// Whether the help overlay is shown.
     pub help: bool,
+    /// The explanation shown for the selected element, if open.
+    pub explain: Option<String>,
+    /// The open prompt, if any.
+    pub prompt: Option<Prompt>,
+    /// Where the file came from (`None`: the bundled demo), to re-read it whole for writing.
+    pub source: Option<std::path::PathBuf>,
+    /// The overrides as last saved, to tell unsaved changes.
+    saved: Vec<Rule>,
+    /// Set after a first `q` with unsaved changes.
+    quit_pending: bool,
     /// A one-line message for the status line.
     pub message: String,
     /// Set when the user asked to leave.
@@ -118,6 +166,11 @@ impl App {
             selected: 0,
             page: 20,
             help: false,
+            explain: None,
+            prompt: None,
+            source: None,
+            saved: Vec::new(),
+            quit_pending: false,
             message: String::new(),
             quit: false,
         };
@@ -140,9 +193,21 @@ impl App {
         self.overrides.iter().position(|r| r.select == selector)
     }
 
+    /// Whether the overrides differ from what was last saved.
+    pub fn unsaved(&self) -> bool {
+        self.overrides != self.saved
+    }
+
     /// Carries out one action.
     pub fn update(&mut self, action: Action) {
         self.message.clear();
+        if self.prompt.is_some() {
+            self.update_prompt(action);
+            return;
+        }
+        if action != Action::Quit {
+            self.quit_pending = false;
+        }
         let last = self.rows.len().saturating_sub(1);
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
@@ -156,8 +221,153 @@ impl App {
             Action::CycleAction => self.cycle_action(),
             Action::ResetAction => self.reset_action(),
             Action::ToggleHelp => self.help = !self.help,
+            Action::Explain => self.toggle_explain(),
+            Action::Save => self.open_prompt(PromptKind::SaveProfile),
+            Action::Write => self.open_prompt(PromptKind::WriteOutput),
+            Action::Cancel => {
+                self.help = false;
+                self.explain = None;
+            }
+            Action::Quit if self.unsaved() && !self.quit_pending => {
+                self.quit_pending = true;
+                self.message =
+                    "the profile has unsaved changes: q again quits without saving, s saves".into();
+            }
             Action::Quit => self.quit = true,
+            Action::Input(_)
+            | Action::Backspace
+            | Action::ClearLine
+            | Action::DeleteWord
+            | Action::Submit => {}
         }
+    }
+
+    fn toggle_explain(&mut self) {
+        if self.explain.take().is_some() {
+            return;
+        }
+        let Some(entry) = self.selected_entry() else {
+            return;
+        };
+        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.weights, &self.plan.entries);
+        self.explain = Some(text.to_string());
+    }
+
+    fn open_prompt(&mut self, kind: PromptKind) {
+        if self.preview_salt {
+            self.message = "hashes and UIDs use a preview salt: restart with --salt-file PATH (or DPK_SALT) \
+                            to save or write"
+                .into();
+            return;
+        }
+        let input = match kind {
+            PromptKind::SaveProfile => format!("{}.ron", self.current_profile().name),
+            PromptKind::WriteOutput => match &self.source {
+                Some(path) => {
+                    let stem = path
+                        .file_stem()
+                        .map_or("out".into(), |s| s.to_string_lossy().into_owned());
+                    path.with_file_name(format!("{stem}_anon.dcm"))
+                        .display()
+                        .to_string()
+                }
+                None => "demo_anon.dcm".into(),
+            },
+        };
+        self.prompt = Some(Prompt {
+            kind,
+            input,
+            confirm: false,
+        });
+    }
+
+    fn update_prompt(&mut self, action: Action) {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return;
+        };
+        match action {
+            Action::Cancel => {
+                self.prompt = None;
+                self.message = "cancelled".into();
+            }
+            Action::Input('y') if prompt.confirm => self.finish_prompt(),
+            _ if prompt.confirm => {
+                self.prompt = None;
+                self.message = "not overwritten".into();
+            }
+            Action::Input(c) => prompt.input.push(c),
+            Action::Backspace => {
+                prompt.input.pop();
+            }
+            Action::ClearLine => prompt.input.clear(),
+            Action::DeleteWord => {
+                let trimmed = prompt.input.trim_end_matches([' ', '/']);
+                let cut = trimmed.rfind([' ', '/']).map_or(0, |i| i + 1);
+                prompt.input.truncate(cut);
+            }
+            Action::Submit if prompt.input.trim().is_empty() => {}
+            Action::Submit => {
+                if std::path::Path::new(prompt.input.trim()).exists() {
+                    prompt.confirm = true;
+                } else {
+                    self.finish_prompt();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn finish_prompt(&mut self) {
+        let Some(prompt) = self.prompt.take() else { return };
+        let path = std::path::PathBuf::from(prompt.input.trim());
+        let result = match prompt.kind {
+            PromptKind::SaveProfile => self.save_profile(&path),
+            PromptKind::WriteOutput => self.write_output(&path),
+        };
+        self.message = match result {
+            Ok(done) => done,
+            Err(e) => format!("error: {e}"),
+        };
+    }
+
+    fn save_profile(&mut self, path: &std::path::Path) -> crate::Result<String> {
+        let text = self.current_profile().to_ron();
+        crate::dataset::write_atomic_with(path, |f| {
+            use std::io::Write;
+            f.write_all(text.as_bytes()).map_err(|source| crate::Error::Io {
+                path: path.to_path_buf(),
+                source,
+            })
+        })?;
+        self.saved = self.overrides.clone();
+        Ok(format!("profile saved to {}", path.display()))
+    }
+
+    fn write_output(&self, path: &std::path::Path) -> crate::Result<String> {
+        let same = |a: &std::path::Path, b: &std::path::Path| {
+            a.canonicalize()
+                .ok()
+                .zip(b.canonicalize().ok())
+                .is_some_and(|(a, b)| a == b)
+        };
+        if let Some(source) = &self.source {
+            if same(source, path) {
+                return Ok("refused: the output would overwrite the input".into());
+            }
+        }
+        // The screen holds the header only; the output needs the pixel data too.
+        let file = match &self.source {
+            Some(source) => crate::dataset::open(source)?,
+            None => crate::dataset::open_bytes(super::DEMO, "demo.dcm")?,
+        };
+        let plan = crate::plan(&file, &self.profile, &self.ctx)?;
+        let out = crate::apply(&plan, file)?;
+        crate::dataset::write_atomic(&out, path)?;
+        Ok(format!(
+            "wrote {} ({} elements changed)",
+            path.display(),
+            plan.change_count()
+        ))
     }
 
     fn collapse(&mut self) {

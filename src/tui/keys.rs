@@ -19,98 +19,111 @@ pub struct Binding {
     pub hint: bool,
 }
 
+const fn bind(
+    codes: &'static [KeyCode],
+    label: &'static str,
+    action: Action,
+    help: &'static str,
+    hint: bool,
+) -> Binding {
+    Binding {
+        codes,
+        label,
+        action,
+        help,
+        hint,
+    }
+}
+
+use KeyCode::{Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Up};
+
 /// Every binding, in the order the help lists them.
 pub const BINDINGS: &[Binding] = &[
-    Binding {
-        codes: &[KeyCode::Up, KeyCode::Char('k')],
-        label: "↑ k",
-        action: Action::Up,
-        help: "previous element",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::Down, KeyCode::Char('j')],
-        label: "↓ j",
-        action: Action::Down,
-        help: "next element",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::PageUp],
-        label: "PgUp",
-        action: Action::PageUp,
-        help: "a page up",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::PageDown],
-        label: "PgDn",
-        action: Action::PageDown,
-        help: "a page down",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::Char('g'), KeyCode::Home],
-        label: "g",
-        action: Action::Top,
-        help: "first element",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::Char('G'), KeyCode::End],
-        label: "G",
-        action: Action::Bottom,
-        help: "last element",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::Left, KeyCode::Char('h')],
-        label: "← h",
-        action: Action::Collapse,
-        help: "collapse a sequence / go to its parent",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::Right, KeyCode::Char('l'), KeyCode::Enter],
-        label: "→ l ⏎",
-        action: Action::Expand,
-        help: "expand a sequence",
-        hint: false,
-    },
-    Binding {
-        codes: &[KeyCode::Char(' ')],
-        label: "Space",
-        action: Action::CycleAction,
-        help: "next action for this element (valid for its VR)",
-        hint: true,
-    },
-    Binding {
-        codes: &[KeyCode::Char('r')],
-        label: "r",
-        action: Action::ResetAction,
-        help: "back to the profile's action",
-        hint: true,
-    },
-    Binding {
-        codes: &[KeyCode::Char('?')],
-        label: "?",
-        action: Action::ToggleHelp,
-        help: "this help",
-        hint: true,
-    },
-    Binding {
-        codes: &[KeyCode::Char('q'), KeyCode::Esc],
-        label: "q",
-        action: Action::Quit,
-        help: "quit",
-        hint: true,
-    },
+    bind(&[Up, Char('k')], "↑ k", Action::Up, "previous element", false),
+    bind(&[Down, Char('j')], "↓ j", Action::Down, "next element", false),
+    bind(&[PageUp], "PgUp", Action::PageUp, "a page up", false),
+    bind(&[PageDown], "PgDn", Action::PageDown, "a page down", false),
+    bind(&[Char('g'), Home], "g", Action::Top, "first element", false),
+    bind(&[Char('G'), End], "G", Action::Bottom, "last element", false),
+    bind(
+        &[Left, Char('h')],
+        "← h",
+        Action::Collapse,
+        "collapse a sequence / go to its parent",
+        false,
+    ),
+    bind(
+        &[Right, Char('l'), Enter],
+        "→ l ⏎",
+        Action::Expand,
+        "expand a sequence",
+        false,
+    ),
+    bind(
+        &[Char(' ')],
+        "Space",
+        Action::CycleAction,
+        "next action for this element (valid for its VR)",
+        true,
+    ),
+    bind(
+        &[Char('r')],
+        "r",
+        Action::ResetAction,
+        "back to the profile's action",
+        true,
+    ),
+    bind(
+        &[Char('e')],
+        "e",
+        Action::Explain,
+        "explain the element (PHI category, PS3.15, weight)",
+        true,
+    ),
+    bind(&[Char('s')], "s", Action::Save, "save the profile as RON", true),
+    bind(
+        &[Char('w')],
+        "w",
+        Action::Write,
+        "write the de-identified file",
+        true,
+    ),
+    bind(&[Char('?')], "?", Action::ToggleHelp, "this help", true),
+    bind(
+        &[Esc],
+        "Esc",
+        Action::Cancel,
+        "close the help, the explanation or a prompt",
+        false,
+    ),
+    bind(
+        &[Char('q')],
+        "q",
+        Action::Quit,
+        "quit (asks first if the profile is unsaved)",
+        true,
+    ),
 ];
 
-/// The action a key press asks for. Ctrl-C always quits.
-pub fn action_for(key: KeyEvent) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+/// The keys of a prompt line, which edits like a shell's.
+pub const PROMPT_KEYS: &str = "Enter accepts, Esc cancels, Backspace, Ctrl-U clears, Ctrl-W deletes a word";
+
+/// The action a key press asks for; in a prompt, keys edit the line. Ctrl-C always quits.
+pub fn action_for(key: KeyEvent, in_prompt: bool) -> Option<Action> {
+    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+    if ctrl && key.code == Char('c') {
         return Some(Action::Quit);
+    }
+    if in_prompt {
+        return match key.code {
+            Char('u') if ctrl => Some(Action::ClearLine),
+            Char('w') if ctrl => Some(Action::DeleteWord),
+            Char(c) if !ctrl => Some(Action::Input(c)),
+            KeyCode::Backspace => Some(Action::Backspace),
+            Enter => Some(Action::Submit),
+            Esc => Some(Action::Cancel),
+            _ => None,
+        };
     }
     BINDINGS
         .iter()

@@ -25,7 +25,8 @@ const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
 
 const AFTER_HELP: &str = "\
 Keys: ↑↓ j k move, ← → h l fold, Space changes the selected element's action, r resets it,
-? shows every key, q quits.
+e explains it, s saves the profile as RON, w writes the de-identified file, ? shows every
+key, q quits.
 
 Exit codes:
   0  quit normally
@@ -102,7 +103,9 @@ fn open(args: &Args) -> crate::Result<App> {
     } else {
         (Context::new(Salt::new(PREVIEW_SALT.to_vec())?), true)
     };
-    App::new(name, file, base, ctx, preview)
+    let mut app = App::new(name, file, base, ctx, preview)?;
+    app.source = args.file.clone();
+    Ok(app)
 }
 
 fn run(mut app: App) -> std::io::Result<()> {
@@ -114,7 +117,7 @@ fn run(mut app: App) -> std::io::Result<()> {
         terminal.draw(|frame| view::draw(frame, &mut app))?;
         if let Event::Key(key) = event::read()? {
             if key.kind == KeyEventKind::Press {
-                if let Some(action) = keys::action_for(key) {
+                if let Some(action) = keys::action_for(key, app.prompt.is_some()) {
                     app.update(action);
                 }
             }

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::App;
+use super::app::{App, PromptKind};
 use super::keys::BINDINGS;
 use crate::dataset::{render, tag_string};
 use crate::diff::ChangeKind;
@@ -58,6 +58,27 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     if app.help {
         draw_help(frame, frame.area());
     }
+    if let Some(text) = &app.explain {
+        draw_overlay(frame, frame.area(), " Explain (e or Esc closes) ", text);
+    }
+}
+
+fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
+    let width = area.width.min(100);
+    let height = (text.lines().count() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(text.to_string())
+            .wrap(Wrap { trim: false })
+            .block(Block::bordered().title(title.to_string())),
+        popup,
+    );
 }
 
 fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -176,11 +197,7 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let modified = if app.current_profile().rules.is_empty() {
-        ""
-    } else {
-        " [modified]"
-    };
+    let modified = if app.unsaved() { " [modified]" } else { "" };
     let salt = if app.preview_salt {
         "  PREVIEW SALT (--salt-file to use yours)"
     } else {
@@ -197,10 +214,17 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         .filter(|b| b.hint)
         .map(|b| format!("{} {}", b.label, b.help.split(' ').next().unwrap_or("")))
         .collect();
-    let second = if app.message.is_empty() {
-        hints.join("  ")
-    } else {
-        app.message.clone()
+    let second = match &app.prompt {
+        Some(p) if p.confirm => format!("{} exists: overwrite? (y/n)", p.input),
+        Some(p) => {
+            let what = match p.kind {
+                PromptKind::SaveProfile => "Save profile as",
+                PromptKind::WriteOutput => "Write de-identified file to",
+            };
+            format!("{what}: {}█   ({})", p.input, super::keys::PROMPT_KEYS)
+        }
+        None if !app.message.is_empty() => app.message.clone(),
+        None => hints.join("  "),
     };
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
 }
