@@ -267,3 +267,82 @@ fn explain_and_unsaved_quit() {
     app.update(Action::Quit);
     assert!(app.quit);
 }
+
+#[test]
+fn undo_and_redo_walk_the_changes() {
+    let mut app = demo();
+    select(&mut app, "PatientName");
+    let action = |app: &App| app.selected_entry().unwrap().decision.as_ref().unwrap().action;
+    let first = action(&app);
+    app.update(Action::CycleAction);
+    let second = action(&app);
+    app.update(Action::CycleAction);
+    let third = action(&app);
+    assert!(first != second && second != third);
+    app.update(Action::Undo);
+    assert_eq!(action(&app), second);
+    app.update(Action::Undo);
+    assert_eq!(action(&app), first);
+    assert!(!app.unsaved());
+    app.update(Action::Undo);
+    assert_eq!(app.message, "nothing to undo");
+    app.update(Action::Redo);
+    app.update(Action::Redo);
+    assert_eq!(action(&app), third);
+    // A new change after an undo drops what could have been redone.
+    app.update(Action::Undo);
+    app.update(Action::ResetAction);
+    app.update(Action::Redo);
+    assert_eq!(app.message, "nothing to redo");
+}
+
+#[test]
+fn search_finds_tag_keyword_and_value_and_wraps() {
+    let mut app = demo();
+    app.update(Action::Search);
+    for c in "robert".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    // Any case, inside a value: the station is named after someone.
+    assert_eq!(app.selected_entry().unwrap().keyword, "StationName");
+    app.update(Action::Search);
+    app.update(Action::ClearLine);
+    for c in "EXAMPLE^robert".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    let first = app.selected_entry().unwrap().path.clone();
+    assert_eq!(first.to_string(), "(0010,0010)");
+    app.update(Action::NextMatch);
+    assert_ne!(app.selected_entry().unwrap().path, first);
+    app.update(Action::PrevMatch);
+    assert_eq!(app.selected_entry().unwrap().path, first);
+    app.update(Action::Search);
+    app.update(Action::ClearLine);
+    for c in "(0020,000d)".chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+    assert_eq!(app.selected_entry().unwrap().keyword, "StudyInstanceUID");
+}
+
+#[test]
+fn the_filter_shows_phi_then_changes_then_all() {
+    let mut app = demo();
+    // Keep Patient's Name: still PHI, no longer a change.
+    select(&mut app, "PatientName");
+    while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
+        app.update(Action::CycleAction);
+    }
+    let all = app.rows.len();
+    app.update(Action::CycleFilter);
+    let phi = app.rows.len();
+    app.update(Action::CycleFilter);
+    let changed = app.rows.len();
+    assert!(changed < phi && phi < all, "{changed} {phi} {all}");
+    assert!(app.rows.iter().all(|r| app.plan.entries[r.entry].is_change()));
+    assert_eq!(changed, app.plan.entries.iter().filter(|c| c.is_change()).count());
+    app.update(Action::CycleFilter);
+    assert_eq!(app.rows.len(), all);
+}

@@ -40,6 +40,18 @@ pub enum Action {
     ToggleHelp,
     /// Show or hide the explanation of the selected element.
     Explain,
+    /// Undo the last change of action.
+    Undo,
+    /// Redo what was undone.
+    Redo,
+    /// Search tag, keyword and value: asks for the text.
+    Search,
+    /// The next row that matches the search.
+    NextMatch,
+    /// The previous row that matches the search.
+    PrevMatch,
+    /// Show all elements, only PHI-relevant ones, or only those that change.
+    CycleFilter,
     /// Save the profile (base, options and overrides) as RON: asks for a path.
     Save,
     /// Write the de-identified file: asks for a path.
@@ -67,6 +79,31 @@ pub enum PromptKind {
     SaveProfile,
     /// Where to write the de-identified file.
     WriteOutput,
+    /// What to search for.
+    Search,
+}
+
+/// Which elements the tree shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Filter {
+    /// Every element.
+    #[default]
+    All,
+    /// Elements that carry PHI (a risk category) or that the profile changes.
+    Phi,
+    /// Elements the profile changes.
+    Changed,
+}
+
+impl Filter {
+    /// A word for the status line.
+    pub fn label(self) -> &'static str {
+        match self {
+            Filter::All => "all elements",
+            Filter::Phi => "PHI-relevant",
+            Filter::Changed => "changed only",
+        }
+    }
 }
 
 /// A one-line question in the status line.
@@ -129,6 +166,14 @@ pub struct App {
     saved: Vec<Rule>,
     /// Set after a first `q` with unsaved changes.
     quit_pending: bool,
+    /// Earlier override sets, for undo.
+    history: Vec<Vec<Rule>>,
+    /// Undone override sets, for redo.
+    future: Vec<Vec<Rule>>,
+    /// The last search.
+    pub search: String,
+    /// Which elements the tree shows.
+    pub filter: Filter,
     /// A one-line message for the status line.
     pub message: String,
     /// Set when the user asked to leave.
@@ -171,6 +216,10 @@ impl App {
             source: None,
             saved: Vec::new(),
             quit_pending: false,
+            history: Vec::new(),
+            future: Vec::new(),
+            search: String::new(),
+            filter: Filter::All,
             message: String::new(),
             quit: false,
         };
@@ -222,6 +271,22 @@ impl App {
             Action::ResetAction => self.reset_action(),
             Action::ToggleHelp => self.help = !self.help,
             Action::Explain => self.toggle_explain(),
+            Action::Undo => self.step_history(true),
+            Action::Redo => self.step_history(false),
+            Action::Search => self.open_prompt(PromptKind::Search),
+            Action::NextMatch => self.find(true),
+            Action::PrevMatch => self.find(false),
+            Action::CycleFilter => {
+                self.filter = match self.filter {
+                    Filter::All => Filter::Phi,
+                    Filter::Phi => Filter::Changed,
+                    Filter::Changed => Filter::All,
+                };
+                let keep = self.selected_entry().map(|c| c.path.clone());
+                self.refresh_rows();
+                self.reselect(keep.as_ref());
+                self.message = format!("showing {}", self.filter.label());
+            }
             Action::Save => self.open_prompt(PromptKind::SaveProfile),
             Action::Write => self.open_prompt(PromptKind::WriteOutput),
             Action::Cancel => {
@@ -254,7 +319,7 @@ impl App {
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
-        if self.preview_salt {
+        if self.preview_salt && kind != PromptKind::Search {
             self.message = "hashes and UIDs use a preview salt: restart with --salt-file PATH (or DPK_SALT) \
                             to save or write"
                 .into();
@@ -273,6 +338,7 @@ impl App {
                 }
                 None => "demo_anon.dcm".into(),
             },
+            PromptKind::Search => self.search.clone(),
         };
         self.prompt = Some(Prompt {
             kind,
@@ -307,7 +373,7 @@ impl App {
             }
             Action::Submit if prompt.input.trim().is_empty() => {}
             Action::Submit => {
-                if std::path::Path::new(prompt.input.trim()).exists() {
+                if prompt.kind != PromptKind::Search && std::path::Path::new(prompt.input.trim()).exists() {
                     prompt.confirm = true;
                 } else {
                     self.finish_prompt();
@@ -319,8 +385,14 @@ impl App {
 
     fn finish_prompt(&mut self) {
         let Some(prompt) = self.prompt.take() else { return };
+        if prompt.kind == PromptKind::Search {
+            self.search = prompt.input;
+            self.find(true);
+            return;
+        }
         let path = std::path::PathBuf::from(prompt.input.trim());
         let result = match prompt.kind {
+            PromptKind::Search => return,
             PromptKind::SaveProfile => self.save_profile(&path),
             PromptKind::WriteOutput => self.write_output(&path),
         };
@@ -423,11 +495,12 @@ impl App {
             select: Selector::tag(entry.path.tag),
             action: next,
         };
+        let mut next_overrides = self.overrides.clone();
         match self.override_index(&entry) {
-            Some(i) => self.overrides[i] = rule,
-            None => self.overrides.push(rule),
+            Some(i) => next_overrides[i] = rule,
+            None => next_overrides.push(rule),
         }
-        self.rebuild(&entry.path);
+        self.set_overrides(next_overrides, &entry.path);
         self.message = format!("{} → {}", entry.path, next.label());
     }
 
@@ -436,9 +509,90 @@ impl App {
             return;
         };
         if let Some(i) = self.override_index(&entry) {
-            self.overrides.remove(i);
-            self.rebuild(&entry.path);
+            let mut next_overrides = self.overrides.clone();
+            next_overrides.remove(i);
+            self.set_overrides(next_overrides, &entry.path);
             self.message = format!("{}: back to the profile's action", entry.path);
+        }
+    }
+
+    /// Every change of overrides goes through here, so that it can be undone.
+    fn set_overrides(&mut self, overrides: Vec<Rule>, keep: &TagPath) {
+        self.history
+            .push(std::mem::replace(&mut self.overrides, overrides));
+        self.future.clear();
+        self.rebuild(keep);
+    }
+
+    fn step_history(&mut self, back: bool) {
+        let (from, to) = if back {
+            (&mut self.history, &mut self.future)
+        } else {
+            (&mut self.future, &mut self.history)
+        };
+        let Some(state) = from.pop() else {
+            self.message = if back {
+                "nothing to undo"
+            } else {
+                "nothing to redo"
+            }
+            .into();
+            return;
+        };
+        to.push(std::mem::replace(&mut self.overrides, state));
+        let keep = self.selected_entry().map(|c| c.path.clone());
+        if let Some(path) = keep {
+            self.rebuild(&path);
+        }
+        self.message = if back { "undone" } else { "redone" }.into();
+    }
+
+    /// Whether a row's tag, keyword or value contains the search text (any case).
+    fn matches_search(&self, row: &Row) -> bool {
+        let c = &self.plan.entries[row.entry];
+        let needle = self.search.to_lowercase();
+        let value = c
+            .before
+            .as_ref()
+            .map(|v| crate::dataset::render(v, c.vr, 0))
+            .unwrap_or_default();
+        [
+            crate::dataset::tag_string(c.path.tag),
+            c.keyword.to_string(),
+            value,
+        ]
+        .iter()
+        .any(|h| h.to_lowercase().contains(&needle))
+    }
+
+    fn find(&mut self, forward: bool) {
+        if self.search.is_empty() || self.rows.is_empty() {
+            self.message = "no search: / searches".into();
+            return;
+        }
+        let n = self.rows.len();
+        let hit = (1..=n)
+            .map(|k| {
+                if forward {
+                    (self.selected + k) % n
+                } else {
+                    (self.selected + n - k) % n
+                }
+            })
+            .find(|&i| self.matches_search(&self.rows[i]));
+        match hit {
+            Some(i) => self.selected = i,
+            None => self.message = format!("'{}' not found", self.search),
+        }
+    }
+
+    fn reselect(&mut self, path: Option<&TagPath>) {
+        if let Some(i) = path.and_then(|p| {
+            self.rows
+                .iter()
+                .position(|r| &self.plan.entries[r.entry].path == p)
+        }) {
+            self.selected = i;
         }
     }
 
@@ -491,6 +645,15 @@ impl App {
         self.rows = entries
             .iter()
             .enumerate()
+            .filter(|(_, c)| match self.filter {
+                Filter::All => true,
+                Filter::Changed => c.is_change(),
+                Filter::Phi => {
+                    c.is_change()
+                        || crate::risk::category_of(c.path.tag, Some(c.vr)).is_some()
+                        || crate::dataset::private::is_private(c.path.tag)
+                }
+            })
             .filter(|(_, c)| {
                 !c.path
                     .items

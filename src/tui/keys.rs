@@ -114,6 +114,9 @@ pub fn action_for(key: KeyEvent, in_prompt: bool) -> Option<Action> {
     if ctrl && key.code == Char('c') {
         return Some(Action::Quit);
     }
+    if ctrl && key.code == Char('r') && !in_prompt {
+        return Some(Action::Redo);
+    }
     if in_prompt {
         return match key.code {
             Char('u') if ctrl => Some(Action::ClearLine),

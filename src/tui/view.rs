@@ -119,7 +119,12 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
         })
         .collect();
     let list = List::new(items)
-        .block(Block::bordered().title(format!(" Tags — {} elements ", app.plan.entries.len())))
+        .block(Block::bordered().title(format!(
+            " Tags — {} elements, {} shown ({}) ",
+            app.plan.entries.len(),
+            app.rows.len(),
+            app.filter.label()
+        )))
         .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
     let mut state = ListState::default().with_selected(Some(app.selected));
     frame.render_stateful_widget(list, area, &mut state);
@@ -220,6 +225,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
             let what = match p.kind {
                 PromptKind::SaveProfile => "Save profile as",
                 PromptKind::WriteOutput => "Write de-identified file to",
+                PromptKind::Search => "Search",
             };
             format!("{what}: {}█   ({})", p.input, super::keys::PROMPT_KEYS)
         }
