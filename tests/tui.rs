@@ -346,3 +346,51 @@ fn the_filter_shows_phi_then_changes_then_all() {
     app.update(Action::CycleFilter);
     assert_eq!(app.rows.len(), all);
 }
+
+#[test]
+fn light_theme_and_theme_cycling() {
+    let mut app = demo();
+    app.theme = dpk::tui::theme::Theme::builtin("light").unwrap();
+    // Patient's Name on screen, unselected: the row above it is selected.
+    select(&mut app, "PatientName");
+    let _ = screen(&mut app, 120, 40);
+    // The view keeps its scroll position: one row up, Patient's Name is still on screen.
+    app.update(Action::Up);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    // The "empty" badge of Patient's Name is drawn in the light theme's colour for empty.
+    let (x, row) = find_cells(&buffer, "│ (0010,0010) PatientName").unwrap();
+    let badge = (x..buffer.area.width)
+        .find(|&c| cells_spell(&buffer, c, row, "empty"))
+        .unwrap();
+    let x = badge;
+    let colour = app.theme.badge(dpk::Action::Empty);
+    assert_eq!(buffer[(x, row)].fg, colour);
+    assert_eq!(colour, ratatui::style::Color::Rgb(0x8e, 0x24, 0xaa));
+    // The selected row uses the theme's selection colours.
+    assert_eq!(buffer[(2, row - 1)].bg, app.theme.selection_bg);
+    assert_ne!(buffer[(2, row)].bg, app.theme.selection_bg);
+    insta::assert_debug_snapshot!(buffer);
+
+    app.update(Action::CycleTheme);
+    assert_eq!(app.theme.name, "high-contrast");
+    app.update(Action::CycleTheme);
+    app.update(Action::CycleTheme);
+    assert_eq!(app.theme.name, "dark");
+}
+
+/// Whether the cells from (x, y) rightwards show `text`, one character per cell.
+fn cells_spell(buffer: &ratatui::buffer::Buffer, x: u16, y: u16, text: &str) -> bool {
+    text.chars().enumerate().all(|(i, ch)| {
+        let cx = x + i as u16;
+        cx < buffer.area.width && buffer[(cx, y)].symbol() == ch.to_string()
+    })
+}
+
+/// The first cell (column, row) where `text` is shown.
+fn find_cells(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)> {
+    (0..buffer.area.height)
+        .flat_map(|y| (0..buffer.area.width).map(move |x| (x, y)))
+        .find(|&(x, y)| cells_spell(buffer, x, y, text))
+}

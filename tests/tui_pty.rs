@@ -103,12 +103,23 @@ fn patient_name_row() -> usize {
 #[test]
 fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
     let mut s = Session::start();
-    let first = s.wait_for("Tags — 161 elements");
+    // The status line is drawn last: once it is there, the whole first frame is.
+    let first = s.wait_for("PREVIEW SALT");
+    assert!(first.contains("Tags — 161 elements"), "{first}");
     assert!(
         first.contains("100.0% CRITICAL") && first.contains("0.0% LOW"),
         "{first}"
     );
     assert!(first.contains("PREVIEW SALT"), "{first}");
+    // The default theme draws in colour (the NO_COLOR test checks the opposite).
+    {
+        let p = s.screen.lock().unwrap();
+        let coloured = (0..ROWS)
+            .flat_map(|r| (0..COLS).map(move |c| (r, c)))
+            .filter_map(|(r, c)| p.screen().cell(r, c).map(|cell| cell.fgcolor()))
+            .any(|fg| fg != vt100::Color::Default);
+        assert!(coloured, "no colour on the default screen");
+    }
 
     // Down to Patient's Name: the change pane follows the selection.
     s.keys(&"j".repeat(patient_name_row()));
@@ -169,4 +180,78 @@ fn a_file_that_is_not_dicom_is_refused_before_the_screen_is_taken() {
         !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
         "the screen was taken"
     );
+}
+
+#[test]
+fn a_malformed_theme_is_refused_with_its_line_before_the_screen_is_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let theme = dir.path().join("mine.ron");
+    std::fs::write(&theme, "(\n  badges: {\n    \"remove\": \"blurple\",\n  },\n)").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_dpk-tui"))
+        .args(["--demo", "--theme"])
+        .arg(&theme)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:3:", theme.display())) && err.contains("blurple"),
+        "{err}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("\x1b[?1049h"),
+        "the screen was taken"
+    );
+}
+
+#[test]
+fn no_color_draws_without_colour() {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
+    cmd.arg("--demo");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("NO_COLOR", "1");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+    let feed = Arc::clone(&parser);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            feed.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !parser.lock().unwrap().screen().contents().contains("PREVIEW SALT") {
+        assert!(Instant::now() < deadline, "no screen");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    {
+        let p = parser.lock().unwrap();
+        let screen = p.screen();
+        for row in 0..ROWS {
+            for col in 0..COLS {
+                if let Some(cell) = screen.cell(row, col) {
+                    assert_eq!(cell.fgcolor(), vt100::Color::Default, "colour at {row},{col}");
+                }
+            }
+        }
+    }
+    writer.write_all(b"q").unwrap();
+    writer.flush().unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    drop(pair.master);
 }

@@ -52,6 +52,8 @@ pub enum Action {
     PrevMatch,
     /// Show all elements, only PHI-relevant ones, or only those that change.
     CycleFilter,
+    /// The next built-in theme.
+    CycleTheme,
     /// Save the profile (base, options and overrides) as RON: asks for a path.
     Save,
     /// Write the de-identified file: asks for a path.
@@ -174,6 +176,10 @@ pub struct App {
     pub search: String,
     /// Which elements the tree shows.
     pub filter: Filter,
+    /// The colours.
+    pub theme: super::theme::Theme,
+    /// The tree's scroll position, kept between frames so the view does not jump.
+    pub list_state: ratatui::widgets::ListState,
     /// A one-line message for the status line.
     pub message: String,
     /// Set when the user asked to leave.
@@ -220,6 +226,8 @@ impl App {
             future: Vec::new(),
             search: String::new(),
             filter: Filter::All,
+            theme: super::theme::Theme::dark(),
+            list_state: ratatui::widgets::ListState::default(),
             message: String::new(),
             quit: false,
         };
@@ -274,6 +282,7 @@ impl App {
             Action::Undo => self.step_history(true),
             Action::Redo => self.step_history(false),
             Action::Search => self.open_prompt(PromptKind::Search),
+            Action::CycleTheme => self.cycle_theme(),
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::CycleFilter => {
@@ -304,6 +313,21 @@ impl App {
             | Action::ClearLine
             | Action::DeleteWord
             | Action::Submit => {}
+        }
+    }
+
+    fn cycle_theme(&mut self) {
+        let names: Vec<&str> = super::theme::BUILTIN_THEMES.iter().map(|(n, _)| *n).collect();
+        let next = names
+            .iter()
+            .position(|n| *n == self.theme.name)
+            .map_or(names[0], |i| names[(i + 1) % names.len()]);
+        match super::theme::Theme::builtin(next) {
+            Ok(theme) => {
+                self.theme = theme;
+                self.message = format!("theme {next}");
+            }
+            Err(e) => self.message = format!("error: {e}"),
         }
     }
 

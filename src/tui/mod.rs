@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod keys;
+pub mod theme;
 pub mod view;
 
 use std::path::PathBuf;
@@ -25,8 +26,8 @@ const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
 
 const AFTER_HELP: &str = "\
 Keys: ↑↓ j k move, ← → h l fold, Space changes the selected element's action, r resets it,
-e explains it, s saves the profile as RON, w writes the de-identified file, ? shows every
-key, q quits.
+e explains it, s saves the profile as RON, w writes the de-identified file, t changes the
+colours, ? shows every key, q quits.
 
 Exit codes:
   0  quit normally
@@ -51,6 +52,10 @@ pub struct Args {
     options: Vec<String>,
     #[command(flatten)]
     salt: SaltArgs,
+    /// Colours: a built-in theme (dark, light, high-contrast, colour-blind) or a RON file
+    /// naming only what it changes. NO_COLOR turns colour off unless a theme is given.
+    #[arg(long, value_name = "NAME|FILE")]
+    theme: Option<String>,
 }
 
 /// Restores the terminal when dropped: on return, on error and while unwinding a panic.
@@ -103,8 +108,17 @@ fn open(args: &Args) -> crate::Result<App> {
     } else {
         (Context::new(Salt::new(PREVIEW_SALT.to_vec())?), true)
     };
+    let theme = match &args.theme {
+        Some(spec) => theme::Theme::named_or_file(spec).map_err(|e| crate::Error::Open {
+            path: spec.into(),
+            reason: e.to_string(),
+        })?,
+        None if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => theme::Theme::plain(),
+        None => theme::Theme::dark(),
+    };
     let mut app = App::new(name, file, base, ctx, preview)?;
     app.source = args.file.clone();
+    app.theme = theme;
     Ok(app)
 }
 

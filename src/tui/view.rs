@@ -3,37 +3,33 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, PromptKind};
 use super::keys::BINDINGS;
+use super::theme::Theme;
 use crate::dataset::{render, tag_string};
 use crate::diff::ChangeKind;
 use crate::profile::Action as RuleAction;
-use crate::risk::{Level, RiskReport};
+use crate::risk::RiskReport;
 
-/// The colour of an action's badge. Colour is never the only carrier: the badge is a word.
-fn badge_colour(action: RuleAction) -> Color {
-    match action {
-        RuleAction::Keep => Color::Gray,
-        RuleAction::Remove => Color::Red,
-        RuleAction::Empty => Color::Magenta,
-        RuleAction::Dummy => Color::Yellow,
-        RuleAction::Hash => Color::Cyan,
-        RuleAction::ReplaceUid => Color::Blue,
-        RuleAction::ShiftDate => Color::Green,
-        RuleAction::Clean => Color::LightGreen,
-        _ => Color::White,
-    }
+/// A bordered pane in the theme's colours.
+fn pane(theme: &Theme, title: impl Into<String>) -> Block<'static> {
+    Block::bordered()
+        .border_style(Style::new().fg(theme.border))
+        .title(Span::styled(
+            title.into(),
+            Style::new().fg(theme.title).add_modifier(Modifier::BOLD),
+        ))
 }
 
-fn level_colour(level: Level) -> Color {
-    match level {
-        Level::Low => Color::Green,
-        Level::Medium => Color::Yellow,
-        Level::High => Color::LightRed,
-        Level::Critical => Color::Red,
+/// The selected row: the theme's colours, or reverse video when the theme has none.
+fn selection(theme: &Theme) -> Style {
+    if theme.selection_bg == Color::Reset {
+        Style::new().add_modifier(Modifier::REVERSED)
+    } else {
+        Style::new().fg(theme.selection_fg).bg(theme.selection_bg)
     }
 }
 
@@ -56,14 +52,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     draw_diff(frame, diff, app);
     draw_status(frame, status, app);
     if app.help {
-        draw_help(frame, frame.area());
+        draw_help(frame, frame.area(), &app.theme);
     }
     if let Some(text) = &app.explain {
-        draw_overlay(frame, frame.area(), " Explain (e or Esc closes) ", text);
+        draw_overlay(
+            frame,
+            frame.area(),
+            " Explain (e or Esc closes) ",
+            text,
+            &app.theme,
+        );
     }
 }
 
-fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
+fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str, theme: &Theme) {
     let width = area.width.min(100);
     let height = (text.lines().count() as u16 + 2).min(area.height);
     let popup = Rect {
@@ -76,12 +78,12 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str) {
     frame.render_widget(
         Paragraph::new(text.to_string())
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(title.to_string())),
+            .block(pane(theme, title.to_string())),
         popup,
     );
 }
 
-fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
+fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     let value_width = usize::from(area.width).saturating_sub(60).max(10);
     let items: Vec<ListItem<'_>> = app
         .rows
@@ -111,41 +113,44 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
                 Span::raw(format!("{} ", c.vr.to_string())),
                 Span::styled(
                     format!("{:<10}", action.label()),
-                    Style::new().fg(badge_colour(action)),
+                    Style::new().fg(app.theme.badge(action)),
                 ),
-                Span::styled(marker, Style::new().fg(Color::Yellow)),
+                Span::styled(marker, Style::new().fg(app.theme.modified)),
                 Span::raw(format!(" {value}")),
             ]))
         })
         .collect();
     let list = List::new(items)
-        .block(Block::bordered().title(format!(
-            " Tags — {} elements, {} shown ({}) ",
-            app.plan.entries.len(),
-            app.rows.len(),
-            app.filter.label()
-        )))
-        .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
-    let mut state = ListState::default().with_selected(Some(app.selected));
-    frame.render_stateful_widget(list, area, &mut state);
+        .block(pane(
+            &app.theme,
+            format!(
+                " Tags — {} elements, {} shown ({}) ",
+                app.plan.entries.len(),
+                app.rows.len(),
+                app.filter.label()
+            ),
+        ))
+        .highlight_style(selection(&app.theme));
+    app.list_state.select(Some(app.selected));
+    frame.render_stateful_widget(list, area, &mut app.list_state);
 }
 
-fn gauge(report: &RiskReport, title: &str) -> Gauge<'static> {
+fn gauge(report: &RiskReport, title: &str, theme: &Theme) -> Gauge<'static> {
     Gauge::default()
         .block(Block::new().title(title.to_string()))
-        .gauge_style(Style::new().fg(level_colour(report.level)))
+        .gauge_style(Style::new().fg(theme.level(report.level)))
         .ratio((report.score / 100.0).clamp(0.0, 1.0))
         .label(format!("{:.1}% {}", report.score, report.level.label()))
 }
 
 fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let block = Block::bordered().title(" Risk ");
+    let block = pane(&app.theme, " Risk ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [before, after, findings] =
         Layout::vertical([Constraint::Length(2), Constraint::Length(2), Constraint::Min(1)]).areas(inner);
-    frame.render_widget(gauge(&app.before, "before"), before);
-    frame.render_widget(gauge(&app.after, "after"), after);
+    frame.render_widget(gauge(&app.before, "before", &app.theme), before);
+    frame.render_widget(gauge(&app.after, "after", &app.theme), after);
     let lines: Vec<Line<'_>> = app
         .after
         .findings
@@ -196,7 +201,7 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(Block::bordered().title(title)),
+            .block(pane(&app.theme, title)),
         area,
     );
 }
@@ -235,7 +240,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
 }
 
-fn draw_help(frame: &mut Frame<'_>, area: Rect) {
+fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let width = area.width.min(70);
     let height = (BINDINGS.len() as u16 + 4).min(area.height);
     let popup = Rect {
@@ -250,7 +255,7 @@ fn draw_help(frame: &mut Frame<'_>, area: Rect) {
         .collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Keys (? closes) ")),
+        Paragraph::new(lines).block(pane(theme, " Keys (? closes) ")),
         popup,
     );
 }
