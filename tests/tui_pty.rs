@@ -234,7 +234,13 @@ fn no_color_draws_without_colour() {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !parser.lock().unwrap().screen().contents().contains("PREVIEW SALT") {
+    while !parser
+        .lock()
+        .unwrap()
+        .screen()
+        .contents()
+        .contains("PREVIEW SALT")
+    {
         assert!(Instant::now() < deadline, "no screen");
         std::thread::sleep(Duration::from_millis(20));
     }
