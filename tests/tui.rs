@@ -394,3 +394,101 @@ fn find_cells(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)
         .flat_map(|y| (0..buffer.area.width).map(move |x| (x, y)))
         .find(|&(x, y)| cells_spell(buffer, x, y, text))
 }
+
+#[test]
+fn the_action_menu_offers_what_fits_the_vr() {
+    let mut app = demo();
+    select(&mut app, "SOPInstanceUID");
+    app.update(Action::ActionMenu);
+    let labels: Vec<String> = app
+        .menu
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .map(|(l, _)| l.clone())
+        .collect();
+    assert!(
+        labels.contains(&"new uid".to_string()) && !labels.contains(&"hash".to_string()),
+        "{labels:?}"
+    );
+    select_menu(&mut app, "keep");
+    assert_eq!(
+        app.selected_entry().unwrap().decision.as_ref().unwrap().action,
+        dpk::Action::Keep
+    );
+    assert!(app.menu.is_none());
+}
+
+fn select_menu(app: &mut App, label: &str) {
+    for _ in 0..app.menu.as_ref().unwrap().items.len() {
+        app.update(Action::MenuUp);
+    }
+    while app.menu.as_ref().unwrap().items[app.menu.as_ref().unwrap().selected].0 != label {
+        let before = app.menu.as_ref().unwrap().selected;
+        app.update(Action::MenuDown);
+        assert_ne!(
+            app.menu.as_ref().unwrap().selected,
+            before,
+            "{label} not in the menu"
+        );
+    }
+    app.update(Action::MenuPick);
+}
+
+#[test]
+fn options_toggle_and_a_saved_profile_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = demo();
+    select(&mut app, "StudyDate");
+    app.update(Action::OptionsMenu);
+    select_menu(&mut app, "retain-long-modified-dates");
+    let menu = app.menu.as_ref().unwrap();
+    assert_eq!(
+        menu.items[menu.selected].1,
+        Some(true),
+        "toggled on, menu stays open"
+    );
+    let date = app.selected_entry().unwrap().clone();
+    assert_eq!(date.decision.as_ref().unwrap().action, dpk::Action::Clean);
+    assert!(format!("{:?}", date.after).contains("Primitive"), "{date:?}");
+    // The alternative option is refused while this one is on.
+    select_menu(&mut app, "retain-long-full-dates");
+    assert!(app.message.contains("alternatives"), "{}", app.message);
+    app.update(Action::Cancel);
+
+    let target = dir.path().join("with-options.ron");
+    app.update(Action::Save);
+    type_path(&mut app, &target);
+    app.update(Action::Submit);
+    let saved = Profile::load(&target).unwrap();
+    assert_eq!(saved.options, vec!["retain-long-modified-dates".to_string()]);
+}
+
+#[test]
+fn the_profile_menu_switches_the_base() {
+    let mut app = demo();
+    app.update(Action::ProfileMenu);
+    let labels: Vec<String> = app
+        .menu
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .map(|(l, _)| l.clone())
+        .collect();
+    assert_eq!(labels[0], "basic");
+    assert!(labels.iter().any(|l| l.ends_with("hash-name.ron")), "{labels:?}");
+    assert!(!labels.iter().any(|l| l.ends_with("basic.ron")), "{labels:?}");
+    let hash_name = labels
+        .iter()
+        .find(|l| l.ends_with("hash-name.ron"))
+        .unwrap()
+        .clone();
+    select_menu(&mut app, &hash_name);
+    select(&mut app, "PatientName");
+    assert_eq!(
+        app.selected_entry().unwrap().decision.as_ref().unwrap().action,
+        dpk::Action::Hash
+    );
+}

@@ -143,6 +143,15 @@ fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
     s.keys("r");
     s.wait_for("back to the profile's action");
     s.wait_for("0.0% LOW");
+    // u brings the change back, r takes it away again; f narrows the tree to what changes.
+    s.keys("u");
+    s.wait_for("undone");
+    s.keys("r");
+    s.wait_for("back to the profile's action");
+    s.keys("ff");
+    s.wait_for("(changed only)");
+    s.keys("f");
+    s.wait_for("(all elements)");
 
     s.keys("q");
     let deadline = Instant::now() + Duration::from_secs(10);

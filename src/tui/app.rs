@@ -54,6 +54,18 @@ pub enum Action {
     CycleFilter,
     /// The next built-in theme.
     CycleTheme,
+    /// Open the menu of actions valid for the selected element.
+    ActionMenu,
+    /// Open the menu of PS3.15 options.
+    OptionsMenu,
+    /// Open the menu of base profiles.
+    ProfileMenu,
+    /// Move up in a menu.
+    MenuUp,
+    /// Move down in a menu.
+    MenuDown,
+    /// Pick (or toggle) the menu's selected item.
+    MenuPick,
     /// Save the profile (base, options and overrides) as RON: asks for a path.
     Save,
     /// Write the de-identified file: asks for a path.
@@ -83,6 +95,39 @@ pub enum PromptKind {
     WriteOutput,
     /// What to search for.
     Search,
+}
+
+/// What a menu offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MenuKind {
+    /// Actions valid for the selected element.
+    Action,
+    /// PS3.15 options, toggled.
+    Options,
+    /// Base profiles.
+    Profile,
+}
+
+/// A list overlay to choose from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Menu {
+    /// What it offers.
+    pub kind: MenuKind,
+    /// Its lines: label and, for toggles, whether on.
+    pub items: Vec<(String, Option<bool>)>,
+    /// The highlighted line.
+    pub selected: usize,
+}
+
+/// Which keys mean what: the main screen, a prompt line, or a menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Moving about and changing actions.
+    Normal,
+    /// Typing into the status line.
+    Prompt,
+    /// Choosing from a menu.
+    Menu,
 }
 
 /// Which elements the tree shows.
@@ -162,6 +207,8 @@ pub struct App {
     pub explain: Option<String>,
     /// The open prompt, if any.
     pub prompt: Option<Prompt>,
+    /// The open menu, if any.
+    pub menu: Option<Menu>,
     /// Where the file came from (`None`: the bundled demo), to re-read it whole for writing.
     pub source: Option<std::path::PathBuf>,
     /// The overrides as last saved, to tell unsaved changes.
@@ -219,6 +266,7 @@ impl App {
             help: false,
             explain: None,
             prompt: None,
+            menu: None,
             source: None,
             saved: Vec::new(),
             quit_pending: false,
@@ -255,11 +303,26 @@ impl App {
         self.overrides != self.saved
     }
 
+    /// Which keys apply now.
+    pub fn mode(&self) -> Mode {
+        if self.prompt.is_some() {
+            Mode::Prompt
+        } else if self.menu.is_some() {
+            Mode::Menu
+        } else {
+            Mode::Normal
+        }
+    }
+
     /// Carries out one action.
     pub fn update(&mut self, action: Action) {
         self.message.clear();
         if self.prompt.is_some() {
             self.update_prompt(action);
+            return;
+        }
+        if self.menu.is_some() {
+            self.update_menu(action);
             return;
         }
         if action != Action::Quit {
@@ -283,6 +346,10 @@ impl App {
             Action::Redo => self.step_history(false),
             Action::Search => self.open_prompt(PromptKind::Search),
             Action::CycleTheme => self.cycle_theme(),
+            Action::ActionMenu => self.open_menu(MenuKind::Action),
+            Action::OptionsMenu => self.open_menu(MenuKind::Options),
+            Action::ProfileMenu => self.open_menu(MenuKind::Profile),
+            Action::MenuUp | Action::MenuDown | Action::MenuPick => {}
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::CycleFilter => {
@@ -496,36 +563,161 @@ impl App {
         }
     }
 
-    fn cycle_action(&mut self) {
-        let Some(entry) = self.selected_entry().cloned() else {
-            return;
-        };
+    /// The selected element, when the user may change its action.
+    fn editable_entry(&mut self) -> Option<Change> {
+        let entry = self.selected_entry().cloned()?;
         if entry.path.is_meta() || entry.before.is_none() {
             self.message = "this element is written by dpk; its action cannot be changed".into();
-            return;
+            return None;
         }
-        let current = entry.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
-        let valid: Vec<RuleAction> = CONCRETE_ACTIONS
+        Some(entry)
+    }
+
+    /// The actions that mean something for the element's VR, in cycling order.
+    fn valid_actions(entry: &Change) -> Vec<RuleAction> {
+        CONCRETE_ACTIONS
             .iter()
             .copied()
             .filter(|a| a.fits_vr(entry.vr) && (entry.vr != dicom_core::VR::SQ || sequence_action(*a)))
             .filter(|a| *a != RuleAction::Clean || RuleAction::cleans_in_place(entry.vr))
-            .collect();
+            .collect()
+    }
+
+    fn cycle_action(&mut self) {
+        let Some(entry) = self.editable_entry() else {
+            return;
+        };
+        let current = entry.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
+        let valid = Self::valid_actions(&entry);
         let next = valid
             .iter()
             .position(|a| *a == current)
-            .map_or(valid[0], |i| valid[(i + 1) % valid.len()]);
+            .map_or(RuleAction::Keep, |i| valid[(i + 1) % valid.len()]);
+        self.set_action(&entry, next);
+    }
+
+    /// Makes `action` the user's rule for the element's tag.
+    fn set_action(&mut self, entry: &Change, action: RuleAction) {
         let rule = Rule {
             select: Selector::tag(entry.path.tag),
-            action: next,
+            action,
         };
         let mut next_overrides = self.overrides.clone();
-        match self.override_index(&entry) {
+        match self.override_index(entry) {
             Some(i) => next_overrides[i] = rule,
             None => next_overrides.push(rule),
         }
         self.set_overrides(next_overrides, &entry.path);
-        self.message = format!("{} → {}", entry.path, next.label());
+        self.message = format!("{} → {}", entry.path, action.label());
+    }
+
+    fn open_menu(&mut self, kind: MenuKind) {
+        let items: Vec<(String, Option<bool>)> = match kind {
+            MenuKind::Action => {
+                let Some(entry) = self.editable_entry() else {
+                    return;
+                };
+                Self::valid_actions(&entry)
+                    .iter()
+                    .map(|a| (a.label().to_string(), None))
+                    .collect()
+            }
+            MenuKind::Options => crate::profile::OPTIONS
+                .iter()
+                .map(|o| {
+                    (
+                        o.name.to_string(),
+                        Some(self.base.options.iter().any(|n| n == o.name)),
+                    )
+                })
+                .collect(),
+            MenuKind::Profile => profile_choices().into_iter().map(|p| (p, None)).collect(),
+        };
+        self.menu = Some(Menu {
+            kind,
+            items,
+            selected: 0,
+        });
+    }
+
+    fn update_menu(&mut self, action: Action) {
+        let Some(menu) = self.menu.as_mut() else { return };
+        let last = menu.items.len().saturating_sub(1);
+        match action {
+            Action::MenuUp => menu.selected = menu.selected.saturating_sub(1),
+            Action::MenuDown => menu.selected = (menu.selected + 1).min(last),
+            Action::Cancel => self.menu = None,
+            Action::MenuPick => {
+                let (kind, choice) = (menu.kind, menu.items.get(menu.selected).map(|(l, _)| l.clone()));
+                let Some(choice) = choice else { return };
+                match kind {
+                    MenuKind::Action => {
+                        self.menu = None;
+                        let chosen = CONCRETE_ACTIONS.iter().copied().find(|a| a.label() == choice);
+                        if let (Some(entry), Some(action)) = (self.selected_entry().cloned(), chosen) {
+                            self.set_action(&entry, action);
+                        }
+                    }
+                    MenuKind::Options => self.toggle_option(&choice),
+                    MenuKind::Profile => {
+                        self.menu = None;
+                        self.pick_profile(&choice);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn toggle_option(&mut self, name: &str) {
+        let before = self.base.options.clone();
+        match self.base.options.iter().position(|o| o == name) {
+            Some(i) => {
+                self.base.options.remove(i);
+            }
+            None => self.base.options.push(name.to_string()),
+        }
+        let keep = self.selected_entry().map(|c| c.path.clone());
+        if let Err(e) = self.current_profile().resolve() {
+            self.base.options = before;
+            self.message = format!("error: {e}");
+            return;
+        }
+        if let Some(path) = keep {
+            self.rebuild(&path);
+        }
+        if let Some(menu) = self.menu.as_mut() {
+            for (label, on) in &mut menu.items {
+                *on = Some(self.base.options.iter().any(|o| o == label));
+            }
+        }
+        self.message = format!(
+            "options: {}",
+            if self.base.options.is_empty() {
+                "none".into()
+            } else {
+                self.base.options.join(", ")
+            }
+        );
+    }
+
+    fn pick_profile(&mut self, spec: &str) {
+        match Profile::named_or_file(spec) {
+            Ok(profile) => {
+                let previous = std::mem::replace(&mut self.base, profile);
+                let keep = self.selected_entry().map(|c| c.path.clone());
+                if let Err(e) = self.current_profile().resolve() {
+                    self.base = previous;
+                    self.message = format!("error: {e}");
+                    return;
+                }
+                if let Some(path) = keep {
+                    self.rebuild(&path);
+                }
+                self.message = format!("base profile: {spec}");
+            }
+            Err(e) => self.message = format!("error: {e}"),
+        }
     }
 
     fn reset_action(&mut self) {
@@ -624,6 +816,7 @@ impl App {
     pub fn current_profile(&self) -> Profile {
         let mut p = Profile::extending(format!("{}-edited", self.base.name), self.base.name.clone());
         if self.base.method.is_some() {
+            p.options = self.base.options.clone();
             p.rules = self.overrides.clone();
         } else {
             p = self.base.clone();
@@ -712,4 +905,27 @@ fn ancestor(path: &TagPath, depth: usize) -> TagPath {
 
 fn parent_of(path: &TagPath) -> Option<TagPath> {
     (!path.items.is_empty()).then(|| ancestor(path, path.items.len() - 1))
+}
+
+/// The base profiles to offer: the built-ins, then RON files under `profiles/` (and its
+/// `examples/`) of the current folder.
+fn profile_choices() -> Vec<String> {
+    let mut out: Vec<String> = crate::profile::builtin::BUILTIN_PROFILES
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    for dir in ["profiles", "profiles/examples"] {
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .filter(|p| crate::profile::Profile::load(p).is_ok_and(|prof| prof.method.is_none()))
+            .map(|p| p.display().to_string())
+            .collect();
+        files.sort();
+        out.extend(files);
+    }
+    out
 }

@@ -3,7 +3,7 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::app::Action;
+use super::app::{Action, Mode};
 
 /// A key, how it is written for people, and what it does.
 pub struct Binding {
@@ -38,6 +38,7 @@ const fn bind(
 use KeyCode::{Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Up};
 
 /// Every binding, in the order the help lists them.
+#[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     bind(&[Up, Char('k')], "↑ k", Action::Up, "previous element", false),
     bind(&[Down, Char('j')], "↓ j", Action::Down, "next element", false),
@@ -45,79 +46,51 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[PageDown], "PgDn", Action::PageDown, "a page down", false),
     bind(&[Char('g'), Home], "g", Action::Top, "first element", false),
     bind(&[Char('G'), End], "G", Action::Bottom, "last element", false),
-    bind(
-        &[Left, Char('h')],
-        "← h",
-        Action::Collapse,
-        "collapse a sequence / go to its parent",
-        false,
-    ),
-    bind(
-        &[Right, Char('l'), Enter],
-        "→ l ⏎",
-        Action::Expand,
-        "expand a sequence",
-        false,
-    ),
-    bind(
-        &[Char(' ')],
-        "Space",
-        Action::CycleAction,
-        "next action for this element (valid for its VR)",
-        true,
-    ),
-    bind(
-        &[Char('r')],
-        "r",
-        Action::ResetAction,
-        "back to the profile's action",
-        true,
-    ),
-    bind(
-        &[Char('e')],
-        "e",
-        Action::Explain,
-        "explain the element (PHI category, PS3.15, weight)",
-        true,
-    ),
+    bind(&[Left, Char('h')], "← h", Action::Collapse, "collapse a sequence / go to its parent", false),
+    bind(&[Right, Char('l'), Enter], "→ l ⏎", Action::Expand, "expand a sequence", false),
+    bind(&[Char(' ')], "Space", Action::CycleAction, "next action for this element (valid for its VR)", true),
+    bind(&[Char('a')], "a", Action::ActionMenu, "choose this element's action from a menu", false),
+    bind(&[Char('r')], "r", Action::ResetAction, "back to the profile's action", true),
+    bind(&[Char('u')], "u", Action::Undo, "undo the last change of action", true),
+    bind(&[], "Ctrl-r", Action::Redo, "redo", false),
+    bind(&[Char('/')], "/", Action::Search, "search tag, keyword and value", true),
+    bind(&[Char('n')], "n", Action::NextMatch, "next match", false),
+    bind(&[Char('N')], "N", Action::PrevMatch, "previous match", false),
+    bind(&[Char('f')], "f", Action::CycleFilter, "show all / PHI-relevant / changed elements", true),
+    bind(&[Char('o')], "o", Action::OptionsMenu, "toggle PS3.15 options", true),
+    bind(&[Char('p')], "p", Action::ProfileMenu, "pick the base profile", false),
+    bind(&[Char('t')], "t", Action::CycleTheme, "next colour theme", false),
+    bind(&[Char('e')], "e", Action::Explain, "explain the element (PHI category, PS3.15, weight)", true),
     bind(&[Char('s')], "s", Action::Save, "save the profile as RON", true),
-    bind(
-        &[Char('w')],
-        "w",
-        Action::Write,
-        "write the de-identified file",
-        true,
-    ),
+    bind(&[Char('w')], "w", Action::Write, "write the de-identified file", true),
     bind(&[Char('?')], "?", Action::ToggleHelp, "this help", true),
-    bind(
-        &[Esc],
-        "Esc",
-        Action::Cancel,
-        "close the help, the explanation or a prompt",
-        false,
-    ),
-    bind(
-        &[Char('q')],
-        "q",
-        Action::Quit,
-        "quit (asks first if the profile is unsaved)",
-        true,
-    ),
+    bind(&[Esc], "Esc", Action::Cancel, "close the help, the explanation, a menu or a prompt", false),
+    bind(&[Char('q')], "q", Action::Quit, "quit (asks first if the profile is unsaved)", true),
 ];
 
 /// The keys of a prompt line, which edits like a shell's.
 pub const PROMPT_KEYS: &str = "Enter accepts, Esc cancels, Backspace, Ctrl-U clears, Ctrl-W deletes a word";
 
-/// The action a key press asks for; in a prompt, keys edit the line. Ctrl-C always quits.
-pub fn action_for(key: KeyEvent, in_prompt: bool) -> Option<Action> {
+/// The action a key press asks for: in a prompt keys edit the line, in a menu they choose.
+/// Ctrl-C always quits.
+pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == Char('c') {
         return Some(Action::Quit);
     }
-    if ctrl && key.code == Char('r') && !in_prompt {
+    if mode == Mode::Menu {
+        return match key.code {
+            Up | Char('k') => Some(Action::MenuUp),
+            Down | Char('j') => Some(Action::MenuDown),
+            Enter | Char(' ') => Some(Action::MenuPick),
+            Esc | Char('q') => Some(Action::Cancel),
+            _ => None,
+        };
+    }
+    if ctrl && key.code == Char('r') && mode == Mode::Normal {
         return Some(Action::Redo);
     }
-    if in_prompt {
+    if mode == Mode::Prompt {
         return match key.code {
             Char('u') if ctrl => Some(Action::ClearLine),
             Char('w') if ctrl => Some(Action::DeleteWord),
@@ -132,4 +105,99 @@ pub fn action_for(key: KeyEvent, in_prompt: bool) -> Option<Action> {
         .iter()
         .find(|b| b.codes.contains(&key.code))
         .map(|b| b.action)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::KeyEventState;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent {
+            code,
+            modifiers,
+            kind: ratatui::crossterm::event::KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
+    }
+
+    #[test]
+    fn every_key_in_the_table_reaches_its_action() {
+        for b in BINDINGS {
+            for code in b.codes {
+                assert_eq!(
+                    action_for(key(*code, KeyModifiers::NONE), Mode::Normal),
+                    Some(b.action),
+                    "{}",
+                    b.label
+                );
+            }
+        }
+        assert_eq!(
+            action_for(key(Char('r'), KeyModifiers::CONTROL), Mode::Normal),
+            Some(Action::Redo)
+        );
+        assert_eq!(
+            action_for(key(Char('c'), KeyModifiers::CONTROL), Mode::Prompt),
+            Some(Action::Quit)
+        );
+    }
+
+    #[test]
+    fn every_screen_action_has_a_key() {
+        use Action::*;
+        for action in [
+            Up,
+            Down,
+            PageUp,
+            PageDown,
+            Top,
+            Bottom,
+            Collapse,
+            Expand,
+            CycleAction,
+            ResetAction,
+            ToggleHelp,
+            Explain,
+            Undo,
+            Redo,
+            Search,
+            NextMatch,
+            PrevMatch,
+            CycleFilter,
+            CycleTheme,
+            ActionMenu,
+            OptionsMenu,
+            ProfileMenu,
+            Save,
+            Write,
+            Cancel,
+            Quit,
+        ] {
+            assert!(
+                BINDINGS.iter().any(|b| b.action == action),
+                "{action:?} has no key"
+            );
+        }
+    }
+
+    #[test]
+    fn prompts_and_menus_take_their_own_keys() {
+        assert_eq!(
+            action_for(key(Char('q'), KeyModifiers::NONE), Mode::Prompt),
+            Some(Action::Input('q'))
+        );
+        assert_eq!(
+            action_for(key(Char('u'), KeyModifiers::CONTROL), Mode::Prompt),
+            Some(Action::ClearLine)
+        );
+        assert_eq!(
+            action_for(key(Char('j'), KeyModifiers::NONE), Mode::Menu),
+            Some(Action::MenuDown)
+        );
+        assert_eq!(
+            action_for(key(Enter, KeyModifiers::NONE), Mode::Menu),
+            Some(Action::MenuPick)
+        );
+    }
 }

@@ -131,7 +131,7 @@ fn run(mut app: App) -> std::io::Result<()> {
         terminal.draw(|frame| view::draw(frame, &mut app))?;
         if let Event::Key(key) = event::read()? {
             if key.kind == KeyEventKind::Press {
-                if let Some(action) = keys::action_for(key, app.prompt.is_some()) {
+                if let Some(action) = keys::action_for(key, app.mode()) {
                     app.update(action);
                 }
             }

@@ -54,6 +54,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     if app.help {
         draw_help(frame, frame.area(), &app.theme);
     }
+    if let Some(menu) = &app.menu {
+        draw_menu(frame, frame.area(), menu, &app.theme);
+    }
     if let Some(text) = &app.explain {
         draw_overlay(
             frame,
@@ -63,6 +66,43 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
             &app.theme,
         );
     }
+}
+
+fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: &Theme) {
+    let title = match menu.kind {
+        super::app::MenuKind::Action => " Action (Enter picks, Esc closes) ",
+        super::app::MenuKind::Options => " PS3.15 options (Space toggles, Esc closes) ",
+        super::app::MenuKind::Profile => " Base profile (Enter picks, Esc closes) ",
+    };
+    let width = area.width.min(70);
+    let height = (menu.items.len() as u16 + 2).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let items: Vec<ListItem<'_>> = menu
+        .items
+        .iter()
+        .map(|(label, on)| {
+            let mark = match on {
+                Some(true) => "[x] ",
+                Some(false) => "[ ] ",
+                None => "",
+            };
+            ListItem::new(format!("{mark}{label}"))
+        })
+        .collect();
+    let mut state = ratatui::widgets::ListState::default().with_selected(Some(menu.selected));
+    frame.render_widget(Clear, popup);
+    frame.render_stateful_widget(
+        List::new(items)
+            .block(pane(theme, title))
+            .highlight_style(selection(theme)),
+        popup,
+        &mut state,
+    );
 }
 
 fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str, theme: &Theme) {
