@@ -492,3 +492,48 @@ fn the_profile_menu_switches_the_base() {
         dpk::Action::Hash
     );
 }
+
+#[test]
+fn a_change_to_a_private_element_is_a_rule_by_creator() {
+    let mut app = demo();
+    app.update(Action::Top);
+    while app.selected_entry().unwrap().path.to_string() != "(0019,1023)" {
+        app.update(Action::Down);
+    }
+    let entry = app.selected_entry().unwrap().clone();
+    assert_eq!(app.creator(&entry).as_deref(), Some("GEMS_ACQU_01"));
+    assert!(screen(&mut app, 160, 48).contains("[GEMS_ACQU_01]"));
+    while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
+        app.update(Action::CycleAction);
+    }
+    let saved = app.current_profile();
+    assert!(
+        saved
+            .rules
+            .iter()
+            .any(|r| r.select.as_str() == "(0019,xx23,GEMS_ACQU_01)" && r.action == dpk::Action::Keep),
+        "{:?}",
+        saved.rules
+    );
+    // Its creator stays with it, and the rule holds where the block has another number.
+    let creator = app
+        .plan
+        .entries
+        .iter()
+        .find(|c| c.path.to_string() == "(0019,0010)")
+        .unwrap();
+    assert_eq!(creator.decision.as_ref().unwrap().action, dpk::Action::Keep);
+    let other = dpk::dataset::open(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/study/series2/img1.dcm"
+    ))
+    .unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let plan = dpk::plan(&other, &saved.resolve().unwrap(), &ctx).unwrap();
+    let moved = plan
+        .entries
+        .iter()
+        .find(|c| c.path.to_string() == "(0019,1123)")
+        .unwrap();
+    assert_eq!(moved.decision.as_ref().unwrap().action, dpk::Action::Keep);
+}

@@ -122,6 +122,20 @@ fn open_error(path: &Path, err: &dyn std::error::Error) -> Error {
     }
 }
 
+/// The item (or the dataset itself) that holds the element at `path`.
+pub fn item_at<'a>(obj: &'a InMemDicomObject, path: &TagPath) -> Option<&'a InMemDicomObject> {
+    let mut current = obj;
+    for step in &path.items {
+        current = current.get(step.sequence)?.items()?.get(step.item as usize)?;
+    }
+    Some(current)
+}
+
+/// The private creator of the block holding the private element at `path`.
+pub fn creator_at(obj: &InMemDicomObject, path: &TagPath) -> Option<String> {
+    private::creator_of(item_at(obj, path)?, path.tag)
+}
+
 /// The PS3.6 keyword of a public tag, or `None` for private and unknown tags.
 pub fn keyword(tag: Tag) -> Option<&'static str> {
     if private::is_private(tag) {

@@ -294,8 +294,29 @@ impl App {
     }
 
     fn override_index(&self, entry: &Change) -> Option<usize> {
-        let selector = Selector::tag(entry.path.tag);
+        let selector = self.override_selector(entry);
         self.overrides.iter().position(|r| r.select == selector)
+    }
+
+    /// The private creator of a private element, as the file names it.
+    pub fn creator(&self, entry: &Change) -> Option<String> {
+        crate::dataset::creator_at(&self.file, &entry.path)
+    }
+
+    /// The rule a user's change becomes: by tag, so that it holds at every depth and in every
+    /// file; for a private element, by creator and offset, since vendors' blocks move.
+    fn override_selector(&self, entry: &Change) -> Selector {
+        let tag = entry.path.tag;
+        match (
+            crate::dataset::private::block_and_offset(tag),
+            self.creator(entry),
+        ) {
+            (Some((_, offset)), Some(creator)) => {
+                Selector::parse(&format!("({:04X},xx{offset:02X},{creator})", tag.group()))
+                    .unwrap_or_else(|_| Selector::tag(tag))
+            }
+            _ => Selector::tag(tag),
+        }
     }
 
     /// Whether the overrides differ from what was last saved.
@@ -599,7 +620,7 @@ impl App {
     /// Makes `action` the user's rule for the element's tag.
     fn set_action(&mut self, entry: &Change, action: RuleAction) {
         let rule = Rule {
-            select: Selector::tag(entry.path.tag),
+            select: self.override_selector(entry),
             action,
         };
         let mut next_overrides = self.overrides.clone();

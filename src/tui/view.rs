@@ -139,9 +139,10 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
                 .map(|v| render(v, c.vr, value_width))
                 .unwrap_or_else(|| "(new)".into());
             let name = if c.keyword.is_empty() {
-                "(private)"
+                app.creator(c)
+                    .map_or_else(|| "(private)".to_string(), |cr| format!("[{cr}]"))
             } else {
-                c.keyword
+                c.keyword.to_string()
             };
             ListItem::new(Line::from(vec![
                 Span::raw(format!("{}{fold}", "  ".repeat(row.depth))),
