@@ -537,3 +537,28 @@ fn a_change_to_a_private_element_is_a_rule_by_creator() {
         .unwrap();
     assert_eq!(moved.decision.as_ref().unwrap().action, dpk::Action::Keep);
 }
+
+#[test]
+fn mouse_clicks_select_and_cycle_and_the_wheel_scrolls() {
+    let mut app = demo();
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let (x, y) = find_cells(&buffer, "│ (0008,0020) StudyDate").unwrap();
+    app.update(Action::Click(x + 4, y));
+    assert_eq!(app.selected_entry().unwrap().keyword, "StudyDate");
+    let before = app.selected_entry().unwrap().decision.as_ref().unwrap().action;
+    let badge = app.tree_rows.x + dpk::tui::view::badge_column(0) as u16;
+    assert!(
+        cells_spell(&buffer, badge, y, before.label()),
+        "the badge is where clicks expect it"
+    );
+    app.update(Action::Click(badge + 1, y));
+    let after = app.selected_entry().unwrap().decision.as_ref().unwrap().action;
+    assert_ne!(before, after, "a click on the badge cycles the action");
+    let at = app.selected;
+    app.update(Action::ScrollDown);
+    assert_eq!(app.selected, at + 3);
+    app.update(Action::Click(0, 0)); // on the border: nothing
+    assert_eq!(app.selected, at + 3);
+}

@@ -121,6 +121,21 @@ fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
         assert!(coloured, "no colour on the default screen");
     }
 
+    // The program asked the terminal for mouse reports; a click on a row selects it.
+    assert_ne!(
+        s.screen.lock().unwrap().screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None
+    );
+    let row = s
+        .text()
+        .lines()
+        .position(|l| l.starts_with("│ (0008,0060) Modality"))
+        .unwrap() as u16;
+    s.keys(&format!("\x1b[<0;6;{}M\x1b[<0;6;{}m", row + 1, row + 1));
+    s.wait_for("before: CT");
+    s.keys("g");
+    s.wait_for("before: ISO_IR 100");
+
     // Down to Patient's Name: the change pane follows the selection.
     s.keys(&"j".repeat(patient_name_row()));
     s.wait_for("before: Example^Robert^James^Mr^");
@@ -167,6 +182,11 @@ fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
     assert!(
         !s.screen.lock().unwrap().screen().alternate_screen(),
         "the terminal was not restored"
+    );
+    assert_eq!(
+        s.screen.lock().unwrap().screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse reporting was left on"
     );
 }
 

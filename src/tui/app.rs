@@ -66,6 +66,12 @@ pub enum Action {
     MenuDown,
     /// Pick (or toggle) the menu's selected item.
     MenuPick,
+    /// A mouse click at (column, row) of the terminal.
+    Click(u16, u16),
+    /// The mouse wheel, up.
+    ScrollUp,
+    /// The mouse wheel, down.
+    ScrollDown,
     /// Save the profile (base, options and overrides) as RON: asks for a path.
     Save,
     /// Write the de-identified file: asks for a path.
@@ -227,6 +233,8 @@ pub struct App {
     pub theme: super::theme::Theme,
     /// The tree's scroll position, kept between frames so the view does not jump.
     pub list_state: ratatui::widgets::ListState,
+    /// Where the tree's rows were last drawn, for mouse clicks.
+    pub tree_rows: ratatui::layout::Rect,
     /// A one-line message for the status line.
     pub message: String,
     /// Set when the user asked to leave.
@@ -276,6 +284,7 @@ impl App {
             filter: Filter::All,
             theme: super::theme::Theme::dark(),
             list_state: ratatui::widgets::ListState::default(),
+            tree_rows: ratatui::layout::Rect::default(),
             message: String::new(),
             quit: false,
         };
@@ -371,6 +380,9 @@ impl App {
             Action::OptionsMenu => self.open_menu(MenuKind::Options),
             Action::ProfileMenu => self.open_menu(MenuKind::Profile),
             Action::MenuUp | Action::MenuDown | Action::MenuPick => {}
+            Action::ScrollUp => self.selected = self.selected.saturating_sub(3),
+            Action::ScrollDown => self.selected = (self.selected + 3).min(last),
+            Action::Click(column, row) => self.click(column, row),
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::CycleFilter => {
@@ -581,6 +593,25 @@ impl App {
         let path = entry.path.clone();
         if self.collapsed.remove(&path) {
             self.refresh_rows();
+        }
+    }
+
+    /// A click in the tree selects the row; a click on its action badge also cycles it.
+    fn click(&mut self, column: u16, row: u16) {
+        let area = self.tree_rows;
+        let inside =
+            column >= area.x && column < area.x + area.width && row >= area.y && row < area.y + area.height;
+        if !inside {
+            return;
+        }
+        let index = self.list_state.offset() + usize::from(row - area.y);
+        let Some(depth) = self.rows.get(index).map(|r| r.depth) else {
+            return;
+        };
+        self.selected = index;
+        let badge = usize::from(column - area.x).checked_sub(super::view::badge_column(depth));
+        if badge.is_some_and(|b| b < super::view::BADGE_WIDTH) {
+            self.cycle_action();
         }
     }
 

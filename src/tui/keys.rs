@@ -1,7 +1,7 @@
 //! The one key table: the dispatcher, the help overlay and the status-line hints all read it,
 //! so what the screen says a key does is what it does.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::app::{Action, Mode};
 
@@ -105,6 +105,20 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
         .iter()
         .find(|b| b.codes.contains(&key.code))
         .map(|b| b.action)
+}
+
+/// The action of a mouse event: a left click selects (on a badge, cycles the action), the
+/// wheel scrolls. Menus and prompts take no mouse.
+pub fn mouse_action(event: MouseEvent, mode: Mode) -> Option<Action> {
+    if mode != Mode::Normal {
+        return None;
+    }
+    match event.kind {
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(event.column, event.row)),
+        MouseEventKind::ScrollUp => Some(Action::ScrollUp),
+        MouseEventKind::ScrollDown => Some(Action::ScrollDown),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

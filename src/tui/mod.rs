@@ -63,8 +63,13 @@ struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
+        release_mouse();
         ratatui::restore();
     }
+}
+
+fn release_mouse() {
+    let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::DisableMouseCapture);
 }
 
 /// Runs `dpk-tui` with the process's arguments.
@@ -125,16 +130,24 @@ fn open(args: &Args) -> crate::Result<App> {
 fn run(mut app: App) -> std::io::Result<()> {
     // ratatui::init installs a panic hook that restores the terminal before the message is
     // printed; the guard covers every other way out.
+    // A panic must give the mouse back too: ratatui's hook restores the screen only.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        release_mouse();
+        previous(info);
+    }));
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
+    ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture)?;
     while !app.quit {
         terminal.draw(|frame| view::draw(frame, &mut app))?;
-        if let Event::Key(key) = event::read()? {
-            if key.kind == KeyEventKind::Press {
-                if let Some(action) = keys::action_for(key, app.mode()) {
-                    app.update(action);
-                }
-            }
+        let action = match event::read()? {
+            Event::Key(key) if key.kind == KeyEventKind::Press => keys::action_for(key, app.mode()),
+            Event::Mouse(mouse) => keys::mouse_action(mouse, app.mode()),
+            _ => None,
+        };
+        if let Some(action) = action {
+            app.update(action);
         }
     }
     Ok(())

@@ -14,6 +14,15 @@ use crate::diff::ChangeKind;
 use crate::profile::Action as RuleAction;
 use crate::risk::RiskReport;
 
+/// The width of the action badge column.
+pub const BADGE_WIDTH: usize = 10;
+
+/// Where a row's action badge starts, counted from the row's first cell: the indent, the fold
+/// mark, `(GGGG,EEEE) `, the name (28 and a space) and the VR (2 and a space).
+pub fn badge_column(depth: usize) -> usize {
+    2 * depth + 1 + 12 + 29 + 3
+}
+
 /// A bordered pane in the theme's colours.
 fn pane(theme: &Theme, title: impl Into<String>) -> Block<'static> {
     Block::bordered()
@@ -173,6 +182,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
         ))
         .highlight_style(selection(&app.theme));
     app.list_state.select(Some(app.selected));
+    app.tree_rows = Block::bordered().inner(area);
     frame.render_stateful_widget(list, area, &mut app.list_state);
 }
 
