@@ -17,10 +17,16 @@ use crate::risk::RiskReport;
 /// The width of the action badge column.
 pub const BADGE_WIDTH: usize = 10;
 
+/// The width of the name column at a depth: it gives up what the indent takes, so that the
+/// VR, badge and value columns line up at every depth.
+fn name_width(depth: usize) -> usize {
+    28usize.saturating_sub(2 * depth).max(8)
+}
+
 /// Where a row's action badge starts, counted from the row's first cell: the indent, the fold
-/// mark, `(GGGG,EEEE) `, the name (28 and a space) and the VR (2 and a space).
+/// mark, `(GGGG,EEEE) `, the name and a space, and the VR and a space.
 pub fn badge_column(depth: usize) -> usize {
-    2 * depth + 1 + 12 + 29 + 3
+    2 * depth + 1 + 12 + name_width(depth) + 1 + 3
 }
 
 /// A bordered pane in the theme's colours.
@@ -157,7 +163,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
                 Span::raw(format!("{}{fold}", "  ".repeat(row.depth))),
                 Span::raw(format!("{} ", tag_string(c.path.tag))),
                 Span::styled(
-                    format!("{name:<28.28} "),
+                    format!("{name:<w$.w$} ", w = name_width(row.depth)),
                     Style::new().add_modifier(Modifier::BOLD),
                 ),
                 Span::raw(format!("{} ", c.vr.to_string())),
