@@ -562,3 +562,37 @@ fn mouse_clicks_select_and_cycle_and_the_wheel_scrolls() {
     app.update(Action::Click(0, 0)); // on the border: nothing
     assert_eq!(app.selected, at + 3);
 }
+
+#[test]
+fn a_change_at_one_place_in_the_sequences_stays_there() {
+    let mut app = demo();
+    // Study Instance UID appears at the top level and inside Related Series Sequence.
+    app.update(Action::Top);
+    while app.selected_entry().unwrap().path.to_string() != "(0008,1250)[0].(0020,000D)" {
+        app.update(Action::Down);
+    }
+    app.update(Action::CycleActionAtPath);
+    let nested = app.selected_entry().unwrap().clone();
+    assert_eq!(nested.decision.as_ref().unwrap().action, dpk::Action::Keep);
+    assert!(app.is_overridden(&nested));
+    assert!(app.message.contains("this place only"), "{}", app.message);
+    let top = app
+        .plan
+        .entries
+        .iter()
+        .find(|c| c.path.to_string() == "(0020,000D)")
+        .unwrap();
+    assert_eq!(
+        top.decision.as_ref().unwrap().action,
+        dpk::Action::ReplaceUid,
+        "the top level keeps its rule"
+    );
+    assert!(app
+        .current_profile()
+        .rules
+        .iter()
+        .any(|r| r.select.as_str() == "(0008,1250)[0].(0020,000D)"));
+    app.update(Action::ResetAction);
+    assert!(!app.is_overridden(app.selected_entry().unwrap()));
+    assert!(app.current_profile().rules.is_empty());
+}

@@ -34,6 +34,8 @@ pub enum Action {
     Expand,
     /// Give the selected element the next action valid for its VR.
     CycleAction,
+    /// Like `CycleAction`, as a rule for this exact place in the sequence tree only.
+    CycleActionAtPath,
     /// Drop the user's override of the selected element.
     ResetAction,
     /// Show or hide the key help.
@@ -297,13 +299,13 @@ impl App {
         self.rows.get(self.selected).map(|r| &self.plan.entries[r.entry])
     }
 
-    /// Whether the user changed this element's action.
+    /// Whether the user changed this element's action (by tag or at its exact place).
     pub fn is_overridden(&self, entry: &Change) -> bool {
-        self.override_index(entry).is_some()
+        self.override_index(entry, false).is_some() || self.override_index(entry, true).is_some()
     }
 
-    fn override_index(&self, entry: &Change) -> Option<usize> {
-        let selector = self.override_selector(entry);
+    fn override_index(&self, entry: &Change, at_path: bool) -> Option<usize> {
+        let selector = self.override_selector(entry, at_path);
         self.overrides.iter().position(|r| r.select == selector)
     }
 
@@ -314,7 +316,10 @@ impl App {
 
     /// The rule a user's change becomes: by tag, so that it holds at every depth and in every
     /// file; for a private element, by creator and offset, since vendors' blocks move.
-    fn override_selector(&self, entry: &Change) -> Selector {
+    fn override_selector(&self, entry: &Change, at_path: bool) -> Selector {
+        if at_path {
+            return Selector::exact_path(&entry.path);
+        }
         let tag = entry.path.tag;
         match (
             crate::dataset::private::block_and_offset(tag),
@@ -368,7 +373,8 @@ impl App {
             Action::Bottom => self.selected = last,
             Action::Collapse => self.collapse(),
             Action::Expand => self.expand(),
-            Action::CycleAction => self.cycle_action(),
+            Action::CycleAction => self.cycle_action(false),
+            Action::CycleActionAtPath => self.cycle_action(true),
             Action::ResetAction => self.reset_action(),
             Action::ToggleHelp => self.help = !self.help,
             Action::Explain => self.toggle_explain(),
@@ -611,7 +617,7 @@ impl App {
         self.selected = index;
         let badge = usize::from(column - area.x).checked_sub(super::view::badge_column(depth));
         if badge.is_some_and(|b| b < super::view::BADGE_WIDTH) {
-            self.cycle_action();
+            self.cycle_action(false);
         }
     }
 
@@ -635,7 +641,7 @@ impl App {
             .collect()
     }
 
-    fn cycle_action(&mut self) {
+    fn cycle_action(&mut self, at_path: bool) {
         let Some(entry) = self.editable_entry() else {
             return;
         };
@@ -645,22 +651,23 @@ impl App {
             .iter()
             .position(|a| *a == current)
             .map_or(RuleAction::Keep, |i| valid[(i + 1) % valid.len()]);
-        self.set_action(&entry, next);
+        self.set_action(&entry, next, at_path);
     }
 
-    /// Makes `action` the user's rule for the element's tag.
-    fn set_action(&mut self, entry: &Change, action: RuleAction) {
+    /// Makes `action` the user's rule for the element's tag, or for its exact place.
+    fn set_action(&mut self, entry: &Change, action: RuleAction, at_path: bool) {
         let rule = Rule {
-            select: self.override_selector(entry),
+            select: self.override_selector(entry, at_path),
             action,
         };
         let mut next_overrides = self.overrides.clone();
-        match self.override_index(entry) {
+        match self.override_index(entry, at_path) {
             Some(i) => next_overrides[i] = rule,
             None => next_overrides.push(rule),
         }
         self.set_overrides(next_overrides, &entry.path);
-        self.message = format!("{} → {}", entry.path, action.label());
+        let scope = if at_path { " (this place only)" } else { "" };
+        self.message = format!("{} → {}{scope}", entry.path, action.label());
     }
 
     fn open_menu(&mut self, kind: MenuKind) {
@@ -707,7 +714,7 @@ impl App {
                         self.menu = None;
                         let chosen = CONCRETE_ACTIONS.iter().copied().find(|a| a.label() == choice);
                         if let (Some(entry), Some(action)) = (self.selected_entry().cloned(), chosen) {
-                            self.set_action(&entry, action);
+                            self.set_action(&entry, action, false);
                         }
                     }
                     MenuKind::Options => self.toggle_option(&choice),
@@ -776,9 +783,17 @@ impl App {
         let Some(entry) = self.selected_entry().cloned() else {
             return;
         };
-        if let Some(i) = self.override_index(&entry) {
-            let mut next_overrides = self.overrides.clone();
-            next_overrides.remove(i);
+        if self.is_overridden(&entry) {
+            let drop = [
+                self.override_selector(&entry, false),
+                self.override_selector(&entry, true),
+            ];
+            let next_overrides = self
+                .overrides
+                .iter()
+                .filter(|r| !drop.contains(&r.select))
+                .cloned()
+                .collect();
             self.set_overrides(next_overrides, &entry.path);
             self.message = format!("{}: back to the profile's action", entry.path);
         }

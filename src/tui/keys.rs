@@ -49,6 +49,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Left, Char('h')], "← h", Action::Collapse, "collapse a sequence / go to its parent", false),
     bind(&[Right, Char('l'), Enter], "→ l ⏎", Action::Expand, "expand a sequence", false),
     bind(&[Char(' ')], "Space", Action::CycleAction, "next action for this element (valid for its VR)", true),
+    bind(&[Char('P')], "P", Action::CycleActionAtPath, "as Space, for this exact place in the sequences only", false),
     bind(&[Char('a')], "a", Action::ActionMenu, "choose this element's action from a menu", false),
     bind(&[Char('r')], "r", Action::ResetAction, "back to the profile's action", true),
     bind(&[Char('u')], "u", Action::Undo, "undo the last change of action", true),
