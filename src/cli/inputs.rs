@@ -111,24 +111,15 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, InputErr
         } else {
             output.join(input.file_name().unwrap_or_default())
         };
-        for entry in walkdir::WalkDir::new(input)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|source| InputError::Walk {
-                path: input.clone(),
-                source,
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let rel = entry.path().strip_prefix(input).unwrap_or(entry.path());
+        for file in list_files(std::slice::from_ref(input))? {
+            let rel = file.strip_prefix(input).unwrap_or(&file).to_path_buf();
             jobs.push(Job {
-                input: entry.path().to_path_buf(),
                 output: base.join(rel),
+                input: file,
             });
         }
     }
+
     let mut seen: std::collections::HashMap<&Path, &Path> = std::collections::HashMap::new();
     for job in &jobs {
         if let Some(first) = seen.insert(&job.output, &job.input) {

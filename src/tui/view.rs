@@ -29,6 +29,16 @@ pub fn badge_column(depth: usize) -> usize {
     2 * depth + 1 + 12 + name_width(depth) + 1 + 3
 }
 
+/// A `width` × `height` rectangle in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    Rect {
+        x: area.x + area.width.saturating_sub(width) / 2,
+        y: area.y + area.height.saturating_sub(height) / 2,
+        width: width.min(area.width),
+        height: height.min(area.height),
+    }
+}
+
 /// A bordered pane in the theme's colours.
 fn pane(theme: &Theme, title: impl Into<String>) -> Block<'static> {
     Block::bordered()
@@ -91,12 +101,7 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: 
     };
     let width = area.width.min(70);
     let height = (menu.items.len() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     let items: Vec<ListItem<'_>> = menu
         .items
         .iter()
@@ -123,12 +128,7 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: 
 fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str, theme: &Theme) {
     let width = area.width.min(100);
     let height = (text.lines().count() as u16 + 2).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(text.to_string())
@@ -300,12 +300,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
 fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
     let width = area.width.min(70);
     let height = (BINDINGS.len() as u16 + 4).min(area.height);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, width, height);
     let lines: Vec<Line<'_>> = BINDINGS
         .iter()
         .map(|b| Line::from(format!("{:<8} {}", b.label, b.help)))
