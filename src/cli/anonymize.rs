@@ -8,11 +8,11 @@ use super::inputs::{plan_jobs, Job};
 use super::progress::Progress;
 use super::report::{FileReport, RunReport, Status, Summary};
 use super::shard::Shard;
-use super::{report_error, Outcome, SaltArgs};
+use super::{report_error, Outcome, ProfileArgs, SaltArgs};
 use crate::dataset::write_atomic_with;
 use crate::diff::{render_lines, Change};
 use crate::engine::{anonymize_file, check_context, Context, Plan};
-use crate::profile::{Profile, ResolvedProfile};
+use crate::profile::ResolvedProfile;
 use crate::Error;
 
 pub const AFTER_HELP: &str = "\
@@ -40,12 +40,8 @@ pub struct AnonymizeArgs {
     /// Output file (for one input file) or folder.
     #[arg(short, long, value_name = "PATH")]
     output: PathBuf,
-    /// A built-in profile (`basic`) or a RON profile file.
-    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
-    profile: String,
-    /// A PS3.15 option to apply on top of the profile (repeatable); `dpk profile list` names them.
-    #[arg(long = "option", value_name = "NAME")]
-    options: Vec<String>,
+    #[command(flatten)]
+    profile: ProfileArgs,
     #[command(flatten)]
     salt: SaltArgs,
     /// Files processed at once [default: the number of cores].
@@ -71,7 +67,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         eprintln!("{}", Summary::default().line());
         outcome
     };
-    let profile = match load_profile(&args.profile, &args.options) {
+    let profile = match args.profile.resolve() {
         Ok(p) => p,
         Err(e) => return stop(report_error(&e)),
     };
@@ -218,17 +214,6 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     }
     eprintln!("{}", summary.line());
     outcome
-}
-
-/// The profile named on the command line, with the command line's options added.
-pub(crate) fn load_profile(spec: &str, options: &[String]) -> Result<ResolvedProfile, Error> {
-    let mut profile = Profile::named_or_file(spec)?;
-    for name in options {
-        if !profile.options.contains(name) {
-            profile.options.push(name.clone());
-        }
-    }
-    Ok(profile.resolve()?)
 }
 
 fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, Error> {

@@ -61,6 +61,35 @@ enum Command {
     Profile(profile_cmd::ProfileCommand),
 }
 
+/// Which profile: a built-in or a RON file, with PS3.15 options added on top.
+#[derive(Args, Debug, Clone)]
+pub struct ProfileArgs {
+    /// A built-in profile (`basic`) or a RON profile file.
+    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
+    pub(crate) profile: String,
+    /// A PS3.15 option on top of the profile (repeatable); `dpk profile list` names them.
+    #[arg(long = "option", value_name = "NAME")]
+    pub(crate) options: Vec<String>,
+}
+
+impl ProfileArgs {
+    /// The profile named, with the options added (unresolved: the TUI edits it further).
+    pub(crate) fn load(&self) -> Result<crate::Profile, Error> {
+        let mut profile = crate::Profile::named_or_file(&self.profile)?;
+        for name in &self.options {
+            if !profile.options.contains(name) {
+                profile.options.push(name.clone());
+            }
+        }
+        Ok(profile)
+    }
+
+    /// The profile named, with the options added, resolved for the engine.
+    pub(crate) fn resolve(&self) -> Result<crate::ResolvedProfile, Error> {
+        Ok(self.load()?.resolve()?)
+    }
+}
+
 /// Where the salt comes from: never a plain flag, which would show in the process list.
 #[derive(Args, Debug, Clone)]
 pub struct SaltArgs {

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
-use super::anonymize::load_profile;
-use super::{report_error, Outcome, SaltArgs};
+use super::{report_error, Outcome, ProfileArgs, SaltArgs};
 use crate::engine::{Context, Salt};
 use crate::explain::{attribute, explain};
 use crate::profile::{builtin, Profile};
@@ -28,12 +27,8 @@ pub enum ProfileCommand {
         /// A keyword (`PatientName`) or tag (`(0010,0010)`).
         #[arg(value_name = "KEYWORD|TAG")]
         attribute: String,
-        /// The profile to explain (built-in name or RON file).
-        #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
-        profile: String,
-        /// PS3.15 options on top of it (repeatable).
-        #[arg(long = "option", value_name = "NAME")]
-        options: Vec<String>,
+        #[command(flatten)]
+        profile: ProfileArgs,
         /// A DICOM file whose values of the attribute to show before → after.
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
@@ -95,10 +90,9 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
         ProfileCommand::Explain {
             attribute: name,
             profile,
-            options,
             file,
             salt,
-        } => explain_cmd(name, profile, options, file.as_ref(), salt),
+        } => explain_cmd(name, profile, file.as_ref(), salt),
         ProfileCommand::Validate { files } => {
             let mut outcome = Outcome::Ok;
             for file in files {
@@ -131,18 +125,12 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
 /// A public salt for previews: values derived with it are shown, never written.
 const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
 
-fn explain_cmd(
-    name: &str,
-    profile: &str,
-    options: &[String],
-    file: Option<&PathBuf>,
-    salt: &SaltArgs,
-) -> Outcome {
+fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: &SaltArgs) -> Outcome {
     let Some(tag) = attribute(name) else {
         eprintln!("dpk: error: '{name}' is neither a PS3.6 keyword nor a tag like (0010,0010)");
         return Outcome::Usage;
     };
-    let profile = match load_profile(profile, options) {
+    let profile = match profile.resolve() {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };

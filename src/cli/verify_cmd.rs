@@ -4,9 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::anonymize::load_profile;
 use super::inputs::list_files;
-use super::{report_error, Outcome};
+use super::{report_error, Outcome, ProfileArgs};
 use crate::verify::{verify_file, Originals, Violation};
 
 pub const AFTER_HELP: &str = "\
@@ -31,12 +30,9 @@ pub struct VerifyArgs {
     /// De-identified files or folders.
     #[arg(required = true, value_name = "OUTPUT")]
     outputs: Vec<PathBuf>,
-    /// The profile the files were de-identified with (built-in name or RON file).
-    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
-    profile: String,
-    /// PS3.15 options the files were de-identified with (repeatable).
-    #[arg(long = "option", value_name = "NAME")]
-    options: Vec<String>,
+    /// The profile and options the files were de-identified with.
+    #[command(flatten)]
+    profile: ProfileArgs,
     /// Folder (or file) of the original files: their names, IDs, dates and UIDs must occur
     /// nowhere in the outputs.
     #[arg(long, value_name = "DIR")]
@@ -47,7 +43,7 @@ pub struct VerifyArgs {
 }
 
 pub fn run(args: &VerifyArgs) -> Outcome {
-    let profile = match load_profile(&args.profile, &args.options) {
+    let profile = match args.profile.resolve() {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };

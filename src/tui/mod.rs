@@ -12,10 +12,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
-use crate::cli::SaltArgs;
+use crate::cli::{ProfileArgs, SaltArgs};
 use crate::dataset;
 use crate::engine::{Context, Salt};
-use crate::profile::Profile;
 use app::App;
 
 /// The demo file: a CT header full of invented PHI, for workshops and first runs.
@@ -44,12 +43,9 @@ pub struct Args {
     /// Open the bundled demo file (invented patient) instead.
     #[arg(long, conflicts_with = "file")]
     demo: bool,
-    /// The base profile: a built-in (`basic`) or a RON file.
-    #[arg(short, long, default_value = "basic", value_name = "NAME|FILE")]
-    profile: String,
-    /// PS3.15 options on top of it (repeatable).
-    #[arg(long = "option", value_name = "NAME")]
-    options: Vec<String>,
+    /// The base profile and options the screen starts from.
+    #[command(flatten)]
+    profile: ProfileArgs,
     #[command(flatten)]
     salt: SaltArgs,
     /// Colours: a built-in theme (dark, light, high-contrast, colour-blind) or a RON file
@@ -101,12 +97,7 @@ fn open(args: &Args) -> crate::Result<App> {
             dataset::open_bytes(DEMO, "demo.dcm")?,
         ),
     };
-    let mut base = Profile::named_or_file(&args.profile)?;
-    for option in &args.options {
-        if !base.options.contains(option) {
-            base.options.push(option.clone());
-        }
-    }
+    let base = args.profile.load()?;
     let ctx = args.salt.context()?;
     let (ctx, preview) = if ctx.salt().is_some() {
         (ctx, false)
