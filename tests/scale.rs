@@ -152,3 +152,66 @@ fn score_reads_only_up_to_pixel_data() {
     assert_eq!(code, 1);
     assert!(!dir.path().join("out.dcm").exists());
 }
+
+#[test]
+fn an_interrupted_run_leaves_only_complete_outputs_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    // A folder big enough that the signal arrives mid-run.
+    let input = dir.path().join("many");
+    let ct = std::fs::read(fixtures().join("ct_explicit_le.dcm")).unwrap();
+    for i in 0..1500 {
+        let sub = input.join(format!("s{}", i % 10));
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join(format!("{i:04}.dcm")), &ct).unwrap();
+    }
+    let out = dir.path().join("out");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_dpk"))
+        .arg("anonymize")
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .args(["--jobs", "2"])
+        .env("DPK_SALT", SALT)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !out.exists() || std::fs::read_dir(&out).map_or(0, |d| d.count()) == 0 {
+        assert!(std::time::Instant::now() < deadline, "no output appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{err}");
+    assert!(err.contains("--skip-existing"), "{err}");
+
+    let written: Vec<PathBuf> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    assert!(
+        !written.is_empty() && written.len() < 1500,
+        "{} written",
+        written.len()
+    );
+    for path in &written {
+        assert!(
+            !path.to_string_lossy().contains(".dpk-"),
+            "temporary file left: {}",
+            path.display()
+        );
+        dpk::dataset::open(path).unwrap_or_else(|e| panic!("incomplete output {}: {e}", path.display()));
+    }
+
+    let (code, err) = anonymize(&input, &out, &["--skip-existing"]);
+    assert_eq!(code, 0, "{err}");
+    let reference = dir.path().join("reference");
+    assert_eq!(anonymize(&input, &reference, &[]).0, 0);
+    assert_eq!(tree(&out), tree(&reference));
+}

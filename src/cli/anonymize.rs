@@ -30,7 +30,8 @@ the same salt for every file of a study, and keep it secret.
 Exit codes:
   0  every file was de-identified
   1  at least one file failed, or the profile file is invalid
-  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input";
+  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input
+  130  interrupted (Ctrl-C, SIGTERM): outputs written are complete; resume with --skip-existing";
 
 #[derive(Args, Debug)]
 pub struct AnonymizeArgs {
@@ -130,11 +131,20 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     };
     let keep_changes = text_report || json_report.is_some();
     let progress = Progress::new(&selected);
-    let results: Vec<Result<Done, String>> = pool.install(|| {
+    // Ctrl-C or SIGTERM: no new file starts, files in flight finish their (atomic) write, and
+    // the run ends saying how to resume. Killing the process mid-write would strand a
+    // temporary file.
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&interrupted);
+    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+    let results: Vec<Option<Result<Done, String>>> = pool.install(|| {
         use rayon::prelude::*;
         selected
             .par_iter()
             .map(|job| {
+                if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+                    return None;
+                }
                 let result = run_job(job, &profile, &ctx).map(|plan| Done {
                     changed: plan.change_count(),
                     changes: if keep_changes {
@@ -145,7 +155,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                     profile: plan.profile,
                 });
                 progress.file_done(job, result.is_err());
-                result.map_err(|e| e.to_string())
+                Some(result.map_err(|e| e.to_string()))
             })
             .collect()
     });
@@ -153,7 +163,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
 
     let mut files = Vec::new();
     let mut failures: Vec<String> = Vec::new();
+    let not_started = results.iter().filter(|r| r.is_none()).count();
     for (job, result) in selected.iter().zip(results) {
+        let Some(result) = result else { continue };
         match result {
             Ok(done) => {
                 summary.files_done += 1;
@@ -213,6 +225,14 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     }
     eprintln!("{}", summary.line());
+    if not_started > 0 {
+        eprintln!(
+            "dpk: interrupted: {not_started} file{} not started; every output written is complete. \
+             Run the same command with --skip-existing to finish.",
+            if not_started == 1 { "" } else { "s" }
+        );
+        return Outcome::Interrupted;
+    }
     outcome
 }
 

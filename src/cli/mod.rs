@@ -32,7 +32,8 @@ Exit codes:
   0  success
   1  error: a file failed, a profile is invalid, an output could not be written
   2  usage: bad arguments, unknown profile or option, missing salt, output inside the input
-  3  verify found a violation, or score found a file at or above --fail-on-risk";
+  3  verify found a violation, or score found a file at or above --fail-on-risk
+  130  anonymize was interrupted (Ctrl-C, SIGTERM); resume with --skip-existing";
 
 /// dpk: DICOM de-identification by the PS3.15 Annex E profiles.
 #[derive(Parser, Debug)]
@@ -135,6 +136,7 @@ pub(crate) enum Outcome {
     Failed,
     Usage,
     Violations,
+    Interrupted,
 }
 
 impl From<Outcome> for ExitCode {
@@ -144,6 +146,7 @@ impl From<Outcome> for ExitCode {
             Outcome::Failed => ExitCode::from(1),
             Outcome::Usage => ExitCode::from(2),
             Outcome::Violations => ExitCode::from(3),
+            Outcome::Interrupted => ExitCode::from(130),
         }
     }
 }
