@@ -290,3 +290,62 @@ fn no_color_draws_without_colour() {
     assert!(status.success());
     drop(pair.master);
 }
+
+#[test]
+fn a_panic_inside_a_draw_restores_the_terminal() {
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
+    cmd.arg("--demo");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("DPK_TUI_PANIC_IN_DRAW", "1");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&raw);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the panic should end the program");
+    std::thread::sleep(Duration::from_millis(200));
+    let bytes = raw.lock().unwrap().clone();
+    let mut screen = vt100::Parser::new(ROWS, COLS, 0);
+    screen.process(&bytes);
+    assert!(
+        bytes.windows(8).any(|w| w == b"\x1b[?1049h"),
+        "the screen was taken first"
+    );
+    assert!(
+        !screen.screen().alternate_screen(),
+        "the alternate screen was not left"
+    );
+    assert_eq!(
+        screen.screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse left on"
+    );
+    let text = String::from_utf8_lossy(&bytes);
+    let leave = text.find("\x1b[?1049l").expect("left the alternate screen");
+    let message = text
+        .find("deliberate panic inside a draw")
+        .expect("the panic message is shown");
+    assert!(
+        message > leave,
+        "the message must come after the terminal is restored"
+    );
+    drop(pair.master);
+}

@@ -60,6 +60,12 @@ fn selection(theme: &Theme) -> Style {
 
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
+    // A seam for the test that a panic inside a draw still restores the terminal; debug
+    // builds only, so no release binary can be made to panic this way.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DPK_TUI_PANIC_IN_DRAW").is_some() {
+        panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
+    }
     let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
     // Narrow terminals stack the panes instead of squeezing them side by side; the risk pane
     // keeps room for both gauges either way.
