@@ -25,7 +25,7 @@ use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
 use crate::confidentiality::iod;
-use crate::dataset::{self, private, sop_class_uid, strings_of, DicomFile, TagPath};
+use crate::dataset::{self, private, sop_class_uid, strings_of, valid_uid, DicomFile, TagPath};
 use crate::profile::{Action, ElementContext, ResolvedProfile};
 
 /// One thing wrong with one output file.
@@ -318,15 +318,6 @@ impl Checker<'_> {
             }
         }
     }
-}
-
-/// Whether `uid` is a valid UID: components of digits without leading zeros, separated by
-/// dots, at most 64 characters.
-pub fn valid_uid(uid: &str) -> bool {
-    uid.len() <= 64
-        && uid.split('.').all(|c| {
-            !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()) && (c == "0" || !c.starts_with('0'))
-        })
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! and values rendered for people.
 
 mod path;
+pub mod prescan;
 pub mod private;
 mod value;
 mod write;
@@ -27,7 +28,7 @@ pub type DicomFile = FileDicomObject<InMemDicomObject>;
 /// The whole dataset, pixel data included, is read: anonymization writes it back out.
 pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
-    check_readable(path)?;
+    check_readable(path, false)?;
     OpenFileOptions::new()
         .open_file(path)
         .map_err(|e| open_error(path, &e))
@@ -38,7 +39,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
 /// after Pixel Data (trailing padding) are not read either.
 pub fn open_header(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
-    check_readable(path)?;
+    check_readable(path, true)?;
     OpenFileOptions::new()
         .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
         .open_file(path)
@@ -59,7 +60,7 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
         .map_err(|e| open_error(name, &e))
 }
 
-fn check_readable(path: &Path) -> Result<()> {
+fn check_readable(path: &Path, header_only: bool) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -96,6 +97,11 @@ fn check_readable(path: &Path) -> Result<()> {
             },
         });
     }
+    // Lengths that lie would make the parser reserve gigabytes for a small file.
+    prescan::check(path, header_only).map_err(|reason| Error::Open {
+        path: path.to_path_buf(),
+        reason,
+    })?;
     Ok(())
 }
 
@@ -134,6 +140,15 @@ pub fn item_at<'a>(obj: &'a InMemDicomObject, path: &TagPath) -> Option<&'a InMe
 /// The private creator of the block holding the private element at `path`.
 pub fn creator_at(obj: &InMemDicomObject, path: &TagPath) -> Option<String> {
     private::creator_of(item_at(obj, path)?, path.tag)
+}
+
+/// Whether `uid` is a valid UID: components of digits without leading zeros, separated by
+/// dots, at most 64 characters.
+pub fn valid_uid(uid: &str) -> bool {
+    uid.len() <= 64
+        && uid.split('.').all(|c| {
+            !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()) && (c == "0" || !c.starts_with('0'))
+        })
 }
 
 /// The PS3.6 keyword of a public tag, or `None` for private and unknown tags.

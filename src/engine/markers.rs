@@ -130,13 +130,17 @@ pub fn plan_markers(
     (changes, elements)
 }
 
-/// The new value of a top-level UI element, from the plan.
+/// The new value of a top-level UI element, from the plan, when it is a valid UID: the meta
+/// group follows the dataset only with values a reader of the meta group accepts.
 fn planned_uid(entries: &[Change], tag: Tag) -> Option<String> {
     let entry = entries
         .iter()
         .find(|e| e.path.depth() == 0 && e.path.tag == tag)?;
     match entry.after.as_ref()? {
-        Snapshot::Primitive(p) => strings_of(p).into_iter().next(),
+        Snapshot::Primitive(p) => strings_of(p)
+            .into_iter()
+            .next()
+            .filter(|u| crate::dataset::valid_uid(u)),
         _ => None,
     }
 }

@@ -1,0 +1,398 @@
+//! A check of a file's element headers before the parser reads it.
+//!
+//! The parser trusts lengths: a 5 KB file whose one element claims 4 GB makes it reserve 4 GB
+//! before it finds the bytes missing. This walk reads only headers, seeks over values, and
+//! refuses any defined length that runs past the end of the file, and any nesting deeper than
+//! [`MAX_NESTING`], naming the tag and its byte offset. It keeps no state but a depth counter
+//! and a flag, so its memory does not depend on the file. A deflated data set is walked as it
+//! inflates, its lengths bounded by what deflate can expand the remaining bytes to.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Where the walk reads from: a file it can seek in, or an inflated stream it reads through.
+trait Source: Read {
+    fn skip(&mut self, n: u64) -> std::io::Result<()>;
+}
+
+impl Source for BufReader<File> {
+    fn skip(&mut self, n: u64) -> std::io::Result<()> {
+        self.seek_relative(i64::try_from(n).map_err(std::io::Error::other)?)
+    }
+}
+
+/// A stream without seeking (inflated data): skipping reads and discards.
+struct Forward<R>(R);
+
+impl<R: Read> Read for Forward<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl<R: Read> Source for Forward<R> {
+    fn skip(&mut self, n: u64) -> std::io::Result<()> {
+        let copied = std::io::copy(&mut (&mut self.0).take(n), &mut std::io::sink())?;
+        if copied < n {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(())
+    }
+}
+
+/// Deflate expands data at most about 1032 times: no value in a deflated data set can be
+/// longer than that many times the compressed bytes.
+const DEFLATE_RATIO: u64 = 1032;
+
+/// How deep sequences and items may nest (each level is a sequence and an item).
+pub const MAX_NESTING: usize = 128;
+
+const ITEM: (u16, u16) = (0xFFFE, 0xE000);
+const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
+const SEQUENCE_END: (u16, u16) = (0xFFFE, 0xE0DD);
+const PIXEL_DATA: (u16, u16) = (0x7FE0, 0x0010);
+const UNDEFINED: u32 = 0xFFFF_FFFF;
+
+/// What is wrong with a file's structure, in words.
+pub type Problem = String;
+
+struct Walker<R> {
+    reader: R,
+    pos: u64,
+    len: u64,
+    big_endian: bool,
+}
+
+impl<R: Source> Walker<R> {
+    fn bytes<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let mut buf = [0u8; N];
+        self.reader.read_exact(&mut buf).ok()?;
+        self.pos += N as u64;
+        Some(buf)
+    }
+
+    fn u16(&mut self, big_endian: bool) -> Option<u16> {
+        let b = self.bytes::<2>()?;
+        Some(if big_endian {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
+    }
+
+    fn u32(&mut self, big_endian: bool) -> Option<u32> {
+        let b = self.bytes::<4>()?;
+        Some(if big_endian {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    }
+
+    fn skip(&mut self, n: u64) -> Option<()> {
+        self.reader.skip(n).ok()?;
+        self.pos += n;
+        Some(())
+    }
+
+    /// Checks that `length` bytes from here stay in the file.
+    fn fits(&self, tag: (u16, u16), at: u64, length: u32) -> Result<(), Problem> {
+        let left = self.len.saturating_sub(self.pos);
+        if u64::from(length) > left {
+            return Err(format!(
+                "element ({:04X},{:04X}) at byte {at} claims {length} bytes, but the file has only {left} left",
+                tag.0, tag.1
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether an explicit-VR header has the long form (two reserved bytes and a 4-byte length):
+/// every VR but the short ones — including unknown VR bytes, which readers take as UN.
+fn long_vr(vr: &[u8; 2]) -> bool {
+    !matches!(
+        vr,
+        b"AE"
+            | b"AS"
+            | b"AT"
+            | b"CS"
+            | b"DA"
+            | b"DS"
+            | b"DT"
+            | b"FL"
+            | b"FD"
+            | b"IS"
+            | b"LO"
+            | b"LT"
+            | b"PN"
+            | b"SH"
+            | b"SL"
+            | b"SS"
+            | b"ST"
+            | b"TM"
+            | b"UI"
+            | b"UL"
+            | b"US"
+    )
+}
+
+/// The size of one value of a binary VR: a value length must be a multiple of it (PS3.5 6.2).
+/// A parser that meets another length reads whole values and loses its place, so such a
+/// file is refused rather than guessed at.
+fn value_size(vr: &[u8; 2]) -> Option<u32> {
+    Some(match vr {
+        b"US" | b"SS" | b"OW" => 2,
+        b"UL" | b"SL" | b"FL" | b"AT" | b"OF" | b"OL" => 4,
+        b"FD" | b"SV" | b"UV" | b"OD" | b"OV" => 8,
+        _ => return None,
+    })
+}
+
+fn check_multiple(tag: (u16, u16), at: u64, vr: &[u8; 2], length: u32) -> Result<(), Problem> {
+    match value_size(vr) {
+        Some(size) if length != UNDEFINED && !length.is_multiple_of(size) => Err(format!(
+            "element ({:04X},{:04X}) at byte {at}: a {} value of {length} bytes is not a whole number of {size}-byte values",
+            tag.0,
+            tag.1,
+            String::from_utf8_lossy(vr)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Walks the file's headers; `Ok` when nothing overruns and nesting stays bounded (or the
+/// file is not one this walk can read, which the parser then reports). With `header_only`,
+/// the walk stops at the top-level Pixel Data, where a header-only read stops too.
+pub fn check(path: &Path, header_only: bool) -> Result<(), Problem> {
+    let Ok(file) = File::open(path) else { return Ok(()) };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut w = Walker {
+        reader: BufReader::new(file),
+        pos: 0,
+        len,
+        big_endian: false,
+    };
+    // Preamble and magic, or the magic alone.
+    let Some(head) = w.bytes::<132>() else {
+        return Ok(());
+    };
+    if &head[128..132] != b"DICM" {
+        if &head[..4] != b"DICM" {
+            return Ok(());
+        }
+        let _ = w.reader.seek(SeekFrom::Start(4));
+        w.pos = 4;
+    }
+    let Some(syntax) = meta_group(&mut w)? else {
+        return Ok(());
+    };
+    let syntax = syntax.trim_end_matches(['\0', ' ']);
+    let explicit = syntax != "1.2.840.10008.1.2";
+    w.big_endian = syntax == "1.2.840.10008.1.2.2";
+    if syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.8.1" {
+        // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
+        let compressed = len.saturating_sub(w.pos);
+        let mut inflated = Walker {
+            reader: Forward(flate2::read::DeflateDecoder::new(w.reader)),
+            pos: 0,
+            len: compressed.saturating_mul(DEFLATE_RATIO),
+            big_endian: false,
+        };
+        return dataset(&mut inflated, true, header_only);
+    }
+    dataset(&mut w, explicit, header_only)
+}
+
+/// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
+fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem> {
+    let mut syntax = None;
+    loop {
+        let at = w.pos;
+        let Some(group_bytes) = w.bytes::<2>() else {
+            return Ok(syntax);
+        };
+        if u16::from_le_bytes(group_bytes) != 0x0002 {
+            // The data set starts here.
+            let _ = w.reader.seek(SeekFrom::Current(-2));
+            w.pos -= 2;
+            return Ok(syntax);
+        }
+        let (Some(element), Some(vr)) = (w.u16(false), w.bytes::<2>()) else {
+            return Ok(None);
+        };
+        let length = if long_vr(&vr) {
+            let _ = w.skip(2);
+            w.u32(false)
+        } else {
+            w.u16(false).map(u32::from)
+        };
+        let Some(length) = length else { return Ok(None) };
+        w.fits((0x0002, element), at, length)?;
+        if element == 0x0010 && length <= 64 {
+            let mut value = vec![0u8; length as usize];
+            if w.reader.read_exact(&mut value).is_err() {
+                return Ok(None);
+            }
+            w.pos += u64::from(length);
+            syntax = Some(String::from_utf8_lossy(&value).into_owned());
+        } else if w.skip(u64::from(length)).is_none() {
+            return Ok(None);
+        }
+    }
+}
+
+/// Walks the data set linearly: sequences and items are entered rather than skipped, so the
+/// elements inside them are checked too; encapsulated pixel data fragments are skipped.
+fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> Result<(), Problem> {
+    let mut depth = 0usize;
+    let mut in_fragments = false;
+    let be = w.big_endian;
+    loop {
+        let at = w.pos;
+        let (Some(group), Some(element)) = (w.u16(be), w.u16(be)) else {
+            return Ok(());
+        };
+        let tag = (group, element);
+        if header_only && depth == 0 && tag >= PIXEL_DATA {
+            return Ok(());
+        }
+        if group == 0xFFFE {
+            let Some(length) = w.u32(be) else { return Ok(()) };
+            match tag {
+                ITEM if in_fragments => {
+                    w.fits(tag, at, length)?;
+                    if w.skip(u64::from(length)).is_none() {
+                        return Ok(());
+                    }
+                }
+                ITEM => {
+                    if length != UNDEFINED {
+                        w.fits(tag, at, length)?;
+                    }
+                    depth += 1;
+                }
+                ITEM_END => depth = depth.saturating_sub(1),
+                SEQUENCE_END => {
+                    in_fragments = false;
+                    depth = depth.saturating_sub(1);
+                }
+                // Any other tag of group FFFE is read as an element with that length.
+                _ => {
+                    w.fits(tag, at, length)?;
+                    if w.skip(u64::from(length)).is_none() {
+                        return Ok(());
+                    }
+                }
+            }
+            if depth > 2 * MAX_NESTING {
+                return Err(format!(
+                    "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
+                ));
+            }
+            continue;
+        }
+        let (is_sequence, length) = if explicit {
+            let Some(vr) = w.bytes::<2>() else { return Ok(()) };
+            let length = if long_vr(&vr) {
+                if w.skip(2).is_none() {
+                    return Ok(());
+                }
+                w.u32(be)
+            } else {
+                w.u16(be).map(u32::from)
+            };
+            let Some(length) = length else { return Ok(()) };
+            check_multiple(tag, at, &vr, length)?;
+            (&vr == b"SQ" || (length == UNDEFINED && &vr == b"UN"), length)
+        } else {
+            let Some(length) = w.u32(be) else { return Ok(()) };
+            let vr = crate::dataset::dictionary_vr(dicom_core::Tag(group, element));
+            if let Some(vr) = vr {
+                let name = vr.to_string().as_bytes();
+                check_multiple(tag, at, &[name[0], name[1]], length)?;
+            }
+            let sq = vr == Some(dicom_core::VR::SQ);
+            (sq || length == UNDEFINED, length)
+        };
+        if length == UNDEFINED {
+            if tag == PIXEL_DATA {
+                in_fragments = true;
+            }
+            depth += 1;
+            if depth > 2 * MAX_NESTING {
+                return Err(format!(
+                    "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
+                ));
+            }
+            continue;
+        }
+        w.fits(tag, at, length)?;
+        // A defined-length sequence is entered (its items follow); other values are skipped.
+        if !is_sequence && w.skip(u64::from(length)).is_none() {
+            return Ok(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
+    }
+
+    #[test]
+    fn every_valid_fixture_passes() {
+        for name in [
+            "ct_explicit_le.dcm",
+            "mr_implicit_le.dcm",
+            "ct_explicit_be.dcm",
+            "ct_deflated.dcm",
+            "us_multiframe.dcm",
+            "sc_jpeg_baseline.dcm",
+            "pn_utf8.dcm",
+            "demo.dcm",
+            "study/series1/img1.dcm",
+        ] {
+            assert_eq!(check(&fixture(name), false), Ok(()), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_lying_length_is_refused_with_its_tag_and_offset() {
+        let mut bytes = std::fs::read(fixture("ct_explicit_le.dcm")).unwrap();
+        // Patient's Name (0010,0010) PN: 2-byte length after the VR.
+        let at = bytes
+            .windows(6)
+            .position(|w| w == [0x10, 0x00, 0x10, 0x00, b'P', b'N'])
+            .unwrap();
+        bytes[at + 6..at + 8].copy_from_slice(&0xFFF0u16.to_le_bytes());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("liar.dcm");
+        std::fs::write(&path, &bytes).unwrap();
+        let problem = check(&path, false).unwrap_err();
+        assert!(
+            problem.starts_with(&format!("element (0010,0010) at byte {at} claims 65520 bytes")),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion() {
+        // A valid meta group, then 10,000 nested undefined-length sequences and items.
+        let head = std::fs::read(fixture("ct_explicit_le.dcm")).unwrap();
+        let meta_end = 132 + 12 + u32::from_le_bytes(head[140..144].try_into().unwrap()) as usize;
+        let mut bytes = head[..meta_end].to_vec();
+        for _ in 0..10_000 {
+            bytes.extend_from_slice(&[0x08, 0x00, 0x15, 0x11, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+            bytes.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("deep.dcm");
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(check(&path, false).unwrap_err().contains("nested deeper than"));
+    }
+}
