@@ -400,14 +400,7 @@ fn the_action_menu_offers_what_fits_the_vr() {
     let mut app = demo();
     select(&mut app, "SOPInstanceUID");
     app.update(Action::ActionMenu);
-    let labels: Vec<String> = app
-        .menu
-        .as_ref()
-        .unwrap()
-        .items
-        .iter()
-        .map(|(l, _)| l.clone())
-        .collect();
+    let labels = menu_labels(&app);
     assert!(
         labels.contains(&"new uid".to_string()) && !labels.contains(&"hash".to_string()),
         "{labels:?}"
@@ -418,6 +411,17 @@ fn the_action_menu_offers_what_fits_the_vr() {
         dpk::Action::Keep
     );
     assert!(app.menu.is_none());
+}
+
+/// The labels of the open menu.
+fn menu_labels(app: &App) -> Vec<String> {
+    app.menu
+        .as_ref()
+        .unwrap()
+        .items
+        .iter()
+        .map(|(l, _)| l.clone())
+        .collect()
 }
 
 fn select_menu(app: &mut App, label: &str) {
@@ -469,14 +473,7 @@ fn options_toggle_and_a_saved_profile_keeps_them() {
 fn the_profile_menu_switches_the_base() {
     let mut app = demo();
     app.update(Action::ProfileMenu);
-    let labels: Vec<String> = app
-        .menu
-        .as_ref()
-        .unwrap()
-        .items
-        .iter()
-        .map(|(l, _)| l.clone())
-        .collect();
+    let labels = menu_labels(&app);
     assert_eq!(labels[0], "basic");
     assert!(labels.iter().any(|l| l.ends_with("hash-name.ron")), "{labels:?}");
     assert!(!labels.iter().any(|l| l.ends_with("basic.ron")), "{labels:?}");

@@ -15,12 +15,15 @@ const COLS: u16 = 150;
 
 struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for checks on the order of escape sequences.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
 
 impl Session {
-    fn start() -> Session {
+    /// Starts `dpk-tui --demo` with the given extra environment variables.
+    fn start(env: &[(&str, &str)]) -> Session {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -33,11 +36,15 @@ impl Session {
         cmd.arg("--demo");
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("DPK_SALT");
+        for (key, value) in env {
+            cmd.env(key, value);
+        }
         let child = pair.slave.spawn_command(cmd).expect("dpk-tui starts");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-        let feed = Arc::clone(&screen);
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (feed, sink) = (Arc::clone(&screen), Arc::clone(&raw));
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
@@ -45,6 +52,7 @@ impl Session {
                     break;
                 }
                 feed.lock().unwrap().process(&buf[..n]);
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
             }
         });
         let writer = pair.master.take_writer().expect("writer");
@@ -52,6 +60,7 @@ impl Session {
         std::mem::forget(pair.master);
         Session {
             screen,
+            raw,
             writer,
             child,
         }
@@ -102,7 +111,7 @@ fn patient_name_row() -> usize {
 
 #[test]
 fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
-    let mut s = Session::start();
+    let mut s = Session::start(&[]);
     // The status line is drawn last: once it is there, the whole first frame is.
     let first = s.wait_for("PREVIEW SALT");
     assert!(first.contains("Tags — 161 elements"), "{first}");
@@ -235,46 +244,10 @@ fn a_malformed_theme_is_refused_with_its_line_before_the_screen_is_taken() {
 
 #[test]
 fn no_color_draws_without_colour() {
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
-    cmd.arg("--demo");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("NO_COLOR", "1");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
-    let feed = Arc::clone(&parser);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            feed.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !parser
-        .lock()
-        .unwrap()
-        .screen()
-        .contents()
-        .contains("PREVIEW SALT")
+    let mut s = Session::start(&[("NO_COLOR", "1")]);
+    s.wait_for("PREVIEW SALT");
     {
-        assert!(Instant::now() < deadline, "no screen");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    {
-        let p = parser.lock().unwrap();
+        let p = s.screen.lock().unwrap();
         let screen = p.screen();
         for row in 0..ROWS {
             for col in 0..COLS {
@@ -284,45 +257,17 @@ fn no_color_draws_without_colour() {
             }
         }
     }
-    writer.write_all(b"q").unwrap();
-    writer.flush().unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success());
-    drop(pair.master);
+    s.keys("q");
+    assert!(s.child.wait().unwrap().success());
 }
 
 #[test]
 fn a_panic_inside_a_draw_restores_the_terminal() {
-    let pair = native_pty_system()
-        .openpty(PtySize {
-            rows: ROWS,
-            cols: COLS,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
-    cmd.arg("--demo");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env("DPK_TUI_PANIC_IN_DRAW", "1");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let raw = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&raw);
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            sink.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    let status = child.wait().unwrap();
+    let mut s = Session::start(&[("DPK_TUI_PANIC_IN_DRAW", "1")]);
+    let status = s.child.wait().unwrap();
     assert!(!status.success(), "the panic should end the program");
     std::thread::sleep(Duration::from_millis(200));
-    let bytes = raw.lock().unwrap().clone();
+    let bytes = s.raw.lock().unwrap().clone();
     let mut screen = vt100::Parser::new(ROWS, COLS, 0);
     screen.process(&bytes);
     assert!(
@@ -347,5 +292,4 @@ fn a_panic_inside_a_draw_restores_the_terminal() {
         message > leave,
         "the message must come after the terminal is restored"
     );
-    drop(pair.master);
 }
