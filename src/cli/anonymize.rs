@@ -210,7 +210,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             profile: profile.name().to_string(),
             options: profile.options().to_vec(),
             files,
-            summary: Summary { ..summary },
+            summary,
         };
         if let Err(e) = write_json(&path, &report) {
             eprintln!("dpk: error: cannot write the report: {e}");

@@ -234,11 +234,7 @@ impl Planner<'_> {
         path: &TagPath,
     ) -> Result<(Option<PrimitiveValue>, Option<String>)> {
         let values = strings_of(value);
-        let salt = || -> Result<&Salt> {
-            self.salt.ok_or_else(|| Error::MissingSalt {
-                profile: self.profile.name().to_string(),
-            })
-        };
+        let salt = || -> Result<&Salt> { self.salt.ok_or_else(|| self.missing_salt()) };
         let mut out = Vec::with_capacity(values.len());
         for v in &values {
             if v.is_empty() {
@@ -248,8 +244,8 @@ impl Planner<'_> {
             let new = match (action, vr) {
                 (Action::Hash, _) => Some(salt()?.hash_text(v, hash_len(vr))),
                 (Action::ReplaceUid, _) => Some(salt()?.remap_uid(v)),
-                (Action::ShiftDate | Action::Clean, VR::DA) => dates::shift_da(v, self.days(salt()?)),
-                (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(v, self.days(salt()?)),
+                (Action::ShiftDate | Action::Clean, VR::DA) => dates::shift_da(v, self.days()?),
+                (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(v, self.days()?),
                 // Dates move by whole days: a time of day is kept as it is.
                 (Action::Clean, VR::TM) => Some(v.clone()),
                 (Action::Clean, _) => Some(
@@ -282,8 +278,15 @@ impl Planner<'_> {
         Ok((Some(new), None))
     }
 
-    fn days(&self, _salt: &Salt) -> i64 {
-        self.shift_days.unwrap_or(0)
+    /// The patient's date offset; there is one exactly when a salt was given.
+    fn days(&self) -> Result<i64> {
+        self.shift_days.ok_or_else(|| self.missing_salt())
+    }
+
+    fn missing_salt(&self) -> Error {
+        Error::MissingSalt {
+            profile: self.profile.name().to_string(),
+        }
     }
 
     /// A UID element kept by default whose value is a UID replaced elsewhere in the file is a
