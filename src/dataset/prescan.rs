@@ -206,10 +206,16 @@ pub fn check(path: &Path, header_only: bool) -> Result<(), Problem> {
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
+/// The meta group ends where its group length (0002,0000) says, as readers take it: a
+/// group-0002 element after that belongs to the data set (where it is out of place, but read).
 fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem> {
     let mut syntax = None;
+    let mut end: Option<u64> = None;
     loop {
         let at = w.pos;
+        if end.is_some_and(|end| at >= end) {
+            return Ok(syntax);
+        }
         let Some(group_bytes) = w.bytes::<2>() else {
             return Ok(syntax);
         };
@@ -230,7 +236,12 @@ fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem
         };
         let Some(length) = length else { return Ok(None) };
         w.fits((0x0002, element), at, length)?;
-        if element == 0x0010 && length <= 64 {
+        if element == 0x0000 && length == 4 {
+            let Some(group_length) = w.u32(false) else {
+                return Ok(None);
+            };
+            end = Some(w.pos + u64::from(group_length));
+        } else if element == 0x0010 && length <= 64 {
             let mut value = vec![0u8; length as usize];
             if w.reader.read_exact(&mut value).is_err() {
                 return Ok(None);
@@ -378,6 +389,22 @@ mod tests {
             problem.starts_with(&format!("element (0010,0010) at byte {at} claims 65520 bytes")),
             "{problem}"
         );
+    }
+
+    #[test]
+    fn a_group_0002_element_in_the_data_set_is_not_taken_for_meta() {
+        // Right after the meta group, as a writer sorting by tag puts it: (0002,2160) in an
+        // implicit VR data set (tag, 4-byte length), which explicit-VR meta rules misread.
+        let head = std::fs::read(fixture("mr_implicit_le.dcm")).unwrap();
+        let meta_end = 132 + 12 + u32::from_le_bytes(head[140..144].try_into().unwrap()) as usize;
+        let mut bytes = head[..meta_end].to_vec();
+        bytes.extend_from_slice(&[0x02, 0x00, 0x60, 0x21, 8, 0, 0, 0]);
+        bytes.extend_from_slice(b"Unknown ");
+        bytes.extend_from_slice(&head[meta_end..]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stray.dcm");
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(check(&path, false), Ok(()));
     }
 
     #[test]
