@@ -40,6 +40,6 @@ mod ron_text;
 pub mod tui;
 pub mod verify;
 
-pub use engine::{anonymize_file, apply, plan, Context, Plan, Salt};
+pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};

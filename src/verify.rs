@@ -107,8 +107,8 @@ impl Originals {
             .flatten()
         {
             if entry.file_type().is_file() {
-                if let Ok(file) = dataset::open(entry.path()) {
-                    originals.add(&file);
+                if let Ok(header) = dataset::open_header(entry.path()) {
+                    originals.add(&header.file);
                 }
             }
         }
@@ -128,8 +128,9 @@ impl Originals {
 
 /// Checks one output file; an empty list means it passes.
 pub fn verify_file(path: &Path, profile: &ResolvedProfile, originals: Option<&Originals>) -> Vec<Violation> {
-    let file = match dataset::open(path) {
-        Ok(f) => f,
+    // The whole file is checked for soundness; its pixel data is not read into memory.
+    let file = match dataset::open_around_pixel_data(path) {
+        Ok(header) => header.file,
         Err(e) => {
             return vec![Violation {
                 file: path.to_path_buf(),

@@ -95,7 +95,7 @@ proptest! {
         }
         // Scoring reads the same bytes another way.
         if let Ok(header) = dpk::dataset::open_header(&input) {
-            let _ = dpk::risk::score(&header, &dpk::risk::Weights::builtin());
+            let _ = dpk::risk::score(&header.file, &dpk::risk::Weights::builtin());
         }
     }
 }

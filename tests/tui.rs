@@ -1,6 +1,9 @@
 //! The inspector as a user meets it: its state after key actions, and its screens drawn on a
 //! TestBackend (snapshots in tests/snapshots/).
 
+#[path = "support/large_files.rs"]
+mod large_files;
+
 use dpk::engine::{Context, Salt};
 use dpk::tui::app::{Action, App};
 use dpk::tui::{view, DEMO};
@@ -592,4 +595,43 @@ fn a_change_at_one_place_in_the_sequences_stays_there() {
     app.update(Action::ResetAction);
     assert!(!app.is_overridden(app.selected_entry().unwrap()));
     assert!(app.current_profile().rules.is_empty());
+}
+
+#[test]
+fn pixel_data_left_in_the_file_shows_its_size_and_frames_and_is_written_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = large_files::large_jpeg(dir.path(), false);
+    let header = dpk::dataset::open_header(&input).unwrap();
+    assert!(header.pixel_data.is_some(), "pixel data read into memory");
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let mut app = App::new(
+        "jpeg.dcm".into(),
+        header,
+        Profile::builtin("basic").unwrap(),
+        ctx,
+        false,
+    )
+    .unwrap();
+    app.source = Some(input.clone());
+    select(&mut app, "PixelData");
+    let text = screen(&mut app, 160, 40);
+    assert!(text.contains("encapsulated, 40 fragments,"), "{text}");
+    assert!(text.contains("40 frames"), "{text}");
+
+    let target = dir.path().join("jpeg_anon.dcm");
+    app.update(Action::Write);
+    type_path(&mut app, &target);
+    app.update(Action::Submit);
+    assert!(app.message.starts_with("wrote"), "{}", app.message);
+    let pixels = dicom_dictionary_std::tags::PIXEL_DATA;
+    let fragments = |path: &std::path::Path| {
+        dpk::dataset::open(path)
+            .unwrap()
+            .get(pixels)
+            .unwrap()
+            .fragments()
+            .unwrap()
+            .to_vec()
+    };
+    assert_eq!(fragments(&target), fragments(&input));
 }

@@ -1,17 +1,17 @@
 //! `dpk anonymize`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::inputs::{plan_jobs, Job};
 use super::progress::Progress;
-use super::report::{FileReport, RunReport, Status, Summary};
+use super::report::{FileReport, ReportWriter, Status, Summary};
 use super::shard::Shard;
 use super::{report_error, Outcome, ProfileArgs, SaltArgs};
-use crate::dataset::write_atomic_with;
+use crate::dataset::Durability;
 use crate::diff::{render_lines, Change};
-use crate::engine::{anonymize_file, check_context, Context, Plan};
+use crate::engine::{anonymize_file_durable, check_context, Context, Plan};
 use crate::profile::ResolvedProfile;
 use crate::Error;
 
@@ -52,15 +52,23 @@ pub struct AnonymizeArgs {
     /// runs with K = 1…N, anywhere and in any order, give exactly the output of one run.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
-    /// Skip inputs whose output already exists (outputs are written atomically, so an existing
-    /// one is complete): resumes an interrupted run.
+    /// Skip inputs whose output already exists and is a whole DICOM file (outputs are written
+    /// atomically; one cut short by a power cut is written again): resumes an interrupted run.
     #[arg(long)]
     skip_existing: bool,
+    /// Leave flushing the outputs to the disk to the operating system, as cp does, rather than
+    /// flush them all once at the end of the run. After a power cut, a run resumed with
+    /// --skip-existing writes again any output that was cut short.
+    #[arg(long)]
+    no_sync: bool,
     /// Print what was done to every element; with a FILE (ending in .json), write it there as
     /// JSON instead.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     report: Option<PathBuf>,
 }
+
+/// How many files the workers take at a time (see [`run`]).
+const CHUNK: usize = 256;
 
 pub fn run(args: &AnonymizeArgs) -> Outcome {
     // Every run ends with the summary line, an early refusal included.
@@ -113,7 +121,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         .iter()
         .filter(|j| shard.as_ref().is_none_or(|s| s.takes(&args.output, &j.output)))
         .filter(|j| {
-            let skip = args.skip_existing && j.output.exists();
+            let skip = args.skip_existing && crate::dataset::is_complete(&j.output);
             summary.files_skipped += usize::from(skip);
             !skip
         })
@@ -130,6 +138,16 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     };
     let keep_changes = text_report || json_report.is_some();
+    let mut report = match json_report.as_deref().map(|path| {
+        ReportWriter::create(path, profile.name(), profile.options()).map_err(|e| (path.to_path_buf(), e))
+    }) {
+        None => None,
+        Some(Ok(writer)) => Some(writer),
+        Some(Err((path, e))) => {
+            eprintln!("dpk: error: cannot write the report {}: {e}", path.display());
+            return stop(Outcome::Failed);
+        }
+    };
     let progress = Progress::new(&selected);
     // Ctrl-C or SIGTERM: no new file starts, files in flight finish their (atomic) write, and
     // the run ends saying how to resume. Killing the process mid-write would strand a
@@ -137,86 +155,106 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = std::sync::Arc::clone(&interrupted);
     let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
-    let results: Vec<Option<Result<Done, String>>> = pool.install(|| {
-        use rayon::prelude::*;
-        selected
-            .par_iter()
-            .map(|job| {
-                if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
-                    return None;
-                }
-                let result = run_job(job, &profile, &ctx).map(|plan| Done {
-                    changed: plan.change_count(),
-                    changes: if keep_changes {
-                        plan.changes().cloned().collect()
-                    } else {
-                        Vec::new()
-                    },
-                    profile: plan.profile,
-                });
-                progress.file_done(job, result.is_err());
-                Some(result.map_err(|e| e.to_string()))
-            })
-            .collect()
-    });
-    progress.finish();
-
-    let mut files = Vec::new();
     let mut failures: Vec<String> = Vec::new();
-    let not_started = results.iter().filter(|r| r.is_none()).count();
-    for (job, result) in selected.iter().zip(results) {
-        let Some(result) = result else { continue };
-        match result {
-            Ok(done) => {
-                summary.files_done += 1;
-                summary.elements_changed += done.changed;
-                if text_report {
-                    print_text(job, &done.profile, &done.changes);
-                }
-                if json_report.is_some() {
-                    files.push(FileReport {
+    let mut report_error = None;
+    let mut not_started = 0;
+    // Files go to the workers a chunk at a time, and each chunk's results are reported and
+    // dropped before the next: memory does not grow with the number of files, and the report
+    // lists files in input order whatever order the workers finish in.
+    for chunk in selected.chunks(CHUNK) {
+        let results: Vec<Option<Result<Done, String>>> = pool.install(|| {
+            use rayon::prelude::*;
+            chunk
+                .par_iter()
+                .map(|job| {
+                    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+                        return None;
+                    }
+                    let result = run_job(job, &profile, &ctx).map(|plan| Done {
+                        changed: plan.change_count(),
+                        changes: if keep_changes {
+                            plan.changes().cloned().collect()
+                        } else {
+                            Vec::new()
+                        },
+                        profile: plan.profile,
+                    });
+                    progress.file_done(job, result.is_err());
+                    Some(result.map_err(|e| e.to_string()))
+                })
+                .collect()
+        });
+        for (job, result) in chunk.iter().zip(results) {
+            let Some(result) = result else {
+                not_started += 1;
+                continue;
+            };
+            let entry = match result {
+                Ok(done) => {
+                    summary.files_done += 1;
+                    summary.elements_changed += done.changed;
+                    if text_report {
+                        print_text(job, &done.profile, &done.changes);
+                    }
+                    FileReport {
                         input: job.input.clone(),
                         output: Some(job.output.clone()),
                         status: Status::Ok,
                         error: None,
                         changes: done.changes,
-                    });
+                    }
                 }
-            }
-            Err(e) => {
-                summary.files_failed += 1;
-                if json_report.is_some() {
-                    files.push(FileReport {
+                Err(e) => {
+                    summary.files_failed += 1;
+                    failures.push(e.clone());
+                    FileReport {
                         input: job.input.clone(),
                         output: None,
                         status: Status::Failed,
-                        error: Some(e.clone()),
+                        error: Some(e),
                         changes: Vec::new(),
-                    });
+                    }
                 }
-                failures.push(e);
+            };
+            if let Some(writer) = report.as_mut().filter(|_| report_error.is_none()) {
+                if let Err(e) = writer.add(&entry) {
+                    report_error = Some(e);
+                }
             }
         }
     }
-
+    progress.finish();
+    // Outputs were renamed into place unflushed: one flush for the whole run.
+    let output_root = if args.output.is_dir() {
+        args.output.as_path()
+    } else {
+        args.output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
+    let synced = if args.no_sync {
+        Ok(())
+    } else {
+        crate::dataset::sync_all_under(output_root)
+    };
+    if let Err(e) = synced {
+        failures.push(format!("the outputs could not be flushed to the disk: {e}"));
+    }
     let mut outcome = if failures.is_empty() {
         Outcome::Ok
     } else {
         Outcome::Failed
     };
-    if let Some(path) = json_report {
-        let report = RunReport {
-            dpk_version: env!("CARGO_PKG_VERSION"),
-            profile: profile.name().to_string(),
-            options: profile.options().to_vec(),
-            files,
-            summary,
+    if let Some(writer) = report {
+        let finished = match report_error {
+            Some(e) => Err(e),
+            None => writer.finish(&summary),
         };
-        if let Err(e) = write_json(&path, &report) {
+        if let Err(e) = finished {
             eprintln!("dpk: error: cannot write the report: {e}");
             outcome = Outcome::Failed;
         }
-        summary = report.summary;
     }
     if !failures.is_empty() {
         eprintln!("dpk: {} file(s) failed:", failures.len());
@@ -243,7 +281,7 @@ fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, 
             source,
         })?;
     }
-    anonymize_file(&job.input, &job.output, profile, ctx)
+    anonymize_file_durable(&job.input, &job.output, profile, ctx, Durability::Batch)
 }
 
 /// What a finished file leaves for the summary and the reports.
@@ -264,19 +302,4 @@ fn print_text(job: &Job, profile: &str, changes: &[Change]) {
     for line in render_lines(&refs, 48) {
         outln!("  {line}");
     }
-}
-
-fn write_json(path: &std::path::Path, report: &RunReport) -> Result<(), Error> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|source| Error::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    write_atomic_with(path, |f| {
-        serde_json::to_writer_pretty(&mut *f, report).map_err(|e| Error::Write {
-            path: path.to_path_buf(),
-            reason: e.to_string(),
-        })
-    })
 }

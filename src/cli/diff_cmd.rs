@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{report_error, Outcome};
 use crate::dataset;
-use crate::diff::{diff_files, render_lines, Change};
+use crate::diff::{diff_headers, render_lines, Change};
 
 pub const AFTER_HELP: &str = "\
 Lists, by tag path into sequences, the elements removed, emptied, replaced or added from A to
@@ -50,11 +50,13 @@ struct DiffReport<'a> {
 }
 
 pub fn run(args: &DiffArgs) -> Outcome {
-    let (a, b) = match dataset::open(&args.a).and_then(|a| Ok((a, dataset::open(&args.b)?))) {
-        Ok(files) => files,
+    let all = match dataset::open_around_pixel_data(&args.a)
+        .and_then(|a| Ok((a, dataset::open_around_pixel_data(&args.b)?)))
+        .and_then(|(a, b)| diff_headers(&a, &args.a, &b, &args.b))
+    {
+        Ok(all) => all,
         Err(e) => return report_error(&e),
     };
-    let all = diff_files(&a, &b);
     let shown: Vec<&Change> = all.iter().filter(|c| args.all || c.is_change()).collect();
     match args.format {
         Format::Text => {

@@ -148,7 +148,7 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
             }
             Err(e) => return report_error(&e),
         };
-        match crate::dataset::open(path).and_then(|f| crate::plan(&f, &profile, &ctx)) {
+        match crate::dataset::open_header(path).and_then(|h| crate::plan_header(&h, &profile, &ctx)) {
             Ok(plan) => entries = plan.entries,
             Err(e) => return report_error(&e),
         }

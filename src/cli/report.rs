@@ -23,19 +23,86 @@
 //! or an action had to be replaced. Values are rendered as text, multiple values joined by
 //! `\`; hashed and remapped values appear as their new value. The salt appears nowhere.
 
-use std::path::PathBuf;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::diff::Change;
+use crate::error::Error;
 
-#[derive(Serialize)]
-pub struct RunReport {
-    pub dpk_version: &'static str,
-    pub profile: String,
-    pub options: Vec<&'static str>,
-    pub files: Vec<FileReport>,
-    pub summary: Summary,
+/// A JSON run report written as the run goes, one file's entry at a time, to a temporary file
+/// beside its path that is renamed into place when the run ends: memory does not grow with
+/// the number of files, and no half-written report is ever at the path.
+pub struct ReportWriter {
+    out: BufWriter<tempfile::NamedTempFile>,
+    path: PathBuf,
+    files: usize,
+}
+
+impl ReportWriter {
+    /// Starts the report at `path` (its folder is created if need be).
+    pub fn create(path: &Path, profile: &str, options: &[&'static str]) -> Result<ReportWriter, Error> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let tmp = crate::dataset::temp_beside(path)?;
+        let mut writer = ReportWriter {
+            out: BufWriter::new(tmp),
+            path: path.to_path_buf(),
+            files: 0,
+        };
+        let head = format!(
+            "{{\n  \"dpk_version\": {},\n  \"profile\": {},\n  \"options\": {},\n  \"files\": [",
+            json(&env!("CARGO_PKG_VERSION"), path)?,
+            json(&profile, path)?,
+            json(&options, path)?,
+        );
+        writer.write(head.as_bytes())?;
+        Ok(writer)
+    }
+
+    /// Adds one file's entry.
+    pub fn add(&mut self, file: &FileReport) -> Result<(), Error> {
+        let entry = json(file, &self.path)?;
+        let separator = if self.files == 0 { "\n    " } else { ",\n    " };
+        self.files += 1;
+        self.write(separator.as_bytes())?;
+        self.write(entry.as_bytes())
+    }
+
+    /// Ends the report with the run's summary, flushes it to the disk and puts it in place.
+    pub fn finish(mut self, summary: &Summary) -> Result<(), Error> {
+        let tail = format!("\n  ],\n  \"summary\": {}\n}}\n", json(summary, &self.path)?);
+        self.write(tail.as_bytes())?;
+        let path = self.path;
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let tmp = self.out.into_inner().map_err(|e| io(e.into_error()))?;
+        tmp.as_file().sync_all().map_err(io)?;
+        tmp.persist(&path).map_err(|e| io(e.error))?;
+        Ok(())
+    }
+
+    fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.out.write_all(bytes).map_err(|source| Error::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// One value as compact JSON; `path` names the report in the error.
+fn json(value: &impl Serialize, path: &Path) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(|e| Error::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    })
 }
 
 #[derive(Serialize)]

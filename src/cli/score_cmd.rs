@@ -88,8 +88,8 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     let mut results = Vec::with_capacity(files.len());
     for file in files {
         let result = match dataset::open_header(&file) {
-            Ok(obj) => FileScore {
-                report: Some(score(&obj, &weights)),
+            Ok(header) => FileScore {
+                report: Some(score(&header.file, &weights)),
                 file,
                 error: None,
             },

@@ -2,6 +2,7 @@
 //! and values rendered for people.
 
 mod path;
+mod pixels;
 pub mod prescan;
 pub mod private;
 mod value;
@@ -15,8 +16,12 @@ use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 
 pub use path::{parse_tag, tag_string, ItemStep, PathParseError, TagPath};
+pub use pixels::{describe_pixel_data, frame_count, is_pixel_data, write_with_pixel_data, Header, PixelData};
 pub use value::{render, strings_of, Snapshot};
-pub use write::{error_chain, write_atomic, write_atomic_with};
+pub use write::{
+    error_chain, sync_all_under, temp_beside, write_atomic, write_atomic_durable, write_atomic_with,
+    Durability,
+};
 
 use crate::error::{Error, Result};
 
@@ -34,16 +39,24 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
         .map_err(|e| open_error(path, &e))
 }
 
-/// Opens a DICOM file up to, not including, Pixel Data (7FE0,0010): what scoring and
-/// inspection need, in time and memory independent of the size of the pixel data. Elements
-/// after Pixel Data (trailing padding) are not read either.
-pub fn open_header(path: impl AsRef<Path>) -> Result<DicomFile> {
+/// Opens a DICOM file without reading its pixel data: what scoring and inspection need, in
+/// time and memory independent of the size of the images. Elements after the pixel data
+/// (digital signatures, trailing padding) are read too. Damage at or after the pixel data
+/// is no error here: what is before it is all a header needs (a deflated data set is read
+/// up to the pixel data only).
+pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    check_readable(path, true)?;
-    OpenFileOptions::new()
-        .read_until(dicom_dictionary_std::tags::PIXEL_DATA)
-        .open_file(path)
-        .map_err(|e| open_error(path, &e))
+    let layout = check_readable(path, true)?;
+    pixels::read(path, &layout, true)
+}
+
+/// Opens a DICOM file whole but for large pixel data, which is left in the file (see
+/// [`Header::pixel_data`]) to be copied to an output by [`write_with_pixel_data`]. Unlike
+/// [`open_header`] the whole file must be sound, pixel data included.
+pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
+    let path = path.as_ref();
+    let layout = check_readable(path, false)?;
+    pixels::read(path, &layout, false)
 }
 
 /// Opens a DICOM file from bytes already in memory (fixtures, the TUI's bundled demo).
@@ -60,7 +73,14 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
         .map_err(|e| open_error(name, &e))
 }
 
-fn check_readable(path: &Path, header_only: bool) -> Result<()> {
+/// Whether `path` holds a whole DICOM file, every length in it within the file: how a
+/// resumed run tells an output written in full from one cut short (by a power cut before
+/// the outputs were flushed).
+pub fn is_complete(path: impl AsRef<Path>) -> bool {
+    check_readable(path.as_ref(), false).is_ok()
+}
+
+fn check_readable(path: &Path, header_only: bool) -> Result<prescan::Layout> {
     let meta = std::fs::metadata(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -101,11 +121,11 @@ fn check_readable(path: &Path, header_only: bool) -> Result<()> {
     prescan::check(path, header_only).map_err(|reason| Error::Open {
         path: path.to_path_buf(),
         reason,
-    })?;
-    Ok(())
+    })
 }
 
-fn read_up_to(f: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+/// Reads until `buf` is full or the reader ends; returns how many bytes were read.
+pub(crate) fn read_up_to(f: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
         match f.read(&mut buf[n..])? {

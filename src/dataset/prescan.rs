@@ -1,11 +1,13 @@
-//! A check of a file's element headers before the parser reads it.
+//! A check of a file's element headers before the parser reads it, and a map of where its
+//! pixel data lies.
 //!
 //! The parser trusts lengths: a 5 KB file whose one element claims 4 GB makes it reserve 4 GB
 //! before it finds the bytes missing. This walk reads only headers, seeks over values, and
 //! refuses any defined length that runs past the end of the file, and any nesting deeper than
-//! [`MAX_NESTING`], naming the tag and its byte offset. It keeps no state but a depth counter
-//! and a flag, so its memory does not depend on the file. A deflated data set is walked as it
-//! inflates, its lengths bounded by what deflate can expand the remaining bytes to.
+//! [`MAX_NESTING`], naming the tag and its byte offset. It keeps no state but a depth counter,
+//! a flag and the pixel data's place, so its memory does not depend on the file. A deflated
+//! data set is walked as it inflates, its lengths bounded by what deflate can expand the
+//! remaining bytes to.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -56,6 +58,42 @@ const UNDEFINED: u32 = 0xFFFF_FFFF;
 
 /// What is wrong with a file's structure, in words.
 pub type Problem = String;
+
+/// What the walk learnt of a file: where its data set starts and where its pixel data lies.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// Byte offset of the "DICM" marker: 128 after a preamble, 0 without one.
+    pub magic_at: u64,
+    /// The file's length in bytes.
+    pub len: u64,
+    /// Whether the data set is deflated (offsets then count inflated bytes).
+    pub deflated: bool,
+    /// The top-level pixel data element, when the walk reached one.
+    pub pixel: Option<PixelSpan>,
+    /// Whether every byte after the pixel data start was walked without a problem. A
+    /// header-only walk tolerates problems there (the header reader never goes there) and
+    /// says so here.
+    pub sound_after_pixel: bool,
+}
+
+/// Where the top-level pixel data element (Pixel Data, Float or Double Float Pixel Data) is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PixelSpan {
+    /// Its tag, as (group, element).
+    pub tag: (u16, u16),
+    /// Its VR as written (explicit VR), or `None` in an implicit VR data set.
+    pub vr: Option<[u8; 2]>,
+    /// Byte offset of its tag.
+    pub start: u64,
+    /// Byte offset just past it (past its sequence delimiter when encapsulated); `None` when
+    /// the walk did not reach its end.
+    pub end: Option<u64>,
+    /// Native: the value length. Encapsulated: the total length of the fragments (the basic
+    /// offset table not counted).
+    pub value_bytes: u64,
+    /// Encapsulated: the number of fragments (the basic offset table not counted).
+    pub fragments: Option<usize>,
+}
 
 struct Walker<R> {
     reader: R,
@@ -163,11 +201,16 @@ fn check_multiple(tag: (u16, u16), at: u64, vr: &[u8; 2], length: u32) -> Result
 }
 
 /// Walks the file's headers; `Ok` when nothing overruns and nesting stays bounded (or the
-/// file is not one this walk can read, which the parser then reports). With `header_only`,
-/// the walk stops at the top-level Pixel Data, where a header-only read stops too.
-pub fn check(path: &Path, header_only: bool) -> Result<(), Problem> {
-    let Ok(file) = File::open(path) else { return Ok(()) };
+/// file is not one this walk can read, which the parser then reports), with what the walk
+/// learnt of the file. With `header_only`, problems at or after the top-level pixel data
+/// are tolerated, since a header-only read stops there: the layout says so.
+pub fn check(path: &Path, header_only: bool) -> Result<Layout, Problem> {
+    let mut layout = Layout::default();
+    let Ok(file) = File::open(path) else {
+        return Ok(layout);
+    };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    layout.len = len;
     let mut w = Walker {
         reader: BufReader::new(file),
         pos: 0,
@@ -176,23 +219,26 @@ pub fn check(path: &Path, header_only: bool) -> Result<(), Problem> {
     };
     // Preamble and magic, or the magic alone.
     let Some(head) = w.bytes::<132>() else {
-        return Ok(());
+        return Ok(layout);
     };
-    if &head[128..132] != b"DICM" {
+    if &head[128..132] == b"DICM" {
+        layout.magic_at = 128;
+    } else {
         if &head[..4] != b"DICM" {
-            return Ok(());
+            return Ok(layout);
         }
         let _ = w.reader.seek(SeekFrom::Start(4));
         w.pos = 4;
     }
     let Some(syntax) = meta_group(&mut w)? else {
-        return Ok(());
+        return Ok(layout);
     };
     let syntax = syntax.trim_end_matches(['\0', ' ']);
     let explicit = syntax != "1.2.840.10008.1.2";
     w.big_endian = syntax == "1.2.840.10008.1.2.2";
-    if syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.8.1" {
+    let walked = if syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.8.1" {
         // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
+        layout.deflated = true;
         let compressed = len.saturating_sub(w.pos);
         let mut inflated = Walker {
             reader: Forward(flate2::read::DeflateDecoder::new(w.reader)),
@@ -200,9 +246,16 @@ pub fn check(path: &Path, header_only: bool) -> Result<(), Problem> {
             len: compressed.saturating_mul(DEFLATE_RATIO),
             big_endian: false,
         };
-        return dataset(&mut inflated, true, header_only);
+        dataset(&mut inflated, true, &mut layout.pixel)
+    } else {
+        dataset(&mut w, explicit, &mut layout.pixel)
+    };
+    match walked {
+        Ok(()) => layout.sound_after_pixel = true,
+        Err(_) if header_only && layout.pixel.is_some() => layout.sound_after_pixel = false,
+        Err(problem) => return Err(problem),
     }
-    dataset(&mut w, explicit, header_only)
+    Ok(layout)
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
@@ -255,10 +308,17 @@ fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem
 }
 
 /// Walks the data set linearly: sequences and items are entered rather than skipped, so the
-/// elements inside them are checked too; encapsulated pixel data fragments are skipped.
-fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> Result<(), Problem> {
+/// elements inside them are checked too; encapsulated pixel data fragments are skipped. The
+/// first top-level pixel data element met is recorded in `pixel`.
+fn dataset<R: Source>(
+    w: &mut Walker<R>,
+    explicit: bool,
+    pixel: &mut Option<PixelSpan>,
+) -> Result<(), Problem> {
     let mut depth = 0usize;
     let mut in_fragments = false;
+    // Whether the next item is the top-level pixel data's basic offset table.
+    let mut offset_table_next = false;
     let be = w.big_endian;
     loop {
         let at = w.pos;
@@ -266,14 +326,23 @@ fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> R
             return Ok(());
         };
         let tag = (group, element);
-        if header_only && depth == 0 && tag >= PIXEL_DATA {
-            return Ok(());
-        }
+        let mut top_level_pixels =
+            depth == 0 && pixel.is_none() && super::is_pixel_data(dicom_core::Tag(group, element));
         if group == 0xFFFE {
             let Some(length) = w.u32(be) else { return Ok(()) };
             match tag {
                 ITEM if in_fragments => {
                     w.fits(tag, at, length)?;
+                    if depth == 1 {
+                        if let Some(span) = pixel.as_mut().filter(|s| s.end.is_none()) {
+                            if offset_table_next {
+                                offset_table_next = false;
+                            } else {
+                                span.value_bytes += u64::from(length);
+                                *span.fragments.get_or_insert(0) += 1;
+                            }
+                        }
+                    }
                     if w.skip(u64::from(length)).is_none() {
                         return Ok(());
                     }
@@ -286,6 +355,11 @@ fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> R
                 }
                 ITEM_END => depth = depth.saturating_sub(1),
                 SEQUENCE_END => {
+                    if in_fragments && depth == 1 {
+                        if let Some(span) = pixel.as_mut().filter(|s| s.end.is_none()) {
+                            span.end = Some(w.pos);
+                        }
+                    }
                     in_fragments = false;
                     depth = depth.saturating_sub(1);
                 }
@@ -304,8 +378,10 @@ fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> R
             }
             continue;
         }
+        let mut written_vr = None;
         let (is_sequence, length) = if explicit {
             let Some(vr) = w.bytes::<2>() else { return Ok(()) };
+            written_vr = Some(vr);
             let length = if long_vr(&vr) {
                 if w.skip(2).is_none() {
                     return Ok(());
@@ -327,9 +403,22 @@ fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> R
             let sq = vr == Some(dicom_core::VR::SQ);
             (sq || length == UNDEFINED, length)
         };
+        // A defined-length sequence under a pixel tag holds no pixels.
+        top_level_pixels &= !(is_sequence && length != UNDEFINED);
+        if top_level_pixels {
+            *pixel = Some(PixelSpan {
+                tag,
+                vr: written_vr,
+                start: at,
+                end: None,
+                value_bytes: if length == UNDEFINED { 0 } else { u64::from(length) },
+                fragments: (length == UNDEFINED).then_some(0),
+            });
+        }
         if length == UNDEFINED {
             if tag == PIXEL_DATA {
                 in_fragments = true;
+                offset_table_next = top_level_pixels;
             }
             depth += 1;
             if depth > 2 * MAX_NESTING {
@@ -343,6 +432,11 @@ fn dataset<R: Source>(w: &mut Walker<R>, explicit: bool, header_only: bool) -> R
         // A defined-length sequence is entered (its items follow); other values are skipped.
         if !is_sequence && w.skip(u64::from(length)).is_none() {
             return Ok(());
+        }
+        if top_level_pixels {
+            if let Some(span) = pixel.as_mut() {
+                span.end = Some(w.pos);
+            }
         }
     }
 }
@@ -368,7 +462,7 @@ mod tests {
             "demo.dcm",
             "study/series1/img1.dcm",
         ] {
-            assert_eq!(check(&fixture(name), false), Ok(()), "{name}");
+            assert!(check(&fixture(name), false).is_ok(), "{name}");
         }
     }
 
@@ -404,7 +498,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stray.dcm");
         std::fs::write(&path, &bytes).unwrap();
-        assert_eq!(check(&path, false), Ok(()));
+        assert!(check(&path, false).is_ok());
     }
 
     #[test]

@@ -3,8 +3,11 @@
 //! such entries (`dpk diff`).
 
 mod compare;
+mod pixels;
 
 pub use compare::{diff_files, diff_objects};
+pub use pixels::diff_headers;
+pub(crate) use pixels::insert_in_file_order;
 
 use dicom_core::VR;
 use serde::{Serialize, Serializer};

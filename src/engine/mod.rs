@@ -19,9 +19,9 @@ use serde::Serialize;
 
 pub use apply::apply;
 pub use keyed::{Salt, MIN_SALT_LEN};
-pub use plan::{plan, MAX_DEPTH};
+pub use plan::{plan, plan_header, MAX_DEPTH};
 
-use crate::dataset;
+use crate::dataset::{self, Durability};
 use crate::diff::{Change, ChangeKind};
 use crate::error::Result;
 use crate::profile::ResolvedProfile;
@@ -89,13 +89,56 @@ impl Plan {
     }
 }
 
-/// Opens `input`, plans with `profile`, applies the plan and writes `output` atomically.
-/// Returns the plan (what was done). On any error no output file exists.
+/// Opens `input`, plans with `profile`, applies the plan and writes `output` atomically,
+/// flushed to the disk. Returns the plan (what was done). On any error no output file exists.
+///
+/// Large pixel data is never held in memory: it is copied from `input` to `output` byte for
+/// byte (or left out, when the profile removes it), so memory depends on the header alone.
 pub fn anonymize_file(input: &Path, output: &Path, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
-    let file = dataset::open(input)?;
+    anonymize_file_durable(input, output, profile, ctx, Durability::EachFile)
+}
+
+/// [`anonymize_file`], the output flushed to the disk as `durability` says.
+pub fn anonymize_file_durable(
+    input: &Path,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    durability: Durability,
+) -> Result<Plan> {
+    let header = dataset::open_around_pixel_data(input)?;
+    let Some(pixels) = header.pixel_data.clone() else {
+        return anonymize_whole(header.file, output, profile, ctx, durability);
+    };
+    let plan = plan_header(&header, profile, ctx)?;
+    let pixel_path = dataset::TagPath::root(pixels.tag);
+    match plan.entry(&pixel_path).map(|c| c.kind) {
+        Some(ChangeKind::Unchanged) => {
+            let out = apply(&plan, header.file)?;
+            dataset::write_with_pixel_data(&out, input, &pixels, output, durability)?;
+            Ok(plan)
+        }
+        Some(ChangeKind::Removed) => {
+            let out = apply(&plan, header.file)?;
+            dataset::write_atomic_durable(&out, output, durability)?;
+            Ok(plan)
+        }
+        // A profile that rewrites the pixel data needs its bytes.
+        _ => anonymize_whole(dataset::open(input)?, output, profile, ctx, durability),
+    }
+}
+
+/// Plans, applies and writes a file held in memory whole.
+fn anonymize_whole(
+    file: dataset::DicomFile,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    durability: Durability,
+) -> Result<Plan> {
     let plan = plan(&file, profile, ctx)?;
     let out = apply(&plan, file)?;
-    dataset::write_atomic(&out, output)?;
+    dataset::write_atomic_durable(&out, output, durability)?;
     Ok(plan)
 }
 

@@ -12,7 +12,9 @@ use super::clean::Identifiers;
 use super::dummy::{dummy_value, max_chars};
 use super::{dates, markers, Context, Plan, Salt};
 use crate::confidentiality::iod;
-use crate::dataset::{private, sop_class_uid, strings_of, text_of, DicomFile, Snapshot, TagPath};
+use crate::dataset::{
+    private, sop_class_uid, strings_of, text_of, DicomFile, Header, PixelData, Snapshot, TagPath,
+};
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::error::{Error, Result};
 use crate::profile::{Action, ElementContext, ResolvedProfile};
@@ -26,6 +28,21 @@ const DEFAULT_RULE: &str = "default: not in PS3.15 Table E.1-1, kept";
 
 /// Decides what `profile` does to every element of `file`.
 pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
+    plan_with_pixels(file, None, profile, ctx)
+}
+
+/// Decides what `profile` does to every element of a file read around its pixel data,
+/// the pixel data left in the file included: the same plan as of the whole file.
+pub fn plan_header(header: &Header, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
+    plan_with_pixels(&header.file, header.pixel_data.as_ref(), profile, ctx)
+}
+
+fn plan_with_pixels(
+    file: &DicomFile,
+    pixel_data: Option<&PixelData>,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+) -> Result<Plan> {
     super::check_context(profile, ctx)?;
     let obj: &InMemDicomObject = file;
     let salt = ctx.salt();
@@ -42,6 +59,9 @@ pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Resul
         entries: Vec::new(),
     };
     planner.level(obj, None, 0)?;
+    if let Some(pixels) = pixel_data {
+        planner.pixel_data(pixels);
+    }
     planner.remap_references();
 
     let (marker_entries, added) = markers::plan_markers(obj, &planner.entries, profile);
@@ -178,6 +198,35 @@ impl Planner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Adds the entry of pixel data that was not read (left in the file), in file order among
+    /// the top-level entries. Only actions that need no bytes apply to it; as with
+    /// encapsulated pixel data in memory, a value-changing action removes it.
+    fn pixel_data(&mut self, pixels: &PixelData) {
+        let path = TagPath::root(pixels.tag);
+        let (action, mut decision) = self.decide(&path, None, pixels.vr);
+        let before = pixels.snapshot.clone();
+        let (kind, after) = match action {
+            Action::Keep => (ChangeKind::Unchanged, Some(before.clone())),
+            Action::Empty if before.is_empty() => (ChangeKind::Unchanged, Some(before.clone())),
+            Action::Empty => (
+                ChangeKind::Emptied,
+                Some(Snapshot::Primitive(PrimitiveValue::Empty)),
+            ),
+            Action::Dummy => match dummy_value(pixels.vr) {
+                Some(v) => (ChangeKind::Replaced, Some(Snapshot::Primitive(v))),
+                None => (ChangeKind::Removed, None),
+            },
+            Action::Remove => (ChangeKind::Removed, None),
+            _ => {
+                decision.note = Some("not a text value: removed".into());
+                (ChangeKind::Removed, None)
+            }
+        };
+        let mut change = Change::new(path, pixels.vr, kind, Some(before), after);
+        change.decision = Some(decision);
+        crate::diff::insert_in_file_order(&mut self.entries, change);
     }
 
     fn primitive(&self, d: Decided<'_>) -> Result<Change> {

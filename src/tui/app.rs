@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::dataset::{DicomFile, TagPath};
+use crate::dataset::{Header, TagPath};
 use crate::diff::Change;
 use crate::engine::{Context, Plan};
 use crate::profile::{Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS};
@@ -187,7 +187,7 @@ pub struct Row {
 pub struct App {
     /// Name shown in the status line.
     pub file_name: String,
-    file: DicomFile,
+    header: Header,
     base: Profile,
     overrides: Vec<Rule>,
     ctx: Context,
@@ -247,19 +247,20 @@ impl App {
     /// Opens the inspector on a file with a base profile.
     pub fn new(
         file_name: String,
-        file: DicomFile,
+        file: impl Into<Header>,
         base: Profile,
         ctx: Context,
         preview_salt: bool,
     ) -> crate::Result<App> {
+        let header: Header = file.into();
         let weights = Weights::builtin();
-        let before = score(&file, &weights);
+        let before = score(&header.file, &weights);
         let profile = base.resolve()?;
-        let plan = crate::plan(&file, &profile, &ctx)?;
-        let after = score(&crate::apply(&plan, file.clone())?.into_inner(), &weights);
+        let plan = crate::plan_header(&header, &profile, &ctx)?;
+        let after = score(&crate::apply(&plan, header.file.clone())?.into_inner(), &weights);
         let mut app = App {
             file_name,
-            file,
+            header,
             base,
             overrides: Vec::new(),
             ctx,
@@ -309,9 +310,21 @@ impl App {
         self.overrides.iter().position(|r| r.select == selector)
     }
 
+    /// A value as the screen shows it: pixel data by its size and frame count, never by its
+    /// bytes; anything else rendered in at most `max_chars` characters (0: no limit).
+    pub fn value_text(&self, entry: &Change, value: &crate::dataset::Snapshot, max_chars: usize) -> String {
+        if entry.path.depth() == 0 && crate::dataset::is_pixel_data(entry.path.tag) {
+            let text =
+                crate::dataset::describe_pixel_data(value, crate::dataset::frame_count(&self.header.file));
+            let text = crate::dataset::Snapshot::Primitive(text.into());
+            return crate::dataset::render(&text, dicom_core::VR::LT, max_chars);
+        }
+        crate::dataset::render(value, entry.vr, max_chars)
+    }
+
     /// The private creator of a private element, as the file names it.
     pub fn creator(&self, entry: &Change) -> Option<String> {
-        crate::dataset::creator_at(&self.file, &entry.path)
+        crate::dataset::creator_at(&self.header.file, &entry.path)
     }
 
     /// The rule a user's change becomes: by tag, so that it holds at every depth and in every
@@ -534,7 +547,7 @@ impl App {
 
     fn save_profile(&mut self, path: &std::path::Path) -> crate::Result<String> {
         let text = self.current_profile().to_ron();
-        crate::dataset::write_atomic_with(path, |f| {
+        crate::dataset::write_atomic_with(path, crate::dataset::Durability::EachFile, |f| {
             use std::io::Write;
             f.write_all(text.as_bytes()).map_err(|source| crate::Error::Io {
                 path: path.to_path_buf(),
@@ -557,14 +570,16 @@ impl App {
                 return Ok("refused: the output would overwrite the input".into());
             }
         }
-        // The screen holds the header only; the output needs the pixel data too.
-        let file = match &self.source {
-            Some(source) => crate::dataset::open(source)?,
-            None => crate::dataset::open_bytes(super::DEMO, "demo.dcm")?,
+        // The screen holds the header only: the pixel data is copied from the source.
+        let plan = match &self.source {
+            Some(source) => crate::anonymize_file(source, path, &self.profile, &self.ctx)?,
+            None => {
+                let file = crate::dataset::open_bytes(super::DEMO, "demo.dcm")?;
+                let plan = crate::plan(&file, &self.profile, &self.ctx)?;
+                crate::dataset::write_atomic(&crate::apply(&plan, file)?, path)?;
+                plan
+            }
         };
-        let plan = crate::plan(&file, &self.profile, &self.ctx)?;
-        let out = crate::apply(&plan, file)?;
-        crate::dataset::write_atomic(&out, path)?;
         Ok(format!(
             "wrote {} ({} elements changed)",
             path.display(),
@@ -837,7 +852,7 @@ impl App {
         let value = c
             .before
             .as_ref()
-            .map(|v| crate::dataset::render(v, c.vr, 0))
+            .map(|v| self.value_text(c, v, 0))
             .unwrap_or_default();
         [
             crate::dataset::tag_string(c.path.tag),
@@ -899,9 +914,9 @@ impl App {
             .resolve()
             .map_err(crate::Error::from)
             .and_then(|profile| {
-                let plan = crate::plan(&self.file, &profile, &self.ctx)?;
+                let plan = crate::plan_header(&self.header, &profile, &self.ctx)?;
                 let after = score(
-                    &crate::apply(&plan, self.file.clone())?.into_inner(),
+                    &crate::apply(&plan, self.header.file.clone())?.into_inner(),
                     &self.weights,
                 );
                 Ok((profile, plan, after))

@@ -94,7 +94,7 @@ fn open(args: &Args) -> crate::Result<App> {
         Some(path) => (path.display().to_string(), dataset::open_header(path)?),
         None => (
             "demo.dcm (bundled)".to_string(),
-            dataset::open_bytes(DEMO, "demo.dcm")?,
+            dataset::open_bytes(DEMO, "demo.dcm")?.into(),
         ),
     };
     let base = args.profile.load()?;

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use super::app::{App, PromptKind};
 use super::keys::BINDINGS;
 use super::theme::Theme;
-use crate::dataset::{render, tag_string};
+use crate::dataset::tag_string;
 use crate::diff::ChangeKind;
 use crate::profile::Action as RuleAction;
 use crate::risk::RiskReport;
@@ -157,7 +157,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
             let value = c
                 .before
                 .as_ref()
-                .map(|v| render(v, c.vr, value_width))
+                .map(|v| app.value_text(c, v, value_width))
                 .unwrap_or_else(|| "(new)".into());
             let name = if c.keyword.is_empty() {
                 app.creator(c)
@@ -235,7 +235,7 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
         let show = |s: &Option<crate::dataset::Snapshot>| match s {
             None => "(absent)".to_string(),
             Some(v) if v.is_empty() => "(empty)".to_string(),
-            Some(v) => render(v, c.vr, 0),
+            Some(v) => app.value_text(c, v, 0),
         };
         let after = if c.kind == ChangeKind::Removed {
             "(removed)".to_string()

@@ -1,0 +1,323 @@
+//! Pixel data left in the file: reading a data set around it, and writing a data set back
+//! with the pixel data copied byte for byte from its source. Memory then depends on the
+//! header, not on the size of the images, and the pixels cannot change on the way through.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::ops::Range;
+use std::path::Path;
+
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_encoding::text::SpecificCharacterSet;
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::file::ReadPreamble;
+use dicom_object::{InMemDicomObject, OpenFileOptions};
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
+
+use super::prescan::{Layout, PixelSpan};
+use super::{error_chain, open_error, write_atomic_with, DicomFile, Durability, Snapshot};
+use crate::error::{Error, Result};
+
+/// Native pixel data up to this size is read with the rest: a snapshot of it holds the
+/// value itself (see [`Snapshot::of`]), and copying it saves nothing.
+const READ_WITH_HEADER: u64 = 1024;
+
+/// The top-level pixel data of a file, known by its place and size rather than its bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PixelData {
+    /// Pixel Data (7FE0,0010), or Float / Double Float Pixel Data.
+    pub tag: Tag,
+    /// Its VR as written, or the dictionary's in an implicit VR data set.
+    pub vr: VR,
+    /// Its size: by length when native, by fragments when encapsulated.
+    pub snapshot: Snapshot,
+    /// Where the element lies in the file, when its bytes can be copied from there as they
+    /// are (not in a deflated data set).
+    pub span: Option<Range<u64>>,
+}
+
+/// A file read without its top-level pixel data: the rest of the data set (elements after
+/// the pixel data included) and, when the pixel data was left in the file, what it is.
+#[derive(Debug)]
+pub struct Header {
+    /// The file meta group and every element but the pixel data left in the file.
+    pub file: DicomFile,
+    /// The pixel data not read; `None` when there is none or it was read with the rest.
+    pub pixel_data: Option<PixelData>,
+}
+
+/// Whether a top-level tag holds an image's pixels: Pixel Data, Float or Double Float Pixel
+/// Data (PS3.3 C.7.6.3, C.7.6.24).
+pub fn is_pixel_data(tag: Tag) -> bool {
+    tag.group() == 0x7FE0 && matches!(tag.element(), 0x0008 | 0x0009 | 0x0010)
+}
+
+/// Pixel data in words, by size and frame count, never by its bytes: "256.0 KiB, 1 frame",
+/// "encapsulated, 40 fragments, 1.2 MiB, 40 frames".
+pub fn describe_pixel_data(snapshot: &Snapshot, frames: u32) -> String {
+    let plural = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let (fragments, bytes) = match snapshot {
+        Snapshot::Fragments { count, bytes } => (Some(*count as u64), *bytes),
+        Snapshot::Bulk { bytes } => (None, *bytes),
+        Snapshot::Primitive(p) => (None, p.calculate_byte_len() as u64),
+        Snapshot::Items(_) => (None, 0),
+    };
+    let size = human_bytes(bytes);
+    let frames = plural(u64::from(frames), "frame");
+    match fragments {
+        Some(n) => format!("encapsulated, {}, {size}, {frames}", plural(n, "fragment")),
+        None => format!("{size}, {frames}"),
+    }
+}
+
+/// A byte count in binary units, one decimal.
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} bytes");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Number of Frames (0028,0008), or 1 for a single-frame image.
+pub fn frame_count(file: &InMemDicomObject) -> u32 {
+    super::text_of(file, tags::NUMBER_OF_FRAMES)
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(1)
+}
+
+/// A file read whole is a header with nothing left out.
+impl From<DicomFile> for Header {
+    fn from(file: DicomFile) -> Header {
+        Header {
+            file,
+            pixel_data: None,
+        }
+    }
+}
+
+impl PixelData {
+    fn from_span(span: &PixelSpan, deflated: bool) -> PixelData {
+        let tag = Tag(span.tag.0, span.tag.1);
+        // Implicit VR: Pixel Data is OW, Float and Double Float Pixel Data OF and OD
+        // (PS3.5 8.2 and A.1).
+        let implicit = match span.tag.1 {
+            0x0008 => VR::OF,
+            0x0009 => VR::OD,
+            _ => VR::OW,
+        };
+        let vr = span.vr.and_then(VR::from_binary).unwrap_or(implicit);
+        let snapshot = match span.fragments {
+            Some(count) => Snapshot::Fragments {
+                count,
+                bytes: span.value_bytes,
+            },
+            None => Snapshot::Bulk {
+                bytes: span.value_bytes,
+            },
+        };
+        let range = match (deflated, span.end) {
+            (false, Some(end)) => Some(span.start..end),
+            _ => None,
+        };
+        PixelData {
+            tag,
+            vr,
+            snapshot,
+            span: range,
+        }
+    }
+}
+
+/// Reads `path` as `layout` maps it: around large pixel data where the pixel data can be
+/// copied from the file later, whole otherwise. With `header_only`, pixel data that cannot
+/// be copied (deflated, or running past the end of the file) is not read either.
+pub(super) fn read(path: &Path, layout: &Layout, header_only: bool) -> Result<Header> {
+    let pixel = layout
+        .pixel
+        .as_ref()
+        .filter(|span| span.fragments.is_some() || span.value_bytes > READ_WITH_HEADER)
+        .map(|span| PixelData::from_span(span, layout.deflated));
+    let large = pixel.is_some();
+    match pixel {
+        Some(pixel) if pixel.span.is_some() => {
+            if let Some(header) = read_around(path, layout, pixel)? {
+                return Ok(header);
+            }
+        }
+        Some(pixel) if header_only => {
+            return Ok(Header {
+                file: read_whole(path, true)?,
+                pixel_data: Some(pixel),
+            })
+        }
+        _ => {}
+    }
+    // A header-only read takes pixel data with the rest only when it is small and all there.
+    let small_and_sound =
+        !large && layout.sound_after_pixel && layout.pixel.as_ref().is_some_and(|s| s.end.is_some());
+    let until_pixel_data = header_only && !small_and_sound;
+    Ok(Header {
+        file: read_whole(path, until_pixel_data)?,
+        pixel_data: None,
+    })
+}
+
+/// Reads the file before and after `pixel`; `Ok(None)` when the parser does not read those
+/// parts as the walk mapped them (the caller then reads the file whole, and the parser says
+/// what is wrong).
+fn read_around(path: &Path, layout: &Layout, pixel: PixelData) -> Result<Option<Header>> {
+    let Some(range) = pixel.span.clone() else {
+        return Ok(None);
+    };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut source = File::open(path).map_err(io)?;
+    // Everything before the pixel data: the file meta group and the header.
+    source.seek(SeekFrom::Start(layout.magic_at)).map_err(io)?;
+    let head = BufReader::new((&source).take(range.start.saturating_sub(layout.magic_at)));
+    let Ok(mut file) = OpenFileOptions::new()
+        .read_preamble(ReadPreamble::Never)
+        .from_reader(head)
+    else {
+        return Ok(None);
+    };
+    // Everything after it (digital signatures, trailing padding), when the walk vouched for it.
+    if range.end < layout.len && layout.sound_after_pixel {
+        let Some(ts) = TransferSyntaxRegistry.get(file.meta().transfer_syntax()) else {
+            return Ok(None);
+        };
+        source.seek(SeekFrom::Start(range.end)).map_err(io)?;
+        let tail = BufReader::new((&source).take(layout.len - range.end));
+        let Ok(trailing) = InMemDicomObject::read_dataset_with_ts_cs(tail, ts, charset_of(&file)) else {
+            return Ok(None);
+        };
+        for element in trailing {
+            file.put(element);
+        }
+    }
+    Ok(Some(Header {
+        file,
+        pixel_data: Some(pixel),
+    }))
+}
+
+/// Reads the whole file, or all of it before the pixel data.
+fn read_whole(path: &Path, until_pixel_data: bool) -> Result<DicomFile> {
+    let mut options = OpenFileOptions::new();
+    if until_pixel_data {
+        options = options.read_until(tags::PIXEL_DATA);
+    }
+    options.open_file(path).map_err(|e| open_error(path, &e))
+}
+
+/// The character set the data set declares (its first value, as readers take it).
+fn charset_of(file: &DicomFile) -> SpecificCharacterSet {
+    super::text_of(file, tags::SPECIFIC_CHARACTER_SET)
+        .and_then(|code| SpecificCharacterSet::from_code(code.split('\\').next().unwrap_or("").trim()))
+        .unwrap_or_default()
+}
+
+/// Writes `file` to `output` atomically with the pixel data copied from `source`, where
+/// `pixel` says it lies: preamble, file meta group, the elements before the pixel data, the
+/// pixel data's bytes as they are, then the elements after it. `file` must not hold the
+/// pixel data itself, and its transfer syntax must be the source's. The output reaches the
+/// disk as `durability` says.
+pub fn write_with_pixel_data(
+    file: &DicomFile,
+    source: &Path,
+    pixel: &PixelData,
+    output: &Path,
+    durability: Durability,
+) -> Result<()> {
+    let write_error = |reason: String| Error::Write {
+        path: output.to_path_buf(),
+        reason,
+    };
+    let Some(range) = pixel.span.clone() else {
+        return Err(write_error(format!(
+            "the pixel data of {} cannot be copied from it",
+            source.display()
+        )));
+    };
+    let ts_uid = file.meta().transfer_syntax();
+    let Some(ts) = TransferSyntaxRegistry.get(ts_uid) else {
+        return Err(write_error(format!("unknown transfer syntax {ts_uid}")));
+    };
+    let (before, after): (Vec<_>, Vec<_>) = file.iter().cloned().partition(|el| el.header().tag < pixel.tag);
+    let before = InMemDicomObject::from_element_iter(before);
+    let after = InMemDicomObject::from_element_iter(after);
+    let charset = charset_of(file);
+    write_atomic_with(output, durability, |out| {
+        let mut w = BufWriter::new(&mut *out);
+        w.write_all(&[0u8; 128])
+            .and_then(|()| w.write_all(b"DICM"))
+            .map_err(|e| write_error(e.to_string()))?;
+        file.meta()
+            .write(&mut w)
+            .map_err(|e| write_error(error_chain(&e)))?;
+        before
+            .write_dataset_with_ts(&mut w, ts)
+            .map_err(|e| write_error(error_chain(&e)))?;
+        w.flush().map_err(|e| write_error(e.to_string()))?;
+        drop(w);
+        copy_range(source, range.clone(), out).map_err(write_error)?;
+        let mut w = BufWriter::new(&mut *out);
+        after
+            .write_dataset_with_ts_cs(&mut w, ts, charset)
+            .map_err(|e| write_error(error_chain(&e)))?;
+        w.flush().map_err(|e| write_error(e.to_string()))
+    })
+}
+
+/// Copies bytes `range` of `source` to `out` (in the kernel where it can: copy_file_range).
+/// A source shorter than the range — changed or truncated since it was read — is an error.
+fn copy_range(source: &Path, range: Range<u64>, out: &mut File) -> std::result::Result<(), String> {
+    let at = |e: std::io::Error| format!("copying the pixel data of {}: {e}", source.display());
+    let mut input = File::open(source).map_err(at)?;
+    input.seek(SeekFrom::Start(range.start)).map_err(at)?;
+    let want = range.end - range.start;
+    let copied = std::io::copy(&mut input.take(want), out).map_err(at)?;
+    if copied != want {
+        return Err(format!(
+            "{} changed while its pixel data was copied: {copied} of {want} bytes at byte {}",
+            source.display(),
+            range.start
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pixel_data_is_described_by_size_and_frames() {
+        assert_eq!(
+            describe_pixel_data(&Snapshot::Bulk { bytes: 262_144 }, 1),
+            "256.0 KiB, 1 frame"
+        );
+        assert_eq!(
+            describe_pixel_data(
+                &Snapshot::Fragments {
+                    count: 40,
+                    bytes: 3 * 1024 * 1024 * 1024 / 2
+                },
+                40
+            ),
+            "encapsulated, 40 fragments, 1.5 GiB, 40 frames"
+        );
+        let small = Snapshot::Primitive(dicom_core::PrimitiveValue::U8(vec![0; 512].into()));
+        assert_eq!(describe_pixel_data(&small, 2), "512 bytes, 2 frames");
+    }
+}
