@@ -76,20 +76,24 @@ pub fn write_atomic_with(
 }
 
 /// A temporary file in the folder of `path`, to be renamed to it once complete (a rename
-/// within one file system is atomic). Dropped unrenamed, it deletes itself.
+/// within one file system is atomic). Dropped unrenamed, it deletes itself. Its permissions
+/// are those of any new file (the umask applies), not the private ones of a temporary file.
 pub fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    tempfile::Builder::new()
-        .prefix(".dpk-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".dpk-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// An error and its causes, in one line.
