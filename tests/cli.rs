@@ -1077,3 +1077,50 @@ fn profile_explain_teaches_one_attribute() {
     let unknown = run(dpk(dir.path()).args(["profile", "explain", "PatientNmae"]));
     assert_eq!(unknown.code, 2);
 }
+
+#[test]
+fn a_file_without_its_preamble_is_accepted_and_the_user_is_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let salt = write_salt(dir.path(), SALT);
+    let whole = std::fs::read(fixtures().join("ct_explicit_le.dcm")).unwrap();
+    assert_eq!(&whole[128..132], b"DICM");
+    std::fs::write(dir.path().join("bare.dcm"), &whole[128..]).unwrap();
+
+    let r = run(dpk(dir.path())
+        .args([
+            "anonymize",
+            "bare.dcm",
+            "-o",
+            "out.dcm",
+            "--report",
+            "report.json",
+            "--salt-file",
+        ])
+        .arg(&salt));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("dpk: note: bare.dcm: no 128-byte preamble"),
+        "{}",
+        r.stderr
+    );
+    let out = std::fs::read(dir.path().join("out.dcm")).unwrap();
+    assert_eq!(&out[128..132], b"DICM", "the output has the preamble");
+    // Anonymized as the same file with its preamble would be.
+    std::fs::write(dir.path().join("whole.dcm"), &whole).unwrap();
+    let r2 = run(dpk(dir.path())
+        .args(["anonymize", "whole.dcm", "-o", "whole_out.dcm", "--salt-file"])
+        .arg(&salt));
+    assert_eq!(r2.code, 0, "{}", r2.stderr);
+    assert!(!r2.stderr.contains("note:"), "{}", r2.stderr);
+    assert_eq!(out, std::fs::read(dir.path().join("whole_out.dcm")).unwrap());
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).unwrap()).unwrap();
+    let notes = report["files"][0]["notes"]
+        .as_array()
+        .expect("notes in the report");
+    assert!(notes[0].as_str().unwrap().starts_with("no 128-byte preamble"));
+
+    let r = run(dpk(dir.path()).args(["score", "bare.dcm"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stderr.contains("no 128-byte preamble"), "{}", r.stderr);
+}

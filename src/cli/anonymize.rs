@@ -171,6 +171,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         return None;
                     }
                     let result = run_job(job, &profile, &ctx).map(|plan| Done {
+                        notes: plan.notes.clone(),
                         changed: plan.change_count(),
                         changes: if keep_changes {
                             plan.changes().cloned().collect()
@@ -193,6 +194,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                 Ok(done) => {
                     summary.files_done += 1;
                     summary.elements_changed += done.changed;
+                    for note in &done.notes {
+                        progress.println(&format!("dpk: note: {}: {note}", job.input.display()));
+                    }
                     if text_report {
                         print_text(job, &done.profile, &done.changes);
                     }
@@ -201,6 +205,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         output: Some(job.output.clone()),
                         status: Status::Ok,
                         error: None,
+                        notes: done.notes,
                         changes: done.changes,
                     }
                 }
@@ -212,6 +217,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         output: None,
                         status: Status::Failed,
                         error: Some(e),
+                        notes: Vec::new(),
                         changes: Vec::new(),
                     }
                 }
@@ -286,6 +292,7 @@ fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, 
 
 /// What a finished file leaves for the summary and the reports.
 struct Done {
+    notes: Vec<String>,
     changed: usize,
     changes: Vec<Change>,
     profile: String,

@@ -51,6 +51,11 @@ impl Progress {
             .set_message(format!("{done}/{} files, {failed} failed", self.files));
     }
 
+    /// Prints a line on stderr without garbling the bar.
+    pub fn println(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
     /// Clears the bar before the summary is printed.
     pub fn finish(&self) {
         self.bar.finish_and_clear();

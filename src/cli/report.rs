@@ -18,6 +18,8 @@
 //! }
 //! ```
 //!
+//! `notes` (present when not empty) says what the reader accepted that a strict reader would
+//! not, e.g. a file without its 128-byte preamble.
 //! `changes` lists the elements that change (kind removed, emptied, replaced or added), the file
 //! meta group first; `requested` and `note` appear where a rule's combined code was resolved
 //! or an action had to be replaced. Values are rendered as text, multiple values joined by
@@ -113,6 +115,9 @@ pub struct FileReport {
     pub status: Status,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// What the reader accepted that a strict reader would not (a missing preamble).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
 }

@@ -88,11 +88,16 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     let mut results = Vec::with_capacity(files.len());
     for file in files {
         let result = match dataset::open_header(&file) {
-            Ok(header) => FileScore {
-                report: Some(score(&header.file, &weights)),
-                file,
-                error: None,
-            },
+            Ok(header) => {
+                for note in &header.notes {
+                    eprintln!("dpk: note: {}: {note}", file.display());
+                }
+                FileScore {
+                    report: Some(score(&header.file, &weights)),
+                    file,
+                    error: None,
+                }
+            }
             Err(e) => FileScore {
                 file,
                 report: None,

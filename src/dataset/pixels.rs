@@ -45,6 +45,9 @@ pub struct Header {
     pub file: DicomFile,
     /// The pixel data not read; `None` when there is none or it was read with the rest.
     pub pixel_data: Option<PixelData>,
+    /// What the reader accepted that a strict reader would not (a missing preamble), for
+    /// people to be told.
+    pub notes: Vec<String>,
 }
 
 /// Whether a top-level tag holds an image's pixels: Pixel Data, Float or Double Float Pixel
@@ -99,6 +102,7 @@ impl From<DicomFile> for Header {
         Header {
             file,
             pixel_data: None,
+            notes: Vec::new(),
         }
     }
 }
@@ -140,6 +144,18 @@ impl PixelData {
 /// copied from the file later, whole otherwise. With `header_only`, pixel data that cannot
 /// be copied (deflated, or running past the end of the file) is not read either.
 pub(super) fn read(path: &Path, layout: &Layout, header_only: bool) -> Result<Header> {
+    let mut header = read_parts(path, layout, header_only)?;
+    if layout.magic_at == 0 {
+        header.notes.push(
+            "no 128-byte preamble: read from the DICM marker at its first byte, as dcmtk does \
+             (an output has the preamble)"
+                .to_string(),
+        );
+    }
+    Ok(header)
+}
+
+fn read_parts(path: &Path, layout: &Layout, header_only: bool) -> Result<Header> {
     let pixel = layout
         .pixel
         .as_ref()
@@ -156,6 +172,7 @@ pub(super) fn read(path: &Path, layout: &Layout, header_only: bool) -> Result<He
             return Ok(Header {
                 file: read_whole(path, true)?,
                 pixel_data: Some(pixel),
+                notes: Vec::new(),
             })
         }
         _ => {}
@@ -167,6 +184,7 @@ pub(super) fn read(path: &Path, layout: &Layout, header_only: bool) -> Result<He
     Ok(Header {
         file: read_whole(path, until_pixel_data)?,
         pixel_data: None,
+        notes: Vec::new(),
     })
 }
 
@@ -208,6 +226,7 @@ fn read_around(path: &Path, layout: &Layout, pixel: PixelData) -> Result<Option<
     Ok(Some(Header {
         file,
         pixel_data: Some(pixel),
+        notes: Vec::new(),
     }))
 }
 

@@ -62,6 +62,9 @@ pub struct Plan {
     pub entries: Vec<Change>,
     /// Changes to the file meta information group.
     pub meta: Vec<Change>,
+    /// What the reader accepted that a strict reader would not (a missing preamble).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// The markers' full values (their entries carry only snapshots).
     #[serde(skip)]
     added: Vec<InMemElement>,
@@ -107,6 +110,21 @@ pub fn anonymize_file_durable(
     durability: Durability,
 ) -> Result<Plan> {
     let header = dataset::open_around_pixel_data(input)?;
+    let notes = header.notes.clone();
+    let mut plan = anonymize_header(header, input, output, profile, ctx, durability)?;
+    plan.notes = notes;
+    Ok(plan)
+}
+
+/// Plans, applies and writes a file read around its pixel data.
+fn anonymize_header(
+    header: dataset::Header,
+    input: &Path,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    durability: Durability,
+) -> Result<Plan> {
     let Some(pixels) = header.pixel_data.clone() else {
         return anonymize_whole(header.file, output, profile, ctx, durability);
     };

@@ -34,7 +34,9 @@ pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Resul
 /// Decides what `profile` does to every element of a file read around its pixel data,
 /// the pixel data left in the file included: the same plan as of the whole file.
 pub fn plan_header(header: &Header, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
-    plan_with_pixels(&header.file, header.pixel_data.as_ref(), profile, ctx)
+    let mut plan = plan_with_pixels(&header.file, header.pixel_data.as_ref(), profile, ctx)?;
+    plan.notes.clone_from(&header.notes);
+    Ok(plan)
 }
 
 fn plan_with_pixels(
@@ -74,6 +76,7 @@ fn plan_with_pixels(
         sop_class: planner.sop_class,
         entries,
         meta,
+        notes: Vec::new(),
         added,
     })
 }
