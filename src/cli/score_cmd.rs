@@ -85,54 +85,56 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         }
     };
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut results = Vec::with_capacity(files.len());
-    for file in files {
-        let result = match dataset::open_header(&file) {
-            Ok(header) => {
-                for note in &header.notes {
-                    eprintln!("dpk: note: {}: {note}", file.display());
-                }
-                FileScore {
-                    report: Some(score(&header.file, &weights)),
-                    file,
-                    error: None,
-                }
-            }
-            Err(e) => FileScore {
-                file,
-                report: None,
-                error: Some(e.to_string()),
-            },
-        };
-        if matches!(args.format, Format::Text) {
-            print_text(&result, args.top, colour);
-        }
-        results.push(result);
-    }
-
-    let failed = results.iter().filter(|r| r.error.is_some()).count();
+    let json = matches!(args.format, Format::Json);
     let threshold = args.fail_on_risk.map(f64::from);
-    let over = results
-        .iter()
-        .filter_map(|r| r.report.as_ref())
-        .filter(|r| threshold.is_some_and(|t| r.score >= t))
-        .count();
-    let worst = results
-        .iter()
-        .filter_map(|r| r.report.as_ref())
-        .map(|r| r.score)
-        .fold(0.0, f64::max);
-    if matches!(args.format, Format::Json) {
-        let doc = serde_json::json!({
-            "files": results,
-            "summary": { "files": results.len(), "failed": failed, "max_score": worst, "over_threshold": over },
+    let (mut scored, mut failed, mut over, mut worst) = (0usize, 0usize, 0usize, 0.0f64);
+    let mut pending: Option<String> = None;
+    if json {
+        outln!("{{\n  \"files\": [");
+    }
+    // Files are read in parallel, a chunk at a time, and printed in input order as each
+    // chunk ends: memory does not grow with the number of files.
+    for chunk in files.chunks(CHUNK) {
+        let results: Vec<(FileScore, Vec<String>)> = {
+            use rayon::prelude::*;
+            chunk.par_iter().map(|file| score_file(file, &weights)).collect()
+        };
+        for (result, notes) in results {
+            for note in notes {
+                eprintln!("dpk: note: {}: {note}", result.file.display());
+            }
+            match &result.report {
+                Some(report) => {
+                    scored += 1;
+                    worst = worst.max(report.score);
+                    over += usize::from(threshold.is_some_and(|t| report.score >= t));
+                }
+                None => failed += 1,
+            }
+            if json {
+                // Each entry is printed once the next is known, to end it with a comma or not.
+                if let Some(previous) = pending.take() {
+                    outln!("{previous},");
+                }
+                let text = serde_json::to_string_pretty(&result).unwrap_or_default();
+                pending = Some(format!("    {}", text.replace('\n', "\n    ")));
+            } else {
+                print_text(&result, args.top, colour);
+            }
+        }
+    }
+    if let Some(last) = pending {
+        outln!("{last}");
+    }
+    if json {
+        let summary = serde_json::json!({
+            "files": scored + failed, "failed": failed, "max_score": worst, "over_threshold": over,
         });
-        outln!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        outln!("  ],\n  \"summary\": {summary}\n}}");
     }
     let mut summary = format!(
-        "dpk: {} file{} scored, {failed} failed, highest {worst:.1}% {}",
-        results.len() - failed,
-        if results.len() - failed == 1 { "" } else { "s" },
+        "dpk: {scored} file{} scored, {failed} failed, highest {worst:.1}% {}",
+        if scored == 1 { "" } else { "s" },
         Level::of(worst).label()
     );
     if let Some(t) = args.fail_on_risk {
@@ -145,6 +147,31 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         Outcome::Failed
     } else {
         Outcome::Ok
+    }
+}
+
+/// How many files are read at a time (see [`run`]).
+const CHUNK: usize = 256;
+
+/// Scores one file from its header; with the reader's notes.
+fn score_file(file: &std::path::Path, weights: &Weights) -> (FileScore, Vec<String>) {
+    match dataset::open_header(file) {
+        Ok(header) => (
+            FileScore {
+                report: Some(score(&header.file, weights)),
+                file: file.to_path_buf(),
+                error: None,
+            },
+            header.notes,
+        ),
+        Err(e) => (
+            FileScore {
+                file: file.to_path_buf(),
+                report: None,
+                error: Some(e.to_string()),
+            },
+            Vec::new(),
+        ),
     }
 }
 
