@@ -299,34 +299,30 @@ fn undo_and_redo_walk_the_changes() {
     assert_eq!(app.message, "nothing to redo");
 }
 
+/// Searches for `text` as a user does: `/`, the text, Enter.
+fn search_for(app: &mut App, text: &str) {
+    app.update(Action::Search);
+    app.update(Action::ClearLine);
+    for c in text.chars() {
+        app.update(Action::Input(c));
+    }
+    app.update(Action::Submit);
+}
+
 #[test]
 fn search_finds_tag_keyword_and_value_and_wraps() {
     let mut app = demo();
-    app.update(Action::Search);
-    for c in "robert".chars() {
-        app.update(Action::Input(c));
-    }
-    app.update(Action::Submit);
+    search_for(&mut app, "robert");
     // Any case, inside a value: the station is named after someone.
     assert_eq!(app.selected_entry().unwrap().keyword, "StationName");
-    app.update(Action::Search);
-    app.update(Action::ClearLine);
-    for c in "EXAMPLE^robert".chars() {
-        app.update(Action::Input(c));
-    }
-    app.update(Action::Submit);
+    search_for(&mut app, "EXAMPLE^robert");
     let first = app.selected_entry().unwrap().path.clone();
     assert_eq!(first.to_string(), "(0010,0010)");
     app.update(Action::NextMatch);
     assert_ne!(app.selected_entry().unwrap().path, first);
     app.update(Action::PrevMatch);
     assert_eq!(app.selected_entry().unwrap().path, first);
-    app.update(Action::Search);
-    app.update(Action::ClearLine);
-    for c in "(0020,000d)".chars() {
-        app.update(Action::Input(c));
-    }
-    app.update(Action::Submit);
+    search_for(&mut app, "(0020,000d)");
     assert_eq!(app.selected_entry().unwrap().keyword, "StudyInstanceUID");
 }
 
@@ -344,8 +340,9 @@ fn the_filter_shows_phi_then_changes_then_all() {
     app.update(Action::CycleFilter);
     let changed = app.rows.len();
     assert!(changed < phi && phi < all, "{changed} {phi} {all}");
-    assert!(app.rows.iter().all(|r| app.plan.entries[r.entry].is_change()));
-    assert_eq!(changed, app.plan.entries.iter().filter(|c| c.is_change()).count());
+    assert!(app.rows.iter().all(|r| app.element(r.entry).unwrap().is_change()));
+    // Every element that changes, those removed with their sequence included.
+    assert_eq!(changed, app.elements().filter(|c| c.is_change()).count());
     app.update(Action::CycleFilter);
     assert_eq!(app.rows.len(), all);
 }
@@ -634,4 +631,221 @@ fn pixel_data_left_in_the_file_shows_its_size_and_frames_and_is_written_whole() 
             .to_vec()
     };
     assert_eq!(fragments(&target), fragments(&input));
+}
+
+/// Selects the row of the element at `path` (written as `TagPath` displays it).
+fn select_path(app: &mut App, path: &str) {
+    app.update(Action::Top);
+    while app.selected_entry().unwrap().path.to_string() != path {
+        let before = app.selected;
+        app.update(Action::Down);
+        assert_ne!(app.selected, before, "{path} not in the tree");
+    }
+}
+
+#[test]
+fn elements_inside_a_removed_sequence_are_listed_nested_and_marked_removed() {
+    let mut app = demo();
+    // Basic removes Referenced Image Sequence; the plan stops at it.
+    select(&mut app, "ReferencedImageSequence");
+    let sequence = app.selected_entry().unwrap().clone();
+    assert_eq!(sequence.kind, dpk::diff::ChangeKind::Removed);
+    assert!(
+        app.rows[app.selected].has_children,
+        "the removed sequence can fold"
+    );
+    let inside: Vec<(usize, dpk::diff::Change, bool)> = app.rows[app.selected + 1..]
+        .iter()
+        .map(|r| (r.depth, app.element(r.entry).unwrap().clone(), r.with_sequence))
+        .take_while(|(depth, _, _)| *depth > 0)
+        .collect();
+    let paths: Vec<String> = inside.iter().map(|(_, c, _)| c.path.to_string()).collect();
+    assert_eq!(
+        paths,
+        [
+            "(0008,1140)[0].(0008,1150)",
+            "(0008,1140)[0].(0008,1155)",
+            "(0008,1140)[0].(0040,A170)",
+            "(0008,1140)[0].(0040,A170)[0].(0008,0100)",
+            "(0008,1140)[0].(0040,A170)[0].(0008,0102)",
+            "(0008,1140)[0].(0040,A170)[0].(0008,0104)",
+        ],
+        "every element inside, in file order, nested sequences too"
+    );
+    for (depth, c, with_sequence) in &inside {
+        assert_eq!(*depth, c.path.depth());
+        assert!(with_sequence, "{}", c.path);
+        assert_eq!(c.kind, dpk::diff::ChangeKind::Removed, "{}", c.path);
+        assert_eq!(c.after, None);
+        let decision = c.decision.as_ref().unwrap();
+        assert_eq!(decision.action, dpk::Action::Remove);
+        assert_eq!(decision.rule, "removed with sequence (0008,1140)");
+        assert!(app.plan.entry(&c.path).is_none(), "the plan itself is unchanged");
+    }
+    // The original values are shown as they were, and what the element's own rule would do.
+    let (_, uid, _) = &inside[1];
+    assert_eq!(uid.keyword, "ReferencedSOPInstanceUID");
+    assert!(format!("{:?}", uid.before).contains("2.25.1837621485943855178"));
+    assert_eq!(
+        uid.decision.as_ref().unwrap().note.as_deref(),
+        Some("if the sequence is kept: new uid (by basic: (0008,1155))")
+    );
+
+    // The plan is the same as the engine's, and the tree lists more than the plan.
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let plan = dpk::plan(&file, &app.profile, &ctx).unwrap();
+    assert_eq!(plan.entries, app.plan.entries);
+    assert_eq!(app.element_count(), plan.entries.len() + 32);
+
+    // On screen: nested under the sequence, with its badge, the value before and the rule.
+    select_path(&mut app, "(0008,1140)[0].(0040,A170)[0].(0008,0104)");
+    let text = screen(&mut app, 160, 48);
+    for shown in [
+        "Tags — 193 elements, 193 shown",
+        "│▾(0008,1140) ReferencedImageSequence",
+        "│   (0008,1155) ReferencedSOPInstanceUID   UI remove      2.25.1837621",
+        "│  ▾(0040,A170) PurposeOfReferenceCodeSequ SQ remove      1 item",
+        "│     (0008,0104) CodeMeaning              LO remove      Localizer",
+        "before: Localizer",
+        "after:  (removed)",
+        "rule: removed with sequence (0008,1140)",
+        "Change — 105 changes in the plan",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
+    }
+}
+
+#[test]
+fn collapsing_a_removed_sequence_hides_what_goes_with_it() {
+    let mut app = demo();
+    select_path(&mut app, "(0040,0275)");
+    let under = |app: &App| {
+        app.rows
+            .iter()
+            .filter(|r| {
+                app.element(r.entry)
+                    .unwrap()
+                    .path
+                    .to_string()
+                    .starts_with("(0040,0275)[0].")
+            })
+            .count()
+    };
+    assert_eq!(under(&app), 17, "four levels deep, all listed");
+    let rows = app.rows.len();
+    app.update(Action::Collapse);
+    assert_eq!(under(&app), 0);
+    assert_eq!(app.rows.len(), rows - 17);
+    assert_eq!(app.selected_entry().unwrap().path.to_string(), "(0040,0275)");
+    app.update(Action::Expand);
+    assert_eq!(under(&app), 17);
+    // A nested sequence inside folds on its own; left on a child goes to its parent.
+    select_path(&mut app, "(0040,0275)[0].(0040,0008)[0].(0040,0440)");
+    app.update(Action::Collapse);
+    assert_eq!(under(&app), 17 - 6);
+    app.update(Action::Collapse);
+    assert_eq!(
+        app.selected_entry().unwrap().path.to_string(),
+        "(0040,0275)[0].(0040,0008)"
+    );
+}
+
+#[test]
+fn a_change_inside_a_removed_sequence_is_a_rule_by_tag_that_waits_for_the_sequence() {
+    let mut app = demo();
+    select_path(&mut app, "(0040,0275)[0].(0008,0050)");
+    let entry = app.selected_entry().unwrap().clone();
+    // Its own rule would empty it; the first press gives the next action after that.
+    assert_eq!(
+        entry.decision.as_ref().unwrap().requested,
+        Some(dpk::Action::Empty)
+    );
+    app.update(Action::CycleAction);
+    assert!(
+        app.message
+            .contains("takes effect only if the sequence (0040,0275) is kept (now removed)"),
+        "{}",
+        app.message
+    );
+    let chosen = app.current_profile().rules[0].clone();
+    assert_eq!(chosen.select.as_str(), "(0008,0050)");
+    assert_ne!(chosen.action, dpk::Action::Empty);
+    // Still removed with its sequence, marked as the user's, its note saying what would apply.
+    let entry = app.selected_entry().unwrap().clone();
+    assert_eq!(entry.path.to_string(), "(0040,0275)[0].(0008,0050)");
+    assert_eq!(entry.kind, dpk::diff::ChangeKind::Removed);
+    assert!(app.is_overridden(&entry));
+    assert_eq!(entry.decision.as_ref().unwrap().requested, Some(chosen.action));
+    // The rule by tag holds at the top level at once.
+    let top = app.plan.entry(&"(0008,0050)".parse().unwrap()).unwrap();
+    assert_eq!(top.decision.as_ref().unwrap().action, chosen.action);
+    // A second press moves on from the user's action, not from the sequence's.
+    app.update(Action::CycleAction);
+    assert_ne!(app.current_profile().rules[0].action, chosen.action);
+    app.update(Action::Undo);
+
+    // Keep the sequence: the plan now descends into it and the rule applies there.
+    select_path(&mut app, "(0040,0275)");
+    while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
+        app.update(Action::CycleAction);
+    }
+    let inside = app
+        .plan
+        .entry(&"(0040,0275)[0].(0008,0050)".parse().unwrap())
+        .unwrap();
+    assert_eq!(inside.decision.as_ref().unwrap().action, chosen.action);
+    let still_going_with_it = app.rows.iter().filter(|r| r.with_sequence).any(|r| {
+        app.element(r.entry)
+            .unwrap()
+            .path
+            .to_string()
+            .starts_with("(0040,0275)")
+    });
+    assert!(
+        !still_going_with_it,
+        "a kept sequence's elements are the plan's own"
+    );
+}
+
+#[test]
+fn search_and_explain_reach_inside_removed_sequences() {
+    let mut app = demo();
+    search_for(&mut app, "sps-5501");
+    assert_eq!(
+        app.selected_entry().unwrap().path.to_string(),
+        "(0040,0275)[0].(0040,0009)"
+    );
+    select_path(&mut app, "(0008,1110)[0].(0008,1155)");
+    app.update(Action::Explain);
+    let text = app.explain.clone().unwrap();
+    for place in ["(0008,1110)[0].(0008,1155)", "(0008,2112)[0].(0008,1155)"] {
+        assert!(text.contains(place), "{place} missing:\n{text}");
+    }
+    assert!(text.contains("removed with sequence (0008,1110)"), "{text}");
+}
+
+#[test]
+fn an_emptied_sequence_lists_its_items_as_removed_with_them() {
+    let mut app = demo();
+    select_path(&mut app, "(0008,1110)");
+    app.update(Action::ActionMenu);
+    select_menu(&mut app, "empty");
+    assert_eq!(app.selected_entry().unwrap().kind, dpk::diff::ChangeKind::Emptied);
+    app.update(Action::Down);
+    let inside = app.selected_entry().unwrap().clone();
+    assert_eq!(inside.path.to_string(), "(0008,1110)[0].(0008,1150)");
+    assert_eq!(inside.kind, dpk::diff::ChangeKind::Removed);
+    assert_eq!(
+        inside.decision.as_ref().unwrap().rule,
+        "removed with the items of sequence (0008,1110)"
+    );
+    app.update(Action::CycleActionAtPath);
+    assert!(
+        app.message
+            .ends_with("takes effect only if the sequence (0008,1110) is kept (now emptied)"),
+        "{}",
+        app.message
+    );
+    assert!(app.message.contains("(this place only)"), "{}", app.message);
 }

@@ -105,7 +105,7 @@ fn patient_name_row() -> usize {
     .unwrap();
     app.rows
         .iter()
-        .position(|r| app.plan.entries[r.entry].keyword == "PatientName")
+        .position(|r| app.element(r.entry).unwrap().keyword == "PatientName")
         .unwrap()
 }
 
@@ -114,7 +114,7 @@ fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
     let mut s = Session::start(&[]);
     // The status line is drawn last: once it is there, the whole first frame is.
     let first = s.wait_for("PREVIEW SALT");
-    assert!(first.contains("Tags — 161 elements"), "{first}");
+    assert!(first.contains("Tags — 193 elements"), "{first}");
     assert!(
         first.contains("100.0% CRITICAL") && first.contains("0.0% LOW"),
         "{first}"

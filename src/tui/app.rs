@@ -7,10 +7,15 @@
 
 use std::collections::BTreeSet;
 
-use crate::dataset::{Header, TagPath};
-use crate::diff::Change;
+use dicom_core::VR;
+use dicom_object::InMemDicomObject;
+
+use crate::dataset::{Header, Snapshot, TagPath};
+use crate::diff::{Change, ChangeKind, Decision};
 use crate::engine::{Context, Plan};
-use crate::profile::{Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS};
+use crate::profile::{
+    Action as RuleAction, ElementContext, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS,
+};
 use crate::risk::{score, RiskReport, Weights};
 
 /// What the user can ask for; keys map onto these (see `keys`).
@@ -175,12 +180,26 @@ pub struct Prompt {
 /// One visible row of the tag tree.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// Index into the plan's entries.
+    /// Index into the tree's elements (see [`App::element`]).
     pub entry: usize,
     /// Nesting depth.
     pub depth: usize,
     /// Whether the element is a sequence with items.
     pub has_children: bool,
+    /// Whether the element goes with an enclosing sequence the plan removes or empties, so
+    /// that its own action does not apply.
+    pub with_sequence: bool,
+}
+
+/// One element of the tree, which lists every element of the file.
+#[derive(Clone, Debug)]
+enum Listed {
+    /// The plan's entry at this index.
+    Planned(usize),
+    /// An element inside a sequence the plan removes or empties. The plan stops at such a
+    /// sequence (its entry stands for all it holds), so this entry is made from the original
+    /// dataset, to show what goes with the sequence.
+    WithSequence(Box<Change>),
 }
 
 /// The inspector.
@@ -198,6 +217,8 @@ pub struct App {
     pub profile: ResolvedProfile,
     /// What it does to the file.
     pub plan: Plan,
+    /// Every element of the file, in file order: what the tree's rows index.
+    listed: Vec<Listed>,
     /// The risk of the original.
     pub before: RiskReport,
     /// The risk after the plan.
@@ -258,6 +279,7 @@ impl App {
         let profile = base.resolve()?;
         let plan = crate::plan_header(&header, &profile, &ctx)?;
         let after = score(&crate::apply(&plan, header.file.clone())?.into_inner(), &weights);
+        let listed = list_elements(&plan, &header.file, &profile);
         let mut app = App {
             file_name,
             header,
@@ -268,6 +290,7 @@ impl App {
             weights,
             profile,
             plan,
+            listed,
             before,
             after,
             collapsed: BTreeSet::new(),
@@ -295,9 +318,41 @@ impl App {
         Ok(app)
     }
 
-    /// The plan entry of the selected row.
+    /// The entry of the selected row.
     pub fn selected_entry(&self) -> Option<&Change> {
-        self.rows.get(self.selected).map(|r| &self.plan.entries[r.entry])
+        self.rows.get(self.selected).and_then(|r| self.element(r.entry))
+    }
+
+    /// The tree's element at `index`: the plan's entry, or for an element inside a sequence
+    /// the plan removes or empties, an entry of kind Removed whose rule names the sequence.
+    pub fn element(&self, index: usize) -> Option<&Change> {
+        self.listed.get(index).and_then(|l| self.resolve(l))
+    }
+
+    /// Every element of the file in file order, nested ones after their sequence: the plan's
+    /// entries and the elements that go with a removed or emptied sequence.
+    pub fn elements(&self) -> impl Iterator<Item = &Change> + '_ {
+        self.listed.iter().filter_map(|l| self.resolve(l))
+    }
+
+    /// How many elements the tree lists when nothing is filtered or collapsed.
+    pub fn element_count(&self) -> usize {
+        self.listed.len()
+    }
+
+    fn resolve<'a>(&'a self, listed: &'a Listed) -> Option<&'a Change> {
+        match listed {
+            Listed::Planned(i) => self.plan.entries.get(*i),
+            Listed::WithSequence(change) => Some(change),
+        }
+    }
+
+    /// The outermost sequence enclosing `path` that the plan removes or empties: what an
+    /// element inside it goes with, whatever its own action.
+    fn removed_sequence_around(&self, path: &TagPath) -> Option<&Change> {
+        (0..path.depth())
+            .map(|depth| ancestor(path, depth))
+            .find_map(|sequence| self.plan.entry(&sequence).filter(|c| removes_items(c)))
     }
 
     /// Whether the user changed this element's action (by tag or at its exact place).
@@ -457,7 +512,13 @@ impl App {
         let Some(entry) = self.selected_entry() else {
             return;
         };
-        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.weights, &self.plan.entries);
+        // Every place the attribute occurs, those inside removed sequences included.
+        let places: Vec<Change> = self
+            .elements()
+            .filter(|c| c.path.tag == entry.path.tag)
+            .cloned()
+            .collect();
+        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.weights, &places);
         self.explain = Some(text.to_string());
     }
 
@@ -591,7 +652,9 @@ impl App {
         let Some(row) = self.rows.get(self.selected).cloned() else {
             return;
         };
-        let path = self.plan.entries[row.entry].path.clone();
+        let Some(path) = self.element(row.entry).map(|c| c.path.clone()) else {
+            return;
+        };
         if row.has_children && !self.collapsed.contains(&path) {
             self.collapsed.insert(path);
             self.refresh_rows();
@@ -600,7 +663,7 @@ impl App {
             if let Some(i) = self
                 .rows
                 .iter()
-                .position(|r| self.plan.entries[r.entry].path == parent)
+                .position(|r| self.element(r.entry).is_some_and(|c| c.path == parent))
             {
                 self.selected = i;
             }
@@ -660,13 +723,26 @@ impl App {
         let Some(entry) = self.editable_entry() else {
             return;
         };
-        let current = entry.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
+        let current = self.own_action(&entry);
         let valid = Self::valid_actions(&entry);
         let next = valid
             .iter()
             .position(|a| *a == current)
             .map_or(RuleAction::Keep, |i| valid[(i + 1) % valid.len()]);
         self.set_action(&entry, next, at_path);
+    }
+
+    /// The action the element's own rule gives it, which the user's changes start from. For an
+    /// element that goes with a removed sequence, the action it would have in a kept one.
+    fn own_action(&self, entry: &Change) -> RuleAction {
+        let with_sequence = self.removed_sequence_around(&entry.path).is_some();
+        entry
+            .decision
+            .as_ref()
+            .map_or(RuleAction::Keep, |d| match d.requested {
+                Some(asked) if with_sequence => asked,
+                _ => d.action,
+            })
     }
 
     /// Makes `action` the user's rule for the element's tag, or for its exact place.
@@ -683,6 +759,18 @@ impl App {
         self.set_overrides(next_overrides, &entry.path);
         let scope = if at_path { " (this place only)" } else { "" };
         self.message = format!("{} → {}{scope}", entry.path, action.label());
+        // The rule is kept as asked, but an element goes with a sequence that is removed.
+        if let Some(sequence) = self.removed_sequence_around(&entry.path) {
+            let what = if sequence.kind == ChangeKind::Emptied {
+                "emptied"
+            } else {
+                "removed"
+            };
+            self.message.push_str(&format!(
+                "; takes effect only if the sequence {} is kept (now {what})",
+                sequence.path
+            ));
+        }
     }
 
     fn open_menu(&mut self, kind: MenuKind) {
@@ -847,7 +935,9 @@ impl App {
 
     /// Whether a row's tag, keyword or value contains the search text (any case).
     fn matches_search(&self, row: &Row) -> bool {
-        let c = &self.plan.entries[row.entry];
+        let Some(c) = self.element(row.entry) else {
+            return false;
+        };
         let needle = self.search.to_lowercase();
         let value = c
             .before
@@ -888,7 +978,7 @@ impl App {
         if let Some(i) = path.and_then(|p| {
             self.rows
                 .iter()
-                .position(|r| &self.plan.entries[r.entry].path == p)
+                .position(|r| self.element(r.entry).is_some_and(|c| &c.path == p))
         }) {
             self.selected = i;
         }
@@ -923,28 +1013,27 @@ impl App {
             });
         match result {
             Ok((profile, plan, after)) => {
+                self.listed = list_elements(&plan, &self.header.file, &profile);
                 self.profile = profile;
                 self.plan = plan;
                 self.after = after;
                 self.refresh_rows();
-                if let Some(i) = self
-                    .rows
-                    .iter()
-                    .position(|r| &self.plan.entries[r.entry].path == keep)
-                {
-                    self.selected = i;
-                }
+                self.reselect(Some(keep));
             }
             Err(e) => self.message = format!("error: {e}"),
         }
     }
 
     fn refresh_rows(&mut self) {
-        let entries = &self.plan.entries;
-        self.rows = entries
+        let elements: Vec<(&Change, bool)> = self
+            .listed
+            .iter()
+            .filter_map(|l| Some((self.resolve(l)?, matches!(l, Listed::WithSequence(_)))))
+            .collect();
+        self.rows = elements
             .iter()
             .enumerate()
-            .filter(|(_, c)| match self.filter {
+            .filter(|(_, (c, _))| match self.filter {
                 Filter::All => true,
                 Filter::Changed => c.is_change(),
                 Filter::Phi => {
@@ -953,22 +1042,118 @@ impl App {
                         || crate::dataset::private::is_private(c.path.tag)
                 }
             })
-            .filter(|(_, c)| {
+            .filter(|(_, (c, _))| {
                 !c.path
                     .items
                     .iter()
                     .enumerate()
                     .any(|(depth, _)| self.collapsed.contains(&ancestor(&c.path, depth)))
             })
-            .map(|(i, c)| Row {
+            .map(|(i, (c, with_sequence))| Row {
                 entry: i,
                 depth: c.path.depth(),
-                has_children: entries
+                has_children: elements
                     .get(i + 1)
-                    .is_some_and(|n| n.path.depth() > c.path.depth()),
+                    .is_some_and(|(n, _)| n.path.depth() > c.path.depth()),
+                with_sequence: *with_sequence,
             })
             .collect();
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+}
+
+/// Whether a plan entry is a sequence whose items do not stay: removed, or emptied.
+fn removes_items(entry: &Change) -> bool {
+    entry.vr == VR::SQ && matches!(entry.kind, ChangeKind::Removed | ChangeKind::Emptied)
+}
+
+/// The tree's elements: the plan's entries in order, each sequence the plan removes or
+/// empties followed by the elements it holds in `file` (the original dataset).
+fn list_elements(plan: &Plan, file: &InMemDicomObject, profile: &ResolvedProfile) -> Vec<Listed> {
+    let mut listed = Vec::with_capacity(plan.entries.len());
+    for (index, entry) in plan.entries.iter().enumerate() {
+        listed.push(Listed::Planned(index));
+        if !removes_items(entry) {
+            continue;
+        }
+        let items = crate::dataset::item_at(file, &entry.path)
+            .and_then(|holder| holder.get(entry.path.tag))
+            .and_then(|sequence| sequence.items());
+        if let Some(items) = items {
+            let enclosed = Enclosed {
+                sequence: entry,
+                profile,
+                sop_class: plan.sop_class.as_deref(),
+            };
+            enclosed.list(items, &entry.path, &mut listed);
+        }
+    }
+    listed
+}
+
+/// Makes the entries of the elements inside one removed or emptied sequence.
+struct Enclosed<'a> {
+    /// The sequence's plan entry.
+    sequence: &'a Change,
+    profile: &'a ResolvedProfile,
+    sop_class: Option<&'a str>,
+}
+
+impl Enclosed<'_> {
+    /// Lists the elements of `items`, the items of the sequence at `parent`, in file order,
+    /// descending into nested sequences (as deep as the planner would).
+    fn list(&self, items: &[InMemDicomObject], parent: &TagPath, out: &mut Vec<Listed>) {
+        if parent.depth() >= crate::engine::MAX_DEPTH {
+            return;
+        }
+        for (index, item) in items.iter().enumerate() {
+            for element in item.iter() {
+                let path = parent.child(index as u32, element.header().tag);
+                let nested = element.items();
+                let vr = if nested.is_some() { VR::SQ } else { element.vr() };
+                let mut change = Change::new(
+                    path.clone(),
+                    vr,
+                    ChangeKind::Removed,
+                    Some(Snapshot::of(element.value())),
+                    None,
+                );
+                change.decision = Some(self.decision(item, &path));
+                out.push(Listed::WithSequence(Box::new(change)));
+                if let Some(nested) = nested {
+                    self.list(nested, &path, out);
+                }
+            }
+        }
+    }
+
+    /// Removed with the sequence; what the element's own rule would do in a kept sequence is
+    /// the requested action and the note, so that a user can see and change it.
+    fn decision(&self, item: &InMemDicomObject, path: &TagPath) -> Decision {
+        let creator = crate::dataset::private::creator_of(item, path.tag);
+        let own = self.profile.decide(&ElementContext {
+            path,
+            creator: creator.as_deref(),
+        });
+        let (asked, by) = own.map_or((RuleAction::Keep, "no rule matches it".to_string()), |m| {
+            (m.action, format!("by {}: {}", m.layer, m.selector))
+        });
+        let asked = if asked.is_combined() {
+            crate::confidentiality::iod::resolve(asked, self.sop_class, path).action
+        } else {
+            asked
+        };
+        let with = if self.sequence.kind == ChangeKind::Emptied {
+            "removed with the items of sequence"
+        } else {
+            "removed with sequence"
+        };
+        Decision {
+            action: RuleAction::Remove,
+            requested: (asked != RuleAction::Remove).then_some(asked),
+            rule: format!("{with} {}", self.sequence.path),
+            note: Some(format!("if the sequence is kept: {} ({by})", asked.label())),
+        }
     }
 }
 

@@ -88,8 +88,9 @@ pub fn main() -> ExitCode {
 }
 
 /// Everything that can fail before the screen is taken: a bad file is reported on a normal
-/// terminal, never as a garbled screen.
-fn open(args: &Args) -> crate::Result<App> {
+/// terminal, never as a garbled screen. Public so that the time to a first frame can be
+/// measured on exactly what the program does.
+pub fn open(args: &Args) -> crate::Result<App> {
     let (name, file) = match &args.file {
         Some(path) => (path.display().to_string(), dataset::open_header(path)?),
         None => (

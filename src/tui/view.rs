@@ -150,7 +150,16 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
         .rows
         .iter()
         .map(|row| {
-            let c = &app.plan.entries[row.entry];
+            let Some(c) = app.element(row.entry) else {
+                return ListItem::new("");
+            };
+            // What goes with a removed sequence is drawn faint: its own action does not apply.
+            let (faint, name_style) = if row.with_sequence {
+                let faint = Style::new().add_modifier(Modifier::DIM);
+                (faint, faint)
+            } else {
+                (Style::new(), Style::new().add_modifier(Modifier::BOLD))
+            };
             let action = c.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
             let marker = if app.is_overridden(c) { "*" } else { " " };
             let fold = if row.has_children { "▾" } else { " " };
@@ -166,19 +175,16 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
                 c.keyword.to_string()
             };
             ListItem::new(Line::from(vec![
-                Span::raw(format!("{}{fold}", "  ".repeat(row.depth))),
-                Span::raw(format!("{} ", tag_string(c.path.tag))),
-                Span::styled(
-                    format!("{name:<w$.w$} ", w = name_width(row.depth)),
-                    Style::new().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(format!("{} ", c.vr.to_string())),
+                Span::styled(format!("{}{fold}", "  ".repeat(row.depth)), faint),
+                Span::styled(format!("{} ", tag_string(c.path.tag)), faint),
+                Span::styled(format!("{name:<w$.w$} ", w = name_width(row.depth)), name_style),
+                Span::styled(format!("{} ", c.vr.to_string()), faint),
                 Span::styled(
                     format!("{:<10}", action.label()),
                     Style::new().fg(app.theme.badge(action)),
                 ),
                 Span::styled(marker, Style::new().fg(app.theme.modified)),
-                Span::raw(format!(" {value}")),
+                Span::styled(format!(" {value}"), faint),
             ]))
         })
         .collect();
@@ -187,7 +193,7 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
             &app.theme,
             format!(
                 " Tags — {} elements, {} shown ({}) ",
-                app.plan.entries.len(),
+                app.element_count(),
                 app.rows.len(),
                 app.filter.label()
             ),
@@ -256,11 +262,7 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
         }
     }
-    let title = format!(
-        " Change — {} of {} elements change ",
-        app.plan.change_count(),
-        app.plan.entries.len()
-    );
+    let title = format!(" Change — {} changes in the plan ", app.plan.change_count());
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
