@@ -3,7 +3,7 @@
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::app::{App, PromptKind};
@@ -146,8 +146,13 @@ fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str, them
 
 fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     let value_width = usize::from(area.width).saturating_sub(60).max(10);
-    let items: Vec<ListItem<'_>> = app
-        .rows
+    // Only the rows that fit are built: a large file's tree costs a keypress no more than a
+    // small one's. The window scrolls as a list widget's would, keeping the selection in view.
+    let inner = Block::bordered().inner(area);
+    let height = usize::from(inner.height).max(1);
+    let offset = scroll_offset(app.list_state.offset(), app.selected, app.rows.len(), height);
+    let end = (offset + height).min(app.rows.len());
+    let items: Vec<ListItem<'_>> = app.rows[offset.min(end)..end]
         .iter()
         .map(|row| {
             let Some(c) = app.element(row.entry) else {
@@ -199,9 +204,20 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
             ),
         ))
         .highlight_style(selection(&app.theme));
+    let mut window = ListState::default().with_selected(app.selected.checked_sub(offset));
+    frame.render_stateful_widget(list, area, &mut window);
     app.list_state.select(Some(app.selected));
-    app.tree_rows = Block::bordered().inner(area);
-    frame.render_stateful_widget(list, area, &mut app.list_state);
+    *app.list_state.offset_mut() = offset;
+    app.tree_rows = inner;
+}
+
+/// The first row shown: the previous one, moved just enough to show `selected`.
+fn scroll_offset(previous: usize, selected: usize, len: usize, height: usize) -> usize {
+    let mut offset = previous.min(len.saturating_sub(1));
+    if selected >= offset + height {
+        offset = selected + 1 - height;
+    }
+    offset.min(selected)
 }
 
 fn gauge(report: &RiskReport, title: &str, theme: &Theme) -> Gauge<'static> {
@@ -318,4 +334,31 @@ fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
         Paragraph::new(lines).block(pane(theme, " Keys (? closes) ")),
         popup,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scroll_offset;
+
+    #[test]
+    fn the_window_moves_only_as_far_as_the_selection_needs() {
+        // 100 rows, 10 shown.
+        assert_eq!(scroll_offset(0, 5, 100, 10), 0, "visible: stays");
+        assert_eq!(
+            scroll_offset(0, 12, 100, 10),
+            3,
+            "below: the selection becomes the last row"
+        );
+        assert_eq!(
+            scroll_offset(40, 35, 100, 10),
+            35,
+            "above: the selection becomes the first row"
+        );
+        assert_eq!(
+            scroll_offset(90, 19, 20, 10),
+            19,
+            "rows went away: the selection stays in view"
+        );
+        assert_eq!(scroll_offset(7, 0, 0, 10), 0, "no rows");
+    }
 }
