@@ -11,9 +11,9 @@
 //! - the PS3.15 markers are present: Patient Identity Removed, and a De-identification Method
 //!   Code Sequence holding the profile's CID 7050 codes;
 //! - given the original files, no original identifying value occurs anywhere in any text
-//!   element: names (every family and given name of at least three letters, whole words),
-//!   patient and accession IDs, dates (unless the profile keeps full dates) and UIDs (unless it
-//!   retains UIDs).
+//!   element: names (every name component but prefixes and suffixes, of at least three
+//!   letters, whole words), patient and accession IDs, dates (unless the profile keeps full
+//!   dates) and UIDs (unless it retains UIDs).
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -71,7 +71,7 @@ impl Originals {
                     for v in strings_of(p).into_iter().filter(|v| !v.is_empty()) {
                         match el.vr() {
                             VR::PN => {
-                                for part in v.split('=').flat_map(|g| g.split('^').take(3)) {
+                                for part in crate::engine::clean::name_parts(&v) {
                                     for word in part.split([' ', ',']) {
                                         if word.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
                                             self.names.insert(word.to_lowercase());

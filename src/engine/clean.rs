@@ -106,7 +106,7 @@ impl Identifiers {
                     }
                     for s in strings_of(p) {
                         if vr == VR::PN {
-                            for part in name_parts(&s).split(['^', ' ', ',']) {
+                            for part in name_parts(&s).flat_map(|p| p.split([' ', ','])) {
                                 let part = part.trim_matches('.');
                                 if part.chars().count() >= 2 {
                                     self.words.push(lower(part));
@@ -220,13 +220,18 @@ impl Identifiers {
     }
 }
 
-/// The family, given and middle names of each component group of a PN value: prefixes and
-/// suffixes (Dr, Mr, III) identify nobody and are common words in free text.
-fn name_parts(pn: &str) -> String {
-    pn.split('=')
-        .flat_map(|group| group.split('^').take(3))
-        .collect::<Vec<_>>()
-        .join("^")
+/// The components of a PN value that may name someone: every component of every group but
+/// the prefix and the suffix (the fourth and fifth: Dr, Mr, III identify nobody and are
+/// common words in free text). Components past the fifth, which PN does not allow, are taken
+/// as names: a writer that put them there may have put a name there.
+pub(crate) fn name_parts(pn: &str) -> impl Iterator<Item = &str> {
+    pn.split('=').flat_map(|group| {
+        group
+            .split('^')
+            .enumerate()
+            .filter(|(i, _)| !matches!(i, 3 | 4))
+            .map(|(_, part)| part)
+    })
 }
 
 fn lower_char(c: char) -> char {
@@ -338,6 +343,20 @@ mod tests {
         ]);
         let ids = Identifiers::gather(&obj);
         assert_eq!(ids.clean("on 07.03.2019", VR::LT), "on ***");
+    }
+
+    #[test]
+    fn every_component_but_prefix_and_suffix_is_a_name() {
+        let obj = InMemDicomObject::from_element_iter([DataElement::new(
+            tags::PATIENT_NAME,
+            VR::PN,
+            PrimitiveValue::from("Doe^Jane^Q^Dr^III^Vangen=Fourth^Group=Third=Lund"),
+        )]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(
+            ids.clean("Dr Doe III, Vangen, Fourth, Group, Lund", VR::LT),
+            "Dr *** III, ***, ***, ***, ***"
+        );
     }
 
     #[test]

@@ -6,6 +6,10 @@ use dicom_core::VR;
 /// The text every dummy string value carries, short enough for the 16-character VRs.
 pub const DUMMY_TEXT: &str = "ANONYMIZED";
 
+/// The dummy UID: still a valid UID, derived from nothing, so the same everywhere and
+/// identifying no one.
+pub const DUMMY_UID: &str = "2.25.0";
+
 /// A dummy value for `vr`, or `None` for a sequence (whose contents the engine processes
 /// instead: a sequence has no value of its own to replace).
 pub fn dummy_value(vr: VR) -> Option<PrimitiveValue> {
@@ -18,9 +22,7 @@ pub fn dummy_value(vr: VR) -> Option<PrimitiveValue> {
         DT => PrimitiveValue::from("20000101000000"),
         TM => PrimitiveValue::from("000000"),
         DS | IS => PrimitiveValue::from("0"),
-        // A dummy UID must still be a valid UID; it is derived from nothing, so it is the
-        // same everywhere and identifies no one.
-        UI => PrimitiveValue::from("2.25.0"),
+        UI => PrimitiveValue::from(DUMMY_UID),
         UR => PrimitiveValue::from("urn:dpk:anonymized"),
         US | OW => PrimitiveValue::U16([0].as_slice().into()),
         SS => PrimitiveValue::I16([0].as_slice().into()),
