@@ -33,7 +33,7 @@ pub struct PixelData {
     /// Its size: by length when native, by fragments when encapsulated.
     pub snapshot: Snapshot,
     /// Where the element lies in the file, when its bytes can be copied from there as they
-    /// are (not in a deflated data set).
+    /// are: not in a deflated data set, and with a header a writer would write the same.
     pub span: Option<Range<u64>>,
 }
 
@@ -128,7 +128,7 @@ impl PixelData {
             },
         };
         let range = match (deflated, span.end) {
-            (false, Some(end)) => Some(span.start..end),
+            (false, Some(end)) if span.regular => Some(span.start..end),
             _ => None,
         };
         PixelData {

@@ -9,6 +9,7 @@
 //! data set is walked as it inflates, its lengths bounded by what deflate can expand the
 //! remaining bytes to.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -93,6 +94,9 @@ pub struct PixelSpan {
     pub value_bytes: u64,
     /// Encapsulated: the number of fragments (the basic offset table not counted).
     pub fragments: Option<usize>,
+    /// Whether its header is one a writer writes the same (VR as expected, reserved bytes
+    /// zero, an even length): only then may its bytes be copied into an output as they are.
+    pub regular: bool,
 }
 
 struct Walker<R> {
@@ -260,19 +264,37 @@ pub fn check(path: &Path, header_only: bool) -> Result<Layout, Problem> {
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
 /// The meta group ends where its group length (0002,0000) says, as readers take it: a
-/// group-0002 element after that belongs to the data set (where it is out of place, but read).
+/// group-0002 element after that belongs to the data set (where it is out of place, but read;
+/// the planner drops it). A group length that ends inside an element, or that takes in
+/// elements of another group, is refused: the reader would take data set elements for meta
+/// elements and drop them, or read on from a place this walk did not check.
 fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem> {
     let mut syntax = None;
     let mut end: Option<u64> = None;
     loop {
         let at = w.pos;
-        if end.is_some_and(|end| at >= end) {
-            return Ok(syntax);
+        match end {
+            Some(end) if at == end => return Ok(syntax),
+            Some(end) if at > end => {
+                return Err(format!(
+                    "the file meta group length (0002,0000) says the group ends at byte {end}, \
+                     inside the element before byte {at}"
+                ))
+            }
+            _ => {}
         }
         let Some(group_bytes) = w.bytes::<2>() else {
             return Ok(syntax);
         };
-        if u16::from_le_bytes(group_bytes) != 0x0002 {
+        let group = u16::from_le_bytes(group_bytes);
+        if group != 0x0002 {
+            if let Some(end) = end {
+                let element = w.u16(false).unwrap_or(0);
+                return Err(format!(
+                    "element ({group:04X},{element:04X}) at byte {at} lies inside the file meta group, \
+                     which its length (0002,0000) says ends at byte {end}"
+                ));
+            }
             // The data set starts here.
             let _ = w.reader.seek(SeekFrom::Current(-2));
             w.pos -= 2;
@@ -307,37 +329,88 @@ fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem
     }
 }
 
+/// What the walk is inside of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Within {
+    /// A sequence: only items and its delimiter may follow.
+    Sequence,
+    /// An item of a sequence: data elements, or its delimiter.
+    Item,
+    /// Encapsulated pixel data: fragments (items) and the sequence delimiter.
+    Fragments,
+}
+
+/// One open sequence, item or fragment list.
+struct Frame {
+    within: Within,
+    /// Where it ends, when its length is defined.
+    end: Option<u64>,
+    /// The tags met so far in an item (a repeated one is refused).
+    seen: HashSet<(u16, u16)>,
+    /// Items met so far in a fragment list (the first is the basic offset table).
+    items: usize,
+}
+
+impl Frame {
+    fn new(within: Within, end: Option<u64>) -> Frame {
+        Frame {
+            within,
+            end,
+            seen: HashSet::new(),
+            items: 0,
+        }
+    }
+}
+
+fn tag_text(tag: (u16, u16)) -> String {
+    format!("({:04X},{:04X})", tag.0, tag.1)
+}
+
 /// Walks the data set linearly: sequences and items are entered rather than skipped, so the
-/// elements inside them are checked too; encapsulated pixel data fragments are skipped. The
-/// first top-level pixel data element met is recorded in `pixel`.
+/// elements inside them are checked too; encapsulated pixel data fragments are skipped. Every
+/// item and delimiter must be where a reader expects it (an item inside a sequence, a
+/// delimiter closing what is open, with a zero length), every element inside its item, and no
+/// tag twice in one data set or item: where the structure is irregular, the reader and this
+/// walk would frame the bytes differently, and the reader would then trust lengths this walk
+/// never saw. The first top-level pixel data element met is recorded in `pixel`.
 fn dataset<R: Source>(
     w: &mut Walker<R>,
     explicit: bool,
     pixel: &mut Option<PixelSpan>,
 ) -> Result<(), Problem> {
-    let mut depth = 0usize;
-    let mut in_fragments = false;
-    // Whether the next item is the top-level pixel data's basic offset table.
-    let mut offset_table_next = false;
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut top_seen: HashSet<(u16, u16)> = HashSet::new();
     let be = w.big_endian;
     loop {
         let at = w.pos;
+        // Close the defined-length sequences and items that end here.
+        while let Some(end) = stack.last().and_then(|f| f.end) {
+            if at < end {
+                break;
+            }
+            if at > end {
+                return Err(format!(
+                    "the element before byte {at} runs past the end of its sequence or item at byte {end}"
+                ));
+            }
+            stack.pop();
+        }
         let (Some(group), Some(element)) = (w.u16(be), w.u16(be)) else {
             return Ok(());
         };
         let tag = (group, element);
-        let mut top_level_pixels =
-            depth == 0 && pixel.is_none() && super::is_pixel_data(dicom_core::Tag(group, element));
+        let within = stack.last().map(|f| f.within);
         if group == 0xFFFE {
             let Some(length) = w.u32(be) else { return Ok(()) };
-            match tag {
-                ITEM if in_fragments => {
+            let open_undefined = stack.last().is_some_and(|f| f.end.is_none());
+            match (tag, within) {
+                (ITEM, Some(Within::Fragments)) => {
                     w.fits(tag, at, length)?;
-                    if depth == 1 {
-                        if let Some(span) = pixel.as_mut().filter(|s| s.end.is_none()) {
-                            if offset_table_next {
-                                offset_table_next = false;
-                            } else {
+                    let top_level = stack.len() == 1;
+                    if let Some(frame) = stack.last_mut() {
+                        frame.items += 1;
+                        if let Some(span) = pixel.as_mut().filter(|s| top_level && s.end.is_none()) {
+                            if frame.items > 1 {
                                 span.value_bytes += u64::from(length);
                                 *span.fragments.get_or_insert(0) += 1;
                             }
@@ -347,45 +420,88 @@ fn dataset<R: Source>(
                         return Ok(());
                     }
                 }
-                ITEM => {
-                    if length != UNDEFINED {
+                (ITEM, Some(Within::Sequence)) => {
+                    let end = if length == UNDEFINED {
+                        None
+                    } else {
                         w.fits(tag, at, length)?;
-                    }
-                    depth += 1;
+                        Some(w.pos + u64::from(length))
+                    };
+                    stack.push(Frame::new(Within::Item, end));
                 }
-                ITEM_END => depth = depth.saturating_sub(1),
-                SEQUENCE_END => {
-                    if in_fragments && depth == 1 {
-                        if let Some(span) = pixel.as_mut().filter(|s| s.end.is_none()) {
-                            span.end = Some(w.pos);
-                        }
-                    }
-                    in_fragments = false;
-                    depth = depth.saturating_sub(1);
+                (ITEM_END, Some(Within::Item)) if open_undefined && length == 0 => {
+                    stack.pop();
                 }
-                // Any other tag of group FFFE is read as an element with that length.
+                (SEQUENCE_END, Some(Within::Sequence | Within::Fragments))
+                    if open_undefined && length == 0 =>
+                {
+                    let closes_pixels = stack.len() == 1 && within == Some(Within::Fragments);
+                    stack.pop();
+                    if let Some(span) = pixel.as_mut().filter(|s| closes_pixels && s.end.is_none()) {
+                        span.end = Some(w.pos);
+                    }
+                }
                 _ => {
-                    w.fits(tag, at, length)?;
-                    if w.skip(u64::from(length)).is_none() {
-                        return Ok(());
-                    }
+                    let what = match tag {
+                        ITEM => "an item",
+                        ITEM_END => "an item delimiter",
+                        SEQUENCE_END => "a sequence delimiter",
+                        _ => "an element of group FFFE",
+                    };
+                    let length = if length == 0 {
+                        String::new()
+                    } else {
+                        format!(" with a length of {length}")
+                    };
+                    let place = match within {
+                        None => "at the top level of the data set",
+                        Some(Within::Sequence) => "in a sequence",
+                        Some(Within::Item) => "in an item",
+                        Some(Within::Fragments) => "in encapsulated pixel data",
+                    };
+                    return Err(format!(
+                        "{what} {}{length} at byte {at} {place}: out of place",
+                        tag_text(tag)
+                    ));
                 }
             }
-            if depth > 2 * MAX_NESTING {
+            if stack.len() > 2 * MAX_NESTING {
                 return Err(format!(
                     "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
                 ));
             }
             continue;
         }
+        // A data element: in the data set itself or in an item, once each.
+        let seen = match stack.last_mut() {
+            None => &mut top_seen,
+            Some(frame) if frame.within == Within::Item => &mut frame.seen,
+            Some(_) => {
+                return Err(format!(
+                    "element {} at byte {at} is inside a sequence but in no item",
+                    tag_text(tag)
+                ))
+            }
+        };
+        if !seen.insert(tag) {
+            return Err(format!(
+                "element {} at byte {at} is the second of that tag in the same data set or item: \
+                 which value is the real one cannot be known",
+                tag_text(tag)
+            ));
+        }
+        let top_level_pixels =
+            stack.is_empty() && pixel.is_none() && super::is_pixel_data(dicom_core::Tag(group, element));
         let mut written_vr = None;
+        let mut reserved_zero = true;
         let (is_sequence, length) = if explicit {
             let Some(vr) = w.bytes::<2>() else { return Ok(()) };
             written_vr = Some(vr);
             let length = if long_vr(&vr) {
-                if w.skip(2).is_none() {
+                let Some(reserved) = w.bytes::<2>() else {
                     return Ok(());
-                }
+                };
+                reserved_zero = reserved == [0, 0];
                 w.u32(be)
             } else {
                 w.u16(be).map(u32::from)
@@ -404,24 +520,34 @@ fn dataset<R: Source>(
             (sq || length == UNDEFINED, length)
         };
         // A defined-length sequence under a pixel tag holds no pixels.
-        top_level_pixels &= !(is_sequence && length != UNDEFINED);
-        if top_level_pixels {
+        if top_level_pixels && !(is_sequence && length != UNDEFINED) {
+            let encapsulated = length == UNDEFINED;
+            // The in-memory writer writes such an element anew exactly as it was only when
+            // its header is regular: a copy of its bytes must give the same file.
+            let regular = reserved_zero
+                && match written_vr.as_ref() {
+                    Some(vr) if encapsulated => vr == b"OB",
+                    Some(vr) => matches!(vr, b"OB" | b"OW" | b"OF" | b"OD") && length % 2 == 0,
+                    None => !encapsulated && length % 2 == 0,
+                };
             *pixel = Some(PixelSpan {
                 tag,
                 vr: written_vr,
                 start: at,
                 end: None,
-                value_bytes: if length == UNDEFINED { 0 } else { u64::from(length) },
-                fragments: (length == UNDEFINED).then_some(0),
+                value_bytes: if encapsulated { 0 } else { u64::from(length) },
+                fragments: encapsulated.then_some(0),
+                regular,
             });
         }
         if length == UNDEFINED {
-            if tag == PIXEL_DATA {
-                in_fragments = true;
-                offset_table_next = top_level_pixels;
-            }
-            depth += 1;
-            if depth > 2 * MAX_NESTING {
+            let within = if tag == PIXEL_DATA && !is_sequence {
+                Within::Fragments
+            } else {
+                Within::Sequence
+            };
+            stack.push(Frame::new(within, None));
+            if stack.len() > 2 * MAX_NESTING {
                 return Err(format!(
                     "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
                 ));
@@ -429,8 +555,17 @@ fn dataset<R: Source>(
             continue;
         }
         w.fits(tag, at, length)?;
-        // A defined-length sequence is entered (its items follow); other values are skipped.
-        if !is_sequence && w.skip(u64::from(length)).is_none() {
+        if is_sequence {
+            // A defined-length sequence is entered: its items follow.
+            stack.push(Frame::new(Within::Sequence, Some(w.pos + u64::from(length))));
+            if stack.len() > 2 * MAX_NESTING {
+                return Err(format!(
+                    "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
+                ));
+            }
+            continue;
+        }
+        if w.skip(u64::from(length)).is_none() {
             return Ok(());
         }
         if top_level_pixels {
@@ -499,6 +634,32 @@ mod tests {
         let path = dir.path().join("stray.dcm");
         std::fs::write(&path, &bytes).unwrap();
         assert!(check(&path, false).is_ok());
+    }
+
+    #[test]
+    fn many_defined_length_items_are_not_taken_for_nesting() {
+        // A defined-length sequence of 300 defined-length items, each holding one element:
+        // each item ends where its length says, so the depth stays at two.
+        let head = std::fs::read(fixture("ct_explicit_le.dcm")).unwrap();
+        let meta_end = 132 + 12 + u32::from_le_bytes(head[140..144].try_into().unwrap()) as usize;
+        let mut items = Vec::new();
+        for _ in 0..300 {
+            items.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 12, 0, 0, 0]);
+            items.extend_from_slice(&[0x08, 0x00, 0x50, 0x11, b'U', b'I', 4, 0, b'1', b'.', b'2', 0]);
+        }
+        let mut bytes = head[..meta_end].to_vec();
+        bytes.extend_from_slice(&[0x08, 0x00, 0x40, 0x11, b'S', b'Q', 0, 0]);
+        bytes.extend_from_slice(&(items.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&items);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("items.dcm");
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(check(&path, false).is_ok(), "{:?}", check(&path, false));
+        // An item whose element runs past the item's end is refused.
+        let at = meta_end + 12 + 4;
+        bytes[at] = 11;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(check(&path, false).unwrap_err().contains("runs past the end of its sequence or item"));
     }
 
     #[test]
