@@ -678,7 +678,6 @@ fn a_file_without_a_preamble_is_read_noted_and_written_with_one() {
 /// of the meta group (here the sending site's AE title) lands in the data set. It must not
 /// reach the output: the file is refused, or those elements are left out.
 #[test]
-#[ignore = "a group 0002 element in the data set is kept by default; the planner (src/engine/plan.rs) or the reader (src/dataset/mod.rs) must drop or refuse it"]
 fn a_meta_group_length_too_short_leaks_no_meta_element() {
     let mut bytes = file(&ct());
     let length = group_length(&bytes);

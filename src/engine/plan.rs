@@ -26,6 +26,9 @@ pub const MAX_DEPTH: usize = 64;
 /// The rule text of elements no rule matches.
 const DEFAULT_RULE: &str = "default: not in PS3.15 Table E.1-1, kept";
 
+/// The rule text of file meta elements found in a data set.
+const OUT_OF_PLACE_RULE: &str = "out of place: a file meta element in the data set";
+
 /// Decides what `profile` does to every element of `file`.
 pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
     plan_with_pixels(file, None, profile, ctx)
@@ -137,6 +140,17 @@ impl Planner<'_> {
     }
 
     fn decide(&self, path: &TagPath, creator: Option<&str>, vr: VR) -> (Action, Decision) {
+        // File meta elements (group 0002) have no place in a data set; what a writer left
+        // there (a sending station's AE title) goes, whatever the profile says.
+        if path.tag.group() == 0x0002 {
+            let decision = Decision {
+                action: Action::Remove,
+                requested: None,
+                rule: OUT_OF_PLACE_RULE.to_string(),
+                note: None,
+            };
+            return (Action::Remove, decision);
+        }
         let ctx = ElementContext { path, creator };
         let (requested, rule) = match self.profile.decide(&ctx) {
             Some(m) => (m.action, format!("{}: {}", m.layer, m.selector)),
