@@ -659,7 +659,9 @@ mod tests {
         let at = meta_end + 12 + 4;
         bytes[at] = 11;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(check(&path, false).unwrap_err().contains("runs past the end of its sequence or item"));
+        assert!(check(&path, false)
+            .unwrap_err()
+            .contains("runs past the end of its sequence or item"));
     }
 
     #[test]
