@@ -37,14 +37,18 @@ measure() {
         [ -n "${clean:-}" ] && rm -rf "$clean"
         sync
         start=$(date +%s%N)
-        /usr/bin/time -q -f "%M" -o "$log" "$@" >/dev/null 2>&1
+        if ! /usr/bin/time -q -f "%M" -o "$log" "$@" >/dev/null 2>"$log.err"; then
+            echo "failed: $*" >&2
+            tail -3 "$log.err" >&2
+            exit 1
+        fi
         end=$(date +%s%N)
         secs=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
         kib=$(cat "$log")
         if [ -z "$best" ] || awk -v a="$secs" -v b="$best" 'BEGIN { exit !(a < b) }'; then best=$secs; fi
         [ "$kib" -gt "$peak" ] && peak=$kib
     done
-    rm -f "$log"
+    rm -f "$log" "$log.err"
     echo "$best $peak"
 }
 

@@ -49,7 +49,9 @@ fn slices(dir: &Path, count: usize) -> Result<()> {
             VR::IS,
             PrimitiveValue::from((i + 1).to_string()),
         ));
-        file.meta_mut().media_storage_sop_instance_uid = uid;
+        let meta = file.meta_mut();
+        meta.media_storage_sop_instance_uid = uid;
+        meta.update_information_group_length();
         let series = dir.join(format!("series{:03}", i / 100));
         std::fs::create_dir_all(&series)?;
         file.write_to_file(series.join(format!("ct{i:05}.dcm")))?;

@@ -33,10 +33,8 @@ pub type DicomFile = FileDicomObject<InMemDicomObject>;
 /// The whole dataset, pixel data included, is read: anonymization writes it back out.
 pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
-    check_readable(path, false)?;
-    OpenFileOptions::new()
-        .open_file(path)
-        .map_err(|e| open_error(path, &e))
+    let (layout, file) = check_readable(path, false)?;
+    pixels::read_whole(path, &file, &layout, false)
 }
 
 /// Opens a DICOM file without reading its pixel data: what scoring and inspection need, in
@@ -46,8 +44,8 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
 /// up to the pixel data only).
 pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let layout = check_readable(path, true)?;
-    pixels::read(path, &layout, true)
+    let (layout, file) = check_readable(path, true)?;
+    pixels::read(path, &file, &layout, true)
 }
 
 /// Opens a DICOM file whole but for large pixel data, which is left in the file (see
@@ -55,8 +53,8 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
 /// [`open_header`] the whole file must be sound, pixel data included.
 pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let layout = check_readable(path, false)?;
-    pixels::read(path, &layout, false)
+    let (layout, file) = check_readable(path, false)?;
+    pixels::read(path, &file, &layout, false)
 }
 
 /// Opens a DICOM file from bytes already in memory (fixtures, the TUI's bundled demo).
@@ -80,11 +78,15 @@ pub fn is_complete(path: impl AsRef<Path>) -> bool {
     check_readable(path.as_ref(), false).is_ok()
 }
 
-fn check_readable(path: &Path, header_only: bool) -> Result<prescan::Layout> {
-    let meta = std::fs::metadata(path).map_err(|source| Error::Io {
+/// Opens `path` once for everything that follows (one open per file: a batch of small files
+/// pays for each), checks that it is DICOM, and maps its structure.
+fn check_readable(path: &Path, header_only: bool) -> Result<(prescan::Layout, std::fs::File)> {
+    let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
     if meta.is_dir() {
         return Err(Error::Open {
             path: path.to_path_buf(),
@@ -100,12 +102,7 @@ fn check_readable(path: &Path, header_only: bool) -> Result<prescan::Layout> {
     // A DICOM file has "DICM" after its 128-byte preamble (or, without a preamble, at the
     // start). Saying so beats the parser's "failed to fill whole buffer" on a text file.
     let mut head = [0u8; 132];
-    let n = std::fs::File::open(path)
-        .and_then(|mut f| read_up_to(&mut f, &mut head))
-        .map_err(|source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
     let marked = (n >= 132 && &head[128..132] == b"DICM") || (n >= 4 && &head[..4] == b"DICM");
     if !marked {
         return Err(Error::Open {
@@ -118,10 +115,11 @@ fn check_readable(path: &Path, header_only: bool) -> Result<prescan::Layout> {
         });
     }
     // Lengths that lie would make the parser reserve gigabytes for a small file.
-    prescan::check(path, header_only).map_err(|reason| Error::Open {
+    let layout = prescan::check(&file, header_only).map_err(|reason| Error::Open {
         path: path.to_path_buf(),
         reason,
-    })
+    })?;
+    Ok((layout, file))
 }
 
 /// Reads until `buf` is full or the reader ends; returns how many bytes were read.

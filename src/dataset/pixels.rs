@@ -143,8 +143,8 @@ impl PixelData {
 /// Reads `path` as `layout` maps it: around large pixel data where the pixel data can be
 /// copied from the file later, whole otherwise. With `header_only`, pixel data that cannot
 /// be copied (deflated, or running past the end of the file) is not read either.
-pub(super) fn read(path: &Path, layout: &Layout, header_only: bool) -> Result<Header> {
-    let mut header = read_parts(path, layout, header_only)?;
+pub(super) fn read(path: &Path, source: &File, layout: &Layout, header_only: bool) -> Result<Header> {
+    let mut header = read_parts(path, source, layout, header_only)?;
     if layout.magic_at == 0 {
         header.notes.push(
             "no 128-byte preamble: read from the DICM marker at its first byte, as dcmtk does \
@@ -155,7 +155,7 @@ pub(super) fn read(path: &Path, layout: &Layout, header_only: bool) -> Result<He
     Ok(header)
 }
 
-fn read_parts(path: &Path, layout: &Layout, header_only: bool) -> Result<Header> {
+fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) -> Result<Header> {
     let pixel = layout
         .pixel
         .as_ref()
@@ -164,13 +164,13 @@ fn read_parts(path: &Path, layout: &Layout, header_only: bool) -> Result<Header>
     let large = pixel.is_some();
     match pixel {
         Some(pixel) if pixel.span.is_some() => {
-            if let Some(header) = read_around(path, layout, pixel)? {
+            if let Some(header) = read_around(path, source, layout, pixel)? {
                 return Ok(header);
             }
         }
         Some(pixel) if header_only => {
             return Ok(Header {
-                file: read_whole(path, true)?,
+                file: read_whole(path, source, layout, true)?,
                 pixel_data: Some(pixel),
                 notes: Vec::new(),
             })
@@ -182,7 +182,7 @@ fn read_parts(path: &Path, layout: &Layout, header_only: bool) -> Result<Header>
         !large && layout.sound_after_pixel && layout.pixel.as_ref().is_some_and(|s| s.end.is_some());
     let until_pixel_data = header_only && !small_and_sound;
     Ok(Header {
-        file: read_whole(path, until_pixel_data)?,
+        file: read_whole(path, source, layout, until_pixel_data)?,
         pixel_data: None,
         notes: Vec::new(),
     })
@@ -191,7 +191,7 @@ fn read_parts(path: &Path, layout: &Layout, header_only: bool) -> Result<Header>
 /// Reads the file before and after `pixel`; `Ok(None)` when the parser does not read those
 /// parts as the walk mapped them (the caller then reads the file whole, and the parser says
 /// what is wrong).
-fn read_around(path: &Path, layout: &Layout, pixel: PixelData) -> Result<Option<Header>> {
+fn read_around(path: &Path, mut source: &File, layout: &Layout, pixel: PixelData) -> Result<Option<Header>> {
     let Some(range) = pixel.span.clone() else {
         return Ok(None);
     };
@@ -199,10 +199,9 @@ fn read_around(path: &Path, layout: &Layout, pixel: PixelData) -> Result<Option<
         path: path.to_path_buf(),
         source,
     };
-    let mut source = File::open(path).map_err(io)?;
     // Everything before the pixel data: the file meta group and the header.
     source.seek(SeekFrom::Start(layout.magic_at)).map_err(io)?;
-    let head = BufReader::new((&source).take(range.start.saturating_sub(layout.magic_at)));
+    let head = BufReader::new(source.take(range.start.saturating_sub(layout.magic_at)));
     let Ok(mut file) = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Never)
         .from_reader(head)
@@ -215,7 +214,7 @@ fn read_around(path: &Path, layout: &Layout, pixel: PixelData) -> Result<Option<
             return Ok(None);
         };
         source.seek(SeekFrom::Start(range.end)).map_err(io)?;
-        let tail = BufReader::new((&source).take(layout.len - range.end));
+        let tail = BufReader::new(source.take(layout.len - range.end));
         let Ok(trailing) = InMemDicomObject::read_dataset_with_ts_cs(tail, ts, charset_of(&file)) else {
             return Ok(None);
         };
@@ -230,13 +229,26 @@ fn read_around(path: &Path, layout: &Layout, pixel: PixelData) -> Result<Option<
     }))
 }
 
-/// Reads the whole file, or all of it before the pixel data.
-fn read_whole(path: &Path, until_pixel_data: bool) -> Result<DicomFile> {
-    let mut options = OpenFileOptions::new();
+/// Reads the whole file, or all of it before the pixel data, from the DICM marker on.
+pub(super) fn read_whole(
+    path: &Path,
+    mut source: &File,
+    layout: &Layout,
+    until_pixel_data: bool,
+) -> Result<DicomFile> {
+    source
+        .seek(SeekFrom::Start(layout.magic_at))
+        .map_err(|e| Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+    let mut options = OpenFileOptions::new().read_preamble(ReadPreamble::Never);
     if until_pixel_data {
         options = options.read_until(tags::PIXEL_DATA);
     }
-    options.open_file(path).map_err(|e| open_error(path, &e))
+    options
+        .from_reader(BufReader::new(source))
+        .map_err(|e| open_error(path, &e))
 }
 
 /// The character set the data set declares (its first value, as readers take it).

@@ -12,14 +12,13 @@
 use std::collections::HashSet;
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::path::Path;
 
 /// Where the walk reads from: a file it can seek in, or an inflated stream it reads through.
 trait Source: Read {
     fn skip(&mut self, n: u64) -> std::io::Result<()>;
 }
 
-impl Source for BufReader<File> {
+impl Source for BufReader<&File> {
     fn skip(&mut self, n: u64) -> std::io::Result<()> {
         self.seek_relative(i64::try_from(n).map_err(std::io::Error::other)?)
     }
@@ -208,11 +207,11 @@ fn check_multiple(tag: (u16, u16), at: u64, vr: &[u8; 2], length: u32) -> Result
 /// file is not one this walk can read, which the parser then reports), with what the walk
 /// learnt of the file. With `header_only`, problems at or after the top-level pixel data
 /// are tolerated, since a header-only read stops there: the layout says so.
-pub fn check(path: &Path, header_only: bool) -> Result<Layout, Problem> {
+pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     let mut layout = Layout::default();
-    let Ok(file) = File::open(path) else {
+    if (&*file).seek(SeekFrom::Start(0)).is_err() {
         return Ok(layout);
-    };
+    }
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     layout.len = len;
     let mut w = Walker {
@@ -268,7 +267,7 @@ pub fn check(path: &Path, header_only: bool) -> Result<Layout, Problem> {
 /// the planner drops it). A group length that ends inside an element, or that takes in
 /// elements of another group, is refused: the reader would take data set elements for meta
 /// elements and drop them, or read on from a place this walk did not check.
-fn meta_group(w: &mut Walker<BufReader<File>>) -> Result<Option<String>, Problem> {
+fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Problem> {
     let mut syntax = None;
     let mut end: Option<u64> = None;
     loop {
@@ -579,6 +578,11 @@ fn dataset<R: Source>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    fn check_path(path: &Path, header_only: bool) -> Result<Layout, Problem> {
+        check(&File::open(path).unwrap(), header_only)
+    }
 
     fn fixture(name: &str) -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name)
@@ -597,7 +601,7 @@ mod tests {
             "demo.dcm",
             "study/series1/img1.dcm",
         ] {
-            assert!(check(&fixture(name), false).is_ok(), "{name}");
+            assert!(check_path(&fixture(name), false).is_ok(), "{name}");
         }
     }
 
@@ -613,7 +617,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("liar.dcm");
         std::fs::write(&path, &bytes).unwrap();
-        let problem = check(&path, false).unwrap_err();
+        let problem = check_path(&path, false).unwrap_err();
         assert!(
             problem.starts_with(&format!("element (0010,0010) at byte {at} claims 65520 bytes")),
             "{problem}"
@@ -633,7 +637,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stray.dcm");
         std::fs::write(&path, &bytes).unwrap();
-        assert!(check(&path, false).is_ok());
+        assert!(check_path(&path, false).is_ok());
     }
 
     #[test]
@@ -654,12 +658,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("items.dcm");
         std::fs::write(&path, &bytes).unwrap();
-        assert!(check(&path, false).is_ok(), "{:?}", check(&path, false));
+        assert!(check_path(&path, false).is_ok(), "{:?}", check_path(&path, false));
         // An item whose element runs past the item's end is refused.
         let at = meta_end + 12 + 4;
         bytes[at] = 11;
         std::fs::write(&path, &bytes).unwrap();
-        assert!(check(&path, false)
+        assert!(check_path(&path, false)
             .unwrap_err()
             .contains("runs past the end of its sequence or item"));
     }
@@ -677,6 +681,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("deep.dcm");
         std::fs::write(&path, &bytes).unwrap();
-        assert!(check(&path, false).unwrap_err().contains("nested deeper than"));
+        assert!(check_path(&path, false)
+            .unwrap_err()
+            .contains("nested deeper than"));
     }
 }
