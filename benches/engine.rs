@@ -42,6 +42,14 @@ fn benches(c: &mut Criterion) {
             criterion::BatchSize::SmallInput,
         )
     });
+    // The second half of the above alone, on the same fresh inputs.
+    c.bench_function("apply (CT header, basic)", |b| {
+        b.iter_batched(
+            ct,
+            |file| dpk::apply(&plan, file).expect("apply"),
+            criterion::BatchSize::SmallInput,
+        )
+    });
     c.bench_function("score (CT header, before)", |b| {
         b.iter(|| score(black_box(&original), &weights))
     });

@@ -16,8 +16,30 @@ const MAX_DEPTH: usize = crate::engine::MAX_DEPTH;
 /// entry; [`Change::is_change`] tells the ones that differ.
 pub fn diff_files(before: &DicomFile, after: &DicomFile) -> Vec<Change> {
     let mut out = diff_meta(before, after);
+    // Entries are large: growing the list as they come would copy it over and over.
+    out.reserve(element_count(before).max(element_count(after)));
     diff_objects(before, after, None, 0, &mut out);
     out
+}
+
+/// How many elements a dataset holds at every depth (as far as plans and diffs follow
+/// sequences): what its list of entries is sized for.
+pub(crate) fn element_count(obj: &InMemDicomObject) -> usize {
+    fn count(obj: &InMemDicomObject, depth: usize) -> usize {
+        obj.iter()
+            .map(|el| match el.value() {
+                Value::Sequence(seq) if depth < MAX_DEPTH => {
+                    1 + seq
+                        .items()
+                        .iter()
+                        .map(|item| count(item, depth + 1))
+                        .sum::<usize>()
+                }
+                _ => 1,
+            })
+            .sum()
+    }
+    count(obj, 0)
 }
 
 /// The changes from `before` to `after` (datasets only).
@@ -124,6 +146,10 @@ fn same_value(x: &Value<InMemDicomObject>, y: &Value<InMemDicomObject>) -> bool 
 }
 
 fn same_primitive(p: &PrimitiveValue, q: &PrimitiveValue) -> bool {
+    if let (Some(a), Some(b)) = (texts(p), texts(q)) {
+        // As `p == q` then `strings_of(p) == strings_of(q)` below, without building strings.
+        return same_joined(p, q, a, b) || a.iter().map(|s| trim(s)).eq(b.iter().map(|s| trim(s)));
+    }
     if p == q {
         return true;
     }
@@ -132,6 +158,41 @@ fn same_primitive(p: &PrimitiveValue, q: &PrimitiveValue) -> bool {
         return sp == sq;
     }
     p.to_bytes() == q.to_bytes()
+}
+
+/// The values of a text value (`Str` or `Strs`), as they are.
+fn texts(p: &PrimitiveValue) -> Option<&[String]> {
+    match p {
+        PrimitiveValue::Str(s) => Some(std::slice::from_ref(s)),
+        PrimitiveValue::Strs(v) => Some(v.as_slice()),
+        _ => None,
+    }
+}
+
+/// `p == q` for two text values: a single `Str` equals only a single value; otherwise the
+/// values, each without trailing padding, joined with `\`, are compared.
+fn same_joined(p: &PrimitiveValue, q: &PrimitiveValue, a: &[String], b: &[String]) -> bool {
+    let single = |v: &PrimitiveValue, n: usize| !matches!(v, PrimitiveValue::Str(_)) || n == 1;
+    if !(single(p, b.len()) && single(q, a.len())) {
+        return false;
+    }
+    fn end(s: &str) -> &str {
+        s.trim_end_matches([' ', '\0'])
+    }
+    if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| end(x) == end(y)) {
+        return true;
+    }
+    let joined = |v: &[String]| {
+        v.iter()
+            .enumerate()
+            .flat_map(|(i, s)| (i > 0).then_some(b'\\').into_iter().chain(end(s).bytes()))
+            .collect::<Vec<u8>>()
+    };
+    joined(a) == joined(b)
+}
+
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c == ' ' || c == '\0')
 }
 
 fn diff_meta(before: &DicomFile, after: &DicomFile) -> Vec<Change> {

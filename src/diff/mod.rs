@@ -5,11 +5,14 @@
 mod compare;
 mod pixels;
 
+pub(crate) use compare::element_count;
 pub use compare::{diff_files, diff_objects};
 pub use pixels::diff_headers;
 pub(crate) use pixels::insert_in_file_order;
 
-use dicom_core::VR;
+use std::cell::Cell;
+
+use dicom_core::{Tag, VR};
 use serde::{Serialize, Serializer};
 
 use crate::dataset::{keyword, Snapshot, TagPath};
@@ -79,7 +82,7 @@ impl Change {
         after: Option<Snapshot>,
     ) -> Change {
         Change {
-            keyword: keyword(path.tag).unwrap_or(""),
+            keyword: keyword_of(path.tag),
             path,
             vr,
             kind,
@@ -93,6 +96,35 @@ impl Change {
     pub fn is_change(&self) -> bool {
         self.kind != ChangeKind::Unchanged
     }
+}
+
+/// The keyword of a tag as [`keyword`] gives it ("" for none), remembered per thread: every
+/// entry of a plan or a diff carries its keyword, and a dictionary look-up hashes the tag.
+fn keyword_of(tag: Tag) -> &'static str {
+    /// Sets of a two-way cache: a tag can be in either slot of its set, and the one less
+    /// recently stored makes way for a new tag.
+    const SETS: usize = 512;
+    type Slot = Cell<(u32, &'static str)>;
+    thread_local! {
+        // A free slot holds (FFFF,FFFF), whose keyword is "" as that of any odd group.
+        static SEEN: [[Slot; 2]; SETS] = const { [const { [const { Cell::new((u32::MAX, "")) }; 2] }; SETS] };
+    }
+    let key = (u32::from(tag.group()) << 16) | u32::from(tag.element());
+    // The top bits of a multiplicative hash pick the set.
+    let set = (key.wrapping_mul(0x9E37_79B9) >> (32 - SETS.trailing_zeros())) as usize;
+    SEEN.with(|seen| {
+        let [newer, older] = &seen[set];
+        for slot in [newer, older] {
+            let (seen_key, word) = slot.get();
+            if seen_key == key {
+                return word;
+            }
+        }
+        let word = keyword(tag).unwrap_or("");
+        older.set(newer.get());
+        newer.set((key, word));
+        word
+    })
 }
 
 fn vr_name<S: Serializer>(vr: &VR, s: S) -> Result<S::Ok, S::Error> {

@@ -20,7 +20,10 @@
 //! a place, a rare condition — stays; that is why clean is an option and not the default, and
 //! why `dpk score` flags free text.
 
-use dicom_core::value::Value;
+use std::borrow::Cow;
+use std::ops::Range;
+
+use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
@@ -28,16 +31,28 @@ use dicom_object::InMemDicomObject;
 use super::dummy::max_chars;
 use crate::dataset::strings_of;
 
-/// The identifying values of one dataset, gathered once per plan.
+/// The identifying values of one dataset, gathered once per plan (and once per score).
+///
+/// Patterns are kept lower-case in one string and indexed by their first byte, so that a text
+/// is read once, with one table look-up per byte, however many patterns there are.
 #[derive(Clone, Debug, Default)]
 pub struct Identifiers {
-    /// Name parts, lower-case, matched as whole words.
-    words: Vec<Vec<char>>,
-    /// Identifiers and dates, lower-case, matched anywhere.
-    literals: Vec<Vec<char>>,
-    /// Every pattern by its first character: (is a word, index in `words` or `literals`), so
-    /// that a text is read once rather than once per pattern.
-    by_first: std::collections::HashMap<char, Vec<(bool, usize)>>,
+    /// Every pattern's lower-case text, one after the other.
+    text: String,
+    /// Where each pattern is in `text`, sorted by first byte.
+    patterns: Vec<Pattern>,
+    /// `patterns[first[b]..first[b + 1]]` are the patterns starting with byte `b` (empty when
+    /// there are no patterns).
+    first: Vec<usize>,
+}
+
+/// One name, identifier or date form.
+#[derive(Clone, Debug)]
+struct Pattern {
+    /// Its bytes in [`Identifiers::text`].
+    span: Range<usize>,
+    /// Name parts match as whole words only; identifiers and dates anywhere.
+    word: bool,
 }
 
 #[allow(deprecated)] // retired attributes still found in files
@@ -60,33 +75,19 @@ impl Identifiers {
     /// Gathers names, identifiers and dates from every level of the dataset.
     pub fn gather(obj: &InMemDicomObject) -> Identifiers {
         let mut ids = Identifiers::default();
-        let mut dates = std::collections::BTreeSet::new();
+        let mut dates = Vec::new();
         ids.collect(obj, 0, &mut dates);
         // A study's dates repeat; each distinct one is written out in its forms once.
-        for date in dates {
-            ids.push_date(&date);
+        dates.sort_unstable();
+        dates.dedup();
+        for date in &dates {
+            ids.push_date(date);
         }
-        for list in [&mut ids.words, &mut ids.literals] {
-            // Longest first, so that "Jane Doe" is blanked whole before "Jane" is looked at.
-            list.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-            list.dedup();
-        }
-        for (is_word, list) in [(true, &ids.words), (false, &ids.literals)] {
-            for (i, pattern) in list.iter().enumerate() {
-                if let Some(&first) = pattern.first() {
-                    ids.by_first.entry(first).or_default().push((is_word, i));
-                }
-            }
-        }
+        ids.index();
         ids
     }
 
-    fn collect(
-        &mut self,
-        obj: &InMemDicomObject,
-        depth: usize,
-        dates: &mut std::collections::BTreeSet<String>,
-    ) {
+    fn collect(&mut self, obj: &InMemDicomObject, depth: usize, dates: &mut Vec<[u8; 8]>) {
         if depth > 64 {
             return;
         }
@@ -100,23 +101,20 @@ impl Identifiers {
                 Value::Primitive(p) => {
                     let tag = el.header().tag;
                     let vr = el.header().vr;
-                    let wanted = matches!(vr, VR::PN | VR::DA | VR::DT) || ID_TAGS.contains(&tag);
-                    if !wanted {
+                    let is_id = ID_TAGS.contains(&tag);
+                    if !(is_id || matches!(vr, VR::PN | VR::DA | VR::DT)) {
                         continue;
                     }
-                    for s in strings_of(p) {
-                        if vr == VR::PN {
-                            for part in name_parts(&s).flat_map(|p| p.split([' ', ','])) {
-                                let part = part.trim_matches('.');
-                                if part.chars().count() >= 2 {
-                                    self.words.push(lower(part));
-                                }
+                    match p {
+                        PrimitiveValue::Str(s) => self.take(trim(s), vr, is_id, dates),
+                        PrimitiveValue::Strs(list) => {
+                            for s in list {
+                                self.take(trim(s), vr, is_id, dates);
                             }
-                        } else if ID_TAGS.contains(&tag) && s.chars().count() >= 3 {
-                            self.literals.push(lower(&s));
-                        } else if vr == VR::DA || vr == VR::DT {
-                            if let Some(day) = s.get(..8) {
-                                dates.insert(day.to_string());
+                        }
+                        _ => {
+                            for s in strings_of(p) {
+                                self.take(&s, vr, is_id, dates);
                             }
                         }
                     }
@@ -126,78 +124,156 @@ impl Identifiers {
         }
     }
 
-    fn push_date(&mut self, s: &str) {
-        if s.len() < 8 || !s.as_bytes()[..8].iter().all(u8::is_ascii_digit) {
-            return;
+    /// Takes the patterns of one value of an element of VR `vr`.
+    fn take(&mut self, s: &str, vr: VR, is_id: bool, dates: &mut Vec<[u8; 8]>) {
+        if vr == VR::PN {
+            for part in name_parts(s).flat_map(|p| p.split([' ', ','])) {
+                let part = part.trim_matches('.');
+                if part.chars().count() >= 2 {
+                    self.push(part, true);
+                }
+            }
+        } else if is_id && s.chars().count() >= 3 {
+            self.push(s, false);
+        } else if vr == VR::DA || vr == VR::DT {
+            let day = s.as_bytes().get(..8).and_then(|d| <[u8; 8]>::try_from(d).ok());
+            if let Some(day) = day.filter(|d| d.iter().all(u8::is_ascii_digit)) {
+                dates.push(day);
+            }
         }
-        let (y, m, d) = (&s[..4], &s[4..6], &s[6..8]);
-        for form in [
-            format!("{y}{m}{d}"),
-            format!("{y}-{m}-{d}"),
-            format!("{y}/{m}/{d}"),
-            format!("{y}.{m}.{d}"),
-            format!("{d}.{m}.{y}"),
-            format!("{d}/{m}/{y}"),
-            format!("{m}/{d}/{y}"),
-            format!("{d}-{m}-{y}"),
+    }
+
+    /// Adds a pattern, lower-cased.
+    fn push(&mut self, s: &str, word: bool) {
+        let start = self.text.len();
+        self.text.extend(s.chars().map(lower_char));
+        self.patterns.push(Pattern {
+            span: start..self.text.len(),
+            word,
+        });
+    }
+
+    /// Adds the ways people write a date given as eight ASCII digits.
+    fn push_date(&mut self, day: &[u8; 8]) {
+        // ASCII digits are text: the conversions cannot fail.
+        let part = |at: Range<usize>| std::str::from_utf8(&day[at]).unwrap_or_default();
+        let (y, m, d) = (part(0..4), part(4..6), part(6..8));
+        for [a, b, c, sep] in [
+            [y, m, d, ""],
+            [y, m, d, "-"],
+            [y, m, d, "/"],
+            [y, m, d, "."],
+            [d, m, y, "."],
+            [d, m, y, "/"],
+            [m, d, y, "/"],
+            [d, m, y, "-"],
         ] {
-            self.literals.push(form.chars().collect());
+            let start = self.text.len();
+            for piece in [a, sep, b, sep, c] {
+                self.text.push_str(piece);
+            }
+            self.patterns.push(Pattern {
+                span: start..self.text.len(),
+                word: false,
+            });
         }
+    }
+
+    /// Groups the patterns by first byte, drops repeats and builds the first-byte table.
+    fn index(&mut self) {
+        let text = self.text.as_bytes();
+        let first_byte = |p: &Pattern| usize::from(text[p.span.start]);
+        self.patterns.sort_unstable_by_key(first_byte);
+        let mut kept: Vec<Pattern> = Vec::with_capacity(self.patterns.len());
+        let mut bucket = 0;
+        for p in self.patterns.drain(..) {
+            if kept.last().is_some_and(|q| first_byte(q) != first_byte(&p)) {
+                bucket = kept.len();
+            }
+            let seen = kept[bucket..]
+                .iter()
+                .any(|q| q.word == p.word && text[q.span.clone()] == text[p.span.clone()]);
+            if !seen {
+                kept.push(p);
+            }
+        }
+        let mut first = vec![0usize; 257];
+        for p in &kept {
+            first[first_byte(p) + 1] += 1;
+        }
+        for b in 0..256 {
+            first[b + 1] += first[b];
+        }
+        self.patterns = kept;
+        self.first = first;
     }
 
     /// Whether cleaning would change the text: it holds one of the dataset's names, IDs or
     /// dates, or a date or e-mail shape. (Cleaned as UT, so that a cut to a VR's length does
     /// not count.)
     pub fn contains_identifying(&self, text: &str) -> bool {
-        let chars: Vec<char> = text.chars().collect();
-        let mut hit = vec![false; chars.len()];
-        self.mark_known(&chars, &mut hit, true) || {
-            mark_patterns(&chars, &mut hit);
-            hit.contains(&true)
+        if self.find_known(&lowered(text), |_| true) {
+            return true;
+        }
+        if text.is_ascii() {
+            find_shapes(text.as_bytes(), |_| true)
+        } else {
+            let chars: Vec<char> = text.chars().collect();
+            find_shapes(&chars, |_| true)
         }
     }
 
-    /// Marks every occurrence of the dataset's names (whole words) and identifiers (anywhere),
-    /// case-insensitively. With `first_only`, stops at the first and says whether there was one.
-    fn mark_known(&self, chars: &[char], hit: &mut [bool], first_only: bool) -> bool {
-        let low: Vec<char> = chars.iter().map(|c| lower_char(*c)).collect();
-        let boundary = |i: Option<&char>| i.is_none_or(|c| !c.is_alphanumeric());
-        let mut found = false;
-        for start in 0..low.len() {
-            let Some(candidates) = self.by_first.get(&low[start]) else {
-                continue;
-            };
-            for &(is_word, i) in candidates {
-                let pattern = if is_word {
-                    &self.words[i]
-                } else {
-                    &self.literals[i]
-                };
+    /// Finds the dataset's names (whole words) and identifiers (anywhere) in `low`, a
+    /// lower-cased text, and calls `found` with the bytes of each occurrence until it
+    /// returns true. Returns whether it did.
+    fn find_known(&self, low: &str, mut found: impl FnMut(Range<usize>) -> bool) -> bool {
+        if self.patterns.is_empty() {
+            return false;
+        }
+        let bytes = low.as_bytes();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        for (start, &b) in bytes.iter().enumerate() {
+            let candidates = &self.patterns[self.first[usize::from(b)]..self.first[usize::from(b) + 1]];
+            for p in candidates {
+                let pattern = &self.text.as_bytes()[p.span.clone()];
                 let end = start + pattern.len();
-                if end > low.len() || low[start..end] != pattern[..] {
+                // The first byte is the bucket's.
+                let same = end <= bytes.len() && bytes[start + 1..end].iter().eq(&pattern[1..]);
+                if !same {
                     continue;
                 }
-                if is_word
-                    && !(boundary(start.checked_sub(1).and_then(|j| low.get(j))) && boundary(low.get(end)))
+                // A match starts and ends on character boundaries: patterns are whole
+                // characters, and none starts with a continuation byte.
+                if p.word
+                    && !(boundary(low[..start].chars().next_back()) && boundary(low[end..].chars().next()))
                 {
                     continue;
                 }
-                if first_only {
+                if found(start..end) {
                     return true;
                 }
-                found = true;
-                hit[start..end].iter_mut().for_each(|h| *h = true);
             }
         }
-        found
+        false
     }
 
     /// Cleans one text value for an element of VR `vr`.
     pub fn clean(&self, text: &str, vr: VR) -> String {
         let chars: Vec<char> = text.chars().collect();
         let mut hit = vec![false; chars.len()];
-        self.mark_known(&chars, &mut hit, false);
-        mark_patterns(&chars, &mut hit);
+        // Lower-casing maps each character to one character: the n-th character of `low`
+        // is the n-th of `text`.
+        let low = lowered(text);
+        let starts: Vec<usize> = low.char_indices().map(|(i, _)| i).collect();
+        let char_index = |byte: usize| starts.partition_point(|&s| s < byte);
+        self.find_known(&low, |bytes| {
+            hit[char_index(bytes.start)..char_index(bytes.end)].fill(true);
+            false
+        });
+        find_shapes(&chars, |range| {
+            hit[range].fill(true);
+            false
+        });
 
         let token = if vr == VR::CS { "XXX" } else { "***" };
         let mut out = String::with_capacity(text.len());
@@ -220,6 +296,10 @@ impl Identifiers {
     }
 }
 
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c == ' ' || c == '\0')
+}
+
 /// The components of a PN value that may name someone: every component of every group but
 /// the prefix and the suffix (the fourth and fifth: Dr, Mr, III identify nobody and are
 /// common words in free text). Components past the fifth, which PN does not allow, are taken
@@ -235,73 +315,99 @@ pub(crate) fn name_parts(pn: &str) -> impl Iterator<Item = &str> {
 }
 
 fn lower_char(c: char) -> char {
-    c.to_lowercase().next().unwrap_or(c)
+    if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
+    }
 }
 
-fn lower(s: &str) -> Vec<char> {
-    s.chars().map(lower_char).collect()
+/// The text with each character lower-cased, borrowed when that changes nothing.
+fn lowered(text: &str) -> Cow<'_, str> {
+    if !text.is_ascii() {
+        Cow::Owned(text.chars().map(lower_char).collect())
+    } else if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
-/// Marks runs shaped like calendar dates and e-mail addresses.
-fn mark_patterns(chars: &[char], hit: &mut [bool]) {
+/// Finds runs shaped like calendar dates and e-mail addresses in `chars` (characters, or the
+/// bytes of an ASCII text), and calls `found` with each run's positions until it returns
+/// true. Returns whether it did.
+fn find_shapes<C: Copy + Into<char>>(chars: &[C], mut found: impl FnMut(Range<usize>) -> bool) -> bool {
+    let at = |k: usize| -> char { chars[k].into() };
     let n = chars.len();
     let mut i = 0;
     while i < n {
         // A run of digits and date separators, bounded by non-alphanumerics.
-        if chars[i].is_ascii_digit() && (i == 0 || !chars[i - 1].is_alphanumeric()) {
+        if at(i).is_ascii_digit() && (i == 0 || !at(i - 1).is_alphanumeric()) {
             let mut j = i;
-            while j < n && (chars[j].is_ascii_digit() || matches!(chars[j], '.' | '/' | '-')) {
+            while j < n && (at(j).is_ascii_digit() || matches!(at(j), '.' | '/' | '-')) {
                 j += 1;
             }
             let mut end = j;
-            while end > i && !chars[end - 1].is_ascii_digit() {
+            while end > i && !at(end - 1).is_ascii_digit() {
                 end -= 1;
             }
-            if j == n || !chars[j].is_alphanumeric() {
-                let run: String = chars[i..end].iter().collect();
-                if looks_like_date(&run) {
-                    hit[i..end].iter_mut().for_each(|h| *h = true);
-                }
+            if (j == n || !at(j).is_alphanumeric()) && looks_like_date((i..end).map(at)) && found(i..end) {
+                return true;
             }
             i = j.max(i + 1);
             continue;
         }
-        if chars[i] == '@' {
+        if at(i) == '@' {
             let is_word = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+');
             let mut a = i;
-            while a > 0 && is_word(chars[a - 1]) {
+            while a > 0 && is_word(at(a - 1)) {
                 a -= 1;
             }
             let mut b = i + 1;
-            while b < n && is_word(chars[b]) {
+            while b < n && is_word(at(b)) {
                 b += 1;
             }
-            if a < i && b > i + 1 && chars[i + 1..b].contains(&'.') {
-                hit[a..b].iter_mut().for_each(|h| *h = true);
+            if a < i && b > i + 1 && (i + 1..b).any(|k| at(k) == '.') && found(a..b) {
+                return true;
             }
         }
         i += 1;
     }
+    false
 }
 
-fn looks_like_date(run: &str) -> bool {
+/// Whether a run of digits and separators (`.`, `/`, `-`) is a plausible calendar date:
+/// `YYYYMMDD`, or three numbers with the year first or last.
+fn looks_like_date(run: impl Iterator<Item = char>) -> bool {
     let plausible =
         |y: u32, m: u32, d: u32| (1850..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d);
-    let parts: Vec<&str> = run.split(['.', '/', '-']).collect();
-    let num = |s: &str| s.parse::<u32>().ok();
-    match parts.as_slice() {
-        [whole] if whole.len() == 8 => {
-            let (y, m, d) = (num(&whole[..4]), num(&whole[4..6]), num(&whole[6..8]));
-            matches!((y, m, d), (Some(y), Some(m), Some(d)) if plausible(y, m, d))
+    // Each part: its value (`None` when empty or too large) and its length in digits.
+    let mut parts: [(Option<u32>, usize); 3] = [(Some(0), 0); 3];
+    let mut count = 1;
+    for c in run {
+        if matches!(c, '.' | '/' | '-') {
+            if count == 3 {
+                return false;
+            }
+            count += 1;
+            continue;
         }
-        [a, b, c] => {
+        let (value, len) = &mut parts[count - 1];
+        *value = c
+            .to_digit(10)
+            .and_then(|digit| value.and_then(|v| v.checked_mul(10)?.checked_add(digit)));
+        *len += 1;
+    }
+    let num = |(value, len): (Option<u32>, usize)| value.filter(|_| len > 0);
+    match (count, parts) {
+        (1, [(Some(whole), 8), ..]) => plausible(whole / 10_000, whole / 100 % 100, whole % 100),
+        (3, [a, b, c]) => {
             let (Some(x), Some(y), Some(z)) = (num(a), num(b), num(c)) else {
                 return false;
             };
-            let year = |v: u32, s: &str| if s.len() == 2 { 1900 + v } else { v };
-            (a.len() == 4 && plausible(x, y, z))
-                || (c.len() == 4 || c.len() == 2)
-                    && (plausible(year(z, c), y, x) || plausible(year(z, c), x, y))
+            let year = |v: u32, len: usize| if len == 2 { 1900 + v } else { v };
+            (a.1 == 4 && plausible(x, y, z))
+                || (c.1 == 4 || c.1 == 2) && (plausible(year(z, c.1), y, x) || plausible(year(z, c.1), x, y))
         }
         _ => false,
     }

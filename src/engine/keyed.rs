@@ -18,8 +18,14 @@ type HmacSha256 = Hmac<Sha256>;
 pub const MIN_SALT_LEN: usize = 16;
 
 /// The secret key of every keyed derivation. It never appears in any output, report or log:
-/// its `Debug` shows only its length, and its bytes are overwritten when it is dropped.
-pub struct Salt(Vec<u8>);
+/// its `Debug` shows only its length. Only the HMAC state keyed with it is kept (the bytes
+/// given are overwritten), and that state is overwritten when the salt is dropped.
+pub struct Salt {
+    len: usize,
+    /// HMAC keyed with the salt, before any data: cloned for each derivation, so that the key
+    /// is hashed into the HMAC state once rather than for every UID of every file.
+    keyed: HmacSha256,
+}
 
 impl Salt {
     /// Wraps a salt, refusing one shorter than [`MIN_SALT_LEN`]. Surrounding white space (a
@@ -31,20 +37,24 @@ impl Salt {
             .rposition(|b| !b.is_ascii_whitespace())
             .map_or(0, |i| i + 1);
         let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(end);
-        let trimmed = bytes[start..end].to_vec();
+        let trimmed = &bytes[start..end];
+        let weak = crate::Error::WeakSalt {
+            len: trimmed.len(),
+            min: MIN_SALT_LEN,
+        };
+        // HMAC accepts keys of any length: `new_from_slice` cannot fail.
+        let keyed = if trimmed.len() < MIN_SALT_LEN {
+            Err(weak)
+        } else {
+            HmacSha256::new_from_slice(trimmed).map_err(|_| weak)
+        };
+        let len = trimmed.len();
         bytes.fill(0);
-        if trimmed.len() < MIN_SALT_LEN {
-            return Err(crate::Error::WeakSalt {
-                len: trimmed.len(),
-                min: MIN_SALT_LEN,
-            });
-        }
-        Ok(Salt(trimmed))
+        Ok(Salt { len, keyed: keyed? })
     }
 
     fn mac(&self, domain: &str, data: &[u8]) -> [u8; 32] {
-        // HMAC accepts keys of any length.
-        let mut mac = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         mac.update(domain.as_bytes());
         mac.update(&[0]);
         mac.update(data);
@@ -81,13 +91,16 @@ impl Salt {
 
 impl Drop for Salt {
     fn drop(&mut self) {
-        self.0.fill(0);
+        // The keyed state is as good as the key: replace it with one keyed by nothing.
+        if let Ok(blank) = HmacSha256::new_from_slice(&[]) {
+            self.keyed = blank;
+        }
     }
 }
 
 impl fmt::Debug for Salt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Salt(<{} bytes, redacted>)", self.0.len())
+        write!(f, "Salt(<{} bytes, redacted>)", self.len)
     }
 }
 

@@ -1,7 +1,9 @@
 //! Deciding, element by element, what the profile does.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
+use dicom_core::smallvec::SmallVec;
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
 use dicom_dictionary_std::tags;
@@ -61,7 +63,9 @@ fn plan_with_pixels(
         root: obj,
         ids: std::cell::OnceCell::new(),
         shift_days: salt.map(|s| s.date_offset_days(&patient_key)),
-        entries: Vec::new(),
+        // Entries are large: growing the list as they come would copy it over and over. (The
+        // markers and pixel data left in the file come on top.)
+        entries: Vec::with_capacity(crate::diff::element_count(obj) + 8),
     };
     planner.level(obj, None, 0)?;
     if let Some(pixels) = pixel_data {
@@ -132,8 +136,7 @@ impl Planner<'_> {
             if d.element.vr() == VR::SQ || matches!(d.element.value(), Value::Sequence(_)) {
                 self.sequence(d, depth)?;
             } else {
-                let change = self.primitive(d)?;
-                self.entries.push(change);
+                self.primitive(d)?;
             }
         }
         Ok(())
@@ -153,7 +156,7 @@ impl Planner<'_> {
         }
         let ctx = ElementContext { path, creator };
         let (requested, rule) = match self.profile.decide(&ctx) {
-            Some(m) => (m.action, format!("{}: {}", m.layer, m.selector)),
+            Some(m) => (m.action, m.rule.to_string()),
             None => (Action::Keep, DEFAULT_RULE.to_string()),
         };
         let mut action = requested;
@@ -246,16 +249,16 @@ impl Planner<'_> {
         crate::diff::insert_in_file_order(&mut self.entries, change);
     }
 
-    fn primitive(&self, d: Decided<'_>) -> Result<Change> {
+    /// Writes the entry of an element that is not a sequence.
+    fn primitive(&mut self, d: Decided<'_>) -> Result<()> {
         let vr = d.element.vr();
         let before = Snapshot::of(d.element.value());
         let mut decision = d.decision;
         let value = d.element.value().primitive();
-        let is_empty = before.is_empty();
         let (kind, after) = match (d.action, value) {
             (Action::Keep, _) => (ChangeKind::Unchanged, Some(before.clone())),
             (Action::Remove, _) => (ChangeKind::Removed, None),
-            (Action::Empty, _) if is_empty => (ChangeKind::Unchanged, Some(before.clone())),
+            (Action::Empty, _) if before.is_empty() => (ChangeKind::Unchanged, Some(before.clone())),
             (Action::Empty, _) => (
                 ChangeKind::Emptied,
                 Some(Snapshot::Primitive(PrimitiveValue::Empty)),
@@ -287,7 +290,9 @@ impl Planner<'_> {
         };
         let mut change = Change::new(d.path, vr, kind, Some(before), after);
         change.decision = Some(decision);
-        Ok(change)
+        // Pushed here rather than returned: an entry is large, and each move copies it.
+        self.entries.push(change);
+        Ok(())
     }
 
     /// Carries out a value-changing action on each value of an element. `None`: the element
@@ -299,25 +304,26 @@ impl Planner<'_> {
         value: &PrimitiveValue,
         path: &TagPath,
     ) -> Result<(Option<PrimitiveValue>, Option<String>)> {
-        let values = strings_of(value);
+        let values = values_of(value);
         let salt = || -> Result<&Salt> { self.salt.ok_or_else(|| self.missing_salt()) };
-        let mut out = Vec::with_capacity(values.len());
-        for v in &values {
+        // Most elements hold one or two values: kept inline, without an allocation.
+        let mut out: SmallVec<[String; 2]> = SmallVec::with_capacity(values.size_hint().0);
+        for v in values {
             if v.is_empty() {
                 out.push(String::new());
                 continue;
             }
             let new = match (action, vr) {
-                (Action::Hash, _) => Some(salt()?.hash_text(v, hash_len(vr))),
-                (Action::ReplaceUid, _) => Some(salt()?.remap_uid(v)),
-                (Action::ShiftDate | Action::Clean, VR::DA) => dates::shift_da(v, self.days()?),
-                (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(v, self.days()?),
+                (Action::Hash, _) => Some(salt()?.hash_text(&v, hash_len(vr))),
+                (Action::ReplaceUid, _) => Some(salt()?.remap_uid(&v)),
+                (Action::ShiftDate | Action::Clean, VR::DA) => dates::shift_da(&v, self.days()?),
+                (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(&v, self.days()?),
                 // Dates move by whole days: a time of day is kept as it is.
-                (Action::Clean, VR::TM) => Some(v.clone()),
+                (Action::Clean, VR::TM) => Some(v.to_string()),
                 (Action::Clean, _) => Some(
                     self.ids
                         .get_or_init(|| Identifiers::gather(self.root))
-                        .clean(v, vr),
+                        .clean(&v, vr),
                 ),
                 (other, _) => {
                     return Err(Error::Value {
@@ -339,7 +345,7 @@ impl Planner<'_> {
         let new = match out.len() {
             0 => PrimitiveValue::Empty,
             1 => PrimitiveValue::from(out.remove(0)),
-            _ => PrimitiveValue::Strs(out.into()),
+            _ => PrimitiveValue::Strs(out),
         };
         Ok((Some(new), None))
     }
@@ -360,43 +366,52 @@ impl Planner<'_> {
     /// UID would leak.
     fn remap_references(&mut self) {
         let Some(salt) = self.salt else { return };
-        let replaced: HashSet<String> = self
-            .entries
-            .iter()
-            .filter(|e| {
-                e.vr == VR::UI
-                    && e.decision
-                        .as_ref()
-                        .is_some_and(|d| d.action == Action::ReplaceUid)
-            })
-            .filter_map(|e| match &e.before {
-                Some(Snapshot::Primitive(p)) => Some(strings_of(p)),
-                _ => None,
-            })
-            .flatten()
-            .collect();
-        for e in &mut self.entries {
-            let is_default = e.decision.as_ref().is_some_and(|d| d.rule == DEFAULT_RULE);
-            if e.vr != VR::UI || e.kind != ChangeKind::Unchanged || !is_default {
-                continue;
-            }
-            let Some(Snapshot::Primitive(p)) = &e.before else {
-                continue;
-            };
-            let values = strings_of(p);
-            if !values.iter().any(|v| replaced.contains(v)) {
-                continue;
-            }
-            let new: Vec<String> = values
+        // The entries that refer to a replaced UID and their new values, found first: the
+        // UIDs looked for are borrowed from the entries.
+        let referring: Vec<(usize, Vec<String>)> = {
+            let replaced: HashSet<Cow<'_, str>> = self
+                .entries
                 .iter()
-                .map(|v| {
-                    if replaced.contains(v) {
-                        salt.remap_uid(v)
-                    } else {
-                        v.clone()
-                    }
+                .filter(|e| {
+                    e.vr == VR::UI
+                        && e.decision
+                            .as_ref()
+                            .is_some_and(|d| d.action == Action::ReplaceUid)
                 })
+                .filter_map(|e| match &e.before {
+                    Some(Snapshot::Primitive(p)) => Some(values_of(p)),
+                    _ => None,
+                })
+                .flatten()
                 .collect();
+            let refers = |e: &Change| -> Option<Vec<String>> {
+                let is_default = e.decision.as_ref().is_some_and(|d| d.rule == DEFAULT_RULE);
+                if e.vr != VR::UI || e.kind != ChangeKind::Unchanged || !is_default {
+                    return None;
+                }
+                let Some(Snapshot::Primitive(p)) = &e.before else {
+                    return None;
+                };
+                if !values_of(p).any(|v| replaced.contains(&v)) {
+                    return None;
+                }
+                let new = values_of(p).map(|v| {
+                    if replaced.contains(&v) {
+                        salt.remap_uid(&v)
+                    } else {
+                        v.into_owned()
+                    }
+                });
+                Some(new.collect())
+            };
+            self.entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| Some((i, refers(e)?)))
+                .collect()
+        };
+        for (i, new) in referring {
+            let e = &mut self.entries[i];
             e.kind = ChangeKind::Replaced;
             e.after = Some(Snapshot::Primitive(PrimitiveValue::Strs(new.into())));
             e.decision = Some(Decision {
@@ -407,6 +422,20 @@ impl Planner<'_> {
             });
         }
     }
+}
+
+/// The values of `p` as [`strings_of`] gives them (text values trimmed of padding), borrowed
+/// where they are text: the values a plan looks at, without a copy of each.
+fn values_of(p: &PrimitiveValue) -> impl Iterator<Item = Cow<'_, str>> {
+    let (texts, others) = match p {
+        PrimitiveValue::Str(s) => (std::slice::from_ref(s), Vec::new()),
+        PrimitiveValue::Strs(v) => (v.as_slice(), Vec::new()),
+        _ => (&[][..], strings_of(p)),
+    };
+    texts
+        .iter()
+        .map(|s| Cow::Borrowed(s.trim_matches(|c: char| c == ' ' || c == '\0')))
+        .chain(others.into_iter().map(Cow::Owned))
 }
 
 /// The hash length for a VR: 16 hex digits where 16 characters is the limit, else 32.

@@ -19,11 +19,14 @@ pub mod builtin;
 pub mod selector;
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use dicom_core::Tag;
 use serde::{Deserialize, Serialize};
 
+use crate::dataset::private;
 use crate::ron_text::{self, locate};
 
 pub use action::{Action, CONCRETE_ACTIONS};
@@ -338,14 +341,25 @@ pub struct ResolvedProfile {
     options: Vec<&'static str>,
     custom_layers: Vec<String>,
     rules: Vec<IndexedRule>,
-    by_tag: HashMap<Tag, Vec<usize>>,
-    other: Vec<usize>,
+    /// The last tag (or keyword) selector of each tag: it matches wherever the tag is, wins
+    /// over earlier ones, and over every other form but paths.
+    by_tag: HashMap<Tag, usize, BuildHasherDefault<TagHasher>>,
+    /// Path selectors by the tag they end with, in order: they win over tag selectors where
+    /// they match.
+    paths: HashMap<Tag, Vec<usize>, BuildHasherDefault<TagHasher>>,
+    /// Masked-tag selectors, in order: the other form that can match a public element.
+    masks: Vec<usize>,
+    /// Private element, private block and all-private selectors.
+    private: Vec<usize>,
 }
 
 #[derive(Clone, Debug)]
 struct IndexedRule {
     rule: Rule,
     layer: usize,
+    /// `layer: selector`, as plans show the rule: written the first time the rule decides
+    /// an element, then shared by every entry it decides.
+    label: OnceLock<String>,
 }
 
 /// The rule that decided an element, and where it came from.
@@ -357,6 +371,33 @@ pub struct Matched<'a> {
     pub selector: &'a Selector,
     /// The layer (profile or option name) the rule belongs to.
     pub layer: &'a str,
+    /// The rule as plans show it: `layer: selector`.
+    pub rule: &'a str,
+}
+
+/// Hashes a `Tag` key with one multiplication, where the default hasher (SipHash) costs more
+/// than the rest of a look-up. Its protection against chosen keys is not needed here: the
+/// keys are the profile's own tags, and a file's tags are only looked up.
+#[derive(Default)]
+struct TagHasher(u64);
+
+impl Hasher for TagHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    /// A tag hashes as its group then its element: side by side, they are the tag's 32 bits.
+    fn write_u16(&mut self, n: u16) {
+        self.0 = (self.0 << 16) | u64::from(n);
+    }
+
+    fn finish(&self) -> u64 {
+        // Fibonacci hashing; the high half folded in, as the table takes the low bits.
+        let h = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h ^ (h >> 32)
+    }
 }
 
 impl ResolvedProfile {
@@ -368,13 +409,18 @@ impl ResolvedProfile {
         }
         for rule in rules {
             let index = self.rules.len();
-            match rule.select.kind() {
-                SelectorKind::Tag(t) => self.by_tag.entry(*t).or_default().push(index),
-                _ => self.other.push(index),
+            match (rule.select.kind(), rule.select.target_tag()) {
+                (SelectorKind::Tag(_), Some(tag)) => {
+                    self.by_tag.insert(tag, index);
+                }
+                (SelectorKind::Path(_), Some(tag)) => self.paths.entry(tag).or_default().push(index),
+                (SelectorKind::Mask { .. }, _) => self.masks.push(index),
+                _ => self.private.push(index),
             }
             self.rules.push(IndexedRule {
                 rule: rule.clone(),
                 layer,
+                label: OnceLock::new(),
             });
         }
     }
@@ -410,22 +456,41 @@ impl ResolvedProfile {
         self.options.contains(&name)
     }
 
-    /// The rule that applies to an element, if any (none: keep).
+    /// The rule that applies to an element, if any (none: keep): the most specific of the
+    /// rules that match, the later of equally specific ones.
     pub fn decide(&self, el: &ElementContext<'_>) -> Option<Matched<'_>> {
-        let exact = self.by_tag.get(&el.path.tag).into_iter().flatten();
-        let others = self
-            .other
-            .iter()
-            .filter(|&&i| self.rules[i].rule.select.matches(el));
-        let best = exact
-            .chain(others)
-            .copied()
-            .max_by_key(|&i| (self.rules[i].rule.select.specificity(), i))?;
+        let matches = |i: &&usize| self.rules[**i].rule.select.matches(el);
+        // Path, then tag selectors are more specific than every other form: the others are
+        // looked at only when none of them matches.
+        let tag = el.path.tag;
+        // Most profiles have no path selector: no look-up then.
+        let path = if self.paths.is_empty() {
+            None
+        } else {
+            self.paths
+                .get(&tag)
+                .and_then(|paths| paths.iter().rev().find(matches))
+        };
+        let named = path.or_else(|| self.by_tag.get(&tag)).copied();
+        let best = named.or_else(|| {
+            if private::is_private(tag) {
+                // Of different specificities: the most specific, then the later.
+                self.private
+                    .iter()
+                    .filter(matches)
+                    .max_by_key(|&&i| (self.rules[i].rule.select.specificity(), i))
+                    .copied()
+            } else {
+                self.masks.iter().rev().find(matches).copied()
+            }
+        })?;
         let r = &self.rules[best];
+        let layer = &self.layers[r.layer];
         Some(Matched {
             action: r.rule.action,
             selector: &r.rule.select,
-            layer: &self.layers[r.layer],
+            layer,
+            rule: r.label.get_or_init(|| format!("{layer}: {}", r.rule.select)),
         })
     }
 }

@@ -2,11 +2,11 @@
 //! Table E.1-1: its U rows, the Clean Descriptors, Retain Device/Institution Identity and
 //! Retain Patient Characteristics columns), resolved to tags once.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use dicom_core::{Tag, VR};
 
+use super::tag_table::TagTable;
 use super::Category;
 use crate::confidentiality::DIRECT_IDENTIFIERS;
 
@@ -279,44 +279,59 @@ pub struct AttributeInfo {
     pub category: Category,
     /// Whether it identifies a record (accession number, study ID …) rather than a person.
     pub record: bool,
+    /// Its PS3.6 keyword, as [`crate::dataset::keyword`] gives it (kept here so that scoring
+    /// looks a listed attribute up once).
+    pub keyword: Option<&'static str>,
 }
 
-/// The attribute → category map, built once.
-pub fn map() -> &'static HashMap<Tag, AttributeInfo> {
-    static MAP: OnceLock<HashMap<Tag, AttributeInfo>> = OnceLock::new();
-    MAP.get_or_init(|| {
+/// The attribute → category table, built once.
+fn table() -> &'static TagTable<AttributeInfo> {
+    static TABLE: OnceLock<TagTable<AttributeInfo>> = OnceLock::new();
+    TABLE.get_or_init(|| {
         let record: Vec<Tag> = RECORD_IDENTIFIERS
             .iter()
             .filter_map(|k| crate::dataset::tag_of_keyword(k))
             .collect();
-        let mut map = HashMap::with_capacity(320);
-        let mut put = |tag: Tag, category: Category| {
-            map.entry(tag).or_insert(AttributeInfo {
+        let listed = DIRECT_IDENTIFIERS
+            .iter()
+            .map(|tag| (*tag, Category::DirectIdentifier))
+            .chain(LISTS.iter().flat_map(|(category, list)| {
+                list.iter()
+                    .filter_map(|k| crate::dataset::tag_of_keyword(k))
+                    .map(|tag| (tag, *category))
+            }));
+        // Of a tag in two lists, the first listing wins.
+        TagTable::new(listed.map(|(tag, category)| {
+            let info = AttributeInfo {
                 category,
                 record: record.contains(&tag),
-            });
-        };
-        for tag in DIRECT_IDENTIFIERS {
-            put(*tag, Category::DirectIdentifier);
-        }
-        for (category, list) in LISTS {
-            for tag in list.iter().filter_map(|k| crate::dataset::tag_of_keyword(k)) {
-                put(tag, *category);
-            }
-        }
-        map
+                keyword: crate::dataset::keyword(tag),
+            };
+            (tag, info)
+        }))
     })
+}
+
+/// What the lists say about an attribute, if they list it.
+pub fn info(tag: Tag) -> Option<&'static AttributeInfo> {
+    table().get(tag)
+}
+
+/// The category of an attribute the lists do not name: every DA/DT is a date and every PN a
+/// person's name (a quasi-identifier).
+pub fn category_of_vr(vr: VR) -> Option<Category> {
+    match vr {
+        VR::DA | VR::DT => Some(Category::Date),
+        VR::PN => Some(Category::QuasiIdentifier),
+        _ => None,
+    }
 }
 
 /// The category of a public attribute with VR `vr`: by the lists, else every DA/DT is a date
 /// and every other PN a person's name (a quasi-identifier). `None`: not scored.
 pub fn category_of(tag: Tag, vr: Option<VR>) -> Option<Category> {
-    if let Some(info) = map().get(&tag) {
-        return Some(info.category);
-    }
-    match vr? {
-        VR::DA | VR::DT => Some(Category::Date),
-        VR::PN => Some(Category::QuasiIdentifier),
-        _ => None,
+    match info(tag) {
+        Some(info) => Some(info.category),
+        None => category_of_vr(vr?),
     }
 }

@@ -1,7 +1,7 @@
 //! The risk model's weights: `profiles/risk-weights.ron`, compiled in, and user files that
 //! change part of it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -9,6 +9,7 @@ use dicom_core::Tag;
 use serde::Deserialize;
 
 use super::categories::category_of;
+use super::tag_table::TagTable;
 use super::Category;
 use crate::ron_text::{self, locate};
 
@@ -29,7 +30,7 @@ pub struct CategoryWeight {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Weights {
     pub(super) categories: [CategoryWeight; Category::ALL.len()],
-    pub(super) keywords: HashMap<Tag, f64>,
+    pub(super) keywords: TagTable<f64>,
     pub(super) identifying_text: f64,
     pub(super) person_name: f64,
     pub(super) burned_in_modality: f64,
@@ -131,10 +132,13 @@ impl Weights {
     /// The weight of a finding of `category` on `tag`: the keyword override, or the
     /// category's weight.
     pub fn weight_of(&self, tag: Tag, category: Category) -> f64 {
-        self.keywords
-            .get(&tag)
-            .copied()
+        self.keyword_weight(tag)
             .unwrap_or(self.categories[category as usize].weight)
+    }
+
+    /// The per-attribute weight of `tag`, when the weights name one.
+    pub(super) fn keyword_weight(&self, tag: Tag) -> Option<f64> {
+        self.keywords.get(tag).copied()
     }
 
     fn empty() -> Weights {
@@ -143,7 +147,7 @@ impl Weights {
                 weight: 0.0,
                 cap: 1.0,
             }; Category::ALL.len()],
-            keywords: HashMap::new(),
+            keywords: TagTable::default(),
             identifying_text: 0.0,
             person_name: 0.0,
             burned_in_modality: 0.0,
