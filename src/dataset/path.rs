@@ -39,7 +39,9 @@ impl TagPath {
 
     /// The path of an element inside item `item` of the sequence this path names.
     pub fn child(&self, item: u32, tag: Tag) -> Self {
-        let mut items = self.items.clone();
+        // Sized for the new step at once: a clone then a push would allocate twice.
+        let mut items = Vec::with_capacity(self.items.len() + 1);
+        items.extend_from_slice(&self.items);
         items.push(ItemStep {
             sequence: self.tag,
             item,

@@ -33,14 +33,13 @@ impl Snapshot {
     /// Takes a snapshot of an element value.
     pub fn of<I, P: AsRef<[u8]>>(value: &Value<I, P>) -> Snapshot {
         match value {
-            Value::Primitive(p) => {
-                let bytes = p.calculate_byte_len();
-                if bytes > BULK_THRESHOLD && is_binary(p) {
-                    Snapshot::Bulk { bytes: bytes as u64 }
-                } else {
-                    Snapshot::Primitive(p.clone())
-                }
-            }
+            // Text is never bulk: its length (which takes a pass over every value) is
+            // worked out only for binary values.
+            Value::Primitive(p) if is_binary(p) => match p.calculate_byte_len() {
+                bytes if bytes > BULK_THRESHOLD => Snapshot::Bulk { bytes: bytes as u64 },
+                _ => Snapshot::Primitive(p.clone()),
+            },
+            Value::Primitive(p) => Snapshot::Primitive(p.clone()),
             Value::Sequence(seq) => Snapshot::Items(seq.items().len()),
             Value::PixelSequence(seq) => Snapshot::Fragments {
                 count: seq.fragments().len(),

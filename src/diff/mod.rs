@@ -11,6 +11,9 @@ pub use pixels::diff_headers;
 pub(crate) use pixels::insert_in_file_order;
 
 use std::cell::Cell;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use dicom_core::{Tag, VR};
 use serde::{Serialize, Serializer};
@@ -44,10 +47,123 @@ pub struct Decision {
     #[serde(skip_serializing_if = "Option::is_none", serialize_with = "opt_action_label")]
     pub requested: Option<Action>,
     /// The rule: `layer: selector`, or what else decided (e.g. `default: not in Table E.1-1`).
-    pub rule: String,
+    pub rule: RuleLabel,
     /// More on the decision: the IOD Type behind a combined code, a fallback's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+/// The text of a [`Decision`]'s rule. Every entry of a plan carries one, and most are one
+/// of a few texts: a fixed one (`default: …`) or the label of the profile rule that decided,
+/// which the profile writes once and every entry it decides shares. So it is a string that
+/// is not copied: a `&'static str` or a shared `Arc<str>`, which a clone only counts.
+/// It compares, prints and serializes as the text itself.
+#[derive(Clone)]
+pub struct RuleLabel(Label);
+
+/// Where a [`RuleLabel`]'s text is.
+#[derive(Clone)]
+enum Label {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl RuleLabel {
+    /// The text, borrowed.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Label::Static(s) => s,
+            Label::Shared(s) => s,
+        }
+    }
+}
+
+impl Deref for RuleLabel {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for RuleLabel {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// A fixed text, without an allocation.
+impl From<&'static str> for RuleLabel {
+    fn from(s: &'static str) -> Self {
+        RuleLabel(Label::Static(s))
+    }
+}
+
+/// A text made for one entry (e.g. with a tag in it).
+impl From<String> for RuleLabel {
+    fn from(s: String) -> Self {
+        RuleLabel(Label::Shared(s.into()))
+    }
+}
+
+/// A text to be shared by many entries.
+impl From<Arc<str>> for RuleLabel {
+    fn from(s: Arc<str>) -> Self {
+        RuleLabel(Label::Shared(s))
+    }
+}
+
+impl fmt::Display for RuleLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `pad`, not `write_str`: width and alignment apply as they do to a `str`.
+        f.pad(self.as_str())
+    }
+}
+
+/// As the `str`'s: a quoted string, as `Decision`'s derived `Debug` showed a `String` rule.
+impl fmt::Debug for RuleLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for RuleLabel {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RuleLabel {}
+
+impl std::hash::Hash for RuleLabel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialEq<str> for RuleLabel {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for RuleLabel {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for RuleLabel {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other
+    }
+}
+
+/// A plain JSON string, as when the rule was a `String`.
+impl Serialize for RuleLabel {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One element's before and after.
@@ -190,5 +306,24 @@ pub fn kind_label(kind: ChangeKind) -> &'static str {
         ChangeKind::Emptied => "emptied",
         ChangeKind::Replaced => "replaced",
         ChangeKind::Added => "added",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_label_is_its_text() {
+        let fixed = RuleLabel::from("default: kept");
+        let shared = RuleLabel::from(Arc::<str>::from("default: kept"));
+        let made = RuleLabel::from(String::from("default: kept"));
+        assert_eq!(fixed, shared);
+        assert_eq!(shared, made);
+        assert_eq!(fixed, "default: kept");
+        assert_eq!(fixed.to_string(), "default: kept");
+        assert_eq!(format!("[{:<15}]", fixed), "[default: kept  ]");
+        assert_eq!(format!("{fixed:?}"), format!("{:?}", "default: kept"));
+        assert_eq!(serde_json::to_string(&shared).unwrap(), "\"default: kept\"");
     }
 }

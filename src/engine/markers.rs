@@ -145,7 +145,13 @@ fn planned_uid(entries: &[Change], tag: Tag) -> Option<String> {
     }
 }
 
-fn meta_change(tag: Tag, vr: VR, before: Option<&str>, after: Option<String>, rule: &str) -> Option<Change> {
+fn meta_change(
+    tag: Tag,
+    vr: VR,
+    before: Option<&str>,
+    after: Option<String>,
+    rule: &'static str,
+) -> Option<Change> {
     let before_s = before.map(|b| b.trim_end_matches(['\0', ' ']).to_string());
     if before_s == after {
         return None;

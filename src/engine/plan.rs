@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use dicom_core::smallvec::SmallVec;
 use dicom_core::value::{PrimitiveValue, Value};
@@ -17,7 +18,7 @@ use crate::confidentiality::iod;
 use crate::dataset::{
     private, sop_class_uid, strings_of, text_of, DicomFile, Header, PixelData, Snapshot, TagPath,
 };
-use crate::diff::{Change, ChangeKind, Decision};
+use crate::diff::{Change, ChangeKind, Decision, RuleLabel};
 use crate::error::{Error, Result};
 use crate::profile::{Action, ElementContext, ResolvedProfile};
 
@@ -149,15 +150,15 @@ impl Planner<'_> {
             let decision = Decision {
                 action: Action::Remove,
                 requested: None,
-                rule: OUT_OF_PLACE_RULE.to_string(),
+                rule: OUT_OF_PLACE_RULE.into(),
                 note: None,
             };
             return (Action::Remove, decision);
         }
         let ctx = ElementContext { path, creator };
         let (requested, rule) = match self.profile.decide(&ctx) {
-            Some(m) => (m.action, m.rule.to_string()),
-            None => (Action::Keep, DEFAULT_RULE.to_string()),
+            Some(m) => (m.action, RuleLabel::from(Arc::clone(m.rule))),
+            None => (Action::Keep, RuleLabel::from(DEFAULT_RULE)),
         };
         let mut action = requested;
         let mut note = None;
@@ -484,7 +485,8 @@ fn drop_orphaned_dependents(decided: &mut [Decided<'_>]) {
                 rule: format!(
                     "required: conditional on {}, which is removed or emptied",
                     crate::dataset::tag_string(*parent)
-                ),
+                )
+                .into(),
                 note: None,
             };
             d.action = Action::Remove;

@@ -21,7 +21,7 @@ pub mod selector;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use dicom_core::Tag;
 use serde::{Deserialize, Serialize};
@@ -358,8 +358,8 @@ struct IndexedRule {
     rule: Rule,
     layer: usize,
     /// `layer: selector`, as plans show the rule: written the first time the rule decides
-    /// an element, then shared by every entry it decides.
-    label: OnceLock<String>,
+    /// an element, then shared (not copied) by every entry it decides.
+    label: OnceLock<Arc<str>>,
 }
 
 /// The rule that decided an element, and where it came from.
@@ -371,8 +371,9 @@ pub struct Matched<'a> {
     pub selector: &'a Selector,
     /// The layer (profile or option name) the rule belongs to.
     pub layer: &'a str,
-    /// The rule as plans show it: `layer: selector`.
-    pub rule: &'a str,
+    /// The rule as plans show it: `layer: selector`. Shared, so that each plan entry the
+    /// rule decides can hold it without a copy.
+    pub rule: &'a Arc<str>,
 }
 
 /// Hashes a `Tag` key with one multiplication, where the default hasher (SipHash) costs more
@@ -490,7 +491,9 @@ impl ResolvedProfile {
             action: r.rule.action,
             selector: &r.rule.select,
             layer,
-            rule: r.label.get_or_init(|| format!("{layer}: {}", r.rule.select)),
+            rule: r
+                .label
+                .get_or_init(|| format!("{layer}: {}", r.rule.select).into()),
         })
     }
 }

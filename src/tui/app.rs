@@ -1151,7 +1151,7 @@ impl Enclosed<'_> {
         Decision {
             action: RuleAction::Remove,
             requested: (asked != RuleAction::Remove).then_some(asked),
-            rule: format!("{with} {}", self.sequence.path),
+            rule: format!("{with} {}", self.sequence.path).into(),
             note: Some(format!("if the sequence is kept: {} ({by})", asked.label())),
         }
     }
