@@ -34,6 +34,7 @@ pub mod diff;
 pub mod engine;
 mod error;
 pub mod explain;
+pub mod limits;
 pub mod profile;
 pub mod risk;
 mod ron_text;

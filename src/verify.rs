@@ -60,7 +60,7 @@ impl Originals {
     }
 
     fn collect(&mut self, obj: &InMemDicomObject, depth: usize) {
-        if depth > crate::engine::MAX_DEPTH {
+        if depth > crate::limits::max_depth() {
             return;
         }
         for el in obj.iter() {
@@ -213,7 +213,7 @@ impl Checker<'_> {
                 _ => {}
             }
             match el.value() {
-                Value::Sequence(seq) if depth < crate::engine::MAX_DEPTH => {
+                Value::Sequence(seq) if depth < crate::limits::max_depth() => {
                     for (i, item) in seq.items().iter().enumerate() {
                         self.object(item, Some((&path, i as u32)), depth + 1);
                     }

@@ -761,6 +761,82 @@ fn the_meta_group_keeps_no_uid_the_data_set_lets_go() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Nesting
+// ---------------------------------------------------------------------------------------------
+
+/// The CT header with Anatomic Region Sequences (kept by the Basic Profile, so walked into)
+/// nested `depth` levels; the innermost item names the patient again.
+fn nested(depth: usize) -> Raw {
+    let mut item = Raw::default()
+        .set(tags::REFERENCED_SOP_INSTANCE_UID, b"UI", SOP_INSTANCE)
+        .set(tags::PATIENT_NAME, b"PN", "Quist^Hedda");
+    for _ in 1..depth {
+        item = Raw::default().sequence(tags::ANATOMIC_REGION_SEQUENCE, &[item]);
+    }
+    ct().sequence(tags::ANATOMIC_REGION_SEQUENCE, &[item])
+}
+
+/// A file nested deeper than the limit is refused at open, saying how to raise the limit;
+/// raised, every command walks the whole depth (in a debug build, whose stack frames are the
+/// largest) and the name at the bottom is removed.
+#[test]
+fn nesting_past_the_limit_is_refused_and_the_limit_can_be_raised() {
+    let input = file(&nested(300));
+    program(&input, &[]).assert_refused(&["nested deeper than 64 levels", "--max-depth"]);
+
+    for jobs in ["1", "2"] {
+        let run = program(&input, &["--max-depth", "300", "--jobs", jobs]);
+        assert_eq!(run.code, 0, "--jobs {jobs}: {}", run.stderr);
+        let out = std::fs::read(run.output()).unwrap();
+        assert!(!contains(&out, b"Quist"), "the deep name survived");
+        assert!(!contains(&out, SOP_INSTANCE.as_bytes()), "the deep UID survived");
+
+        let dpk = |args: &[&str]| {
+            assert_cmd::Command::cargo_bin("dpk")
+                .unwrap()
+                .current_dir(run.dir.path())
+                .env("DPK_SALT", SALT)
+                .args(args)
+                .output()
+                .unwrap()
+        };
+        let score = dpk(&["score", "--max-depth", "300", "in.dcm"]);
+        assert!(
+            score.status.success(),
+            "{}",
+            String::from_utf8_lossy(&score.stderr)
+        );
+        let verify = dpk(&[
+            "verify",
+            "--max-depth",
+            "300",
+            "out/out.dcm",
+            "--originals",
+            "in.dcm",
+        ]);
+        assert!(
+            verify.status.success(),
+            "{}",
+            String::from_utf8_lossy(&verify.stdout)
+        );
+        let diff = dpk(&["diff", "--max-depth", "300", "in.dcm", "out/out.dcm"]);
+        assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stderr));
+        assert!(String::from_utf8_lossy(&diff.stdout).contains("PatientName"));
+    }
+}
+
+/// A limit of zero, or past what a stack can be reserved for, is a usage error.
+#[test]
+fn impossible_nesting_limits_are_usage_errors() {
+    for limit in ["0", "2001", "many"] {
+        let run = program(&file(&ct()), &["--max-depth", limit]);
+        assert_eq!(run.code, 2, "--max-depth {limit}: {}", run.stderr);
+        assert!(run.stderr.contains("--max-depth"), "{}", run.stderr);
+        assert!(!run.output().exists());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Files the fuzzer found (fuzz/regressions/anonymize/)
 // ---------------------------------------------------------------------------------------------
 

@@ -130,7 +130,11 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         .jobs
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .stack_size(crate::limits::stack_size())
+        .build()
+    {
         Ok(pool) => pool,
         Err(e) => {
             eprintln!("dpk: error: cannot start {threads} workers: {e}");

@@ -41,6 +41,8 @@ Exit codes:
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    depth: DepthArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -88,6 +90,32 @@ impl ProfileArgs {
     /// The profile named, with the options added, resolved for the engine.
     pub(crate) fn resolve(&self) -> Result<crate::ResolvedProfile, Error> {
         Ok(self.load()?.resolve()?)
+    }
+}
+
+/// How deep a file's sequences may nest before dpk refuses it.
+#[derive(Args, Debug, Clone)]
+pub struct DepthArgs {
+    /// Refuse files whose sequences nest deeper than this many levels (default 64; real
+    /// objects stay near a dozen). Raise it only for a file that needs it: each level costs
+    /// stack, which dpk reserves accordingly.
+    #[arg(long, global = true, value_name = "LEVELS",
+          value_parser = clap::value_parser!(u64).range(1..=crate::limits::MAX_DEPTH_CEILING as u64))]
+    max_depth: Option<u64>,
+}
+
+impl DepthArgs {
+    /// Sets the process's nesting limit, then runs `work` on a thread whose stack holds it.
+    pub(crate) fn run<T: Send>(&self, work: impl FnOnce() -> T + Send) -> std::io::Result<T> {
+        if let Some(depth) = self.max_depth {
+            crate::limits::set_max_depth(depth as usize).map_err(std::io::Error::other)?;
+        }
+        // The shared pool (`dpk score`) walks files too; it can be built only once, and a
+        // second call finding it built is harmless.
+        let _ = rayon::ThreadPoolBuilder::new()
+            .stack_size(crate::limits::stack_size())
+            .build_global();
+        crate::limits::on_deep_stack(work)
     }
 }
 
@@ -154,14 +182,21 @@ impl From<Outcome> for ExitCode {
 /// Runs `dpk` with the process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let outcome = match cli.command {
+    let command = cli.command;
+    let outcome = cli.depth.run(move || match command {
         Command::Anonymize(args) => anonymize::run(&args),
         Command::Score(args) => score_cmd::run(&args),
         Command::Diff(args) => diff_cmd::run(&args),
         Command::Verify(args) => verify_cmd::run(&args),
         Command::Profile(cmd) => profile_cmd::run(&cmd),
-    };
-    outcome.into()
+    });
+    match outcome {
+        Ok(outcome) => outcome.into(),
+        Err(e) => {
+            eprintln!("dpk: error: cannot start a worker thread: {e}");
+            Outcome::Failed.into()
+        }
+    }
 }
 
 /// Writes one line to standard output; see `outln!`.

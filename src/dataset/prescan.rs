@@ -4,7 +4,7 @@
 //! The parser trusts lengths: a 5 KB file whose one element claims 4 GB makes it reserve 4 GB
 //! before it finds the bytes missing. This walk reads only headers, seeks over values, and
 //! refuses any defined length that runs past the end of the file, and any nesting deeper than
-//! [`MAX_NESTING`], naming the tag and its byte offset. It keeps no state but a depth counter,
+//! [`crate::limits::max_depth`], naming the tag and its byte offset. It keeps no state but a depth counter,
 //! a flag and the pixel data's place, so its memory does not depend on the file. A deflated
 //! data set is walked as it inflates, its lengths bounded by what deflate can expand the
 //! remaining bytes to.
@@ -47,8 +47,17 @@ impl<R: Read> Source for Forward<R> {
 /// longer than that many times the compressed bytes.
 const DEFLATE_RATIO: u64 = 1032;
 
-/// How deep sequences and items may nest (each level is a sequence and an item).
-pub const MAX_NESTING: usize = 128;
+/// Refuses a stack of open sequences and items (two entries per level) deeper than
+/// [`crate::limits::max_depth`] levels.
+fn nesting_fits(open: usize, at: u64) -> Result<(), String> {
+    let max = crate::limits::max_depth();
+    if open > 2 * max {
+        return Err(format!(
+            "sequences nested deeper than {max} levels at byte {at} (the limit is --max-depth)"
+        ));
+    }
+    Ok(())
+}
 
 const ITEM: (u16, u16) = (0xFFFE, 0xE000);
 const ITEM_END: (u16, u16) = (0xFFFE, 0xE00D);
@@ -464,11 +473,7 @@ fn dataset<R: Source>(
                     ));
                 }
             }
-            if stack.len() > 2 * MAX_NESTING {
-                return Err(format!(
-                    "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
-                ));
-            }
+            nesting_fits(stack.len(), at)?;
             continue;
         }
         // A data element: in the data set itself or in an item, once each.
@@ -546,22 +551,14 @@ fn dataset<R: Source>(
                 Within::Sequence
             };
             stack.push(Frame::new(within, None));
-            if stack.len() > 2 * MAX_NESTING {
-                return Err(format!(
-                    "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
-                ));
-            }
+            nesting_fits(stack.len(), at)?;
             continue;
         }
         w.fits(tag, at, length)?;
         if is_sequence {
             // A defined-length sequence is entered: its items follow.
             stack.push(Frame::new(Within::Sequence, Some(w.pos + u64::from(length))));
-            if stack.len() > 2 * MAX_NESTING {
-                return Err(format!(
-                    "sequences nested deeper than {MAX_NESTING} levels at byte {at}"
-                ));
-            }
+            nesting_fits(stack.len(), at)?;
             continue;
         }
         if w.skip(u64::from(length)).is_none() {

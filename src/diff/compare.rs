@@ -8,9 +8,6 @@ use dicom_object::InMemDicomObject;
 use super::{Change, ChangeKind};
 use crate::dataset::{strings_of, DicomFile, Snapshot, TagPath};
 
-/// How deep the comparison follows sequences (as the engine: deeper is refused input).
-const MAX_DEPTH: usize = crate::engine::MAX_DEPTH;
-
 /// The changes from `before` to `after`, file meta group first, then the dataset in tag
 /// order with nested elements after their sequence. Every element of either side has an
 /// entry; [`Change::is_change`] tells the ones that differ.
@@ -28,7 +25,7 @@ pub(crate) fn element_count(obj: &InMemDicomObject) -> usize {
     fn count(obj: &InMemDicomObject, depth: usize) -> usize {
         obj.iter()
             .map(|el| match el.value() {
-                Value::Sequence(seq) if depth < MAX_DEPTH => {
+                Value::Sequence(seq) if depth < crate::limits::max_depth() => {
                     1 + seq
                         .items()
                         .iter()
@@ -111,7 +108,7 @@ fn compare_element(x: &InMemElement, y: &InMemElement, path: TagPath, depth: usi
             } else {
                 ChangeKind::Replaced
             };
-            let descend = !iy.is_empty() && depth < MAX_DEPTH;
+            let descend = !iy.is_empty() && depth < crate::limits::max_depth();
             out.push(Change::new(path.clone(), VR::SQ, kind, Some(sx), Some(sy)));
             if descend {
                 for (i, (a, b)) in ix.iter().zip(iy).enumerate() {

@@ -88,7 +88,7 @@ impl Identifiers {
     }
 
     fn collect(&mut self, obj: &InMemDicomObject, depth: usize, dates: &mut Vec<[u8; 8]>) {
-        if depth > 64 {
+        if depth > crate::limits::max_depth() {
             return;
         }
         for el in obj.iter() {

@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use apply::apply;
 pub use keyed::{Salt, MIN_SALT_LEN};
-pub use plan::{plan, plan_header, MAX_DEPTH};
+pub use plan::{plan, plan_header};
 
 use crate::dataset::{self, Durability};
 use crate::diff::{Change, ChangeKind};

@@ -22,10 +22,6 @@ use crate::diff::{Change, ChangeKind, Decision, RuleLabel};
 use crate::error::{Error, Result};
 use crate::profile::{Action, ElementContext, ResolvedProfile};
 
-/// Sequences nested deeper than this are refused rather than walked (no real object comes
-/// near it; a hostile one could exhaust the stack).
-pub const MAX_DEPTH: usize = 64;
-
 /// The rule text of elements no rule matches.
 const DEFAULT_RULE: &str = "default: not in PS3.15 Table E.1-1, kept";
 
@@ -208,10 +204,11 @@ impl Planner<'_> {
         change.decision = Some(d.decision);
         self.entries.push(change);
         if descend {
-            if depth + 1 > MAX_DEPTH {
+            let max = crate::limits::max_depth();
+            if depth + 1 > max {
                 return Err(Error::Value {
                     path: d.path,
-                    reason: format!("sequences nested deeper than {MAX_DEPTH} levels"),
+                    reason: format!("sequences nested deeper than {max} levels (the limit is --max-depth)"),
                 });
             }
             for (i, item) in items.iter().enumerate() {

@@ -479,9 +479,6 @@ const MARKERS: &[Tag] = &[
 /// CID 7050 code of the Retain UIDs Option.
 const RETAIN_UIDS_CODE: &str = "113110";
 
-/// Deeper than this, a dataset is not walked (as `engine::clean` does).
-const MAX_DEPTH: usize = 64;
-
 /// Whether the dataset says its UIDs were retained.
 fn declares_retained_uids(obj: &InMemDicomObject) -> bool {
     let in_text = obj
@@ -564,7 +561,7 @@ struct Walker<'a> {
 
 impl Walker<'_> {
     fn walk(&mut self, obj: &InMemDicomObject, depth: usize) {
-        if depth > MAX_DEPTH {
+        if depth > crate::limits::max_depth() {
             return;
         }
         for el in obj.iter() {

@@ -1103,7 +1103,7 @@ impl Enclosed<'_> {
     /// Lists the elements of `items`, the items of the sequence at `parent`, in file order,
     /// descending into nested sequences (as deep as the planner would).
     fn list(&self, items: &[InMemDicomObject], parent: &TagPath, out: &mut Vec<Listed>) {
-        if parent.depth() >= crate::engine::MAX_DEPTH {
+        if parent.depth() >= crate::limits::max_depth() {
             return;
         }
         for (index, item) in items.iter().enumerate() {

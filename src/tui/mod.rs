@@ -52,6 +52,8 @@ pub struct Args {
     /// naming only what it changes. NO_COLOR turns colour off unless a theme is given.
     #[arg(long, value_name = "NAME|FILE")]
     theme: Option<String>,
+    #[command(flatten)]
+    depth: crate::cli::DepthArgs,
 }
 
 /// Restores the terminal when dropped: on return, on error and while unwinding a panic.
@@ -71,7 +73,18 @@ fn release_mouse() {
 /// Runs `dpk-tui` with the process's arguments.
 pub fn main() -> ExitCode {
     let args = Args::parse();
-    let app = match open(&args) {
+    match args.depth.clone().run(move || inspect(&args)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("dpk-tui: error: cannot start the main thread: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Opens the file and runs the screen until the user quits.
+fn inspect(args: &Args) -> ExitCode {
+    let app = match open(args) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("dpk-tui: error: {e}");
