@@ -395,6 +395,51 @@ fn find_cells(buffer: &ratatui::buffer::Buffer, text: &str) -> Option<(u16, u16)
         .find(|&(x, y)| cells_spell(buffer, x, y, text))
 }
 
+/// `c` turns the diff pane into the list of every change the profile makes, the selected
+/// element's highlighted; a change of action updates the list in the same frame.
+#[test]
+fn the_diff_pane_lists_every_change_and_follows_the_selection() {
+    let mut app = demo();
+    select(&mut app, "PatientName");
+    app.update(Action::ToggleChangeList);
+    assert!(app.change_list);
+    let count = app.plan.change_count();
+    let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let title = format!("Changes — {count} in the plan");
+    assert!(find_cells(&buffer, &title).is_some(), "{}", terminal.backend());
+    let (x, y) = find_cells(&buffer, "(0010,0010) PatientName: ").expect("Patient's Name is listed");
+    assert_eq!(
+        buffer[(x, y)].bg,
+        app.theme.selection_bg,
+        "the selected element is highlighted"
+    );
+    let birth = find_cells(&buffer, "(0010,0030) PatientBirthDate: ").expect("the birth date is listed");
+    assert_ne!(buffer[(birth.0, birth.1)].bg, app.theme.selection_bg);
+    insta::assert_snapshot!(terminal.backend().to_string());
+
+    // Keep Patient's Name: it leaves the list, which says one change fewer.
+    while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
+        app.update(Action::CycleAction);
+    }
+    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    assert!(
+        find_cells(&buffer, "PatientName: ").is_none(),
+        "{}",
+        terminal.backend()
+    );
+    assert!(find_cells(&buffer, &format!("Changes — {} in the plan", count - 1)).is_some());
+
+    app.update(Action::ToggleChangeList);
+    let text = screen(&mut app, 160, 48);
+    assert!(
+        text.contains("Change — ") && text.contains("changes (c: all)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_action_menu_offers_what_fits_the_vr() {
     let mut app = demo();
@@ -710,7 +755,7 @@ fn elements_inside_a_removed_sequence_are_listed_nested_and_marked_removed() {
         "before: Localizer",
         "after:  (removed)",
         "rule: removed with sequence (0008,1140)",
-        "Change — 105 changes in the plan",
+        "Change — 105 changes (c: all)",
     ] {
         assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
     }

@@ -59,6 +59,8 @@ pub enum Action {
     PrevMatch,
     /// Show all elements, only PHI-relevant ones, or only those that change.
     CycleFilter,
+    /// Switch the diff pane between the selected element and every change of the plan.
+    ToggleChangeList,
     /// The next built-in theme.
     CycleTheme,
     /// Open the menu of actions valid for the selected element.
@@ -252,6 +254,9 @@ pub struct App {
     pub search: String,
     /// Which elements the tree shows.
     pub filter: Filter,
+    /// Whether the diff pane lists every change the profile makes, rather than the selected
+    /// element in full.
+    pub change_list: bool,
     /// The colours.
     pub theme: super::theme::Theme,
     /// The tree's scroll position, kept between frames so the view does not jump.
@@ -308,6 +313,7 @@ impl App {
             future: Vec::new(),
             search: String::new(),
             filter: Filter::All,
+            change_list: false,
             theme: super::theme::Theme::dark(),
             list_state: ratatui::widgets::ListState::default(),
             tree_rows: ratatui::layout::Rect::default(),
@@ -469,6 +475,14 @@ impl App {
                 self.refresh_rows();
                 self.reselect(keep.as_ref());
                 self.message = format!("showing {}", self.filter.label());
+            }
+            Action::ToggleChangeList => {
+                self.change_list = !self.change_list;
+                self.message = if self.change_list {
+                    "diff pane: every change of the profile (c: the selected element)".into()
+                } else {
+                    "diff pane: the selected element (c: every change)".into()
+                };
             }
             Action::Save => self.open_prompt(PromptKind::SaveProfile),
             Action::Write => self.open_prompt(PromptKind::WriteOutput),

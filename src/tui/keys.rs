@@ -58,6 +58,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[Char('n')], "n", Action::NextMatch, "next match", false),
     bind(&[Char('N')], "N", Action::PrevMatch, "previous match", false),
     bind(&[Char('f')], "f", Action::CycleFilter, "show all / PHI-relevant / changed elements", true),
+    bind(&[Char('c')], "c", Action::ToggleChangeList, "diff pane: the selected element / every change", false),
     bind(&[Char('o')], "o", Action::OptionsMenu, "toggle PS3.15 options", true),
     bind(&[Char('p')], "p", Action::ProfileMenu, "pick the base profile", false),
     bind(&[Char('t')], "t", Action::CycleTheme, "next colour theme", false),

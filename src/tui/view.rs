@@ -252,6 +252,10 @@ fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
 }
 
 fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    if app.change_list {
+        draw_change_list(frame, area, app);
+        return;
+    }
     let mut lines = Vec::new();
     if let Some(c) = app.selected_entry() {
         let show = |s: &Option<crate::dataset::Snapshot>| match s {
@@ -278,13 +282,69 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
             }
         }
     }
-    let title = format!(" Change — {} changes in the plan ", app.plan.change_count());
+    let title = format!(" Change — {} changes (c: all) ", app.plan.change_count());
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(pane(&app.theme, title)),
         area,
     );
+}
+
+/// Every change of the plan, one per line in file order, the selected element's highlighted
+/// and kept in view; only the lines that fit are built.
+fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let block = pane(
+        &app.theme,
+        format!(" Changes — {} in the plan (c: one) ", app.plan.change_count()),
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let changes: Vec<&crate::diff::Change> = app.plan.entries.iter().filter(|c| c.is_change()).collect();
+    if changes.is_empty() {
+        frame.render_widget(Paragraph::new("the profile changes nothing in this file"), inner);
+        return;
+    }
+    let selected = app
+        .selected_entry()
+        .and_then(|s| changes.iter().position(|c| c.path == s.path));
+    let height = usize::from(inner.height).max(1);
+    let offset = selected
+        .map_or(0, |i| i.saturating_sub(height / 2))
+        .min(changes.len().saturating_sub(height));
+    let value_width = usize::from(inner.width / 4).max(8);
+    let lines: Vec<Line<'_>> = changes
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(height)
+        .map(|(i, c)| {
+            let action = c.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
+            let text = |s: &Option<crate::dataset::Snapshot>| match s {
+                None => "(absent)".to_string(),
+                Some(v) if v.is_empty() => "(empty)".to_string(),
+                Some(v) => app.value_text(c, v, value_width),
+            };
+            let after = if c.kind == ChangeKind::Removed {
+                "(removed)".to_string()
+            } else {
+                text(&c.after)
+            };
+            let line = Line::from(vec![
+                Span::styled(
+                    format!("{:<10}", action.label()),
+                    Style::new().fg(app.theme.badge(action)),
+                ),
+                Span::raw(format!("{} {}: {} → {after}", c.path, c.keyword, text(&c.before))),
+            ]);
+            if Some(i) == selected {
+                line.style(selection(&app.theme))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
