@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::inputs::{plan_jobs, Job};
-use super::progress::Progress;
+use super::inputs::{batches, plan_jobs, Job};
+use super::progress::{Progress, Total};
 use super::report::{FileReport, ReportWriter, Status, Summary};
 use super::shard::Shard;
 use super::{report_error, Outcome, ProfileArgs, SaltArgs};
@@ -117,15 +117,24 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     };
     let mut summary = Summary::default();
-    let selected: Vec<&Job> = jobs
-        .iter()
-        .filter(|j| shard.as_ref().is_none_or(|s| s.takes(&args.output, &j.output)))
-        .filter(|j| {
-            let skip = args.skip_existing && crate::dataset::is_complete(&j.output);
-            summary.files_skipped += usize::from(skip);
-            !skip
+    let in_shard = |job: &Result<Job, _>| {
+        job.as_ref().map_or(true, |j| {
+            shard.as_ref().is_none_or(|s| s.takes(&args.output, &j.output))
         })
-        .collect();
+    };
+    // A first walk, of names only, finds a folder that cannot be read before anything is
+    // written, and counts the files for the progress bar; the run then walks again, a batch
+    // at a time, so no list of all files is ever held.
+    let mut total = Total::new();
+    for job in jobs.iter().filter(in_shard) {
+        match job {
+            Ok(job) => total.add(&job.input),
+            Err(e) => {
+                eprintln!("dpk: error: {e}");
+                return stop(Outcome::Usage);
+            }
+        }
+    }
     let threads = args
         .jobs
         .map(usize::from)
@@ -152,7 +161,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             return stop(Outcome::Failed);
         }
     };
-    let progress = Progress::new(&selected);
+    let progress = Progress::new(&total);
     // Ctrl-C or SIGTERM: no new file starts, files in flight finish their (atomic) write, and
     // the run ends saying how to resume. Killing the process mid-write would strand a
     // temporary file.
@@ -162,10 +171,29 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     let mut failures: Vec<String> = Vec::new();
     let mut report_error = None;
     let mut not_started = 0;
-    // Files go to the workers a chunk at a time, and each chunk's results are reported and
+    // Files go to the workers a batch at a time, and each batch's results are reported and
     // dropped before the next: memory does not grow with the number of files, and the report
     // lists files in input order whatever order the workers finish in.
-    for chunk in selected.chunks(CHUNK) {
+    for batch in batches(jobs.iter().filter(in_shard), CHUNK) {
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(e) => {
+                // A folder changed under the run since the first walk: nothing more starts.
+                failures.push(e.to_string());
+                break;
+            }
+        };
+        let chunk: Vec<Job> = batch
+            .into_iter()
+            .filter(|job| {
+                let skip = args.skip_existing && crate::dataset::is_complete(&job.output);
+                summary.files_skipped += usize::from(skip);
+                if skip {
+                    progress.file_skipped(job);
+                }
+                !skip
+            })
+            .collect();
         let results: Vec<Option<Result<Done, String>>> = pool.install(|| {
             use rayon::prelude::*;
             chunk

@@ -62,10 +62,27 @@ fn resolve(path: &Path) -> PathBuf {
     out
 }
 
-/// Lists the jobs: a single file input goes to `output` (or into it, if it is a folder); a
-/// folder input is walked recursively and mirrored under `output`; with several inputs each
-/// goes into `output` under its own name. Symbolic links are not followed.
-pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, InputError> {
+/// What the command line asks for, checked but not yet walked: each input with the place its
+/// output goes. Folders are walked as the run goes ([`Jobs::iter`]), so that no list of all
+/// files is ever held: an archive of a million files costs the memory of one directory.
+#[derive(Debug)]
+pub struct Jobs {
+    roots: Vec<Root>,
+}
+
+/// One command-line input and where it goes: a file to a file, a folder to a folder.
+#[derive(Debug)]
+struct Root {
+    input: PathBuf,
+    output: PathBuf,
+    folder: bool,
+}
+
+/// Checks the inputs and output and says where each input goes: a single file input goes to
+/// `output` (or into it, if it is a folder); a folder input is mirrored under `output`; with
+/// several inputs each goes into `output` under its own name, so two inputs of the same name
+/// are refused. Symbolic links are not followed.
+pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Jobs, InputError> {
     let out_resolved = resolve(output);
     for input in inputs {
         if !input.exists() {
@@ -85,81 +102,163 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Vec<Job>, InputErr
         return Err(InputError::OutputNotFolder(output.to_path_buf()));
     }
 
-    let mut jobs = Vec::new();
+    let mut roots = Vec::new();
     for input in inputs {
-        if input.is_file() {
-            let name = input.file_name().map(PathBuf::from).unwrap_or_default();
+        let folder = !input.is_file();
+        let target = if folder {
+            if inputs.len() == 1 {
+                output.to_path_buf()
+            } else {
+                output.join(input.file_name().unwrap_or_default())
+            }
+        } else {
             // `-o out/` names a folder even before it exists.
             let names_folder = output.is_dir()
                 || output
                     .as_os_str()
                     .to_string_lossy()
                     .ends_with(std::path::MAIN_SEPARATOR);
-            let target = if single_file && !names_folder {
+            if single_file && !names_folder {
                 output.to_path_buf()
             } else {
-                output.join(name)
-            };
-            jobs.push(Job {
-                input: input.clone(),
-                output: target,
-            });
-            continue;
-        }
-        let base = if inputs.len() == 1 {
-            output.to_path_buf()
-        } else {
-            output.join(input.file_name().unwrap_or_default())
+                output.join(input.file_name().unwrap_or_default())
+            }
         };
-        for file in list_files(std::slice::from_ref(input))? {
-            let rel = file.strip_prefix(input).unwrap_or(&file).to_path_buf();
-            jobs.push(Job {
-                output: base.join(rel),
-                input: file,
-            });
-        }
+        roots.push(Root {
+            input: input.clone(),
+            output: target,
+            folder,
+        });
     }
 
+    // Inputs go to distinct places under `output`, and a folder's files to distinct places
+    // under its own: only two inputs of the same name can collide.
     let mut seen: std::collections::HashMap<&Path, &Path> = std::collections::HashMap::new();
-    for job in &jobs {
-        if let Some(first) = seen.insert(&job.output, &job.input) {
+    for root in &roots {
+        if let Some(first) = seen.insert(&root.output, &root.input) {
             return Err(InputError::Collision {
                 first: first.to_path_buf(),
-                second: job.input.clone(),
-                output: job.output.clone(),
+                second: root.input.clone(),
+                output: root.output.clone(),
             });
         }
     }
-    Ok(jobs)
+    Ok(Jobs { roots })
 }
 
-/// Every regular file under the given files and folders, recursively, in name order;
-/// symbolic links are not followed.
-pub fn list_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, InputError> {
-    let mut files = Vec::new();
-    for path in paths {
-        if !path.exists() {
-            return Err(InputError::Missing(path.clone()));
-        }
-        for entry in walkdir::WalkDir::new(path)
-            .follow_links(false)
-            .sort_by_file_name()
-        {
-            let entry = entry.map_err(|source| InputError::Walk {
-                path: path.clone(),
+impl Jobs {
+    /// Every file to process, in input order and, within a folder, in name order; found as
+    /// the walk goes. A folder that cannot be read is an error in its place.
+    pub fn iter(&self) -> impl Iterator<Item = Result<Job, InputError>> + '_ {
+        self.roots
+            .iter()
+            .flat_map(|root| -> Box<dyn Iterator<Item = Result<Job, InputError>> + '_> {
+                if !root.folder {
+                    return Box::new(std::iter::once(Ok(Job {
+                        input: root.input.clone(),
+                        output: root.output.clone(),
+                    })));
+                }
+                Box::new(walk(&root.input).map(move |file| {
+                    file.map(|file| {
+                        let rel = file.strip_prefix(&root.input).unwrap_or(&file);
+                        Job {
+                            output: root.output.join(rel),
+                            input: file,
+                        }
+                    })
+                }))
+            })
+    }
+}
+
+/// Every regular file under `path` (itself, if it is one), in name order, found as the walk
+/// goes; symbolic links are not followed.
+fn walk(path: &Path) -> impl Iterator<Item = Result<PathBuf, InputError>> + '_ {
+    walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(move |entry| match entry {
+            Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
+            Ok(_) => None,
+            Err(source) => Some(Err(InputError::Walk {
+                path: path.to_path_buf(),
                 source,
-            })?;
-            if entry.file_type().is_file() {
-                files.push(entry.into_path());
+            })),
+        })
+}
+
+/// Every regular file under the given files and folders, recursively, in name order, found
+/// as the walk goes; symbolic links are not followed. A missing path is refused before any
+/// file is given.
+pub fn walk_files(
+    paths: &[PathBuf],
+) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + '_, InputError> {
+    if let Some(missing) = paths.iter().find(|p| !p.exists()) {
+        return Err(InputError::Missing(missing.clone()));
+    }
+    Ok(paths.iter().flat_map(|p| walk(p)))
+}
+
+/// Walks `paths` once, names only, so that a missing path or a folder that cannot be read is
+/// found before any work starts; says how many files there are.
+pub fn count_files(paths: &[PathBuf]) -> Result<usize, InputError> {
+    let mut n = 0;
+    for file in walk_files(paths)? {
+        file?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Takes up to `n` items at a time from `items`: the batches a run hands its workers. An error
+/// ends the batch before it and comes next, alone; nothing follows it.
+pub fn batches<T, E>(
+    mut items: impl Iterator<Item = Result<T, E>>,
+    n: usize,
+) -> impl Iterator<Item = Result<Vec<T>, E>> {
+    let mut error = None;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if let Some(e) = error.take() {
+            done = true;
+            return Some(Err(e));
+        }
+        if done {
+            return None;
+        }
+        let mut batch = Vec::with_capacity(n);
+        while batch.len() < n {
+            match items.next() {
+                Some(Ok(x)) => batch.push(x),
+                Some(Err(e)) if batch.is_empty() => {
+                    done = true;
+                    return Some(Err(e));
+                }
+                Some(Err(e)) => {
+                    error = Some(e);
+                    break;
+                }
+                None => break,
             }
         }
-    }
-    Ok(files)
+        (!batch.is_empty()).then_some(Ok(batch))
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_keep_what_came_before_an_error_and_stop_after_it() {
+        let items = vec![Ok(1), Ok(2), Ok(3), Err("e"), Ok(4)];
+        let got: Vec<_> = batches(items.into_iter(), 2).collect();
+        assert_eq!(got, vec![Ok(vec![1, 2]), Ok(vec![3]), Err("e")]);
+        let got: Vec<Result<Vec<i32>, &str>> = batches(std::iter::empty(), 2).collect();
+        assert!(got.is_empty());
+    }
 
     #[test]
     fn output_inside_input_is_refused() {
@@ -188,7 +287,7 @@ mod tests {
         let jobs = plan_jobs(std::slice::from_ref(&input), &out).unwrap();
         let outs: Vec<_> = jobs
             .iter()
-            .map(|j| j.output.strip_prefix(&out).unwrap().to_path_buf())
+            .map(|j| j.unwrap().output.strip_prefix(&out).unwrap().to_path_buf())
             .collect();
         assert_eq!(outs, vec![PathBuf::from("b.dcm"), PathBuf::from("s1/a.dcm")]);
     }
@@ -207,7 +306,8 @@ mod tests {
             std::path::MAIN_SEPARATOR
         );
         let jobs = plan_jobs(std::slice::from_ref(&one), Path::new(&out)).unwrap();
-        assert_eq!(jobs[0].output, dir.path().join("new").join("a.dcm"));
+        let first = jobs.iter().next().unwrap().unwrap();
+        assert_eq!(first.output, dir.path().join("new").join("a.dcm"));
         let both = [one, dir.path().join("s2/a.dcm")];
         assert!(matches!(
             plan_jobs(&both, &dir.path().join("out")),

@@ -8,6 +8,33 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs::Job;
 
+/// How much a run has to do, counted before it starts: the bar's 100 %.
+#[derive(Debug, Default)]
+pub struct Total {
+    files: usize,
+    bytes: u64,
+    /// Whether the bar is drawn at all; sizes are looked up only then.
+    shown: bool,
+}
+
+impl Total {
+    /// An empty count, for a bar drawn only where someone watches: stderr a terminal.
+    pub fn new() -> Total {
+        Total {
+            shown: std::io::stderr().is_terminal(),
+            ..Total::default()
+        }
+    }
+
+    /// Counts one input file.
+    pub fn add(&mut self, input: &std::path::Path) {
+        self.files += 1;
+        if self.shown {
+            self.bytes += std::fs::metadata(input).map_or(0, |m| m.len());
+        }
+    }
+}
+
 /// Files done, bytes read, failures so far, rate and time left.
 pub struct Progress {
     bar: ProgressBar,
@@ -17,15 +44,10 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar over the total input size of `jobs`.
-    pub fn new(jobs: &[&Job]) -> Progress {
-        let total: u64 = jobs
-            .iter()
-            .filter_map(|j| std::fs::metadata(&j.input).ok())
-            .map(|m| m.len())
-            .sum();
-        let bar = if std::io::stderr().is_terminal() && jobs.len() > 1 {
-            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+    /// A bar over the total input size, for runs of more than one file.
+    pub fn new(total: &Total) -> Progress {
+        let bar = if total.shown && total.files > 1 {
+            ProgressBar::with_draw_target(Some(total.bytes), ProgressDrawTarget::stderr())
         } else {
             ProgressBar::hidden()
         };
@@ -36,7 +58,7 @@ impl Progress {
         }
         Progress {
             bar,
-            files: jobs.len(),
+            files: total.files,
             done: AtomicUsize::new(0),
             failed: AtomicUsize::new(0),
         }
@@ -49,6 +71,11 @@ impl Progress {
         self.bar.inc(std::fs::metadata(&job.input).map_or(0, |m| m.len()));
         self.bar
             .set_message(format!("{done}/{} files, {failed} failed", self.files));
+    }
+
+    /// Counts a file left as it was (its output exists).
+    pub fn file_skipped(&self, job: &Job) {
+        self.file_done(job, false);
     }
 
     /// Prints a line on stderr without garbling the bar.

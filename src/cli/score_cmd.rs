@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::inputs::list_files;
+use super::inputs::{batches, count_files, walk_files};
 use super::Outcome;
 use crate::dataset;
 use crate::risk::{score, Level, RiskReport, Weights};
@@ -77,8 +77,8 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         },
         None => Weights::builtin(),
     };
-    let files = match list_files(&args.inputs) {
-        Ok(f) => f,
+    let files = match count_files(&args.inputs).and_then(|_| walk_files(&args.inputs)) {
+        Ok(files) => files,
         Err(e) => {
             eprintln!("dpk: error: {e}");
             return Outcome::Usage;
@@ -94,7 +94,16 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     }
     // Files are read in parallel, a chunk at a time, and printed in input order as each
     // chunk ends: memory does not grow with the number of files.
-    for chunk in files.chunks(CHUNK) {
+    for chunk in batches(files, CHUNK) {
+        let chunk = match chunk {
+            Ok(chunk) => chunk,
+            Err(e) => {
+                // A folder changed under the run since the first walk.
+                eprintln!("dpk: error: {e}");
+                failed += 1;
+                break;
+            }
+        };
         let results: Vec<(FileScore, Vec<String>)> = {
             use rayon::prelude::*;
             chunk.par_iter().map(|file| score_file(file, &weights)).collect()

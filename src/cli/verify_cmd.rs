@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::inputs::list_files;
+use super::inputs::{count_files, walk_files};
 use super::{report_error, Outcome, ProfileArgs};
 use crate::verify::{verify_file, Originals, Violation};
 
@@ -47,8 +47,8 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };
-    let files = match list_files(&args.outputs) {
-        Ok(f) => f,
+    let files = match count_files(&args.outputs).and_then(|_| walk_files(&args.outputs)) {
+        Ok(files) => files,
         Err(e) => {
             eprintln!("dpk: error: {e}");
             return Outcome::Failed;
@@ -63,8 +63,21 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     }
     let mut violations: Vec<Violation> = Vec::new();
     let mut failing_files = 0;
-    for file in &files {
-        let found = verify_file(file, &profile, originals.as_ref());
+    let mut checked = 0usize;
+    let mut walk_error = false;
+    for file in files {
+        let file = match file {
+            Ok(file) => file,
+            Err(e) => {
+                // A folder changed under the run since the first walk: what it holds is not
+                // verified, so the run cannot pass.
+                eprintln!("dpk: error: {e}");
+                walk_error = true;
+                break;
+            }
+        };
+        checked += 1;
+        let found = verify_file(&file, &profile, originals.as_ref());
         if !found.is_empty() {
             failing_files += 1;
         }
@@ -79,7 +92,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     if args.json {
         match serde_json::to_string_pretty(&serde_json::json!({
             "profile": profile.name(),
-            "files": files.len(),
+            "files": checked,
             "violations": violations,
         })) {
             Ok(text) => outln!("{text}"),
@@ -88,14 +101,16 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     }
     eprintln!(
         "dpk: {} file{} verified, {failing_files} with violations, {} violation{}",
-        files.len(),
-        if files.len() == 1 { "" } else { "s" },
+        checked,
+        if checked == 1 { "" } else { "s" },
         violations.len(),
         if violations.len() == 1 { "" } else { "s" },
     );
-    if violations.is_empty() {
-        Outcome::Ok
-    } else {
+    if !violations.is_empty() {
         Outcome::Violations
+    } else if walk_error {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
     }
 }
