@@ -249,6 +249,15 @@ fn writing_produces_the_de_identified_file_with_its_pixel_data() {
     assert!(dpk::dataset::text_of(&out, dicom_dictionary_std::tags::PATIENT_NAME).is_none());
 }
 
+/// The explain panel over the main screen, for Patient's Birth Date under the Basic Profile.
+#[test]
+fn explain_panel() {
+    let mut app = demo();
+    select(&mut app, "PatientBirthDate");
+    app.update(Action::Explain);
+    insta::assert_snapshot!(screen(&mut app, 160, 48));
+}
+
 #[test]
 fn explain_and_unsaved_quit() {
     let mut app = demo();

@@ -30,6 +30,32 @@ pub fn badge_column(depth: usize) -> usize {
 }
 
 /// A `width` × `height` rectangle in the middle of `area`.
+/// How many rows `text` takes wrapped at word boundaries to `width` columns, as a wrapping
+/// paragraph lays it out: an overlay sized by its lines alone would cut off its end.
+fn wrapped_rows(text: &str, width: usize) -> usize {
+    let width = width.max(1);
+    text.lines()
+        .map(|line| {
+            let mut rows = 1;
+            let mut used = 0;
+            for word in line.split(' ') {
+                let w = Span::raw(word).width();
+                if used > 0 && used + 1 + w > width {
+                    rows += 1;
+                    used = 0;
+                }
+                used += if used > 0 { 1 + w } else { w };
+                // A word longer than the row is broken across rows.
+                while used > width {
+                    rows += 1;
+                    used -= width;
+                }
+            }
+            rows
+        })
+        .sum()
+}
+
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     Rect {
         x: area.x + area.width.saturating_sub(width) / 2,
@@ -133,7 +159,8 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: 
 
 fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str, theme: &Theme) {
     let width = area.width.min(100);
-    let height = (text.lines().count() as u16 + 2).min(area.height);
+    let rows = wrapped_rows(text, usize::from(width.saturating_sub(2)));
+    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(area.height);
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
@@ -398,7 +425,15 @@ fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
 
 #[cfg(test)]
 mod tests {
-    use super::scroll_offset;
+    use super::{scroll_offset, wrapped_rows};
+
+    #[test]
+    fn wrapped_text_is_counted_by_the_rows_it_takes() {
+        assert_eq!(wrapped_rows("one two", 20), 1);
+        assert_eq!(wrapped_rows("one two three", 7), 2);
+        assert_eq!(wrapped_rows("a\nb\n\nc", 10), 4);
+        assert_eq!(wrapped_rows("abcdefghij", 4), 3);
+    }
 
     #[test]
     fn the_window_moves_only_as_far_as_the_selection_needs() {
