@@ -1124,3 +1124,140 @@ fn a_file_without_its_preamble_is_accepted_and_the_user_is_told() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("no 128-byte preamble"), "{}", r.stderr);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Links and file names: nothing read from outside the inputs unless asked, nothing written
+// outside -o
+// ---------------------------------------------------------------------------------------------
+
+/// Every regular file under `dir`, whatever its name, as paths relative to `dir`.
+fn every_file(dir: &Path) -> BTreeSet<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .into_iter()
+        .map(|e| e.expect("walk"))
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
+        .collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_are_skipped_unless_followed_and_never_lead_into_the_output() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let ct = fixtures().join("ct_explicit_le.dcm");
+    for (folder, name) in [
+        ("in", "a.dcm"),
+        ("elsewhere", "b.dcm"),
+        ("elsewhere/series", "c.dcm"),
+    ] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+        std::fs::copy(&ct, root.join(folder).join(name)).unwrap();
+    }
+    symlink(root.join("elsewhere/b.dcm"), root.join("in/linked.dcm")).unwrap();
+    symlink(root.join("elsewhere/series"), root.join("in/linked-series")).unwrap();
+    let salt = write_salt(root, SALT);
+
+    // By default the links are not followed: only the file inside the tree is read.
+    let r = run(dpk(root)
+        .args(["anonymize", "in", "-o", "out", "--salt-file"])
+        .arg(&salt));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        every_file(&root.join("out")),
+        BTreeSet::from([PathBuf::from("a.dcm")])
+    );
+    let score = run(dpk(root).args(["score", "in"]));
+    assert!(score.stderr.contains("1 file scored"), "{}", score.stderr);
+
+    // Asked, they are followed, and what they lead to is written under -o where the link is.
+    let r = run(dpk(root)
+        .args([
+            "anonymize",
+            "in",
+            "-o",
+            "followed",
+            "--follow-links",
+            "--salt-file",
+        ])
+        .arg(&salt));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let expected: BTreeSet<PathBuf> = ["a.dcm", "linked.dcm", "linked-series/c.dcm"]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+    assert_eq!(every_file(&root.join("followed")), expected);
+    assert!(!std::fs::symlink_metadata(root.join("followed/linked.dcm"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        every_file(&root.join("elsewhere")),
+        BTreeSet::from([PathBuf::from("b.dcm"), PathBuf::from("series/c.dcm")]),
+        "something was written where a link leads"
+    );
+    let score = run(dpk(root).args(["score", "--follow-links", "in"]));
+    assert!(score.stderr.contains("3 files scored"), "{}", score.stderr);
+
+    // A followed link into the output would read outputs as inputs: refused before any write.
+    symlink(root.join("out"), root.join("in/to-output")).unwrap();
+    let r = run(dpk(root)
+        .args(["anonymize", "in", "-o", "out", "--follow-links", "--salt-file"])
+        .arg(&salt));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("into the output"), "{}", r.stderr);
+    std::fs::remove_file(root.join("in/to-output")).unwrap();
+
+    // A loop is refused, not walked forever.
+    symlink(root.join("in"), root.join("in/loop")).unwrap();
+    let r = run(dpk(root)
+        .args(["anonymize", "in", "-o", "looped", "--follow-links", "--salt-file"])
+        .arg(&salt));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("loop"), "{}", r.stderr);
+    assert!(!root.join("looped").exists());
+}
+
+/// File names that look like options, paths or escapes, or are not UTF-8: each input is
+/// written under -o at its own name, and nothing anywhere else.
+#[cfg(unix)]
+#[test]
+fn odd_file_names_are_written_under_the_output_and_nowhere_else() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let input = root.join("in");
+    std::fs::create_dir(&input).unwrap();
+    let ct = fixtures().join("ct_explicit_le.dcm");
+    let names: Vec<&[u8]> = vec![
+        b"-rf.dcm",
+        b"--output=elsewhere.dcm",
+        b"..dcm",
+        b"...",
+        b"back\\slash..\\..\\x.dcm",
+        b"new\nline.dcm",
+        b" leading and trailing spaces ",
+        b"not-utf8-\xff\xfe.dcm",
+        b"%2e%2e%2fescaped.dcm",
+    ];
+    let long = vec![b'n'; 250];
+    let mut all: Vec<&[u8]> = names.clone();
+    all.push(&long);
+    for name in &all {
+        std::fs::copy(&ct, input.join(std::ffi::OsStr::from_bytes(name))).unwrap();
+    }
+    let salt = write_salt(root, SALT);
+    let before = every_file(root);
+    let r = run(dpk(root)
+        .args(["anonymize", "in", "-o", "out", "--salt-file"])
+        .arg(&salt));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let written: BTreeSet<PathBuf> = every_file(root).difference(&before).cloned().collect();
+    let expected: BTreeSet<PathBuf> = all
+        .iter()
+        .map(|n| Path::new("out").join(std::ffi::OsStr::from_bytes(n)))
+        .collect();
+    assert_eq!(written, expected);
+}

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::inputs::{batches, plan_jobs, Job};
+use super::inputs::{batches, plan_jobs, Job, Links};
 use super::progress::{Progress, Total};
 use super::report::{FileReport, ReportWriter, Status, Summary};
 use super::shard::Shard;
@@ -61,6 +61,10 @@ pub struct AnonymizeArgs {
     /// --skip-existing writes again any output that was cut short.
     #[arg(long)]
     no_sync: bool,
+    /// Follow symbolic links inside input folders, to files and folders wherever they lead
+    /// (a loop is refused). Without it links are skipped: one can lead out of the folder named.
+    #[arg(long)]
+    follow_links: bool,
     /// Print what was done to every element; with a FILE (ending in .json), write it there as
     /// JSON instead.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
@@ -88,7 +92,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         Ok(ctx) => ctx,
         Err(e) => return stop(report_error(&e)),
     };
-    let jobs = match plan_jobs(&args.inputs, &args.output) {
+    let jobs = match plan_jobs(&args.inputs, &args.output, Links::followed(args.follow_links)) {
         Ok(jobs) => jobs,
         Err(e) => {
             eprintln!("dpk: error: {e}");

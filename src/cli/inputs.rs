@@ -30,6 +30,8 @@ pub enum InputError {
         second: PathBuf,
         output: PathBuf,
     },
+    #[error("{} leads, through a symbolic link, into the output {}: outputs would be read as inputs", link.display(), out.display())]
+    LinkIntoOutput { link: PathBuf, out: PathBuf },
     #[error("{}: {source}", path.display())]
     Walk {
         path: PathBuf,
@@ -68,6 +70,30 @@ fn resolve(path: &Path) -> PathBuf {
 #[derive(Debug)]
 pub struct Jobs {
     roots: Vec<Root>,
+    links: Links,
+    /// The output, resolved: no followed link may lead into it.
+    out_resolved: PathBuf,
+}
+
+/// What a walk of input folders does with symbolic links. Skipped by default: a link can
+/// lead out of the tree the user named, to files they did not mean to release.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Links {
+    #[default]
+    Skip,
+    /// Followed, to files and folders wherever they are (loops are refused).
+    Follow,
+}
+
+impl Links {
+    /// From a command line's `--follow-links`.
+    pub fn followed(yes: bool) -> Links {
+        if yes {
+            Links::Follow
+        } else {
+            Links::Skip
+        }
+    }
 }
 
 /// One command-line input and where it goes: a file to a file, a folder to a folder.
@@ -81,8 +107,9 @@ struct Root {
 /// Checks the inputs and output and says where each input goes: a single file input goes to
 /// `output` (or into it, if it is a folder); a folder input is mirrored under `output`; with
 /// several inputs each goes into `output` under its own name, so two inputs of the same name
-/// are refused. Symbolic links are not followed.
-pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Jobs, InputError> {
+/// are refused. Symbolic links inside folders are followed only with [`Links::Follow`], and
+/// never into the output.
+pub fn plan_jobs(inputs: &[PathBuf], output: &Path, links: Links) -> Result<Jobs, InputError> {
     let out_resolved = resolve(output);
     for input in inputs {
         if !input.exists() {
@@ -143,7 +170,11 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path) -> Result<Jobs, InputError> 
             });
         }
     }
-    Ok(Jobs { roots })
+    Ok(Jobs {
+        roots,
+        links,
+        out_resolved,
+    })
 }
 
 impl Jobs {
@@ -159,7 +190,8 @@ impl Jobs {
                         output: root.output.clone(),
                     })));
                 }
-                Box::new(walk(&root.input).map(move |file| {
+                let avoid = Some(self.out_resolved.as_path());
+                Box::new(walk(&root.input, self.links, avoid).map(move |file| {
                     file.map(|file| {
                         let rel = file.strip_prefix(&root.input).unwrap_or(&file);
                         Job {
@@ -173,14 +205,30 @@ impl Jobs {
 }
 
 /// Every regular file under `path` (itself, if it is one), in name order, found as the walk
-/// goes; symbolic links are not followed.
-fn walk(path: &Path) -> impl Iterator<Item = Result<PathBuf, InputError>> + '_ {
+/// goes; symbolic links followed or not as `links` says, and a followed one that leads into
+/// `avoid` refused.
+fn walk<'a>(
+    path: &'a Path,
+    links: Links,
+    avoid: Option<&'a Path>,
+) -> impl Iterator<Item = Result<PathBuf, InputError>> + 'a {
     walkdir::WalkDir::new(path)
-        .follow_links(false)
+        .follow_links(links == Links::Follow)
         .sort_by_file_name()
         .into_iter()
         .filter_map(move |entry| match entry {
-            Ok(e) if e.file_type().is_file() => Some(Ok(e.into_path())),
+            Ok(e) if e.file_type().is_file() => {
+                if let (Links::Follow, Some(out)) = (links, avoid) {
+                    let real = e.path().canonicalize().unwrap_or_else(|_| e.path().to_path_buf());
+                    if real.starts_with(out) {
+                        return Some(Err(InputError::LinkIntoOutput {
+                            link: e.into_path(),
+                            out: out.to_path_buf(),
+                        }));
+                    }
+                }
+                Some(Ok(e.into_path()))
+            }
             Ok(_) => None,
             Err(source) => Some(Err(InputError::Walk {
                 path: path.to_path_buf(),
@@ -190,22 +238,23 @@ fn walk(path: &Path) -> impl Iterator<Item = Result<PathBuf, InputError>> + '_ {
 }
 
 /// Every regular file under the given files and folders, recursively, in name order, found
-/// as the walk goes; symbolic links are not followed. A missing path is refused before any
-/// file is given.
+/// as the walk goes; symbolic links followed or not as `links` says. A missing path is
+/// refused before any file is given.
 pub fn walk_files(
     paths: &[PathBuf],
+    links: Links,
 ) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + '_, InputError> {
     if let Some(missing) = paths.iter().find(|p| !p.exists()) {
         return Err(InputError::Missing(missing.clone()));
     }
-    Ok(paths.iter().flat_map(|p| walk(p)))
+    Ok(paths.iter().flat_map(move |p| walk(p, links, None)))
 }
 
 /// Walks `paths` once, names only, so that a missing path or a folder that cannot be read is
 /// found before any work starts; says how many files there are.
-pub fn count_files(paths: &[PathBuf]) -> Result<usize, InputError> {
+pub fn count_files(paths: &[PathBuf], links: Links) -> Result<usize, InputError> {
     let mut n = 0;
-    for file in walk_files(paths)? {
+    for file in walk_files(paths, links)? {
         file?;
         n += 1;
     }
@@ -268,12 +317,12 @@ mod tests {
         std::fs::write(input.join("a.dcm"), b"x").unwrap();
         for out in [input.clone(), input.join("out"), input.join("sub/../out")] {
             assert!(matches!(
-                plan_jobs(std::slice::from_ref(&input), &out),
+                plan_jobs(std::slice::from_ref(&input), &out, Links::Skip),
                 Err(InputError::OutputInsideInput { .. })
             ));
         }
         let file = input.join("a.dcm");
-        assert!(plan_jobs(std::slice::from_ref(&file), &file).is_err());
+        assert!(plan_jobs(std::slice::from_ref(&file), &file, Links::Skip).is_err());
     }
 
     #[test]
@@ -284,7 +333,7 @@ mod tests {
         std::fs::write(input.join("s1/a.dcm"), b"x").unwrap();
         std::fs::write(input.join("b.dcm"), b"x").unwrap();
         let out = dir.path().join("out");
-        let jobs = plan_jobs(std::slice::from_ref(&input), &out).unwrap();
+        let jobs = plan_jobs(std::slice::from_ref(&input), &out, Links::Skip).unwrap();
         let outs: Vec<_> = jobs
             .iter()
             .map(|j| j.unwrap().output.strip_prefix(&out).unwrap().to_path_buf())
@@ -305,12 +354,12 @@ mod tests {
             dir.path().join("new").display(),
             std::path::MAIN_SEPARATOR
         );
-        let jobs = plan_jobs(std::slice::from_ref(&one), Path::new(&out)).unwrap();
+        let jobs = plan_jobs(std::slice::from_ref(&one), Path::new(&out), Links::Skip).unwrap();
         let first = jobs.iter().next().unwrap().unwrap();
         assert_eq!(first.output, dir.path().join("new").join("a.dcm"));
         let both = [one, dir.path().join("s2/a.dcm")];
         assert!(matches!(
-            plan_jobs(&both, &dir.path().join("out")),
+            plan_jobs(&both, &dir.path().join("out"), Links::Skip),
             Err(InputError::Collision { .. })
         ));
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::inputs::{batches, count_files, walk_files};
+use super::inputs::{batches, count_files, walk_files, Links};
 use super::Outcome;
 use crate::dataset;
 use crate::risk::{score, Level, RiskReport, Weights};
@@ -49,6 +49,9 @@ pub struct ScoreArgs {
     /// Weights file (RON) overriding the built-in weights.
     #[arg(long, value_name = "FILE")]
     weights: Option<PathBuf>,
+    /// Follow symbolic links inside folders (a loop is refused); without it they are skipped.
+    #[arg(long)]
+    follow_links: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
@@ -77,7 +80,8 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         },
         None => Weights::builtin(),
     };
-    let files = match count_files(&args.inputs).and_then(|_| walk_files(&args.inputs)) {
+    let links = Links::followed(args.follow_links);
+    let files = match count_files(&args.inputs, links).and_then(|_| walk_files(&args.inputs, links)) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("dpk: error: {e}");

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::inputs::{count_files, walk_files};
+use super::inputs::{count_files, walk_files, Links};
 use super::{report_error, Outcome, ProfileArgs};
 use crate::verify::{verify_file, Originals, Violation};
 
@@ -30,6 +30,9 @@ pub struct VerifyArgs {
     /// De-identified files or folders.
     #[arg(required = true, value_name = "OUTPUT")]
     outputs: Vec<PathBuf>,
+    /// Follow symbolic links inside folders (a loop is refused); without it they are skipped.
+    #[arg(long)]
+    follow_links: bool,
     /// The profile and options the files were de-identified with.
     #[command(flatten)]
     profile: ProfileArgs,
@@ -47,7 +50,8 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };
-    let files = match count_files(&args.outputs).and_then(|_| walk_files(&args.outputs)) {
+    let links = Links::followed(args.follow_links);
+    let files = match count_files(&args.outputs, links).and_then(|_| walk_files(&args.outputs, links)) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("dpk: error: {e}");
