@@ -15,8 +15,8 @@ pub struct Binding {
     pub action: Action,
     /// What it does, for the help.
     pub help: &'static str,
-    /// Whether the status line hints at it.
-    pub hint: bool,
+    /// The word the status line hints with, for the keys it hints at.
+    pub hint: Option<&'static str>,
 }
 
 const fn bind(
@@ -24,7 +24,7 @@ const fn bind(
     label: &'static str,
     action: Action,
     help: &'static str,
-    hint: bool,
+    hint: Option<&'static str>,
 ) -> Binding {
     Binding {
         codes,
@@ -40,34 +40,34 @@ use KeyCode::{Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, 
 /// Every binding, in the order the help lists them.
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
-    bind(&[Up, Char('k')], "↑ k", Action::Up, "previous element", false),
-    bind(&[Down, Char('j')], "↓ j", Action::Down, "next element", false),
-    bind(&[PageUp], "PgUp", Action::PageUp, "a page up", false),
-    bind(&[PageDown], "PgDn", Action::PageDown, "a page down", false),
-    bind(&[Char('g'), Home], "g", Action::Top, "first element", false),
-    bind(&[Char('G'), End], "G", Action::Bottom, "last element", false),
-    bind(&[Left, Char('h')], "← h", Action::Collapse, "collapse a sequence / go to its parent", false),
-    bind(&[Right, Char('l'), Enter], "→ l ⏎", Action::Expand, "expand a sequence", false),
-    bind(&[Char(' ')], "Space", Action::CycleAction, "next action for this element (valid for its VR)", true),
-    bind(&[Char('P')], "P", Action::CycleActionAtPath, "as Space, for this exact place in the sequences only", false),
-    bind(&[Char('a')], "a", Action::ActionMenu, "choose this element's action from a menu", false),
-    bind(&[Char('r')], "r", Action::ResetAction, "back to the profile's action", true),
-    bind(&[Char('u')], "u", Action::Undo, "undo the last change of action", true),
-    bind(&[], "Ctrl-r", Action::Redo, "redo", false),
-    bind(&[Char('/')], "/", Action::Search, "search tag, keyword and value", true),
-    bind(&[Char('n')], "n", Action::NextMatch, "next match", false),
-    bind(&[Char('N')], "N", Action::PrevMatch, "previous match", false),
-    bind(&[Char('f')], "f", Action::CycleFilter, "show all / PHI-relevant / changed elements", true),
-    bind(&[Char('c')], "c", Action::ToggleChangeList, "diff pane: the selected element / every change", false),
-    bind(&[Char('o')], "o", Action::OptionsMenu, "toggle PS3.15 options", true),
-    bind(&[Char('p')], "p", Action::ProfileMenu, "pick the base profile", false),
-    bind(&[Char('t')], "t", Action::CycleTheme, "next colour theme", false),
-    bind(&[Char('e')], "e", Action::Explain, "explain the element (PHI category, PS3.15, weight)", true),
-    bind(&[Char('s')], "s", Action::Save, "save the profile as RON", true),
-    bind(&[Char('w')], "w", Action::Write, "write the de-identified file", true),
-    bind(&[Char('?')], "?", Action::ToggleHelp, "this help", true),
-    bind(&[Esc], "Esc", Action::Cancel, "close the help, the explanation, a menu or a prompt", false),
-    bind(&[Char('q')], "q", Action::Quit, "quit (asks first if the profile is unsaved)", true),
+    bind(&[Up, Char('k')], "↑ k", Action::Up, "previous element", None),
+    bind(&[Down, Char('j')], "↓ j", Action::Down, "next element", None),
+    bind(&[PageUp], "PgUp", Action::PageUp, "a page up", None),
+    bind(&[PageDown], "PgDn", Action::PageDown, "a page down", None),
+    bind(&[Char('g'), Home], "g", Action::Top, "first element", None),
+    bind(&[Char('G'), End], "G", Action::Bottom, "last element", None),
+    bind(&[Left, Char('h')], "← h", Action::Collapse, "collapse a sequence / go to its parent", None),
+    bind(&[Right, Char('l'), Enter], "→ l ⏎", Action::Expand, "expand a sequence", None),
+    bind(&[Char(' ')], "Space", Action::CycleAction, "next action for this element (valid for its VR)", Some("action")),
+    bind(&[Char('P')], "P", Action::CycleActionAtPath, "as Space, for this exact place in the sequences only", None),
+    bind(&[Char('a')], "a", Action::ActionMenu, "choose this element's action from a menu", None),
+    bind(&[Char('r')], "r", Action::ResetAction, "back to the profile's action", Some("reset")),
+    bind(&[Char('u')], "u", Action::Undo, "undo the last change of action", Some("undo")),
+    bind(&[], "Ctrl-r", Action::Redo, "redo", None),
+    bind(&[Char('/')], "/", Action::Search, "search tag, keyword and value", Some("search")),
+    bind(&[Char('n')], "n", Action::NextMatch, "next match", None),
+    bind(&[Char('N')], "N", Action::PrevMatch, "previous match", None),
+    bind(&[Char('f')], "f", Action::CycleFilter, "show all / PHI-relevant / changed elements", Some("filter")),
+    bind(&[Char('c')], "c", Action::ToggleChangeList, "diff pane: the selected element / every change", None),
+    bind(&[Char('o')], "o", Action::OptionsMenu, "toggle PS3.15 options", Some("options")),
+    bind(&[Char('p')], "p", Action::ProfileMenu, "pick the base profile", None),
+    bind(&[Char('t')], "t", Action::CycleTheme, "next colour theme", None),
+    bind(&[Char('e')], "e", Action::Explain, "explain the element (PHI category, PS3.15, weight)", Some("explain")),
+    bind(&[Char('s')], "s", Action::Save, "save the profile as RON", Some("save")),
+    bind(&[Char('w')], "w", Action::Write, "write the de-identified file", Some("write")),
+    bind(&[Char('?')], "?", Action::ToggleHelp, "this help", Some("help")),
+    bind(&[Esc], "Esc", Action::Cancel, "close the help, the explanation, a menu or a prompt", None),
+    bind(&[Char('q')], "q", Action::Quit, "quit (asks first if the profile is unsaved)", Some("quit")),
 ];
 
 /// The keys of a prompt line, which edits like a shell's.

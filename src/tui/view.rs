@@ -389,8 +389,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
     );
     let hints: Vec<String> = BINDINGS
         .iter()
-        .filter(|b| b.hint)
-        .map(|b| format!("{} {}", b.label, b.help.split(' ').next().unwrap_or("")))
+        .filter_map(|b| b.hint.map(|word| format!("{} {word}", b.label)))
         .collect();
     let second = match &app.prompt {
         Some(p) if p.confirm => format!("{} exists: overwrite? (y/n)", p.input),
