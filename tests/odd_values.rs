@@ -869,6 +869,15 @@ fn a_delimiter_with_a_length_is_refused_before_anything_is_reserved() {
     program(&regression("stray_delimiter_with_length.dcm"), &[]).assert_refused(&["(FFFE,E0DD)", "at byte"]);
 }
 
+/// "DICM" without a preamble in a file of 69 bytes, shorter than a preamble: the open-time
+/// walk once skipped such files, and the reader reserved 3.6 GB for a meta element of unknown
+/// VR that claims it. Refused, naming the element and where, before anything is reserved.
+#[test]
+fn a_file_shorter_than_a_preamble_is_walked_too() {
+    program(&regression("short_file_without_preamble.dcm"), &[])
+        .assert_refused(&["(0002,0002)", "at byte 30"]);
+}
+
 /// Items and delimiters out of place (a sequence closed inside its item, an item of defined
 /// length after it): the open-time walk and the reader frame what follows differently, and the
 /// reader reserves what a header the walk never saw claims: 4 GiB, from a 522-byte file.

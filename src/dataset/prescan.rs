@@ -229,18 +229,20 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         len,
         big_endian: false,
     };
-    // Preamble and magic, or the magic alone.
-    let Some(head) = w.bytes::<132>() else {
-        return Ok(layout);
-    };
-    if &head[128..132] == b"DICM" {
+    // Preamble and magic, or the magic alone (which the reader accepts in a file of any
+    // length, so a file shorter than a preamble is walked too).
+    let mut head = [0u8; 132];
+    let got = read_up_to(&mut w.reader, &mut head);
+    if got == 132 && &head[128..132] == b"DICM" {
         layout.magic_at = 128;
-    } else {
-        if &head[..4] != b"DICM" {
+        w.pos = 132;
+    } else if got >= 4 && &head[..4] == b"DICM" {
+        if w.reader.seek(SeekFrom::Start(4)).is_err() {
             return Ok(layout);
         }
-        let _ = w.reader.seek(SeekFrom::Start(4));
         w.pos = 4;
+    } else {
+        return Ok(layout);
     }
     let Some(syntax) = meta_group(&mut w)? else {
         return Ok(layout);
@@ -268,6 +270,20 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         Err(problem) => return Err(problem),
     }
     Ok(layout)
+}
+
+/// Reads into `buf` until it is full or the input ends; how many bytes were read.
+fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    got
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
