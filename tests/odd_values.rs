@@ -869,6 +869,23 @@ fn a_delimiter_with_a_length_is_refused_before_anything_is_reserved() {
     program(&regression("stray_delimiter_with_length.dcm"), &[]).assert_refused(&["(FFFE,E0DD)", "at byte"]);
 }
 
+/// A Transfer Syntax UID padded with a tab: the reader trims it and reads Explicit VR Big
+/// Endian, the open-time walk trimmed only spaces and NULs and walked Little Endian, so it
+/// checked other element headers than the reader read, and refused dpk's own (big endian)
+/// output. Both now frame the file alike, and the output opens.
+#[test]
+fn a_transfer_syntax_padded_with_a_tab_is_read_alike_by_the_walk_and_the_reader() {
+    let run = program(&regression("syntax_padded_with_a_tab.dcm"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = dataset::open(run.output()).unwrap_or_else(|e| panic!("the output does not open: {e}"));
+    assert_eq!(
+        out.meta()
+            .transfer_syntax()
+            .trim_end_matches(|c: char| c.is_whitespace() || c == '\0'),
+        uids::EXPLICIT_VR_BIG_ENDIAN
+    );
+}
+
 /// "DICM" without a preamble in a file of 69 bytes, shorter than a preamble: the open-time
 /// walk once skipped such files, and the reader reserved 3.6 GB for a meta element of unknown
 /// VR that claims it. Refused, naming the element and where, before anything is reserved.

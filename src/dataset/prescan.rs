@@ -247,7 +247,9 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     let Some(syntax) = meta_group(&mut w)? else {
         return Ok(layout);
     };
-    let syntax = syntax.trim_end_matches(['\0', ' ']);
+    // Trimmed as the reader's registry trims it: a UID padded with a tab or a new line is
+    // still read in its transfer syntax, so the walk must frame the data set the same way.
+    let syntax = syntax.trim_end_matches(|c: char| c.is_whitespace() || c == '\0');
     let explicit = syntax != "1.2.840.10008.1.2";
     w.big_endian = syntax == "1.2.840.10008.1.2.2";
     let walked = if syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.8.1" {
