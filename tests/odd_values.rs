@@ -882,7 +882,8 @@ fn a_transfer_syntax_padded_with_a_tab_is_read_alike_by_the_walk_and_the_reader(
         out.meta()
             .transfer_syntax()
             .trim_end_matches(|c: char| c.is_whitespace() || c == '\0'),
-        uids::EXPLICIT_VR_BIG_ENDIAN
+        // Explicit VR Big Endian (retired, so its constant is deprecated).
+        "1.2.840.10008.1.2.2"
     );
 }
 
