@@ -191,6 +191,35 @@ pub fn dictionary_vr(tag: Tag) -> Option<VR> {
     }
 }
 
+/// What a file is, in a few words for a status line: its modality, SOP class and transfer
+/// syntax, each by the standard's name where it has one (else its UID), e.g.
+/// `CT · CT Image Storage · Explicit VR Little Endian`.
+pub fn summary(file: &DicomFile) -> String {
+    use dicom_core::dictionary::UidDictionary;
+    use dicom_encoding::TransferSyntaxIndex;
+    let modality = text_of(file, dicom_dictionary_std::tags::MODALITY).unwrap_or_else(|| "?".into());
+    let sop_class = sop_class_uid(file).map_or_else(
+        || "no SOP class".to_string(),
+        |uid| {
+            dicom_dictionary_std::StandardSopClassDictionary
+                .by_uid(&uid)
+                .map_or(uid.clone(), |entry| entry.name.to_string())
+        },
+    );
+    let syntax_uid = file.meta().transfer_syntax();
+    let syntax = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+        .get(syntax_uid)
+        .map_or_else(
+            || {
+                syntax_uid
+                    .trim_end_matches(|c: char| c.is_whitespace() || c == '\0')
+                    .to_string()
+            },
+            |ts| ts.name().to_string(),
+        );
+    format!("{modality} · {sop_class} · {syntax}")
+}
+
 /// The SOP Class UID of a dataset, trimmed.
 pub fn sop_class_uid(obj: &InMemDicomObject) -> Option<String> {
     text_of(obj, dicom_dictionary_std::tags::SOP_CLASS_UID)

@@ -383,6 +383,11 @@ impl App {
         crate::dataset::render(value, entry.vr, max_chars)
     }
 
+    /// The file's modality, SOP class and transfer syntax, for the status line.
+    pub fn file_summary(&self) -> String {
+        crate::dataset::summary(&self.header.file)
+    }
+
     /// The private creator of a private element, as the file names it.
     pub fn creator(&self, entry: &Change) -> Option<String> {
         crate::dataset::creator_at(&self.header.file, &entry.path)

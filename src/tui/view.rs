@@ -382,9 +382,9 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         ""
     };
     let first = format!(
-        "{}  SOP {}  profile {}{modified}{salt}",
+        "{}  {}  profile {}{modified}{salt}",
         app.file_name,
-        app.plan.sop_class.as_deref().unwrap_or("?"),
+        app.file_summary(),
         app.profile.name()
     );
     let hints: Vec<String> = BINDINGS
