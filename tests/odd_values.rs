@@ -887,6 +887,18 @@ fn a_transfer_syntax_padded_with_a_tab_is_read_alike_by_the_walk_and_the_reader(
     );
 }
 
+/// The file meta group length given twice: the reader takes the first (1.3 GB), the walk took
+/// the second, so the reader read on past where the walk stopped checking and reserved 3.8 GB
+/// for an element the walk never saw (7.4 s, from 757 bytes). Refused, naming the element.
+#[test]
+fn a_meta_group_length_given_twice_is_refused() {
+    program(&regression("meta_group_length_twice.dcm"), &[]).assert_refused(&[
+        "(0002,0000)",
+        "at byte 144",
+        "given twice",
+    ]);
+}
+
 /// "DICM" without a preamble in a file of 69 bytes, shorter than a preamble: the open-time
 /// walk once skipped such files, and the reader reserved 3.6 GB for a meta element of unknown
 /// VR that claims it. Refused, naming the element and where, before anything is reserved.

@@ -297,6 +297,10 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
 fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Problem> {
     let mut syntax = None;
     let mut end: Option<u64> = None;
+    // A meta element given twice (a second group length above all) is read one way by the
+    // reader and another by this walk: refused, as a repeated tag in the data set is.
+    // One bit per element number: constant time and 8 KiB whatever the group holds.
+    let mut seen = vec![0u64; 1024];
     loop {
         let at = w.pos;
         match end {
@@ -329,6 +333,13 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
         let (Some(element), Some(vr)) = (w.u16(false), w.bytes::<2>()) else {
             return Ok(None);
         };
+        let (word, bit) = (usize::from(element >> 6), 1u64 << (element & 63));
+        if seen[word] & bit != 0 {
+            return Err(format!(
+                "element (0002,{element:04X}) at byte {at} is given twice in the file meta group"
+            ));
+        }
+        seen[word] |= bit;
         let length = if long_vr(&vr) {
             let _ = w.skip(2);
             w.u32(false)
