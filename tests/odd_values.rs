@@ -919,13 +919,15 @@ fn misplaced_items_hiding_a_lying_length_are_refused() {
 
 /// `anonymize_file` copies the pixel data element from the input byte for byte; it must still
 /// write what the in-memory path writes, and an output that opens (or refuse the file). Found
-/// with a stray delimiter with a length before the pixel data, and with a pixel data header
-/// whose reserved bytes are not zero.
+/// with a stray delimiter with a length before the pixel data, with a pixel data header
+/// whose reserved bytes are not zero, and with a JPEG fragment of odd length (which the
+/// writer pads to even).
 #[test]
 fn pixel_data_copied_from_the_input_gives_the_same_bytes_as_in_memory() {
     for name in [
         "stray_delimiter_before_pixel_data.dcm",
         "pixel_data_reserved_bytes.dcm",
+        "odd_length_fragment.dcm",
     ] {
         let dir = tempfile::tempdir().unwrap();
         let input = dir.path().join("in.dcm");

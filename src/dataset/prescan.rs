@@ -102,8 +102,9 @@ pub struct PixelSpan {
     pub value_bytes: u64,
     /// Encapsulated: the number of fragments (the basic offset table not counted).
     pub fragments: Option<usize>,
-    /// Whether its header is one a writer writes the same (VR as expected, reserved bytes
-    /// zero, an even length): only then may its bytes be copied into an output as they are.
+    /// Whether it is one a writer writes the same (VR as expected, reserved bytes zero, an
+    /// even length, even fragments): only then may its bytes be copied into an output as
+    /// they are.
     pub regular: bool,
 }
 
@@ -447,6 +448,11 @@ fn dataset<R: Source>(
                     if let Some(frame) = stack.last_mut() {
                         frame.items += 1;
                         if let Some(span) = pixel.as_mut().filter(|s| top_level && s.end.is_none()) {
+                            // The writer pads an odd fragment to even length: its bytes are
+                            // not what a writer writes, so they are not copied as they are.
+                            if length % 2 == 1 {
+                                span.regular = false;
+                            }
                             if frame.items > 1 {
                                 span.value_bytes += u64::from(length);
                                 *span.fragments.get_or_insert(0) += 1;
