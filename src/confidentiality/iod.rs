@@ -11,7 +11,7 @@
 //! does not list, dpk takes the left-most action (the one that removes the most identity).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Deserialize;
 
@@ -34,20 +34,23 @@ pub enum AttrType {
     Three,
 }
 
+/// Every Type, in declaration order (that of [`Iod`]'s notes).
+const TYPES: [AttrType; 5] = [
+    AttrType::One,
+    AttrType::OneC,
+    AttrType::Two,
+    AttrType::TwoC,
+    AttrType::Three,
+];
+
 impl TryFrom<String> for AttrType {
     type Error = String;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
-        [
-            AttrType::One,
-            AttrType::OneC,
-            AttrType::Two,
-            AttrType::TwoC,
-            AttrType::Three,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
-        .ok_or_else(|| format!("'{s}' is not an attribute Type (1, 1C, 2, 2C, 3)"))
+        TYPES
+            .into_iter()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("'{s}' is not an attribute Type (1, 1C, 2, 2C, 3)"))
     }
 }
 
@@ -89,6 +92,9 @@ pub struct Iod {
     /// The IOD's name in PS3.3.
     pub name: String,
     entries: Vec<(Selector, AttrType)>,
+    /// "Type … in <name>" for each Type (in declaration order): made once, as every
+    /// combined-code element of every plan notes one.
+    notes: [Arc<str>; 5],
 }
 
 /// The IODs dpk knows, by SOP Class UID.
@@ -130,9 +136,11 @@ impl IodTable {
             for uid in entry.sop_classes {
                 table.by_sop_class.insert(uid, table.iods.len());
             }
+            let notes = TYPES.map(|ty| Arc::from(format!("Type {} in {}", ty.as_str(), entry.name)));
             table.iods.push(Iod {
                 name: entry.name,
                 entries,
+                notes,
             });
         }
         Ok(table)
@@ -156,6 +164,11 @@ impl Iod {
             .iter()
             .find(|(sel, _)| key_matches(sel, path))
             .map_or(AttrType::Three, |(_, ty)| *ty)
+    }
+
+    /// "Type `ty` in <this IOD>", shared rather than copied.
+    fn note(&self, ty: AttrType) -> Arc<str> {
+        Arc::clone(&self.notes[ty as usize])
     }
 }
 
@@ -182,16 +195,27 @@ fn key_matches(sel: &Selector, path: &TagPath) -> bool {
 pub struct Resolution {
     /// The concrete action.
     pub action: Action,
-    /// The Type found, and in which IOD; `None` when the SOP Class is not known.
-    pub basis: Option<(AttrType, String)>,
+    /// The Type found, and in which IOD (its name); `None` when the SOP Class is not known.
+    pub basis: Option<(AttrType, &'static str)>,
+    /// The basis in words, `None` with it.
+    note: Option<Arc<str>>,
+}
+
+impl Resolution {
+    /// The basis in words ("Type 2 in CT Image"), `None` when the SOP Class is not known. A
+    /// text shared by every resolution with the same basis: a plan notes it on every element
+    /// with a combined code.
+    pub fn note(&self) -> Option<&Arc<str>> {
+        self.note.as_ref()
+    }
 }
 
 /// Resolves a combined code for the element at `path` in a dataset of `sop_class`.
 pub fn resolve(action: Action, sop_class: Option<&str>, path: &TagPath) -> Resolution {
     let found = sop_class
         .and_then(|uid| table().iod(uid))
-        .map(|iod| (iod.type_at(path), iod.name.clone()));
-    let ty = found.as_ref().map_or(AttrType::Three, |(t, _)| *t);
+        .map(|iod| (iod.type_at(path), iod));
+    let ty = found.map_or(AttrType::Three, |(t, _)| t);
     let concrete = match action {
         Action::RemoveOrEmpty if ty.needs_value() => Action::Dummy,
         Action::RemoveOrEmpty if ty.needs_presence() => Action::Empty,
@@ -210,7 +234,8 @@ pub fn resolve(action: Action, sop_class: Option<&str>, path: &TagPath) -> Resol
     };
     Resolution {
         action: concrete,
-        basis: found,
+        basis: found.map(|(ty, iod)| (ty, iod.name.as_str())),
+        note: found.map(|(ty, iod)| iod.note(ty)),
     }
 }
 
@@ -225,6 +250,13 @@ mod tests {
         let t = IodTable::parse(TYPES_RON).unwrap();
         assert!(t.sop_class_count() >= 40, "{}", t.sop_class_count());
         assert!(t.iod(uids::CT_IMAGE_STORAGE).is_some());
+    }
+
+    #[test]
+    fn types_index_the_notes() {
+        for (i, ty) in TYPES.into_iter().enumerate() {
+            assert_eq!(ty as usize, i);
+        }
     }
 
     #[test]
@@ -254,6 +286,10 @@ mod tests {
         // Unknown SOP class: the left-most action.
         let unknown = resolve(Action::RemoveOrEmptyOrDummy, Some("1.2.3"), &serial);
         assert_eq!((unknown.action, unknown.basis), (Action::Remove, None));
+        assert_eq!(unknown.note(), None);
+        let known = resolve(Action::RemoveOrEmptyOrDummy, ct, &serial);
+        assert_eq!(known.basis, Some((AttrType::Three, "CT Image")));
+        assert_eq!(known.note().map(|n| &**n), Some("Type 3 in CT Image"));
         // Nested: the top-level Type does not apply inside a sequence.
         let nested = TagPath::root(Tag(0x0008, 0x1111)).child(0, tags::CONTENT_DATE);
         assert_eq!(

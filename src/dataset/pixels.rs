@@ -348,7 +348,7 @@ mod tests {
             ),
             "encapsulated, 40 fragments, 1.5 GiB, 40 frames"
         );
-        let small = Snapshot::Primitive(dicom_core::PrimitiveValue::U8(vec![0; 512].into()));
+        let small = Snapshot::primitive(dicom_core::PrimitiveValue::U8(vec![0; 512].into()));
         assert_eq!(describe_pixel_data(&small, 2), "512 bytes, 2 frames");
     }
 }

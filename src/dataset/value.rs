@@ -1,15 +1,21 @@
 //! Element values as plans and diffs keep them, and as people read them.
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
 use serde::{Serialize, Serializer};
 
 /// A copy of an element's value that is cheap to keep: primitives in full (they are what a
 /// de-identifier changes), sequences and bulk data by their size only (never their bytes).
+/// A primitive value kept twice (a plan's before and after of a kept element) is shared by
+/// the two rather than copied: see [`Snapshot::share`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Snapshot {
     /// A primitive value, in full.
-    Primitive(PrimitiveValue),
+    Primitive(SharedValue),
     /// A sequence, by its number of items.
     Items(usize),
     /// Encapsulated pixel data, by fragment count and total bytes.
@@ -37,15 +43,31 @@ impl Snapshot {
             // worked out only for binary values.
             Value::Primitive(p) if is_binary(p) => match p.calculate_byte_len() {
                 bytes if bytes > BULK_THRESHOLD => Snapshot::Bulk { bytes: bytes as u64 },
-                _ => Snapshot::Primitive(p.clone()),
+                _ => Snapshot::primitive(p.clone()),
             },
-            Value::Primitive(p) => Snapshot::Primitive(p.clone()),
+            Value::Primitive(p) => Snapshot::primitive(p.clone()),
             Value::Sequence(seq) => Snapshot::Items(seq.items().len()),
             Value::PixelSequence(seq) => Snapshot::Fragments {
                 count: seq.fragments().len(),
                 bytes: seq.fragments().iter().map(|f| f.as_ref().len() as u64).sum(),
             },
         }
+    }
+
+    /// A snapshot of a primitive value that is no element's (a dummy, a new UID, a file meta
+    /// field): held in full, as an element's would be.
+    pub fn primitive(value: PrimitiveValue) -> Snapshot {
+        Snapshot::Primitive(SharedValue::from(value))
+    }
+
+    /// A copy of this snapshot that shares its value rather than copying it, for a value kept
+    /// twice: a plan's entry of a kept element has it before and after. (This snapshot then
+    /// shares it too.)
+    pub fn share(&mut self) -> Snapshot {
+        if let Snapshot::Primitive(value) = self {
+            value.share();
+        }
+        self.clone()
     }
 
     /// Whether the value is empty (zero length or no items).
@@ -56,6 +78,85 @@ impl Snapshot {
             Snapshot::Fragments { count, .. } => *count == 0,
             Snapshot::Bulk { bytes } => *bytes == 0,
         }
+    }
+}
+
+/// A primitive value as a [`Snapshot`] holds it: its own, or one shared with other snapshots
+/// (see [`Snapshot::share`]), whose clones then count rather than copy it. Either way it reads,
+/// compares and prints as the [`PrimitiveValue`] itself.
+#[derive(Clone)]
+pub struct SharedValue(Held);
+
+/// Where a [`SharedValue`] is.
+#[derive(Clone)]
+enum Held {
+    Own(PrimitiveValue),
+    Shared(Arc<PrimitiveValue>),
+}
+
+impl SharedValue {
+    /// Shares the value from now on, unless copying it costs no more than counting it (an
+    /// empty value, a few numbers held inline).
+    fn share(&mut self) {
+        if let Held::Own(value) = &mut self.0 {
+            if !copies_freely(value) {
+                let value = std::mem::replace(value, PrimitiveValue::Empty);
+                self.0 = Held::Shared(Arc::new(value));
+            }
+        }
+    }
+}
+
+/// Whether a copy of `p` needs no allocation: it holds no text and its values are inline.
+fn copies_freely(p: &PrimitiveValue) -> bool {
+    use PrimitiveValue as P;
+    match p {
+        P::Empty => true,
+        P::Str(_) | P::Strs(_) => false,
+        P::Tags(v) => !v.spilled(),
+        P::U8(v) => !v.spilled(),
+        P::I16(v) => !v.spilled(),
+        P::U16(v) => !v.spilled(),
+        P::I32(v) => !v.spilled(),
+        P::U32(v) => !v.spilled(),
+        P::I64(v) => !v.spilled(),
+        P::U64(v) => !v.spilled(),
+        P::F32(v) => !v.spilled(),
+        P::F64(v) => !v.spilled(),
+        P::Date(v) => !v.spilled(),
+        P::Time(v) => !v.spilled(),
+        P::DateTime(v) => !v.spilled(),
+    }
+}
+
+impl Deref for SharedValue {
+    type Target = PrimitiveValue;
+
+    fn deref(&self) -> &PrimitiveValue {
+        match &self.0 {
+            Held::Own(value) => value,
+            Held::Shared(value) => value,
+        }
+    }
+}
+
+impl From<PrimitiveValue> for SharedValue {
+    fn from(value: PrimitiveValue) -> Self {
+        SharedValue(Held::Own(value))
+    }
+}
+
+/// As the value's: shared or not makes no difference.
+impl PartialEq for SharedValue {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+/// As the value's, so that a snapshot prints as it did when it held a `PrimitiveValue`.
+impl fmt::Debug for SharedValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -130,13 +231,34 @@ mod tests {
 
     #[test]
     fn renders_multi_values_and_truncates() {
-        let s = Snapshot::Primitive(PrimitiveValue::Strs(smallvec![
+        let s = Snapshot::primitive(PrimitiveValue::Strs(smallvec![
             "ORIGINAL".into(),
             "PRIMARY ".into(),
             "AXIAL".into()
         ]));
         assert_eq!(render(&s, VR::CS, 0), "ORIGINAL\\PRIMARY\\AXIAL");
         assert_eq!(render(&s, VR::CS, 10), "ORIGINAL\\…");
+    }
+
+    #[test]
+    fn a_shared_value_is_the_value() {
+        let text = PrimitiveValue::Strs(smallvec!["ORIGINAL".into(), "PRIMARY".into()]);
+        let mut own = Snapshot::primitive(text.clone());
+        let shared = own.share();
+        assert_eq!(own, shared);
+        assert_eq!(shared, Snapshot::primitive(text.clone()));
+        assert_eq!(
+            format!("{shared:?}"),
+            format!("{:?}", Snapshot::primitive(text.clone()))
+        );
+        assert_eq!(format!("{shared:?}"), format!("Primitive({text:?})"));
+        let (Snapshot::Primitive(a), Snapshot::Primitive(b)) = (&own, &shared) else {
+            panic!("not primitive");
+        };
+        assert!(std::ptr::eq::<PrimitiveValue>(&**a, &**b), "copied, not shared");
+        // A few numbers are copied: that costs no more.
+        let mut number = Snapshot::primitive(PrimitiveValue::from(512_u16));
+        assert_eq!(number.share(), Snapshot::primitive(PrimitiveValue::from(512_u16)));
     }
 
     #[test]

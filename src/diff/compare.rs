@@ -259,7 +259,7 @@ fn diff_meta(before: &DicomFile, after: &DicomFile) -> Vec<Change> {
                 (Some(_), None) => ChangeKind::Removed,
                 _ => ChangeKind::Added,
             };
-            let snap = |v: Option<String>| v.map(|s| Snapshot::Primitive(PrimitiveValue::from(s)));
+            let snap = |v: Option<String>| v.map(|s| Snapshot::primitive(PrimitiveValue::from(s)));
             Change::new(TagPath::root(tag), vr, kind, snap(x), snap(y))
         })
         .collect()

@@ -50,13 +50,14 @@ pub struct Decision {
     pub rule: RuleLabel,
     /// More on the decision: the IOD Type behind a combined code, a fallback's reason.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    pub note: Option<RuleLabel>,
 }
 
-/// The text of a [`Decision`]'s rule. Every entry of a plan carries one, and most are one
-/// of a few texts: a fixed one (`default: …`) or the label of the profile rule that decided,
-/// which the profile writes once and every entry it decides shares. So it is a string that
-/// is not copied: a `&'static str` or a shared `Arc<str>`, which a clone only counts.
+/// The text of a [`Decision`]'s rule (or note). Every entry of a plan carries one, and most
+/// are one of a few texts: a fixed one (`default: …`) or the label of the profile rule that
+/// decided, which the profile writes once and every entry it decides shares (as notes share
+/// the IOD Type behind a combined code). So it is a string that is not copied: a
+/// `&'static str` or a shared `Arc<str>`, which a clone only counts.
 /// It compares, prints and serializes as the text itself.
 #[derive(Clone)]
 pub struct RuleLabel(Label);
@@ -89,6 +90,13 @@ impl Deref for RuleLabel {
 impl AsRef<str> for RuleLabel {
     fn as_ref(&self) -> &str {
         self.as_str()
+    }
+}
+
+/// The empty text, as a `String`'s default.
+impl Default for RuleLabel {
+    fn default() -> Self {
+        RuleLabel::from("")
     }
 }
 

@@ -41,13 +41,19 @@ struct Entries<'p> {
 impl<'p> Entries<'p> {
     /// The entries of `entries`, but none of the top-level elements with a tag in `skip`.
     fn new(entries: &'p [Change], skip: &[Tag]) -> Entries<'p> {
-        let mut sorted: Vec<&Change> = entries
-            .iter()
-            .filter(|c| !(c.path.depth() == 0 && skip.contains(&c.path.tag)))
-            .collect();
+        // Sized for all of them: most are kept, and growing the list would copy it.
+        let mut sorted: Vec<&Change> = Vec::with_capacity(entries.len());
+        sorted.extend(
+            entries
+                .iter()
+                .filter(|c| !(c.path.depth() == 0 && skip.contains(&c.path.tag))),
+        );
         // A plan lists its entries in visiting order already (the markers, skipped, aside):
-        // this sort only checks that. Being stable, it keeps the last of equal paths last.
-        sorted.sort_by(|a, b| visit_order(&a.path, &b.path));
+        // sorted only when they are not, which a stable sort (keeping the last of equal paths
+        // last) would otherwise find out at the cost of a buffer.
+        if !sorted.is_sorted_by(|a, b| visit_order(&a.path, &b.path).is_le()) {
+            sorted.sort_by(|a, b| visit_order(&a.path, &b.path));
+        }
         sorted.dedup_by(|later, earlier| {
             let same = later.path == earlier.path;
             if same {
@@ -131,7 +137,7 @@ fn carry_out(
         }
         ChangeKind::Emptied => DataElement::new(tag, vr, PrimitiveValue::Empty),
         ChangeKind::Replaced | ChangeKind::Added => match &change.after {
-            Some(Snapshot::Primitive(v)) => DataElement::new(tag, vr, v.clone()),
+            Some(Snapshot::Primitive(v)) => DataElement::new(tag, vr, PrimitiveValue::clone(v)),
             _ => {
                 return Err(Error::Value {
                     path,

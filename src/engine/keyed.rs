@@ -7,6 +7,7 @@
 //! new UID or the date offset derived from the same text.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -69,7 +70,11 @@ impl Salt {
         let digest = self.mac("dpk/uid", uid.trim_end_matches(['\0', ' ']).as_bytes());
         let mut high = [0u8; 16];
         high.copy_from_slice(&digest[..16]);
-        format!("2.25.{}", u128::from_be_bytes(high))
+        // Sized for the longest UID up front: one allocation, not one per doubling.
+        let mut uid = String::with_capacity(44);
+        // Writing to a `String` cannot fail.
+        let _ = write!(uid, "2.25.{}", u128::from_be_bytes(high));
+        uid
     }
 
     /// A keyed hash of a text value as `len` upper-case hex digits (at most 64): digits and

@@ -161,7 +161,7 @@ fn meta_change(
         (Some(_), None) => ChangeKind::Removed,
         _ => ChangeKind::Replaced,
     };
-    let snap = |v: Option<String>| v.map(|s| Snapshot::Primitive(PrimitiveValue::from(s)));
+    let snap = |v: Option<String>| v.map(|s| Snapshot::primitive(PrimitiveValue::from(s)));
     let mut change = Change::new(TagPath::root(tag), vr, kind, snap(before_s), snap(after));
     change.decision = Some(Decision {
         action: if kind == ChangeKind::Removed {

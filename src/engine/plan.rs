@@ -50,16 +50,13 @@ fn plan_with_pixels(
     super::check_context(profile, ctx)?;
     let obj: &InMemDicomObject = file;
     let salt = ctx.salt();
-    let patient_key = text_of(obj, tags::PATIENT_ID)
-        .or_else(|| text_of(obj, tags::PATIENT_NAME))
-        .unwrap_or_default();
     let mut planner = Planner {
         profile,
         salt,
         sop_class: sop_class_uid(obj),
         root: obj,
         ids: std::cell::OnceCell::new(),
-        shift_days: salt.map(|s| s.date_offset_days(&patient_key)),
+        shift_days: std::cell::OnceCell::new(),
         // Entries are large: growing the list as they come would copy it over and over. (The
         // markers and pixel data left in the file come on top.)
         entries: Vec::with_capacity(crate::diff::element_count(obj) + 8),
@@ -92,7 +89,9 @@ struct Planner<'a> {
     root: &'a InMemDicomObject,
     /// The dataset's identifiers, gathered the first time a text is cleaned.
     ids: std::cell::OnceCell<Identifiers>,
-    shift_days: Option<i64>,
+    /// The patient's date offset (`None`: no salt), worked out the first time a date is
+    /// shifted: most files have no date to shift.
+    shift_days: std::cell::OnceCell<Option<i64>>,
     entries: Vec<Change>,
 }
 
@@ -161,22 +160,19 @@ impl Planner<'_> {
         if requested.is_combined() {
             let r = iod::resolve(requested, self.sop_class.as_deref(), path);
             action = r.action;
-            note = Some(match r.basis {
-                Some((ty, iod)) => format!("Type {} in {iod}", ty.as_str()),
-                None => "SOP Class not in dpk's IOD table: the left-most action".to_string(),
+            note = Some(match r.note() {
+                Some(why) => RuleLabel::from(Arc::clone(why)),
+                None => RuleLabel::from("SOP Class not in dpk's IOD table: the left-most action"),
             });
         }
         if action == Action::Clean && !Action::cleans_in_place(vr) {
-            note = Some(format!("a {} value cannot be cleaned: removed", vr.to_string()));
+            note = Some(format!("a {} value cannot be cleaned: removed", vr.to_string()).into());
             action = Action::Remove;
         }
         let sequence_ok =
             vr == VR::SQ && matches!(action, Action::Dummy | Action::ReplaceUid | Action::Clean);
         if !action.fits_vr(vr) && !sequence_ok {
-            note = Some(format!(
-                "{action} does not fit VR {}: removed instead",
-                vr.to_string()
-            ));
+            note = Some(format!("{action} does not fit VR {}: removed instead", vr.to_string()).into());
             action = Action::Remove;
         }
         let decision = Decision {
@@ -230,10 +226,10 @@ impl Planner<'_> {
             Action::Empty if before.is_empty() => (ChangeKind::Unchanged, Some(before.clone())),
             Action::Empty => (
                 ChangeKind::Emptied,
-                Some(Snapshot::Primitive(PrimitiveValue::Empty)),
+                Some(Snapshot::primitive(PrimitiveValue::Empty)),
             ),
             Action::Dummy => match dummy_value(pixels.vr) {
-                Some(v) => (ChangeKind::Replaced, Some(Snapshot::Primitive(v))),
+                Some(v) => (ChangeKind::Replaced, Some(Snapshot::primitive(v))),
                 None => (ChangeKind::Removed, None),
             },
             Action::Remove => (ChangeKind::Removed, None),
@@ -250,19 +246,20 @@ impl Planner<'_> {
     /// Writes the entry of an element that is not a sequence.
     fn primitive(&mut self, d: Decided<'_>) -> Result<()> {
         let vr = d.element.vr();
-        let before = Snapshot::of(d.element.value());
+        let mut before = Snapshot::of(d.element.value());
         let mut decision = d.decision;
         let value = d.element.value().primitive();
+        // A value kept is the same before and after: one value, shared.
         let (kind, after) = match (d.action, value) {
-            (Action::Keep, _) => (ChangeKind::Unchanged, Some(before.clone())),
+            (Action::Keep, _) => (ChangeKind::Unchanged, Some(before.share())),
             (Action::Remove, _) => (ChangeKind::Removed, None),
-            (Action::Empty, _) if before.is_empty() => (ChangeKind::Unchanged, Some(before.clone())),
+            (Action::Empty, _) if before.is_empty() => (ChangeKind::Unchanged, Some(before.share())),
             (Action::Empty, _) => (
                 ChangeKind::Emptied,
-                Some(Snapshot::Primitive(PrimitiveValue::Empty)),
+                Some(Snapshot::primitive(PrimitiveValue::Empty)),
             ),
             (Action::Dummy, _) => match dummy_value(vr) {
-                Some(v) => (ChangeKind::Replaced, Some(Snapshot::Primitive(v))),
+                Some(v) => (ChangeKind::Replaced, Some(Snapshot::primitive(v))),
                 None => (ChangeKind::Removed, None),
             },
             (_, None) => {
@@ -273,16 +270,16 @@ impl Planner<'_> {
             }
             (action, Some(value)) => {
                 let (new, note) = self.transform(action, vr, value, &d.path)?;
-                if note.is_some() {
-                    decision.note = note;
+                if let Some(note) = note {
+                    decision.note = Some(note.into());
                 }
                 match new {
                     None => (
                         ChangeKind::Emptied,
-                        Some(Snapshot::Primitive(PrimitiveValue::Empty)),
+                        Some(Snapshot::primitive(PrimitiveValue::Empty)),
                     ),
-                    Some(v) if &v == value => (ChangeKind::Unchanged, Some(before.clone())),
-                    Some(v) => (ChangeKind::Replaced, Some(Snapshot::Primitive(v))),
+                    Some(v) if &v == value => (ChangeKind::Unchanged, Some(before.share())),
+                    Some(v) => (ChangeKind::Replaced, Some(Snapshot::primitive(v))),
                 }
             }
         };
@@ -350,7 +347,13 @@ impl Planner<'_> {
 
     /// The patient's date offset; there is one exactly when a salt was given.
     fn days(&self) -> Result<i64> {
-        self.shift_days.ok_or_else(|| self.missing_salt())
+        let days = self.shift_days.get_or_init(|| {
+            let patient_key = text_of(self.root, tags::PATIENT_ID)
+                .or_else(|| text_of(self.root, tags::PATIENT_NAME))
+                .unwrap_or_default();
+            self.salt.map(|s| s.date_offset_days(&patient_key))
+        });
+        days.ok_or_else(|| self.missing_salt())
     }
 
     fn missing_salt(&self) -> Error {
@@ -367,7 +370,9 @@ impl Planner<'_> {
         // The entries that refer to a replaced UID and their new values, found first: the
         // UIDs looked for are borrowed from the entries.
         let referring: Vec<(usize, Vec<String>)> = {
-            let replaced: HashSet<Cow<'_, str>> = self
+            // Sorted for look-ups by bisection: a file replaces a few UIDs, and hashing each
+            // look-up would cost more.
+            let mut replaced: Vec<Cow<'_, str>> = self
                 .entries
                 .iter()
                 .filter(|e| {
@@ -382,6 +387,12 @@ impl Planner<'_> {
                 })
                 .flatten()
                 .collect();
+            if replaced.is_empty() {
+                return;
+            }
+            replaced.sort_unstable();
+            replaced.dedup();
+            let is_replaced = |v: &Cow<'_, str>| replaced.binary_search(v).is_ok();
             let refers = |e: &Change| -> Option<Vec<String>> {
                 let is_default = e.decision.as_ref().is_some_and(|d| d.rule == DEFAULT_RULE);
                 if e.vr != VR::UI || e.kind != ChangeKind::Unchanged || !is_default {
@@ -390,11 +401,11 @@ impl Planner<'_> {
                 let Some(Snapshot::Primitive(p)) = &e.before else {
                     return None;
                 };
-                if !values_of(p).any(|v| replaced.contains(&v)) {
+                if !values_of(p).any(|v| is_replaced(&v)) {
                     return None;
                 }
                 let new = values_of(p).map(|v| {
-                    if replaced.contains(&v) {
+                    if is_replaced(&v) {
                         salt.remap_uid(&v)
                     } else {
                         v.into_owned()
@@ -411,7 +422,7 @@ impl Planner<'_> {
         for (i, new) in referring {
             let e = &mut self.entries[i];
             e.kind = ChangeKind::Replaced;
-            e.after = Some(Snapshot::Primitive(PrimitiveValue::Strs(new.into())));
+            e.after = Some(Snapshot::primitive(PrimitiveValue::Strs(new.into())));
             e.decision = Some(Decision {
                 action: Action::ReplaceUid,
                 requested: Some(Action::Keep),

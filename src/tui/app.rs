@@ -377,7 +377,7 @@ impl App {
         if entry.path.depth() == 0 && crate::dataset::is_pixel_data(entry.path.tag) {
             let text =
                 crate::dataset::describe_pixel_data(value, crate::dataset::frame_count(&self.header.file));
-            let text = crate::dataset::Snapshot::Primitive(text.into());
+            let text = crate::dataset::Snapshot::primitive(text.into());
             return crate::dataset::render(&text, dicom_core::VR::LT, max_chars);
         }
         crate::dataset::render(value, entry.vr, max_chars)
@@ -1171,7 +1171,7 @@ impl Enclosed<'_> {
             action: RuleAction::Remove,
             requested: (asked != RuleAction::Remove).then_some(asked),
             rule: format!("{with} {}", self.sequence.path).into(),
-            note: Some(format!("if the sequence is kept: {} ({by})", asked.label())),
+            note: Some(format!("if the sequence is kept: {} ({by})", asked.label()).into()),
         }
     }
 }
