@@ -1130,17 +1130,6 @@ fn a_file_without_its_preamble_is_accepted_and_the_user_is_told() {
 // outside -o
 // ---------------------------------------------------------------------------------------------
 
-/// Every regular file under `dir`, whatever its name, as paths relative to `dir`.
-fn every_file(dir: &Path) -> BTreeSet<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.path().strip_prefix(dir).unwrap().to_path_buf())
-        .collect()
-}
-
 #[cfg(unix)]
 #[test]
 fn symbolic_links_are_skipped_unless_followed_and_never_lead_into_the_output() {
@@ -1166,7 +1155,7 @@ fn symbolic_links_are_skipped_unless_followed_and_never_lead_into_the_output() {
         .arg(&salt));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
-        every_file(&root.join("out")),
+        files_under(&root.join("out")),
         BTreeSet::from([PathBuf::from("a.dcm")])
     );
     let score = run(dpk(root).args(["score", "in"]));
@@ -1188,13 +1177,13 @@ fn symbolic_links_are_skipped_unless_followed_and_never_lead_into_the_output() {
         .iter()
         .map(PathBuf::from)
         .collect();
-    assert_eq!(every_file(&root.join("followed")), expected);
+    assert_eq!(files_under(&root.join("followed")), expected);
     assert!(!std::fs::symlink_metadata(root.join("followed/linked.dcm"))
         .unwrap()
         .file_type()
         .is_symlink());
     assert_eq!(
-        every_file(&root.join("elsewhere")),
+        files_under(&root.join("elsewhere")),
         BTreeSet::from([PathBuf::from("b.dcm"), PathBuf::from("series/c.dcm")]),
         "something was written where a link leads"
     );
@@ -1249,12 +1238,12 @@ fn odd_file_names_are_written_under_the_output_and_nowhere_else() {
         std::fs::copy(&ct, input.join(std::ffi::OsStr::from_bytes(name))).unwrap();
     }
     let salt = write_salt(root, SALT);
-    let before = every_file(root);
+    let before = files_under(root);
     let r = run(dpk(root)
         .args(["anonymize", "in", "-o", "out", "--salt-file"])
         .arg(&salt));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let written: BTreeSet<PathBuf> = every_file(root).difference(&before).cloned().collect();
+    let written: BTreeSet<PathBuf> = files_under(root).difference(&before).cloned().collect();
     let expected: BTreeSet<PathBuf> = all
         .iter()
         .map(|n| Path::new("out").join(std::ffi::OsStr::from_bytes(n)))

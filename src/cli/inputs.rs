@@ -250,15 +250,16 @@ pub fn walk_files(
     Ok(paths.iter().flat_map(move |p| walk(p, links, None)))
 }
 
-/// Walks `paths` once, names only, so that a missing path or a folder that cannot be read is
-/// found before any work starts; says how many files there are.
-pub fn count_files(paths: &[PathBuf], links: Links) -> Result<usize, InputError> {
-    let mut n = 0;
+/// [`walk_files`], after a first walk of names only, so that a missing path or a folder that
+/// cannot be read is refused before any work starts.
+pub fn checked_walk_files(
+    paths: &[PathBuf],
+    links: Links,
+) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + '_, InputError> {
     for file in walk_files(paths, links)? {
         file?;
-        n += 1;
     }
-    Ok(n)
+    walk_files(paths, links)
 }
 
 /// Takes up to `n` items at a time from `items`: the batches a run hands its workers. An error

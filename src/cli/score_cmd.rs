@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::inputs::{batches, count_files, walk_files, Links};
+use super::inputs::{batches, checked_walk_files, Links};
 use super::Outcome;
 use crate::dataset;
 use crate::risk::{score, Level, RiskReport, Weights};
@@ -81,7 +81,7 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         None => Weights::builtin(),
     };
     let links = Links::followed(args.follow_links);
-    let files = match count_files(&args.inputs, links).and_then(|_| walk_files(&args.inputs, links)) {
+    let files = match checked_walk_files(&args.inputs, links) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("dpk: error: {e}");

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::inputs::{count_files, walk_files, Links};
+use super::inputs::{checked_walk_files, Links};
 use super::{report_error, Outcome, ProfileArgs};
 use crate::verify::{verify_file, Originals, Violation};
 
@@ -51,7 +51,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         Err(e) => return report_error(&e),
     };
     let links = Links::followed(args.follow_links);
-    let files = match count_files(&args.outputs, links).and_then(|_| walk_files(&args.outputs, links)) {
+    let files = match checked_walk_files(&args.outputs, links) {
         Ok(files) => files,
         Err(e) => {
             eprintln!("dpk: error: {e}");

@@ -232,8 +232,11 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     };
     // Preamble and magic, or the magic alone (which the reader accepts in a file of any
     // length, so a file shorter than a preamble is walked too).
-    let mut head = [0u8; 132];
-    let got = read_up_to(&mut w.reader, &mut head);
+    let mut head = Vec::with_capacity(132);
+    if (&mut w.reader).take(132).read_to_end(&mut head).is_err() {
+        return Ok(layout);
+    }
+    let got = head.len();
     if got == 132 && &head[128..132] == b"DICM" {
         layout.magic_at = 128;
         w.pos = 132;
@@ -273,20 +276,6 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         Err(problem) => return Err(problem),
     }
     Ok(layout)
-}
-
-/// Reads into `buf` until it is full or the input ends; how many bytes were read.
-fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> usize {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    got
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
