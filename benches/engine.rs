@@ -1,5 +1,6 @@
 //! The per-keypress work of the TUI and the per-file work of a batch, on the CT fixture
-//! (a typical ~150-element header): plan, apply, score and diff.
+//! (a typical ~150-element header): plan, apply, score and diff, and the whole pipeline of
+//! one file from its bytes to the bytes of its anonymization.
 //!
 //! `cargo bench --bench engine`. Figures are machine-dependent: compare runs on one machine.
 
@@ -11,12 +12,10 @@ use dpk::diff::diff_files;
 use dpk::risk::{score, Weights};
 use dpk::{Context, Profile, Salt};
 
+const CT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/ct_explicit_le.dcm");
+
 fn ct() -> DicomFile {
-    dataset::open(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/ct_explicit_le.dcm"
-    ))
-    .expect("fixture")
+    dataset::open(CT).expect("fixture")
 }
 
 fn benches(c: &mut Criterion) {
@@ -50,6 +49,22 @@ fn benches(c: &mut Criterion) {
             criterion::BatchSize::SmallInput,
         )
     });
+    // Parse, plan, apply and encode, as a batch does for each file, without the disk.
+    let bytes = std::fs::read(CT).expect("fixture");
+    let mut encoded = Vec::with_capacity(2 * bytes.len());
+    c.bench_function(
+        "whole file in memory (CT bytes → anonymized bytes, basic)",
+        |b| {
+            b.iter(|| {
+                let file = dataset::open_bytes(black_box(&bytes), CT).expect("parse");
+                let plan = dpk::plan(&file, &profile, &ctx).expect("plan");
+                let out = dpk::apply(&plan, file).expect("apply");
+                encoded.clear();
+                out.write_all(&mut encoded).expect("encode");
+                encoded.len()
+            })
+        },
+    );
     c.bench_function("score (CT header, before)", |b| {
         b.iter(|| score(black_box(&original), &weights))
     });

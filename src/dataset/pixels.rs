@@ -310,14 +310,31 @@ pub fn write_with_pixel_data(
     })
 }
 
-/// Copies bytes `range` of `source` to `out` (in the kernel where it can: copy_file_range).
-/// A source shorter than the range — changed or truncated since it was read — is an error.
+/// The unit the page cache moves data in. A kernel copy (copy_file_range, which splices
+/// pages on most file systems) between offsets that differ within a page writes every page
+/// of the output in two pieces: on ext4, 1 GiB took 1.55× as long as with offsets that
+/// agree, and 1.15× through a buffer.
+const PAGE: u64 = 4096;
+
+/// What a copy through user space moves at a time: large enough that system calls cost
+/// nothing next to the bytes, small enough to keep per worker.
+const COPY_BUFFER: usize = 1 << 20;
+
+/// Copies bytes `range` of `source` to `out`: in the kernel (copy_file_range) when the two
+/// offsets agree within a page, else through a buffer. A source shorter than the range —
+/// changed or truncated since it was read — is an error.
 fn copy_range(source: &Path, range: Range<u64>, out: &mut File) -> std::result::Result<(), String> {
     let at = |e: std::io::Error| format!("copying the pixel data of {}: {e}", source.display());
     let mut input = File::open(source).map_err(at)?;
     input.seek(SeekFrom::Start(range.start)).map_err(at)?;
     let want = range.end - range.start;
-    let copied = std::io::copy(&mut input.take(want), out).map_err(at)?;
+    let written_at = out.stream_position().map_err(at)?;
+    let mut input = input.take(want);
+    let copied = if range.start % PAGE == written_at % PAGE {
+        std::io::copy(&mut input, out).map_err(at)?
+    } else {
+        copy_through_buffer(&mut input, out).map_err(at)?
+    };
     if copied != want {
         return Err(format!(
             "{} changed while its pixel data was copied: {copied} of {want} bytes at byte {}",
@@ -326,6 +343,32 @@ fn copy_range(source: &Path, range: Range<u64>, out: &mut File) -> std::result::
         ));
     }
     Ok(())
+}
+
+thread_local! {
+    /// One copy buffer per worker, kept between files so that each file's copy does not
+    /// fault a fresh megabyte in.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Copies `input` to `out` with read and write calls, never through copy_file_range, which
+/// `std::io::copy` would use between two files. Returns the bytes copied.
+fn copy_through_buffer(input: &mut impl Read, out: &mut File) -> std::io::Result<u64> {
+    BUFFER.with(|cell| {
+        let mut buffer = cell.borrow_mut();
+        buffer.resize(COPY_BUFFER, 0);
+        let mut copied = 0u64;
+        loop {
+            let n = match input.read(&mut buffer) {
+                Ok(0) => return Ok(copied),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            out.write_all(&buffer[..n])?;
+            copied += n as u64;
+        }
+    })
 }
 
 #[cfg(test)]
@@ -350,5 +393,49 @@ mod tests {
         );
         let small = Snapshot::primitive(dicom_core::PrimitiveValue::U8(vec![0; 512].into()));
         assert_eq!(describe_pixel_data(&small, 2), "512 bytes, 2 frames");
+    }
+
+    /// Bytes that differ at every offset, so a piece copied to the wrong place shows.
+    fn numbered_bytes(len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i % 251) as u8).collect()
+    }
+
+    /// Both ways of copying, through the kernel and through the buffer (more than one
+    /// buffer's worth), write exactly the range asked for after what is already written.
+    #[test]
+    fn a_range_is_copied_whole_whether_offsets_agree_within_a_page_or_not() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let source = dir.path().join("source");
+        let bytes = numbered_bytes(3 * COPY_BUFFER + 4321);
+        std::fs::write(&source, &bytes).expect("source written");
+        let range = 5000..bytes.len() as u64 - 7;
+        // 904 bytes already written: 5000 - 904 is one page, so the offsets agree.
+        for already in [904usize, 17] {
+            let target = dir.path().join(format!("out{already}"));
+            let mut out = File::create(&target).expect("output created");
+            out.write_all(&vec![b'h'; already]).expect("head written");
+            copy_range(&source, range.clone(), &mut out).expect("range copied");
+            drop(out);
+            let written = std::fs::read(&target).expect("output read");
+            assert_eq!(written.len(), already + (range.end - range.start) as usize);
+            assert!(written[..already].iter().all(|&b| b == b'h'));
+            assert!(written[already..] == bytes[range.start as usize..range.end as usize]);
+        }
+    }
+
+    #[test]
+    fn a_source_shorter_than_the_range_is_an_error_either_way() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let source = dir.path().join("source");
+        std::fs::write(&source, numbered_bytes(10_000)).expect("source written");
+        for already in [0usize, 1] {
+            let mut out = File::create(dir.path().join(format!("out{already}"))).expect("output created");
+            out.write_all(&vec![0; already]).expect("head written");
+            let err = copy_range(&source, 0..20_000, &mut out).expect_err("the source is short");
+            assert!(
+                err.contains("changed while its pixel data was copied: 10000 of 20000 bytes"),
+                "{err}"
+            );
+        }
     }
 }
