@@ -33,6 +33,18 @@ pub enum Error {
         /// What the encoder reported.
         reason: String,
     },
+    /// An input's de-identified copy could not be encoded, most often because a value it
+    /// keeps holds characters its VR or character set cannot (a damaged input): named by
+    /// the input, as that is what the user must look at.
+    #[error("{}: its de-identified copy cannot be written to {}: {reason}", input.display(), output.display())]
+    Encode {
+        /// The input that was read.
+        input: PathBuf,
+        /// The output that was not written.
+        output: PathBuf,
+        /// What the encoder reported.
+        reason: String,
+    },
     /// A profile (RON) is malformed or invalid.
     #[error(transparent)]
     Profile(#[from] crate::profile::ProfileError),

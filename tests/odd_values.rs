@@ -985,3 +985,15 @@ fn a_meta_group_without_its_sop_class_gives_an_output_that_opens() {
         String::from_utf8_lossy(value)
     );
 }
+
+/// A SOP Class UID ending in bytes that decode, in the file's UTF-8, to letters no UI value
+/// may hold: the encoder cannot write the kept value back. Refused, naming the input (the
+/// error named only the output before, which in a batch hides the file to look at).
+#[test]
+fn a_value_the_encoder_cannot_write_is_refused_naming_the_input() {
+    program(&regression("uid_with_characters_no_encoder_takes.dcm"), &[]).assert_refused(&[
+        "in.dcm: its de-identified copy cannot be written to",
+        "out.dcm",
+        "unrepresentable character",
+    ]);
+}

@@ -23,7 +23,7 @@ pub use plan::{plan, plan_header};
 
 use crate::dataset::{self, Durability};
 use crate::diff::{Change, ChangeKind};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::profile::ResolvedProfile;
 
 /// What a plan may depend on besides the dataset and the profile: the secret salt.
@@ -111,7 +111,15 @@ pub fn anonymize_file_durable(
 ) -> Result<Plan> {
     let header = dataset::open_around_pixel_data(input)?;
     let notes = header.notes.clone();
-    let mut plan = anonymize_header(header, input, output, profile, ctx, durability)?;
+    let mut plan =
+        anonymize_header(header, input, output, profile, ctx, durability).map_err(|e| match e {
+            Error::Write { path, reason } => Error::Encode {
+                input: input.to_path_buf(),
+                output: path,
+                reason,
+            },
+            other => other,
+        })?;
     plan.notes = notes;
     Ok(plan)
 }
@@ -164,7 +172,7 @@ fn anonymize_whole(
 /// needs a salt.
 pub fn check_context(profile: &ResolvedProfile, ctx: &Context) -> Result<()> {
     if profile.needs_salt() && ctx.salt.is_none() {
-        return Err(crate::Error::MissingSalt {
+        return Err(Error::MissingSalt {
             profile: profile.name().to_string(),
         });
     }
@@ -173,7 +181,7 @@ pub fn check_context(profile: &ResolvedProfile, ctx: &Context) -> Result<()> {
 
 /// Reads a salt from the file at `path` (the whole file, surrounding white space trimmed).
 pub fn salt_from_file(path: &Path) -> Result<Salt> {
-    let bytes = std::fs::read(path).map_err(|source| crate::Error::Io {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
