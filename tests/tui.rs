@@ -6,9 +6,11 @@ mod large_files;
 
 use dpk::engine::{Context, Salt};
 use dpk::tui::app::{Action, App};
+use dpk::tui::keys::action_for;
 use dpk::tui::{view, DEMO};
 use dpk::Profile;
 use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
 fn demo() -> App {
@@ -902,4 +904,104 @@ fn an_emptied_sequence_lists_its_items_as_removed_with_them() {
         app.message
     );
     assert!(app.message.contains("(this place only)"), "{}", app.message);
+}
+
+/// On a screen too small for it, an explanation scrolls with the moving keys, says which
+/// rows show, and the tree beneath does not move; closed, the keys move the tree again.
+#[test]
+fn an_explanation_taller_than_the_screen_scrolls() {
+    let mut app = demo();
+    select(&mut app, "PatientBirthDate");
+    let selected = app.selected;
+    app.update(Action::Explain);
+    // 60 columns wrap the explanation to 10 rows; 8 lines of screen show 6 of them.
+    let top = screen(&mut app, 60, 8);
+    assert!(top.contains("rows 1–6 of 10"), "{top}");
+    assert!(
+        top.contains("(0010,0030) Patient Birth Date") && !top.contains("19520229"),
+        "{top}"
+    );
+    app.update(Action::Down);
+    assert!(screen(&mut app, 60, 8).contains("rows 2–7 of 10"));
+    app.update(Action::Bottom);
+    let bottom = screen(&mut app, 60, 8);
+    assert!(bottom.contains("rows 5–10 of 10"), "{bottom}");
+    assert!(
+        bottom.contains("19520229 → (empty)") && bottom.contains("│(0010,0030)]"),
+        "{bottom}"
+    );
+    assert!(!bottom.contains("Patient Birth Date"), "{bottom}");
+    // Scrolling past either end stays at it.
+    app.update(Action::PageDown);
+    assert!(screen(&mut app, 60, 8).contains("rows 5–10 of 10"));
+    app.update(Action::PageUp);
+    app.update(Action::PageUp);
+    assert!(screen(&mut app, 60, 8).contains("rows 1–6 of 10"));
+    assert_eq!(app.selected, selected, "the tree moved under the explanation");
+    // Where it fits, it says nothing of rows.
+    assert!(!screen(&mut app, 60, 14).contains("rows "));
+
+    app.update(Action::Cancel);
+    assert!(app.explain.is_none());
+    app.update(Action::Down);
+    assert_eq!(app.selected, selected + 1);
+    app.update(Action::Up);
+    app.update(Action::Explain);
+    assert!(
+        screen(&mut app, 60, 8).contains("rows 1–6 of 10"),
+        "opens at its top"
+    );
+}
+
+/// The help on an 80 × 24 terminal scrolls to its last key; `e` over it shows the
+/// explanation instead, and `?` over that the help again.
+#[test]
+fn the_help_scrolls_on_a_small_terminal_and_gives_way_to_an_explanation() {
+    let mut app = demo();
+    app.update(Action::ToggleHelp);
+    let top = screen(&mut app, 80, 24);
+    assert!(
+        top.contains("previous element") && !top.contains("quit (asks first"),
+        "{top}"
+    );
+    app.update(Action::Bottom);
+    let bottom = screen(&mut app, 80, 24);
+    assert!(
+        bottom.contains("quit (asks first") && !bottom.contains("previous element"),
+        "{bottom}"
+    );
+    app.update(Action::Explain);
+    assert!(!app.help && app.explain.is_some());
+    app.update(Action::ToggleHelp);
+    assert!(app.help && app.explain.is_none());
+    assert!(
+        screen(&mut app, 80, 24).contains("previous element"),
+        "the help opens at its top"
+    );
+    let q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::NONE);
+    app.update(action_for(q, app.mode()).expect("q does something"));
+    assert!(!app.help && !app.quit, "q closes the help, it does not quit");
+}
+
+/// Ctrl-C leaves at once wherever the user is: in a menu, in a prompt, over the help, with
+/// unsaved changes.
+#[test]
+fn ctrl_c_quits_from_anywhere() {
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let places = ["a menu", "a prompt", "the help", "the unsaved question"];
+    for what in places {
+        let mut app = demo();
+        select(&mut app, "PatientName");
+        app.update(Action::CycleAction);
+        match what {
+            "a menu" => app.update(Action::OptionsMenu),
+            "a prompt" => app.update(Action::Search),
+            "the help" => app.update(Action::ToggleHelp),
+            _ => app.update(Action::Quit),
+        }
+        assert!(!app.quit, "{what}: opening it quit");
+        let action = action_for(ctrl_c, app.mode()).expect("Ctrl-C does something");
+        app.update(action);
+        assert!(app.quit, "{what}: Ctrl-C did not quit");
+    }
 }

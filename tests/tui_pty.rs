@@ -89,6 +89,32 @@ impl Session {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
     }
+
+    /// Waits for the program to exit, and checks it exited with success and gave the
+    /// terminal back as it found it.
+    fn quits_cleanly(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(Instant::now() < deadline, "dpk-tui did not quit");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(status.success(), "{status:?}");
+        std::thread::sleep(Duration::from_millis(100));
+        assert_restored(self.screen.lock().unwrap().screen());
+    }
+}
+
+/// Checks the terminal is as the program found it: the main screen, no mouse reporting.
+fn assert_restored(screen: &vt100::Screen) {
+    assert!(!screen.alternate_screen(), "the alternate screen was not left");
+    assert_eq!(
+        screen.mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse reporting was left on"
+    );
 }
 
 /// The row of Patient's Name in the demo's tree, as the program will lay it out.
@@ -178,25 +204,21 @@ fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
     s.wait_for("(all elements)");
 
     s.keys("q");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = s.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "dpk-tui did not quit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "{status:?}");
-    std::thread::sleep(Duration::from_millis(100));
-    assert!(
-        !s.screen.lock().unwrap().screen().alternate_screen(),
-        "the terminal was not restored"
-    );
-    assert_eq!(
-        s.screen.lock().unwrap().screen().mouse_protocol_mode(),
-        vt100::MouseProtocolMode::None,
-        "mouse reporting was left on"
-    );
+    s.quits_cleanly();
+}
+
+/// Ctrl-C in raw mode arrives as a key, not a signal: it must still leave, from a menu,
+/// with unsaved changes, and give the terminal back.
+#[test]
+fn ctrl_c_leaves_from_a_menu_with_unsaved_changes() {
+    let mut s = Session::start(&[]);
+    s.wait_for("PREVIEW SALT");
+    s.keys(" ");
+    s.wait_for("[modified]");
+    s.keys("a");
+    s.wait_for("Action (Enter picks");
+    s.keys("\u{3}");
+    s.quits_cleanly();
 }
 
 #[test]
@@ -274,15 +296,7 @@ fn a_panic_inside_a_draw_restores_the_terminal() {
         bytes.windows(8).any(|w| w == b"\x1b[?1049h"),
         "the screen was taken first"
     );
-    assert!(
-        !screen.screen().alternate_screen(),
-        "the alternate screen was not left"
-    );
-    assert_eq!(
-        screen.screen().mouse_protocol_mode(),
-        vt100::MouseProtocolMode::None,
-        "mouse left on"
-    );
+    assert_restored(screen.screen());
     let text = String::from_utf8_lossy(&bytes);
     let leave = text.find("\x1b[?1049l").expect("left the alternate screen");
     let message = text

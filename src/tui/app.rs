@@ -99,6 +99,8 @@ pub enum Action {
     Cancel,
     /// Leave (asks first when the profile has unsaved changes).
     Quit,
+    /// Leave at once, from anywhere, unsaved changes or not: Ctrl-C.
+    Interrupt,
 }
 
 /// What a prompt asks for.
@@ -134,7 +136,8 @@ pub struct Menu {
     pub selected: usize,
 }
 
-/// Which keys mean what: the main screen, a prompt line, or a menu.
+/// Which keys mean what: the main screen, a prompt line, a menu, or the help or an
+/// explanation over the screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Moving about and changing actions.
@@ -143,6 +146,9 @@ pub enum Mode {
     Prompt,
     /// Choosing from a menu.
     Menu,
+    /// Reading the help or an explanation: the moving keys scroll it, nothing changes
+    /// beneath it.
+    Overlay,
 }
 
 /// Which elements the tree shows.
@@ -236,6 +242,11 @@ pub struct App {
     pub help: bool,
     /// The explanation shown for the selected element, if open.
     pub explain: Option<String>,
+    /// Rows the open help or explanation is scrolled by; drawing keeps it within the text,
+    /// which on a small terminal may be taller than the screen.
+    pub overlay_scroll: u16,
+    /// Rows of the open help or explanation a page moves (set when drawn).
+    pub overlay_page: u16,
     /// The open prompt, if any.
     pub prompt: Option<Prompt>,
     /// The open menu, if any.
@@ -304,6 +315,8 @@ impl App {
             page: 20,
             help: false,
             explain: None,
+            overlay_scroll: 0,
+            overlay_page: 10,
             prompt: None,
             menu: None,
             source: None,
@@ -423,6 +436,8 @@ impl App {
             Mode::Prompt
         } else if self.menu.is_some() {
             Mode::Menu
+        } else if self.help || self.explain.is_some() {
+            Mode::Overlay
         } else {
             Mode::Normal
         }
@@ -431,12 +446,20 @@ impl App {
     /// Carries out one action.
     pub fn update(&mut self, action: Action) {
         self.message.clear();
+        if action == Action::Interrupt {
+            self.quit = true;
+            return;
+        }
         if self.prompt.is_some() {
             self.update_prompt(action);
             return;
         }
         if self.menu.is_some() {
             self.update_menu(action);
+            return;
+        }
+        if self.help || self.explain.is_some() {
+            self.update_overlay(action);
             return;
         }
         if action != Action::Quit {
@@ -455,7 +478,7 @@ impl App {
             Action::CycleAction => self.cycle_action(false),
             Action::CycleActionAtPath => self.cycle_action(true),
             Action::ResetAction => self.reset_action(),
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => self.open_help(),
             Action::Explain => self.toggle_explain(),
             Action::Undo => self.step_history(true),
             Action::Redo => self.step_history(false),
@@ -491,17 +514,14 @@ impl App {
             }
             Action::Save => self.open_prompt(PromptKind::SaveProfile),
             Action::Write => self.open_prompt(PromptKind::WriteOutput),
-            Action::Cancel => {
-                self.help = false;
-                self.explain = None;
-            }
             Action::Quit if self.unsaved() && !self.quit_pending => {
                 self.quit_pending = true;
                 self.message =
                     "the profile has unsaved changes: q again quits without saving, s saves".into();
             }
-            Action::Quit => self.quit = true,
-            Action::Input(_)
+            Action::Quit | Action::Interrupt => self.quit = true,
+            Action::Cancel
+            | Action::Input(_)
             | Action::Backspace
             | Action::ClearLine
             | Action::DeleteWord
@@ -524,10 +544,46 @@ impl App {
         }
     }
 
+    /// The keys of an open help or explanation: they scroll it or close it.
+    fn update_overlay(&mut self, action: Action) {
+        let page = self.overlay_page.max(1);
+        let scroll = &mut self.overlay_scroll;
+        match action {
+            Action::Up => *scroll = scroll.saturating_sub(1),
+            Action::Down => *scroll = scroll.saturating_add(1),
+            Action::ScrollUp => *scroll = scroll.saturating_sub(3),
+            Action::ScrollDown => *scroll = scroll.saturating_add(3),
+            Action::PageUp => *scroll = scroll.saturating_sub(page),
+            Action::PageDown => *scroll = scroll.saturating_add(page),
+            Action::Top => *scroll = 0,
+            Action::Bottom => *scroll = u16::MAX,
+            // The key that opened one overlay opens it over the other.
+            Action::ToggleHelp if !self.help => {
+                self.explain = None;
+                self.open_help();
+            }
+            Action::Explain if self.explain.is_none() => {
+                self.help = false;
+                self.toggle_explain();
+            }
+            Action::ToggleHelp | Action::Explain | Action::Cancel | Action::Quit => {
+                self.help = false;
+                self.explain = None;
+            }
+            _ => {}
+        }
+    }
+
+    fn open_help(&mut self) {
+        self.help = true;
+        self.overlay_scroll = 0;
+    }
+
     fn toggle_explain(&mut self) {
         if self.explain.take().is_some() {
             return;
         }
+        self.overlay_scroll = 0;
         let Some(entry) = self.selected_entry() else {
             return;
         };

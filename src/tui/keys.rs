@@ -78,13 +78,27 @@ pub const PROMPT_KEYS: &str = "Enter accepts, Esc cancels, Backspace, Ctrl-U cle
 pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == Char('c') {
-        return Some(Action::Quit);
+        return Some(Action::Interrupt);
     }
     if mode == Mode::Menu {
         return match key.code {
             Up | Char('k') => Some(Action::MenuUp),
             Down | Char('j') => Some(Action::MenuDown),
             Enter | Char(' ') => Some(Action::MenuPick),
+            Esc | Char('q') => Some(Action::Cancel),
+            _ => None,
+        };
+    }
+    if mode == Mode::Overlay {
+        return match key.code {
+            Up | Char('k') => Some(Action::Up),
+            Down | Char('j') => Some(Action::Down),
+            PageUp => Some(Action::PageUp),
+            PageDown | Char(' ') => Some(Action::PageDown),
+            Home | Char('g') => Some(Action::Top),
+            End | Char('G') => Some(Action::Bottom),
+            Char('?') => Some(Action::ToggleHelp),
+            Char('e') => Some(Action::Explain),
             Esc | Char('q') => Some(Action::Cancel),
             _ => None,
         };
@@ -110,10 +124,14 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
 }
 
 /// The action of a mouse event: a left click selects (on a badge, cycles the action), the
-/// wheel scrolls. Menus and prompts take no mouse.
+/// wheel scrolls (the help or an explanation, when one is open). Menus and prompts take no
+/// mouse.
 pub fn mouse_action(event: MouseEvent, mode: Mode) -> Option<Action> {
-    if mode != Mode::Normal {
-        return None;
+    match (mode, event.kind) {
+        (Mode::Overlay, MouseEventKind::ScrollUp) => return Some(Action::ScrollUp),
+        (Mode::Overlay, MouseEventKind::ScrollDown) => return Some(Action::ScrollDown),
+        (Mode::Normal, _) => {}
+        _ => return None,
     }
     match event.kind {
         MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(event.column, event.row)),
@@ -155,7 +173,7 @@ mod tests {
         );
         assert_eq!(
             action_for(key(Char('c'), KeyModifiers::CONTROL), Mode::Prompt),
-            Some(Action::Quit)
+            Some(Action::Interrupt)
         );
     }
 
@@ -214,6 +232,36 @@ mod tests {
         assert_eq!(
             action_for(key(Enter, KeyModifiers::NONE), Mode::Menu),
             Some(Action::MenuPick)
+        );
+    }
+
+    #[test]
+    fn over_the_help_or_an_explanation_keys_scroll_or_close_it() {
+        let over = |code| action_for(key(code, KeyModifiers::NONE), Mode::Overlay);
+        assert_eq!(over(Char('j')), Some(Action::Down));
+        assert_eq!(over(Up), Some(Action::Up));
+        assert_eq!(over(PageDown), Some(Action::PageDown));
+        assert_eq!(over(Char(' ')), Some(Action::PageDown));
+        assert_eq!(over(End), Some(Action::Bottom));
+        assert_eq!(over(Char('q')), Some(Action::Cancel));
+        assert_eq!(over(Esc), Some(Action::Cancel));
+        // Nothing that would change the profile beneath.
+        assert_eq!(over(Char('r')), None);
+        assert_eq!(over(Char('a')), None);
+        assert_eq!(over(Enter), None);
+        let wheel = |kind| MouseEvent {
+            kind,
+            column: 0,
+            row: 0,
+            modifiers: KeyModifiers::NONE,
+        };
+        assert_eq!(
+            mouse_action(wheel(MouseEventKind::ScrollDown), Mode::Overlay),
+            Some(Action::ScrollDown)
+        );
+        assert_eq!(
+            mouse_action(wheel(MouseEventKind::Down(MouseButton::Left)), Mode::Overlay),
+            None
         );
     }
 }

@@ -26,7 +26,8 @@ const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
 const AFTER_HELP: &str = "\
 Keys: ↑↓ j k move, ← → h l fold, Space changes the selected element's action, r resets it,
 e explains it, s saves the profile as RON, w writes the de-identified file, t changes the
-colours, ? shows every key, q quits.
+colours, ? shows every key (↑↓ PgUp PgDn scroll the help or an explanation, Esc closes it),
+q quits.
 
 Exit codes:
   0  quit normally

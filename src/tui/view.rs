@@ -108,21 +108,39 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
     draw_risk(frame, risk, app);
     draw_diff(frame, diff, app);
     draw_status(frame, status, app);
-    if app.help {
-        draw_help(frame, frame.area(), &app.theme);
+    let overlay = if app.help {
+        Some((" Keys (? closes) ", help_text(), 70))
+    } else {
+        app.explain
+            .as_ref()
+            .map(|text| (" Explain (e or Esc closes) ", text.clone(), 100))
+    };
+    if let Some((title, text, width)) = overlay {
+        let scroll = OverlayScroll {
+            rows: &mut app.overlay_scroll,
+            page: &mut app.overlay_page,
+        };
+        draw_overlay(frame, frame.area(), width, title, &text, &app.theme, scroll);
     }
     if let Some(menu) = &app.menu {
         draw_menu(frame, frame.area(), menu, &app.theme);
     }
-    if let Some(text) = &app.explain {
-        draw_overlay(
-            frame,
-            frame.area(),
-            " Explain (e or Esc closes) ",
-            text,
-            &app.theme,
-        );
-    }
+}
+
+/// The help: every binding, in the key table's order.
+fn help_text() -> String {
+    let lines: Vec<String> = BINDINGS
+        .iter()
+        .map(|b| format!("{:<8} {}", b.label, b.help))
+        .collect();
+    lines.join("\n")
+}
+
+/// Where an overlay is scrolled to, kept within its text as it is drawn, and how far a
+/// page moves it at the size it was drawn.
+struct OverlayScroll<'a> {
+    rows: &'a mut u16,
+    page: &'a mut u16,
 }
 
 fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: &Theme) {
@@ -157,16 +175,38 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: 
     );
 }
 
-fn draw_overlay(frame: &mut Frame<'_>, area: Rect, title: &str, text: &str, theme: &Theme) {
-    let width = area.width.min(100);
-    let rows = wrapped_rows(text, usize::from(width.saturating_sub(2)));
-    let height = u16::try_from(rows + 2).unwrap_or(u16::MAX).min(area.height);
+/// Draws `text` in a box over the screen, as tall as its wrapped rows or the screen; text
+/// taller than the box scrolls, and the bottom border then says which rows show.
+fn draw_overlay(
+    frame: &mut Frame<'_>,
+    area: Rect,
+    max_width: u16,
+    title: &str,
+    text: &str,
+    theme: &Theme,
+    scroll: OverlayScroll<'_>,
+) {
+    let width = area.width.min(max_width);
+    let rows = u16::try_from(wrapped_rows(text, usize::from(width.saturating_sub(2)))).unwrap_or(u16::MAX);
+    let height = rows.saturating_add(2).min(area.height);
+    let shown = height.saturating_sub(2);
+    *scroll.rows = (*scroll.rows).min(rows.saturating_sub(shown));
+    *scroll.page = shown.saturating_sub(1).max(1);
+    let mut block = pane(theme, title.to_string());
+    if shown < rows {
+        let first = *scroll.rows + 1;
+        let last = *scroll.rows + shown;
+        block = block.title_bottom(
+            Line::from(format!(" rows {first}–{last} of {rows} · ↑↓ PgUp PgDn scroll ")).right_aligned(),
+        );
+    }
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(text.to_string())
             .wrap(Wrap { trim: false })
-            .block(pane(theme, title.to_string())),
+            .scroll((*scroll.rows, 0))
+            .block(block),
         popup,
     );
 }
@@ -405,21 +445,6 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         None => hints.join("  "),
     };
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
-}
-
-fn draw_help(frame: &mut Frame<'_>, area: Rect, theme: &Theme) {
-    let width = area.width.min(70);
-    let height = (BINDINGS.len() as u16 + 4).min(area.height);
-    let popup = centered(area, width, height);
-    let lines: Vec<Line<'_>> = BINDINGS
-        .iter()
-        .map(|b| Line::from(format!("{:<8} {}", b.label, b.help)))
-        .collect();
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines).block(pane(theme, " Keys (? closes) ")),
-        popup,
-    );
 }
 
 #[cfg(test)]
