@@ -206,17 +206,11 @@ pub fn summary(file: &DicomFile) -> String {
                 .map_or(uid.clone(), |entry| entry.name.to_string())
         },
     );
+    // The getter trims the UID as the reader does.
     let syntax_uid = file.meta().transfer_syntax();
     let syntax = dicom_transfer_syntax_registry::TransferSyntaxRegistry
         .get(syntax_uid)
-        .map_or_else(
-            || {
-                syntax_uid
-                    .trim_end_matches(|c: char| c.is_whitespace() || c == '\0')
-                    .to_string()
-            },
-            |ts| ts.name().to_string(),
-        );
+        .map_or_else(|| syntax_uid.to_string(), |ts| ts.name().to_string());
     format!("{modality} · {sop_class} · {syntax}")
 }
 

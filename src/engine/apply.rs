@@ -179,6 +179,7 @@ fn apply_meta(meta: &mut FileMetaTable, changes: &[Change]) {
             tags::MEDIA_STORAGE_SOP_INSTANCE_UID => {
                 meta.media_storage_sop_instance_uid = text.unwrap_or_default()
             }
+            tags::TRANSFER_SYNTAX_UID => meta.transfer_syntax = text.unwrap_or_default(),
             tags::IMPLEMENTATION_CLASS_UID => meta.implementation_class_uid = text.unwrap_or_default(),
             tags::IMPLEMENTATION_VERSION_NAME => meta.implementation_version_name = text,
             tags::SOURCE_APPLICATION_ENTITY_TITLE => meta.source_application_entity_title = text,

@@ -226,21 +226,30 @@ pub fn plan_meta(meta: &FileMetaTable, entries: &[Change]) -> Vec<Change> {
         meta_change(
             tags::MEDIA_STORAGE_SOP_CLASS_UID,
             VR::UI,
-            Some(meta.media_storage_sop_class_uid()),
+            Some(&meta.media_storage_sop_class_uid),
             Some(sop_class),
             follows,
         ),
         meta_change(
             tags::MEDIA_STORAGE_SOP_INSTANCE_UID,
             VR::UI,
-            Some(meta.media_storage_sop_instance_uid()),
+            Some(&meta.media_storage_sop_instance_uid),
             Some(sop_instance),
             follows,
+        ),
+        // The reader takes a transfer syntax padded with any white space (a tab, a new line);
+        // other readers do not, and no UI value may hold it.
+        meta_change(
+            tags::TRANSFER_SYNTAX_UID,
+            VR::UI,
+            Some(&meta.transfer_syntax),
+            Some(meta.transfer_syntax().to_string()),
+            "meta: padding no UI value may hold, trimmed",
         ),
         meta_change(
             tags::IMPLEMENTATION_CLASS_UID,
             VR::UI,
-            Some(meta.implementation_class_uid()),
+            Some(&meta.implementation_class_uid),
             Some(super::IMPLEMENTATION_CLASS_UID.into()),
             dpk,
         ),
