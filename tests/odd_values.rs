@@ -999,13 +999,13 @@ fn a_meta_group_without_its_sop_class_gives_an_output_that_opens() {
 }
 
 /// A SOP Class UID ending in bytes that decode, in the file's UTF-8, to letters no UI value
-/// may hold: the encoder cannot write the kept value back. Refused, naming the input (the
-/// error named only the output before, which in a batch hides the file to look at).
+/// may hold: the encoder cannot write the kept value back. Refused, naming the input and the
+/// element (the error named only the output and a byte position in a stream never written).
 #[test]
-fn a_value_the_encoder_cannot_write_is_refused_naming_the_input() {
+fn a_value_the_encoder_cannot_write_is_refused_naming_the_input_and_the_element() {
     program(&regression("uid_with_characters_no_encoder_takes.dcm"), &[]).assert_refused(&[
         "in.dcm: its de-identified copy cannot be written to",
         "out.dcm",
-        "unrepresentable character",
+        "unrepresentable character, in (0008,0016) SOPClassUID",
     ]);
 }

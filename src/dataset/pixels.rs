@@ -298,14 +298,14 @@ pub fn write_with_pixel_data(
             .map_err(|e| write_error(error_chain(&e)))?;
         before
             .write_dataset_with_ts(&mut w, ts)
-            .map_err(|e| write_error(error_chain(&e)))?;
+            .map_err(|e| write_error(super::encode_failure(file, &e)))?;
         w.flush().map_err(|e| write_error(e.to_string()))?;
         drop(w);
         copy_range(source, range.clone(), out).map_err(write_error)?;
         let mut w = BufWriter::new(&mut *out);
         after
             .write_dataset_with_ts_cs(&mut w, ts, charset)
-            .map_err(|e| write_error(error_chain(&e)))?;
+            .map_err(|e| write_error(super::encode_failure(file, &e)))?;
         w.flush().map_err(|e| write_error(e.to_string()))
     })
 }

@@ -50,7 +50,7 @@ pub fn write_atomic_durable(file: &DicomFile, path: &Path, durability: Durabilit
     write_atomic_with(path, durability, |w| {
         file.write_all(w).map_err(|e| Error::Write {
             path: path.to_path_buf(),
-            reason: error_chain(&e),
+            reason: super::encode_failure(file, &e),
         })
     })
 }
