@@ -16,7 +16,7 @@ use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 
-pub use encodable::{encode_failure, first_unencodable};
+pub use encodable::{encode_failure, first_unencodable, keep_input_bytes};
 pub use path::{parse_tag, tag_string, ItemStep, PathParseError, TagPath};
 pub use pixels::{describe_pixel_data, frame_count, is_pixel_data, write_with_pixel_data, Header, PixelData};
 pub use value::{render, strings_of, SharedValue, Snapshot};

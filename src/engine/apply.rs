@@ -26,6 +26,7 @@ pub fn apply(plan: &Plan, mut file: DicomFile) -> Result<DicomFile> {
     for el in &plan.added {
         obj.put(el.clone());
     }
+    crate::dataset::keep_input_bytes(obj);
     Ok(file)
 }
 
