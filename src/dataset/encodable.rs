@@ -42,15 +42,34 @@ pub fn keep_input_bytes(obj: &mut InMemDicomObject) {
 
 fn holds_non_ascii_read_in_charset(obj: &InMemDicomObject) -> bool {
     obj.iter().any(|element| match element.value() {
-        Value::Primitive(PrimitiveValue::Str(text)) => {
-            READ_IN_CHARSET.contains(&element.vr()) && !text.is_ascii()
-        }
-        Value::Primitive(PrimitiveValue::Strs(texts)) => {
-            READ_IN_CHARSET.contains(&element.vr()) && texts.iter().any(|t| !t.is_ascii())
+        Value::Primitive(value) => {
+            READ_IN_CHARSET.contains(&element.vr()) && texts_of(value).iter().any(|t| !t.is_ascii())
         }
         Value::Sequence(sequence) => sequence.items().iter().any(holds_non_ascii_read_in_charset),
-        _ => false,
+        Value::PixelSequence(_) => false,
     })
+}
+
+/// The text of a value read as text; nothing for other values.
+fn texts_of(value: &PrimitiveValue) -> &[String] {
+    match value {
+        PrimitiveValue::Str(text) => std::slice::from_ref(text),
+        PrimitiveValue::Strs(texts) => texts,
+        _ => &[],
+    }
+}
+
+/// A Specific Character Set sets the character set for every value after it, in the reader
+/// and the encoder alike (an unknown one leaves it as it was).
+fn follow_character_set(tag: Tag, texts: &[String], charset: &mut SpecificCharacterSet) {
+    if tag == tags::SPECIFIC_CHARACTER_SET {
+        if let Some(set) = texts
+            .first()
+            .and_then(|code| SpecificCharacterSet::from_code(code))
+        {
+            *charset = set;
+        }
+    }
 }
 
 /// Walks `obj` in the order the reader read it, following the character set in force.
@@ -74,13 +93,8 @@ fn restore(obj: &mut InMemDicomObject, charset: &mut SpecificCharacterSet) {
                             *text = read;
                         }
                     }
-                } else if tag == tags::SPECIFIC_CHARACTER_SET {
-                    if let Some(set) = texts
-                        .first()
-                        .and_then(|code| SpecificCharacterSet::from_code(code))
-                    {
-                        *charset = set;
-                    }
+                } else {
+                    follow_character_set(tag, texts, charset);
                 }
             }
             Value::Sequence(sequence) => {
@@ -114,11 +128,7 @@ fn find(
         };
         match element.value() {
             Value::Primitive(value) => {
-                let texts: &[String] = match value {
-                    PrimitiveValue::Str(text) => std::slice::from_ref(text),
-                    PrimitiveValue::Strs(texts) => texts,
-                    _ => &[],
-                };
+                let texts = texts_of(value);
                 let fits = |text: &String| {
                     if DEFAULT_REPERTOIRE.contains(&element.vr()) {
                         DefaultCharacterSetCodec.encode(text).is_ok()
@@ -129,14 +139,7 @@ fn find(
                 if !texts.iter().all(fits) {
                     return Some(path);
                 }
-                if tag == tags::SPECIFIC_CHARACTER_SET {
-                    if let Some(set) = texts
-                        .first()
-                        .and_then(|code| SpecificCharacterSet::from_code(code))
-                    {
-                        *charset = set;
-                    }
-                }
+                follow_character_set(tag, texts, charset);
             }
             Value::Sequence(sequence) => {
                 for (index, child) in sequence.items().iter().enumerate() {
