@@ -289,8 +289,9 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
     let mut end: Option<u64> = None;
     // A meta element given twice (a second group length above all) is read one way by the
     // reader and another by this walk: refused, as a repeated tag in the data set is.
-    // One bit per element number: constant time and 8 KiB whatever the group holds.
-    let mut seen = vec![0u64; 1024];
+    // One bit per element number: constant time and 8 KiB of stack, no allocation, whatever
+    // the group holds.
+    let mut seen = [0u64; 1024];
     loop {
         let at = w.pos;
         match end {
