@@ -1,7 +1,7 @@
 //! Regenerates the built-in PS3.15 profiles under `profiles/` from the standard's tables.
 //!
 //! ```text
-//! cargo run --example gen_profiles -- ../shared/ps3.15
+//! cargo run --example gen_profiles [-- standard/ps3.15]
 //! ```
 //!
 //! Reads `attribute-confidentiality.tsv` (Table E.1-1), `safe-private-attributes.tsv`
@@ -47,7 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let table_dir = std::env::args()
         .nth(1)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ps3.15")));
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/standard/ps3.15")));
     let out_dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/profiles"));
 
     let attrs = read_tsv(&table_dir.join("attribute-confidentiality.tsv"))?;

@@ -36,7 +36,9 @@ use dpk::dataset::TagPath;
 use dpk::{Context, Plan, Profile, Salt};
 use serde::Deserialize;
 
-const PS315_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ps3.15");
+#[path = "support/ps315.rs"]
+mod ps315;
+
 const ATTRIBUTE_TYPES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/attribute-types.ron");
 const SALT: &[u8] = b"conformance-test-salt-0001";
 
@@ -125,16 +127,7 @@ struct Table {
 }
 
 fn read_tsv(file: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let dir = Path::new(PS315_DIR);
-    assert!(
-        dir.is_dir(),
-        "the PS3.15 tables are missing: expected the folder {} (shared/ps3.15 beside the clone \
-         of dpk); the conformance test is driven by them and cannot run without them",
-        dir.display()
-    );
-    let path = dir.join(file);
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = ps315::read_table(file);
     let mut lines = text.lines().filter(|l| !l.is_empty());
     let header: Vec<String> = lines
         .next()

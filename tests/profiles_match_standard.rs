@@ -1,7 +1,7 @@
 //! The shipped profiles agree with the standard's tables, row by row.
 //!
 //! Reads the machine-readable copies of PS3.15 Table E.1-1, Table E.3.10-1 and PS3.16 CID 7050
-//! in `../shared/ps3.15/` (beside the clone; see its README) and checks that
+//! in `standard/ps3.15/` (see its README; each is checked against its recorded SHA-256) and checks that
 //! - `profiles/basic.ron` holds exactly one rule per row of Table E.1-1, with the row's selector
 //!   and Basic Profile action, and nothing else;
 //! - each option overlay under `profiles/options/` holds exactly the non-empty cells of its
@@ -10,10 +10,9 @@
 //! - each option's CID 7050 code is the one the standard gives its meaning;
 //! - `profiles/attribute-types.ron` only lists Types for attributes that have a combined code.
 //!
-//! A missing `shared/ps3.15/` folder is a failure, not a skip: without it nothing is checked.
+//! A missing or altered table is a failure, not a skip: without it nothing is checked.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
 
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::Tag;
@@ -22,7 +21,9 @@ use dpk::profile::{Rule, SelectorKind, OPTIONS};
 use dpk::{Action, Profile, Selector};
 use serde::Deserialize;
 
-const PS315_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/ps3.15");
+#[path = "support/ps315.rs"]
+mod ps315;
+
 const ATTRIBUTE_TYPES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/profiles/attribute-types.ron");
 
 /// Table E.1-1 option columns and the dpk option that implements each, with its CID 7050
@@ -83,23 +84,13 @@ struct Tsv {
 }
 
 impl Tsv {
-    /// Reads `shared/ps3.15/<file>`; panics with a clear message when it is missing.
+    /// Reads `standard/ps3.15/<file>`; panics with a clear message when it is missing or altered.
     fn read(file: &str) -> Tsv {
-        let dir = Path::new(PS315_DIR);
-        assert!(
-            dir.is_dir(),
-            "the PS3.15 tables are missing: expected the folder {} (shared/ps3.15 beside the \
-             clone of dpk). This test checks the shipped profiles against those tables and \
-             cannot run without them; check out shared/ next to the repository.",
-            dir.display()
-        );
-        let path: PathBuf = dir.join(file);
-        let text =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let text = ps315::read_table(file);
         let mut lines = text.lines();
         let header: Vec<String> = lines
             .next()
-            .unwrap_or_else(|| panic!("{} is empty", path.display()))
+            .unwrap_or_else(|| panic!("{file} is empty"))
             .split('\t')
             .map(str::to_string)
             .collect();
@@ -112,7 +103,7 @@ impl Tsv {
                     cells.len(),
                     header.len(),
                     "{} data row {}: {} cells, header has {}",
-                    path.display(),
+                    file,
                     i + 1,
                     cells.len(),
                     header.len()
@@ -249,7 +240,7 @@ fn ps315_action(code: &str, context: &str) -> Action {
 
 #[test]
 fn the_tables_are_there_and_complete() {
-    // Counts from shared/ps3.15/README.md (edition 2026d): a truncated copy must not pass.
+    // Counts from standard/ps3.15/README.md (edition 2026d): a truncated copy must not pass.
     assert_eq!(e11_rows().len(), 657, "attribute-confidentiality.tsv rows");
     assert_eq!(
         Tsv::read("safe-private-attributes.tsv").rows.len(),
