@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+mod cancel;
 pub mod cli;
 pub mod confidentiality;
 pub mod dataset;
@@ -41,6 +42,7 @@ mod ron_text;
 pub mod tui;
 pub mod verify;
 
+pub use cancel::Cancel;
 pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};

@@ -166,15 +166,15 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     };
     let progress = Progress::new(&total);
-    // Ctrl-C or SIGTERM: no new file starts, files in flight finish their (atomic) write, and
-    // the run ends saying how to resume. Killing the process mid-write would strand a
-    // temporary file.
-    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = std::sync::Arc::clone(&interrupted);
-    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+    // Ctrl-C or SIGTERM: no new file starts, files in flight stop within a few megabytes
+    // and leave nothing (their temporary files removed), and the run ends saying how to
+    // resume. Killing the process mid-write would strand a temporary file.
+    let cancel = crate::Cancel::new();
+    let on_signal = cancel.clone();
+    let _ = ctrlc::set_handler(move || on_signal.cancel());
     let mut failures: Vec<String> = Vec::new();
     let mut report_error = None;
-    let mut not_started = 0;
+    let mut not_finished = 0;
     // Files go to the workers a batch at a time, and each batch's results are reported and
     // dropped before the next: memory does not grow with the number of files, and the report
     // lists files in input order whatever order the workers finish in.
@@ -203,10 +203,14 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             chunk
                 .par_iter()
                 .map(|job| {
-                    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+                    if cancel.is_cancelled() {
                         return None;
                     }
-                    let result = run_job(job, &profile, &ctx).map(|plan| Done {
+                    let result = cancel.watch(|| run_job(job, &profile, &ctx));
+                    if matches!(result, Err(Error::Cancelled { .. })) {
+                        return None;
+                    }
+                    let result = result.map(|plan| Done {
                         notes: plan.notes.clone(),
                         changed: plan.change_count(),
                         changes: if keep_changes {
@@ -217,13 +221,13 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         profile: plan.profile,
                     });
                     progress.file_done(job, result.is_err());
-                    Some(result.map_err(|e| e.to_string()))
+                    Some(result.map_err(|e| super::describe(&e)))
                 })
                 .collect()
         });
         for (job, result) in chunk.iter().zip(results) {
             let Some(result) = result else {
-                not_started += 1;
+                not_finished += 1;
                 continue;
             };
             let entry = match result {
@@ -305,11 +309,11 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     }
     eprintln!("{}", summary.line());
-    if not_started > 0 {
+    if not_finished > 0 {
         eprintln!(
-            "dpk: interrupted: {not_started} file{} not started; every output written is complete. \
-             Run the same command with --skip-existing to finish.",
-            if not_started == 1 { "" } else { "s" }
+            "dpk: interrupted: {not_finished} file{} not finished (nothing written for them); every \
+             output written is complete. Run the same command with --skip-existing to finish.",
+            if not_finished == 1 { "" } else { "s" }
         );
         return Outcome::Interrupted;
     }

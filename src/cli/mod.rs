@@ -43,6 +43,8 @@ pub struct Cli {
     command: Command,
     #[command(flatten)]
     depth: DepthArgs,
+    #[command(flatten)]
+    memory: MemoryArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -119,6 +121,49 @@ impl DepthArgs {
     }
 }
 
+/// How much one file may make dpk hold in memory before it is refused (see
+/// [`crate::limits`]).
+#[derive(Args, Debug, Clone)]
+pub struct MemoryArgs {
+    /// Refuse files whose reading would hold more than N elements in memory, items and
+    /// fragments counted, at every level (default 1000000; real headers hold thousands).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_elements: Option<u64>,
+    /// Refuse files with a value of more than BYTES bytes to hold in memory (default
+    /// 268435456, 256 MiB). Pixel data copied from the file as it is does not count.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_value_bytes: Option<u64>,
+}
+
+impl MemoryArgs {
+    /// Sets the process's memory limits.
+    fn apply(&self) -> Result<(), crate::limits::LimitError> {
+        if let Some(n) = self.max_elements {
+            crate::limits::set_max_elements(n)?;
+        }
+        if let Some(n) = self.max_value_bytes {
+            crate::limits::set_max_value_bytes(n)?;
+        }
+        Ok(())
+    }
+}
+
+/// An error in words for people: a limit exceeded says which flag raises it (the library's
+/// words do not, a program using it may have no flags).
+pub(crate) fn describe(err: &Error) -> String {
+    use crate::limits::Limit;
+    match err {
+        Error::Limit { exceeded, .. } => {
+            let flag = match exceeded.limit {
+                Limit::Elements => "--max-elements",
+                Limit::ValueBytes => "--max-value-bytes",
+            };
+            format!("{err} (refused to bound memory; {flag} raises the limit)")
+        }
+        _ => err.to_string(),
+    }
+}
+
 /// Where the salt comes from: never a plain flag, which would show in the process list.
 #[derive(Args, Debug, Clone)]
 pub struct SaltArgs {
@@ -182,6 +227,10 @@ impl From<Outcome> for ExitCode {
 /// Runs `dpk` with the process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cli.memory.apply() {
+        eprintln!("dpk: error: {e}");
+        return Outcome::Usage.into();
+    }
     let command = cli.command;
     let outcome = cli.depth.run(move || match command {
         Command::Anonymize(args) => anonymize::run(&args),
@@ -215,7 +264,7 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
 
 /// Prints an error the way every dpk command does, and says which exit it means.
 pub(crate) fn report_error(err: &Error) -> Outcome {
-    eprintln!("dpk: error: {err}");
+    eprintln!("dpk: error: {}", describe(err));
     match err {
         Error::MissingSalt { .. }
         | Error::WeakSalt { .. }

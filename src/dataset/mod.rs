@@ -26,6 +26,7 @@ pub use write::{
 };
 
 use crate::error::{Error, Result};
+use prescan::{Reading, Refusal};
 
 /// A DICOM file held in memory: its file meta group and its dataset.
 pub type DicomFile = FileDicomObject<InMemDicomObject>;
@@ -35,7 +36,7 @@ pub type DicomFile = FileDicomObject<InMemDicomObject>;
 /// The whole dataset, pixel data included, is read: anonymization writes it back out.
 pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
-    let (layout, file) = check_readable(path, false)?;
+    let (layout, file) = check_readable(path, Reading::Whole)?;
     pixels::read_whole(path, &file, &layout, false)
 }
 
@@ -46,7 +47,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
 /// up to the pixel data only).
 pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let (layout, file) = check_readable(path, true)?;
+    let (layout, file) = check_readable(path, Reading::HeaderOnly)?;
     pixels::read(path, &file, &layout, true)
 }
 
@@ -55,7 +56,7 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
 /// [`open_header`] the whole file must be sound, pixel data included.
 pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let (layout, file) = check_readable(path, false)?;
+    let (layout, file) = check_readable(path, Reading::AroundPixelData)?;
     pixels::read(path, &file, &layout, false)
 }
 
@@ -77,12 +78,13 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
 /// resumed run tells an output written in full from one cut short (by a power cut before
 /// the outputs were flushed).
 pub fn is_complete(path: impl AsRef<Path>) -> bool {
-    check_readable(path.as_ref(), false).is_ok()
+    check_readable(path.as_ref(), Reading::AroundPixelData).is_ok()
 }
 
 /// Opens `path` once for everything that follows (one open per file: a batch of small files
-/// pays for each), checks that it is DICOM, and maps its structure.
-fn check_readable(path: &Path, header_only: bool) -> Result<(prescan::Layout, std::fs::File)> {
+/// pays for each), checks that it is DICOM, and maps its structure, counting what a read of
+/// `reading` will hold against the limits.
+fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std::fs::File)> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -117,9 +119,18 @@ fn check_readable(path: &Path, header_only: bool) -> Result<(prescan::Layout, st
         });
     }
     // Lengths that lie would make the parser reserve gigabytes for a small file.
-    let layout = prescan::check(&file, header_only).map_err(|reason| Error::Open {
-        path: path.to_path_buf(),
-        reason,
+    let layout = prescan::check_for(&file, reading).map_err(|refusal| match refusal {
+        Refusal::Structure(reason) => Error::Open {
+            path: path.to_path_buf(),
+            reason,
+        },
+        Refusal::Limit(exceeded) => Error::Limit {
+            path: path.to_path_buf(),
+            exceeded,
+        },
+        Refusal::Cancelled => Error::Cancelled {
+            path: path.to_path_buf(),
+        },
     })?;
     Ok((layout, file))
 }
