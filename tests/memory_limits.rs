@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use dpk::dataset;
 use dpk::limits::{self, Exceeded, Limit};
 use dpk::{Context, Error, Profile, ResolvedProfile, Salt};
@@ -96,8 +98,26 @@ fn files_over_a_limit_are_refused_by_name_tag_and_offset_before_they_are_parsed(
         assert!(dataset::open_header(path).is_ok(), "{} refused", path.display());
     }
 
+    // The same bulk in explicit VR little endian, not deflated: offsets in the file.
+    let plain = dir.path().join("plain.dcm");
+    let mut file = dataset::open(&bulk).unwrap();
+    let explicit = TransferSyntaxRegistry.get(memory_limits::EXPLICIT_LE).unwrap();
+    file.meta_mut().set_transfer_syntax(explicit);
+    file.write_to_file(&plain).unwrap();
+
     limits::set_max_elements(5_000).unwrap();
     limits::set_max_value_bytes(1 << 20).unwrap();
+    let in_file = refusal(dataset::open_header(&plain), &plain);
+    assert_eq!(
+        (in_file.limit, in_file.tag, in_file.inflated),
+        (Limit::ValueBytes, PRIVATE_BULK, false)
+    );
+    let bytes = std::fs::read(&plain).unwrap();
+    let at = bytes
+        .windows(6)
+        .position(|w| w == [0xD1, 0x7F, 0x01, 0x10, b'O', b'B'])
+        .unwrap();
+    assert_eq!(in_file.offset, at as u64);
     let elements = refusal(dataset::open_header(&many), &many);
     // The item (the data set's elements, the sequence, then items of four) that makes 5,001.
     assert_eq!(elements.limit, Limit::Elements);
@@ -355,7 +375,7 @@ fn deflated_pixel_data_streams_to_the_output_of_a_whole_read() {
 }
 
 #[test]
-fn deflated_pixel_data_of_gigabytes_streams_in_little_memory() {
+fn deflated_pixel_data_streams_in_memory_bounded_by_a_buffer() {
     let dir = tempfile::tempdir().unwrap();
     // 128 MiB of pixel data in about 130 KB; the reader held it whole before.
     let input = huge_pixels(&dir.path().join("in.dcm"), 256, false);
@@ -374,6 +394,39 @@ fn deflated_pixel_data_of_gigabytes_streams_in_little_memory() {
         header.pixel_data.unwrap().snapshot,
         dataset::Snapshot::Bulk { bytes: 128 << 20 }
     );
+}
+
+#[test]
+fn cancelled_work_stops_with_a_typed_error_and_writes_nothing() {
+    let _limits = hold_limits();
+    let dir = tempfile::tempdir().unwrap();
+    let input = huge_pixels(&dir.path().join("in.dcm"), 16, false);
+    let output = dir.path().join("out.dcm");
+    let cancel = dpk::Cancel::new();
+    cancel.cancel();
+    // Cancelled before it starts: the walk of the inflated data set stops at once.
+    let err = cancel.watch(|| dataset::open_header(&input)).unwrap_err();
+    assert!(
+        matches!(&err, Error::Cancelled { path } if *path == input),
+        "{err}"
+    );
+    // Cancelled between the read and the copy: the copy stops and its output goes.
+    let header = dataset::open_around_pixel_data(&input).unwrap();
+    let plan = dpk::plan_header(&header, &basic(), &ctx()).unwrap();
+    let pixels = header.pixel_data.clone().unwrap();
+    let out = dpk::apply(&plan, header.file).unwrap();
+    let err = cancel
+        .watch(|| {
+            dataset::write_with_pixel_data(&out, &input, &pixels, &output, dataset::Durability::EachFile)
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Cancelled { .. }), "{err}");
+    assert_eq!(files_under(dir.path()), [PathBuf::from("in.dcm")]);
+    // A token not set, or set outside the work, stops nothing.
+    let unset = dpk::Cancel::new();
+    assert!(unset
+        .watch(|| dpk::anonymize_file(&input, &output, &basic(), &ctx()))
+        .is_ok());
 }
 
 /// Sends `signal` to the process `pid` with kill(1).
@@ -421,7 +474,7 @@ fn an_interrupt_stops_the_file_in_progress_and_leaves_nothing() {
             "{:?}",
             signalled.elapsed()
         );
-        assert!(err.contains("interrupted: 1 file not finished"), "{err}");
+        assert!(err.contains("interrupted: 1 file not written"), "{err}");
         assert_eq!(files_under(&out), Vec::<PathBuf>::new(), "something was left");
     }
 }

@@ -311,7 +311,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     eprintln!("{}", summary.line());
     if not_finished > 0 {
         eprintln!(
-            "dpk: interrupted: {not_finished} file{} not finished (nothing written for them); every \
+            "dpk: interrupted: {not_finished} file{} not written (stopped or not started); every \
              output written is complete. Run the same command with --skip-existing to finish.",
             if not_finished == 1 { "" } else { "s" }
         );

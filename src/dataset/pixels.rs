@@ -263,8 +263,9 @@ fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) ->
             match read {
                 Ok(header) => return Ok(header),
                 // Read whole instead, the parser then says what is wrong; but not pixel data
-                // larger than a value may be held, which the walk let through as copied.
-                Err(reason) if held_bytes(&bytes) > crate::limits::max_value_bytes() => {
+                // larger than a value may be held, which the walk let through as copied (a
+                // header-only read stops before it).
+                Err(reason) if !header_only && held_bytes(&bytes) > crate::limits::max_value_bytes() => {
                     return Err(Error::Open {
                         path: path.to_path_buf(),
                         reason,
