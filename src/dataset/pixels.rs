@@ -265,7 +265,7 @@ fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) ->
                 // Read whole instead, the parser then says what is wrong; but not pixel data
                 // larger than a value may be held, which the walk let through as copied (a
                 // header-only read stops before it).
-                Err(reason) if !header_only && held_bytes(&bytes) > crate::limits::max_value_bytes() => {
+                Err(reason) if !header_only && over_limits(&bytes) => {
                     return Err(Error::Open {
                         path: path.to_path_buf(),
                         reason,
@@ -294,12 +294,15 @@ fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) ->
     })
 }
 
-/// The bytes pixel data of `snapshot` takes in memory.
-fn held_bytes(snapshot: &Snapshot) -> u64 {
-    match snapshot {
-        Snapshot::Bulk { bytes } | Snapshot::Fragments { bytes, .. } => *bytes,
-        _ => 0,
-    }
+/// Whether pixel data of `snapshot`, held, would go over a limit: its bytes as one value,
+/// or its fragments alone more than the elements a read may hold.
+fn over_limits(snapshot: &Snapshot) -> bool {
+    let (fragments, bytes) = match snapshot {
+        Snapshot::Bulk { bytes } => (0, *bytes),
+        Snapshot::Fragments { count, bytes } => (*count as u64, *bytes),
+        _ => (0, 0),
+    };
+    bytes > crate::limits::max_value_bytes() || fragments > crate::limits::max_elements()
 }
 
 /// What the parser said where it does not read a file as the walk mapped it.
