@@ -7,6 +7,7 @@ use crate::dataset::TagPath;
 
 /// Everything that can go wrong in dpk's library.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input could not be read as DICOM.
     #[error("{}: {reason}", path.display())]

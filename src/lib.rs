@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod confidentiality;
 pub mod dataset;
@@ -38,6 +39,7 @@ pub mod limits;
 pub mod profile;
 pub mod risk;
 mod ron_text;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod verify;
 

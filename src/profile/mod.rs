@@ -81,6 +81,7 @@ pub struct Rule {
 
 /// What is wrong with a profile.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProfileError {
     /// The RON does not parse or does not have a profile's shape.
     #[error("{origin}:{line}:{column}: {message}")]
