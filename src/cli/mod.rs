@@ -78,13 +78,7 @@ pub struct ProfileArgs {
 impl ProfileArgs {
     /// The profile named, with the options added (unresolved: the TUI edits it further).
     pub(crate) fn load(&self) -> Result<crate::Profile, Error> {
-        let mut profile = crate::Profile::named_or_file(&self.profile)?;
-        for name in &self.options {
-            if !profile.options.contains(name) {
-                profile.options.push(name.clone());
-            }
-        }
-        Ok(profile)
+        Ok(crate::Profile::with_options(&self.profile, &self.options)?)
     }
 
     /// The profile named, with the options added, resolved for the engine.

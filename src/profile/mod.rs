@@ -174,6 +174,19 @@ impl Profile {
         Err(ProfileError::Unknown(spec.into()))
     }
 
+    /// A built-in name or a RON path, with PS3.15 options added on top (each once, in the
+    /// order given): what the programs' `--profile` and `--option` flags name.
+    pub fn with_options(spec: &str, options: &[impl AsRef<str>]) -> Result<Profile, ProfileError> {
+        let mut profile = Profile::named_or_file(spec)?;
+        for name in options {
+            let name = name.as_ref();
+            if !profile.options.iter().any(|o| o == name) {
+                profile.options.push(name.to_string());
+            }
+        }
+        Ok(profile)
+    }
+
     /// Parses a profile from RON. `origin` names it in error messages.
     pub fn from_ron(text: &str, origin: &str) -> Result<Profile, ProfileError> {
         let profile: Profile = ron_text::from_str(text).map_err(|e| ProfileError::Syntax {
