@@ -38,6 +38,7 @@ pub mod limits;
 pub mod profile;
 pub mod risk;
 mod ron_text;
+pub mod terminal_text;
 pub mod tui;
 pub mod verify;
 
