@@ -471,7 +471,7 @@ impl Failure {
                 } else {
                     path
                 };
-                format!("cannot write {}: {source}", folder.display())
+                format!("cannot write {}: {}", folder.display(), os_reason(source))
             }
             other => without_prefix(&other.to_string(), &job.input),
         };
@@ -511,6 +511,20 @@ impl Failure {
             notes: Vec::new(),
             changes: Vec::new(),
         }
+    }
+}
+
+/// What the operating system said, without the name of the file it was about (a temporary
+/// file's random name, which the temporary-file layer appends as ` at path "…"`, would make
+/// each file's reason different).
+fn os_reason(err: &std::io::Error) -> String {
+    if let Some(code) = err.raw_os_error() {
+        return std::io::Error::from_raw_os_error(code).to_string();
+    }
+    let text = err.to_string();
+    match text.find(" at path \"") {
+        Some(end) => text[..end].to_string(),
+        None => text,
     }
 }
 
