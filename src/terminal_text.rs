@@ -79,7 +79,8 @@ mod tests {
 
     #[test]
     fn controls_and_direction_overrides_become_visible() {
-        let hostile = "FICTIVE^ALMA\x1b]0;owned\x07\x1b[2J\r\ndpk: 0 violations\u{9b}31m\u{202e}gpj.exe\u{7f}";
+        let hostile =
+            "FICTIVE^ALMA\x1b]0;owned\x07\x1b[2J\r\ndpk: 0 violations\u{9b}31m\u{202e}gpj.exe\u{7f}";
         let shown = escape(hostile);
         assert_eq!(
             shown,
@@ -90,7 +91,10 @@ mod tests {
 
     #[test]
     fn plain_text_is_not_copied_and_lines_can_be_kept() {
-        assert!(matches!(escape("Saint Example Hospital ÄÖ 病院"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape("Saint Example Hospital ÄÖ 病院"),
+            Cow::Borrowed(_)
+        ));
         assert_eq!(escape_keeping_lines("a\nb\x1bc\t"), "a\nb\\x1bc\\t");
         let name = std::path::PathBuf::from("in/x\x1b[31m.dcm");
         assert_eq!(path(&name).to_string(), "in/x\\x1b[31m.dcm");

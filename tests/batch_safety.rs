@@ -145,7 +145,11 @@ fn input_inside_the_output_or_any_overlap_is_refused_before_anything_is_written(
             c
         });
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
-        assert!(r.stderr.contains("dpk: error: the output"), "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains("dpk: error: the output"),
+            "{args:?}: {}",
+            r.stderr
+        );
         assert_eq!(tree(&root.join("W")), before, "{args:?}: something was written");
     }
 
@@ -197,7 +201,10 @@ fn a_resume_writes_again_every_output_cut_short() {
     let cut = |name: &str, keep: usize| {
         let bytes = std::fs::read(out.join(name)).unwrap();
         std::fs::write(out.join(name), &bytes[..keep]).unwrap();
-        assert!(!dpk::dataset::is_complete_output(out.join(name), root.join("in").join(name)));
+        assert!(!dpk::dataset::is_complete_output(
+            out.join(name),
+            root.join("in").join(name)
+        ));
     };
     let len = |name: &str| std::fs::read(out.join(name)).unwrap().len();
     let pixels_at = |name: &str| gen::pixel_data_offset(&std::fs::read(out.join(name)).unwrap());
@@ -219,7 +226,11 @@ fn a_resume_writes_again_every_output_cut_short() {
         "{}",
         resumed.stderr
     );
-    assert_eq!(tree(&out), reference, "the outputs cut short were not written again");
+    assert_eq!(
+        tree(&out),
+        reference,
+        "the outputs cut short were not written again"
+    );
     assert_eq!(
         std::fs::metadata(out.join("intact.dcm")).unwrap().ino(),
         intact,
@@ -276,8 +287,7 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
     );
     std::fs::write(
         root.join("in/bad\x1b[2J\u{9b}.dcm"),
-        "not DICOM\x1b[2J: a text file long enough to be read as a candidate and refused by name"
-            .repeat(3),
+        "not DICOM\x1b[2J: a text file long enough to be read as a candidate and refused by name".repeat(3),
     )
     .unwrap();
     let output = root.join("out").join(HOSTILE_FILE);
@@ -293,14 +303,22 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
         runs.push((what.to_string(), r));
     };
     let os = |s: &'static str| std::ffi::OsStr::new(s);
-    go("anonymize --report", vec![os("anonymize"), os("in"), os("-o"), os("out"), os("--report")]);
+    go(
+        "anonymize --report",
+        vec![os("anonymize"), os("in"), os("-o"), os("out"), os("--report")],
+    );
     go(
         "diff",
         vec![os("diff"), file(&input).as_os_str(), file(&output).as_os_str()],
     );
     go(
         "diff --all",
-        vec![os("diff"), os("--all"), file(&input).as_os_str(), file(&output).as_os_str()],
+        vec![
+            os("diff"),
+            os("--all"),
+            file(&input).as_os_str(),
+            file(&output).as_os_str(),
+        ],
     );
     for attribute in ["PatientName", "StudyDescription"] {
         go(
@@ -316,10 +334,18 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
     }
     go("score", vec![os("score"), os("in")]);
     go("verify originals", vec![os("verify"), os("in")]);
-    go("verify --originals", vec![os("verify"), os("out"), os("--originals"), os("in")]);
+    go(
+        "verify --originals",
+        vec![os("verify"), os("out"), os("--originals"), os("in")],
+    );
     go(
         "anonymize a named missing file",
-        vec![os("anonymize"), file(&root.join("in/gone\x1b[2J.dcm")).as_os_str(), os("-o"), os("o2")],
+        vec![
+            os("anonymize"),
+            file(&root.join("in/gone\x1b[2J.dcm")).as_os_str(),
+            os("-o"),
+            os("o2"),
+        ],
     );
 
     for (what, r) in &runs {
@@ -328,11 +354,15 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
     let (_, anonymize) = &runs[0];
     assert_eq!(anonymize.code, 1, "{}", anonymize.stderr);
     assert!(
-        anonymize.stdout.contains(r"FICTIVE^ALMA\x1b]0;owned title\x07\x1b[2J\x1b[H\rdpk: 0 viol"),
+        anonymize
+            .stdout
+            .contains(r"FICTIVE^ALMA\x1b]0;owned title\x07\x1b[2J\x1b[H\rdpk: 0 viol"),
         "the name is not shown escaped:\n{}",
         anonymize.stdout
     );
-    assert!(anonymize.stdout.contains(r"in/evil\x1b]0;t\x07\x1b[31m\u{202e}\u{85}.dcm"));
+    assert!(anonymize
+        .stdout
+        .contains(r"in/evil\x1b]0;t\x07\x1b[31m\u{202e}\u{85}.dcm"));
     assert!(
         anonymize.stderr.contains(r"in/bad\x1b[2J\u{9b}.dcm: "),
         "the failed file is not named, escaped:\n{}",
@@ -342,7 +372,11 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
     assert_eq!(diff.code, 0, "{}", diff.stderr);
     assert!(diff.stdout.contains(r"\x1b]0;owned title\x07"), "{}", diff.stdout);
     let (_, explain) = &runs[3];
-    assert!(explain.stdout.contains(r"FICTIVE^ALMA\x1b]0;"), "{}", explain.stdout);
+    assert!(
+        explain.stdout.contains(r"FICTIVE^ALMA\x1b]0;"),
+        "{}",
+        explain.stdout
+    );
 
     // JSON stays exact: the value as the file holds it.
     let r = run({
@@ -415,7 +449,9 @@ fn an_unreadable_folder_is_one_named_failure_and_the_run_goes_on() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(summary(&r.stderr), (3, 1), "{}", r.stderr);
     assert!(
-        r.stderr.lines().any(|l| l.contains("in/locked") && l.contains("ermission denied")),
+        r.stderr
+            .lines()
+            .any(|l| l.contains("in/locked") && l.contains("ermission denied")),
         "the folder is not named with its cause:\n{}",
         r.stderr
     );
@@ -426,7 +462,11 @@ fn an_unreadable_folder_is_one_named_failure_and_the_run_goes_on() {
         "the files after the bad folder were not done"
     );
     assert_eq!(score.code, 1, "{}", score.stderr);
-    assert!(score.stderr.contains("3 files scored, 1 failed"), "{}", score.stderr);
+    assert!(
+        score.stderr.contains("3 files scored, 1 failed"),
+        "{}",
+        score.stderr
+    );
     assert!(score.stderr.contains("in/locked"), "{}", score.stderr);
 }
 
@@ -447,7 +487,9 @@ fn a_dangling_link_followed_is_one_failure_and_skipped_links_are_counted() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(summary(&r.stderr), (3, 1), "{}", r.stderr);
     assert!(
-        r.stderr.lines().any(|l| l.contains("in/gone.dcm") && l.contains("cannot be read")),
+        r.stderr
+            .lines()
+            .any(|l| l.contains("in/gone.dcm") && l.contains("cannot be read")),
         "{}",
         r.stderr
     );
@@ -488,7 +530,11 @@ fn a_path_too_long_is_one_failure() {
             Mode::from_raw_mode(0o644),
         )
         .unwrap();
-        std::io::Write::write_all(&mut std::fs::File::from(file), &gen::image_bytes(&Image::default())).unwrap();
+        std::io::Write::write_all(
+            &mut std::fs::File::from(file),
+            &gen::image_bytes(&Image::default()),
+        )
+        .unwrap();
     }
 
     let r = run({
@@ -499,7 +545,9 @@ fn a_path_too_long_is_one_failure() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(summary(&r.stderr), (2, 1), "{}", r.stderr);
     assert!(
-        r.stderr.lines().any(|l| l.contains(&name) && l.contains("too long")),
+        r.stderr
+            .lines()
+            .any(|l| l.contains(&name) && l.contains("too long")),
         "{}",
         r.stderr
     );
@@ -532,7 +580,10 @@ fn temporary_files_are_never_inputs_and_a_resume_removes_them() {
     assert!(!root.join("out/s/.dpk-Qr7sT1.tmp").exists());
 
     // What a killed run leaves under -o: half-written outputs under dpk's temporary names.
-    let stale = [root.join("out/s/.dpk-AbC123.tmp"), root.join("out/.dpk-zZ9yY8.tmp")];
+    let stale = [
+        root.join("out/s/.dpk-AbC123.tmp"),
+        root.join("out/.dpk-zZ9yY8.tmp"),
+    ];
     for path in &stale {
         std::fs::write(path, &half).unwrap();
     }
@@ -549,7 +600,11 @@ fn temporary_files_are_never_inputs_and_a_resume_removes_them() {
         c
     });
     assert_eq!(score.code, 0, "{}", score.stderr);
-    assert!(score.stderr.contains("2 files scored, 0 failed"), "{}", score.stderr);
+    assert!(
+        score.stderr.contains("2 files scored, 0 failed"),
+        "{}",
+        score.stderr
+    );
 
     // A sharded resume leaves a temporary file another shard may be writing, and removes one
     // untouched for long.
@@ -562,11 +617,22 @@ fn temporary_files_are_never_inputs_and_a_resume_removes_them() {
         .unwrap();
     let r = run({
         let mut c = dpk(root);
-        c.args(["anonymize", "in", "-o", "out", "--skip-existing", "--shard", "1/1"]);
+        c.args([
+            "anonymize",
+            "in",
+            "-o",
+            "out",
+            "--skip-existing",
+            "--shard",
+            "1/1",
+        ]);
         c
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(stale[0].exists(), "a fresh temporary file was removed by a sharded run");
+    assert!(
+        stale[0].exists(),
+        "a fresh temporary file was removed by a sharded run"
+    );
     assert!(!stale[1].exists(), "an old temporary file was kept");
 
     let r = run({
@@ -578,7 +644,10 @@ fn temporary_files_are_never_inputs_and_a_resume_removes_them() {
     assert!(r.stderr.contains("2 skipped"), "{}", r.stderr);
     assert!(r.stderr.contains("removed out/s/.dpk-AbC123.tmp"), "{}", r.stderr);
     assert!(!stale[0].exists(), "the resume left a temporary file");
-    assert!(root.join("in/s/.dpk-Qr7sT1.tmp").exists(), "a file of the input was removed");
+    assert!(
+        root.join("in/s/.dpk-Qr7sT1.tmp").exists(),
+        "a file of the input was removed"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -594,13 +663,22 @@ fn a_report_path_on_an_input_or_an_output_is_refused_before_anything_is_written(
     let before = tree(&root.join("in"));
 
     for (args, named) in [
-        (vec!["in", "-o", "out", "--report", "in/new.json"], ["in/new.json", "inside the input in"]),
+        (
+            vec!["in", "-o", "out", "--report", "in/new.json"],
+            ["in/new.json", "inside the input in"],
+        ),
         (
             vec!["in/a.dcm", "in/r.json", "-o", "out", "--report", "in/r.json"],
             ["in/r.json", "is the input in/r.json"],
         ),
-        (vec!["in/a.dcm", "-o", "one.json", "--report", "one.json"], ["one.json", "is the output one.json"]),
-        (vec!["in", "-o", "o.json", "--report", "o.json"], ["the report o.json", "is the output o.json"]),
+        (
+            vec!["in/a.dcm", "-o", "one.json", "--report", "one.json"],
+            ["one.json", "is the output one.json"],
+        ),
+        (
+            vec!["in", "-o", "o.json", "--report", "o.json"],
+            ["the report o.json", "is the output o.json"],
+        ),
         (
             vec!["in", "-o", "out", "--report", "out/r.json"],
             ["out/r.json", "where the output of in/r.json goes"],
@@ -613,7 +691,11 @@ fn a_report_path_on_an_input_or_an_output_is_refused_before_anything_is_written(
         });
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         for words in named {
-            assert!(r.stderr.contains(words), "{args:?}: {words:?} not said:\n{}", r.stderr);
+            assert!(
+                r.stderr.contains(words),
+                "{args:?}: {words:?} not said:\n{}",
+                r.stderr
+            );
         }
         assert_eq!(tree(&root.join("in")), before, "{args:?}: the input changed");
         for written in ["out", "one.json", "o.json"] {
@@ -624,7 +706,14 @@ fn a_report_path_on_an_input_or_an_output_is_refused_before_anything_is_written(
     // Inside the output folder, apart from every output, it is where README puts it.
     let r = run({
         let mut c = dpk(root);
-        c.args(["anonymize", "in/a.dcm", "-o", "out/", "--report", "out/report.json"]);
+        c.args([
+            "anonymize",
+            "in/a.dcm",
+            "-o",
+            "out/",
+            "--report",
+            "out/report.json",
+        ]);
         c
     });
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -657,7 +746,10 @@ fn an_output_folder_removed_during_the_run_is_not_made_again_and_its_files_fail(
         assert!(std::time::Instant::now() < deadline, "no output appeared");
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    assert!(child.try_wait().unwrap().is_none(), "the run ended before its folder was removed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run ended before its folder was removed"
+    );
     while out.exists() {
         let _ = std::fs::remove_dir_all(&out);
     }
@@ -689,7 +781,11 @@ fn a_read_only_output_names_each_input_and_says_the_cause_once() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(summary(&r.stderr), (0, 30), "{}", r.stderr);
     for i in 0..30 {
-        assert!(r.stderr.contains(&format!("in/img{i:02}.dcm")), "img{i:02} not named:\n{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("in/img{i:02}.dcm")),
+            "img{i:02} not named:\n{}",
+            r.stderr
+        );
     }
     assert_eq!(
         r.stderr.matches("ermission denied").count(),
@@ -724,7 +820,10 @@ fn a_link_planted_in_the_output_tree_is_never_written_through() {
         "{}",
         r.stderr
     );
-    assert!(tree(&root.join("elsewhere")).is_empty(), "written through the link");
+    assert!(
+        tree(&root.join("elsewhere")).is_empty(),
+        "written through the link"
+    );
     assert!(root.join("out/s2/b.dcm").is_file());
 }
 
@@ -743,7 +842,11 @@ fn the_salt_file_is_read_within_a_bound_and_a_guessable_salt_is_warned_of() {
 
     let r = with_salt_file(Path::new("/dev/zero"));
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert!(r.stderr.contains("/dev/zero") && r.stderr.contains("4096"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("/dev/zero") && r.stderr.contains("4096"),
+        "{}",
+        r.stderr
+    );
     assert!(!root.join("out").exists());
 
     let r = with_salt_file(&root.join("no-such-salt.txt"));
@@ -755,7 +858,12 @@ fn the_salt_file_is_read_within_a_bound_and_a_guessable_salt_is_warned_of() {
     std::fs::set_permissions(&weak, std::fs::Permissions::from_mode(0o600)).unwrap();
     let r = with_salt_file(&weak);
     assert_eq!(r.code, 0, "a weak salt is warned of, not refused: {}", r.stderr);
-    assert!(r.stderr.contains("dpk: warning: the salt is made of only 2 distinct byte values"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("dpk: warning: the salt is made of only 2 distinct byte values"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("abab"), "the salt was printed");
 
     let good = root.join("good.txt");

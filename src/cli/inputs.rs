@@ -26,13 +26,22 @@ pub enum InputError {
     },
     #[error("several inputs or a folder need -o to be a folder, and {} is a file", show(.0))]
     OutputNotFolder(PathBuf),
-    #[error("{} and {} would both be written to {}: give them different names or run them separately", show(first), show(second), show(output))]
+    #[error(
+        "{} and {} would both be written to {}: give them different names or run them separately",
+        show(first),
+        show(second),
+        show(output)
+    )]
     Collision {
         first: PathBuf,
         second: PathBuf,
         output: PathBuf,
     },
-    #[error("{} leads, through a symbolic link, into the output {}: outputs would be read as inputs", show(link), show(out))]
+    #[error(
+        "{} leads, through a symbolic link, into the output {}: outputs would be read as inputs",
+        show(link),
+        show(out)
+    )]
     LinkIntoOutput { link: PathBuf, out: PathBuf },
     #[error("the report {} {}: name a file outside the inputs and other than the outputs", show(report), clash.words(other))]
     Report {

@@ -64,7 +64,12 @@ impl OutputTree {
                     ))
                 }
                 Ok(meta) if meta.is_dir() => {}
-                Ok(_) => return Err(format!("{} is in the output tree and is no folder", folder.display())),
+                Ok(_) => {
+                    return Err(format!(
+                        "{} is in the output tree and is no folder",
+                        folder.display()
+                    ))
+                }
                 // Made here one level at a time, never the root: a root that vanished stays so.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => match std::fs::create_dir(&folder) {
                     Ok(()) => {}
@@ -124,5 +129,8 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 
 #[cfg(not(unix))]
 fn identity(path: &Path) -> Option<(u64, u64)> {
-    std::fs::metadata(path).ok().filter(|m| m.is_dir()).map(|_| (0, 0))
+    std::fs::metadata(path)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|_| (0, 0))
 }

@@ -155,7 +155,9 @@ impl<R: Source> Walker<R> {
     /// problem for a whole-file check, else left to the parser.
     fn cut(&self, at: u64) -> Result<(), Problem> {
         if self.whole {
-            return Err(format!("the file ends inside the element at byte {at}: it was cut short"));
+            return Err(format!(
+                "the file ends inside the element at byte {at}: it was cut short"
+            ));
         }
         Ok(())
     }
@@ -589,7 +591,9 @@ fn dataset<R: Source>(
         let mut written_vr = None;
         let mut reserved_zero = true;
         let (is_sequence, length) = if explicit {
-            let Some(vr) = w.bytes::<2>() else { return w.cut(at) };
+            let Some(vr) = w.bytes::<2>() else {
+                return w.cut(at);
+            };
             written_vr = Some(vr);
             let length = if long_vr(&vr) {
                 let Some(reserved) = w.bytes::<2>() else {

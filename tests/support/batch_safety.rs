@@ -33,7 +33,10 @@ impl Default for Image<'_> {
 }
 
 fn uid(kind: u32, n: u32) -> String {
-    format!("2.25.{}", 0x5afe_7e57_0000_0000_0000_u128 + u128::from(kind) * 1_000_000 + u128::from(n))
+    format!(
+        "2.25.{}",
+        0x5afe_7e57_0000_0000_0000_u128 + u128::from(kind) * 1_000_000 + u128::from(n)
+    )
 }
 
 fn put_str(obj: &mut InMemDicomObject, tag: Tag, vr: VR, value: &str) {
@@ -89,7 +92,9 @@ pub fn image_bytes(image: &Image) -> Vec<u8> {
         put_us(&mut obj, tags::BITS_STORED, 12);
         put_us(&mut obj, tags::HIGH_BIT, 11);
         put_us(&mut obj, tags::PIXEL_REPRESENTATION, 0);
-        let words: Vec<u16> = (0..rows * cols).map(|i| (i * 37 + image.n as u16) & 0x0FFF).collect();
+        let words: Vec<u16> = (0..rows * cols)
+            .map(|i| (i * 37 + image.n as u16) & 0x0FFF)
+            .collect();
         obj.put(DataElement::new(
             tags::PIXEL_DATA,
             VR::OW,
