@@ -441,7 +441,8 @@ fn walk<'a>(
                 Some(Ok(e.into_path()))
             }
             Ok(e) => {
-                if e.path_is_symlink() {
+                // Followed links take their target's type: a symlink here was not followed.
+                if e.file_type().is_symlink() {
                     skipped_links.set(skipped_links.get() + 1);
                 }
                 None

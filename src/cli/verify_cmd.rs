@@ -105,8 +105,13 @@ pub fn run(args: &VerifyArgs) -> Outcome {
             Err(e) => errln!("dpk: error: {e}"),
         }
     }
+    let links = match skipped_links.get() {
+        0 => String::new(),
+        1 => ", 1 symbolic link skipped".to_string(),
+        n => format!(", {n} symbolic links skipped"),
+    };
     eprintln!(
-        "dpk: {} file{} verified, {failing_files} with violations, {} violation{}",
+        "dpk: {} file{} verified, {failing_files} with violations, {} violation{}{links}",
         checked,
         if checked == 1 { "" } else { "s" },
         violations.len(),

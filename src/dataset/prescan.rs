@@ -311,6 +311,7 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
     let walked = if syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.8.1" {
         // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
         layout.deflated = true;
+        let start = w.pos;
         let compressed = len.saturating_sub(w.pos);
         let mut inflated = Walker {
             reader: Forward(flate2::read::DeflateDecoder::new(w.reader)),
@@ -319,7 +320,15 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
             big_endian: false,
             whole,
         };
-        dataset(&mut inflated, true, &mut layout.pixel)
+        let walked = dataset(&mut inflated, true, &mut layout.pixel);
+        // The inflater takes a deflated stream that stops short for one that ends: a whole
+        // file's stream must reach its final block.
+        if walked.is_ok() && whole && !deflate_stream_ends(file, start) {
+            return Err(format!(
+                "the deflated data set from byte {start} stops before its end: it was cut short"
+            ));
+        }
+        walked
     } else {
         dataset(&mut w, explicit, &mut layout.pixel)
     };
@@ -329,6 +338,35 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
         Err(problem) => return Err(problem),
     }
     Ok(layout)
+}
+
+/// Whether the deflate stream that starts at byte `start` of `file` reaches its final block.
+fn deflate_stream_ends(file: &File, start: u64) -> bool {
+    use flate2::{Decompress, FlushDecompress, Status};
+    use std::io::BufRead;
+    let mut reader = BufReader::new(file);
+    if reader.seek(SeekFrom::Start(start)).is_err() {
+        return false;
+    }
+    let mut inflater = Decompress::new(false);
+    let mut out = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(input) = reader.fill_buf() else {
+            return false;
+        };
+        let ended_input = input.is_empty();
+        let (read_before, written_before) = (inflater.total_in(), inflater.total_out());
+        let Ok(status) = inflater.decompress(input, &mut out, FlushDecompress::None) else {
+            return false;
+        };
+        let read = (inflater.total_in() - read_before) as usize;
+        reader.consume(read);
+        match status {
+            Status::StreamEnd => return true,
+            _ if ended_input || (read == 0 && inflater.total_out() == written_before) => return false,
+            _ => {}
+        }
+    }
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
@@ -693,6 +731,30 @@ mod tests {
             "study/series1/img1.dcm",
         ] {
             assert!(check_path(&fixture(name), false).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_whole_file_passes_the_whole_check_and_one_cut_short_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "ct_explicit_le.dcm",
+            "mr_implicit_le.dcm",
+            "ct_explicit_be.dcm",
+            "ct_deflated.dcm",
+            "sc_jpeg_baseline.dcm",
+            "us_multiframe.dcm",
+        ] {
+            let bytes = std::fs::read(fixture(name)).unwrap();
+            assert!(check_whole(&File::open(fixture(name)).unwrap()).is_ok(), "{name}");
+            // One byte short; and, for encapsulated pixel data, without its closing delimiter
+            // (the file then ends right after a fragment, which a lenient walk accepts).
+            for cut in [1, 8] {
+                let path = dir.path().join(format!("{cut}-{name}"));
+                std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+                let problem = check_whole(&File::open(&path).unwrap());
+                assert!(problem.is_err(), "{name} cut by {cut} bytes passes");
+            }
         }
     }
 
