@@ -29,6 +29,7 @@ macro_rules! errln {
 
 mod anonymize;
 mod diff_cmd;
+mod failures;
 mod inputs;
 mod output_tree;
 mod profile_cmd;

@@ -158,7 +158,14 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
         };
         match crate::dataset::open_header(path).and_then(|h| crate::plan_header(&h, &profile, &ctx)) {
             // The file's values are shown on a terminal: escaped before they are laid out.
-            Ok(plan) => entries = plan.entries.iter().map(visible).collect(),
+            Ok(plan) => {
+                entries = plan
+                    .entries
+                    .iter()
+                    .filter(|c| c.path.tag == tag)
+                    .map(visible)
+                    .collect()
+            }
             Err(e) => return report_error(&e),
         }
     }
