@@ -71,7 +71,7 @@ pub struct AnonymizeArgs {
     #[arg(long)]
     follow_links: bool,
     /// Print what was done to every element; with a FILE (ending in .json), write it there as
-    /// JSON instead.
+    /// JSON instead (never on an input, inside an input folder, on -o or where an output goes).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     report: Option<PathBuf>,
 }

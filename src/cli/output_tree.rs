@@ -38,7 +38,8 @@ impl OutputTree {
     /// symbolic link: one planted there would send the write outside the output tree. On a
     /// refusal, says why in words.
     pub fn prepare(&self, output: &Path) -> Result<(), String> {
-        if identity(&self.root).is_none() || identity(&self.root) != self.identity {
+        let now = identity(&self.root);
+        if now.is_none() || now != self.identity {
             return Err(format!(
                 "the output folder {} was removed or replaced during the run: nothing more is written",
                 self.root.display()
