@@ -35,6 +35,7 @@ pub mod engine;
 mod error;
 pub mod explain;
 pub mod limits;
+pub mod terminal_text;
 pub mod profile;
 pub mod risk;
 mod ron_text;
