@@ -35,13 +35,13 @@ pub mod engine;
 mod error;
 pub mod explain;
 pub mod limits;
-pub mod terminal_text;
 pub mod profile;
 pub mod risk;
 mod ron_text;
-pub mod terminal_text;
 pub mod tui;
 pub mod verify;
+
+pub mod terminal_text;
 
 pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
 pub use error::{Error, Result};
