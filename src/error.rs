@@ -59,6 +59,14 @@ pub enum Error {
         /// The profile that needs it.
         profile: String,
     },
+    /// The salt file named cannot be read, or is not a salt file.
+    #[error("salt file {}: {reason}", crate::terminal_text::path(path))]
+    SaltFile {
+        /// The file given.
+        path: PathBuf,
+        /// Why it gives no salt.
+        reason: String,
+    },
     /// The salt is too short to key HMAC-SHA256 safely.
     #[error("the salt is {len} bytes; at least {min} are needed")]
     WeakSalt {

@@ -43,6 +43,8 @@ mod ron_text;
 pub mod tui;
 pub mod verify;
 
+pub mod terminal_text;
+
 pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};
