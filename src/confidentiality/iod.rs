@@ -239,6 +239,30 @@ pub fn resolve(action: Action, sop_class: Option<&str>, path: &TagPath) -> Resol
     }
 }
 
+/// The action that keeps the IOD valid where a concrete action would not: PS3.15 E.1.1 asks
+/// for a de-identified instance that still conforms to its IOD, and Table E.1-1 removes or
+/// empties some attributes that an IOD requires (Presentation Creation Date, Type 1 in a
+/// presentation state; Study Date, Type 1 in a DICOMDIR's STUDY record). The least revealing
+/// valid action is taken instead: X on Type 2 → Z, X or Z on Type 1 → D. `None` when the
+/// action already fits the Type, or the SOP Class or the place is not in the table.
+pub fn required(action: Action, sop_class: Option<&str>, path: &TagPath) -> Option<(Action, Arc<str>)> {
+    let iod = table().iod(sop_class?)?;
+    let ty = iod.type_at(path);
+    let needed = match action {
+        Action::Remove | Action::Empty if ty.needs_value() => Action::Dummy,
+        Action::Remove if ty.needs_presence() => Action::Empty,
+        _ => return None,
+    };
+    let why = format!(
+        "Type {} in {}: {} would break the IOD, {} instead",
+        ty.as_str(),
+        iod.name,
+        action.label(),
+        needed.label()
+    );
+    Some((needed, Arc::from(why)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
