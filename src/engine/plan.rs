@@ -396,6 +396,7 @@ impl Planner<'_> {
     /// [`Planner::dummy_uids`].
     fn remap_references(&mut self) {
         self.dummy_uids();
+        self.keep_registry_uids();
         let Some(salt) = self.salt else { return };
         let retain_uids = self.profile.has_option("retain-uids");
         // The entries to replace and their new values, found first: the UIDs looked for are
@@ -488,6 +489,49 @@ impl Planner<'_> {
             });
         }
         self.drop_whole_planes();
+    }
+
+    /// A registry UID under a rule that replaces UIDs (Synchronization Frame of Reference UID
+    /// holding UTC's well-known 1.2.840.10008.15.1.1) is kept: it names no entity of the
+    /// patient, and a new UID in its place would lose what the standard defines it to mean.
+    fn keep_registry_uids(&mut self) {
+        for e in self.entries.iter_mut() {
+            let replaces = e.vr == VR::UI
+                && e.kind == ChangeKind::Replaced
+                && e.decision
+                    .as_ref()
+                    .is_some_and(|d| d.action == Action::ReplaceUid);
+            if !replaces {
+                continue;
+            }
+            let (Some(Snapshot::Primitive(before)), Some(Snapshot::Primitive(after))) = (&e.before, &e.after)
+            else {
+                continue;
+            };
+            if !values_of(before).any(|v| registry::is_registry_uid(&v)) {
+                continue;
+            }
+            let new: Vec<String> = values_of(before)
+                .zip(values_of(after))
+                .map(|(b, a)| {
+                    if registry::is_registry_uid(&b) {
+                        b.into_owned()
+                    } else {
+                        a.into_owned()
+                    }
+                })
+                .collect();
+            let unchanged = values_of(before).eq(new.iter().map(|v| Cow::Borrowed(v.as_str())));
+            if unchanged {
+                e.kind = ChangeKind::Unchanged;
+                e.after = e.before.as_mut().map(Snapshot::share);
+            } else {
+                e.after = Some(Snapshot::primitive(PrimitiveValue::Strs(new.into())));
+            }
+            if let Some(d) = e.decision.as_mut() {
+                d.note = Some("a registry UID (PS3.6 Annex A) names no entity: kept".into());
+            }
+        }
     }
 
     /// A dummy UID (action D on a UI element) is never a constant: one UID shared by every
