@@ -378,3 +378,157 @@ pub fn vl_photo(p: &Patient, study: &str, series: &str, instance: &str) -> Ds {
         .us(tags::PIXEL_REPRESENTATION, 0)
         .v(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(pixels.into()))
 }
+
+/// The header of Offset of the Next Directory Record (0004,1400), UL, length 4, in Explicit
+/// VR Little Endian: the first element of every directory record this module writes.
+const NEXT_RECORD_HEADER: [u8; 8] = [0x04, 0x00, 0x00, 0x14, b'U', b'L', 0x04, 0x00];
+
+/// The byte position of each directory record in a DICOMDIR as written by [`dicomdir`] (or
+/// by anything that keeps (0004,1400) first in each record), found by its first element's
+/// header and checked to follow an item tag: a reading independent of dpk's.
+pub fn record_starts(bytes: &[u8]) -> Vec<usize> {
+    bytes
+        .windows(NEXT_RECORD_HEADER.len())
+        .enumerate()
+        .filter(|(_, w)| *w == NEXT_RECORD_HEADER)
+        .map(|(i, _)| i - 8)
+        .filter(|&start| bytes.get(start..start + 4) == Some([0xFE, 0xFF, 0x00, 0xE0].as_slice()))
+        .collect()
+}
+
+/// One patient's file in a file-set: its record keys and where it lies.
+pub struct Member<'a> {
+    pub patient: &'a Patient,
+    pub study: String,
+    pub series: String,
+    pub instance: String,
+    /// Referenced File ID components (each at most 8 characters of A–Z, 0–9, _).
+    pub file_id: Vec<&'a str>,
+}
+
+/// Writes a DICOMDIR at `path` with a PATIENT / STUDY / SERIES / IMAGE record chain per
+/// member, the offsets pointing at the records as written.
+pub fn dicomdir(path: &Path, members: &[Member<'_>], instance: &str) -> Result<()> {
+    // Records in file order: each member's four, one after the other.
+    let n = members.len();
+    let build = |offsets: &[u32]| -> Ds {
+        let at = |i: usize| offsets.get(i).copied().unwrap_or(0);
+        let mut records = Vec::new();
+        for (m, member) in members.iter().enumerate() {
+            let first = 4 * m;
+            let next_patient = if m + 1 < n { at(first + 4) } else { 0 };
+            let p = member.patient;
+            records.push(
+                Ds::new()
+                    .ul(tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD, next_patient)
+                    .us(tags::RECORD_IN_USE_FLAG, 0xFFFF)
+                    .ul(
+                        tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY,
+                        at(first + 1),
+                    )
+                    .s(tags::DIRECTORY_RECORD_TYPE, VR::CS, "PATIENT")
+                    .s(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100")
+                    .s(tags::PATIENT_NAME, VR::PN, p.name)
+                    .s(tags::PATIENT_ID, VR::LO, p.id)
+                    .s(tags::PATIENT_BIRTH_DATE, VR::DA, p.birth)
+                    .s(tags::PATIENT_SEX, VR::CS, p.sex),
+            );
+            records.push(
+                Ds::new()
+                    .ul(tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD, 0)
+                    .us(tags::RECORD_IN_USE_FLAG, 0xFFFF)
+                    .ul(
+                        tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY,
+                        at(first + 2),
+                    )
+                    .s(tags::DIRECTORY_RECORD_TYPE, VR::CS, "STUDY")
+                    .s(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100")
+                    .s(tags::STUDY_DATE, VR::DA, "20240315")
+                    .s(tags::STUDY_TIME, VR::TM, "101500")
+                    .s(tags::ACCESSION_NUMBER, VR::SH, "ACC98765")
+                    .s(tags::STUDY_DESCRIPTION, VR::LO, "Chest at Saint Example Hospital")
+                    .s(tags::STUDY_INSTANCE_UID, VR::UI, &member.study)
+                    .s(tags::STUDY_ID, VR::SH, "ST4711"),
+            );
+            records.push(
+                Ds::new()
+                    .ul(tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD, 0)
+                    .us(tags::RECORD_IN_USE_FLAG, 0xFFFF)
+                    .ul(
+                        tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY,
+                        at(first + 3),
+                    )
+                    .s(tags::DIRECTORY_RECORD_TYPE, VR::CS, "SERIES")
+                    .s(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100")
+                    .s(tags::MODALITY, VR::CS, "CT")
+                    .s(tags::SERIES_INSTANCE_UID, VR::UI, &member.series)
+                    .s(tags::SERIES_NUMBER, VR::IS, "1"),
+            );
+            records.push(
+                Ds::new()
+                    .ul(tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD, 0)
+                    .us(tags::RECORD_IN_USE_FLAG, 0xFFFF)
+                    .ul(tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY, 0)
+                    .s(tags::DIRECTORY_RECORD_TYPE, VR::CS, "IMAGE")
+                    .s(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100")
+                    .s(tags::REFERENCED_FILE_ID, VR::CS, &member.file_id.join("\\"))
+                    .s(
+                        tags::REFERENCED_SOP_CLASS_UID_IN_FILE,
+                        VR::UI,
+                        uids::CT_IMAGE_STORAGE,
+                    )
+                    .s(
+                        tags::REFERENCED_SOP_INSTANCE_UID_IN_FILE,
+                        VR::UI,
+                        &member.instance,
+                    )
+                    .s(
+                        tags::REFERENCED_TRANSFER_SYNTAX_UID_IN_FILE,
+                        VR::UI,
+                        uids::EXPLICIT_VR_LITTLE_ENDIAN,
+                    )
+                    .s(tags::INSTANCE_NUMBER, VR::IS, "1"),
+            );
+        }
+        Ds::new()
+            .s(tags::FILE_SET_ID, VR::CS, "FICTIVE_SET")
+            .ul(
+                tags::OFFSET_OF_THE_FIRST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+                at(0),
+            )
+            .ul(
+                tags::OFFSET_OF_THE_LAST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+                at(4 * n.saturating_sub(1)),
+            )
+            .us(tags::FILE_SET_CONSISTENCY_FLAG, 0)
+            .sq(tags::DIRECTORY_RECORD_SEQUENCE, records)
+    };
+    let meta = || {
+        FileMetaTableBuilder::new()
+            .media_storage_sop_class_uid(uids::MEDIA_STORAGE_DIRECTORY_STORAGE)
+            .media_storage_sop_instance_uid(instance)
+            .transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN)
+            .implementation_class_uid(format!("{ROOT}.0.1"))
+            .implementation_version_name("FICTIVE_GEN_1")
+            .build()
+    };
+    // Written once with zero offsets to find where the records fall, then with the offsets.
+    let mut first = Vec::new();
+    build(&[]).0.with_exact_meta(meta()?).write_all(&mut first)?;
+    let offsets: Vec<u32> = record_starts(&first).into_iter().map(|p| p as u32).collect();
+    if offsets.len() != 4 * n {
+        return Err(format!("{} records found, {} written", offsets.len(), 4 * n).into());
+    }
+    let mut bytes = Vec::new();
+    build(&offsets).0.with_exact_meta(meta()?).write_all(&mut bytes)?;
+    if record_starts(&bytes)
+        .into_iter()
+        .map(|p| p as u32)
+        .collect::<Vec<_>>()
+        != offsets
+    {
+        return Err("records moved when the offsets were written".into());
+    }
+    std::fs::write(path, bytes)?;
+    Ok(())
+}
