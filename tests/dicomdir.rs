@@ -190,6 +190,7 @@ fn a_deidentified_dicomdir_loads_and_agrees_with_its_files() -> Result<()> {
     .ok_or("last root offset")?;
     let mut patient = Some(record_at(&starts, first));
     let mut seen = 0;
+    let mut patient_ids = BTreeSet::new();
     while let Some(p) = patient {
         let out_file = &out_images[seen];
         let chain: Vec<usize> = {
@@ -238,6 +239,7 @@ fn a_deidentified_dicomdir_loads_and_agrees_with_its_files() -> Result<()> {
         // Type 1 keys hold dummies, Type 2 ones are empty.
         let pid = text(pat, tags::PATIENT_ID).ok_or("Patient ID kept")?;
         assert!(!pid.is_empty() && pid != ALMA.id && pid != BRUNO.id, "{pid}");
+        patient_ids.insert(pid);
         assert_eq!(text(pat, tags::PATIENT_NAME).as_deref(), Some(""));
         let date = text(study, tags::STUDY_DATE).ok_or("Study Date kept")?;
         assert!(!date.is_empty() && date != "20240315", "{date}");
@@ -263,6 +265,7 @@ fn a_deidentified_dicomdir_loads_and_agrees_with_its_files() -> Result<()> {
         patient = next.map(|o| record_at(&starts, o));
     }
     assert_eq!(seen, 2);
+    assert_eq!(patient_ids.len(), 2, "two patients keep two distinct Patient IDs");
 
     // The plan says the offsets were written anew.
     let path =

@@ -277,6 +277,38 @@ mod tests {
     }
 
     #[test]
+    fn a_type_1_or_2_overrides_remove_and_empty() {
+        let gsps = Some(uids::GRAYSCALE_SOFTCOPY_PRESENTATION_STATE_STORAGE);
+        let date = TagPath::root(tags::PRESENTATION_CREATION_DATE);
+        let (action, why) = required(Action::Remove, gsps, &date).unwrap();
+        assert_eq!(action, Action::Dummy);
+        assert!(
+            why.contains("Type 1 in Grayscale Softcopy Presentation State"),
+            "{why}"
+        );
+        let sr = Some(uids::BASIC_TEXT_SR_STORAGE);
+        let id = TagPath::root(tags::REFERENCED_REQUEST_SEQUENCE).child(0, tags::REQUESTED_PROCEDURE_ID);
+        assert_eq!(
+            required(Action::Remove, sr, &id).map(|r| r.0),
+            Some(Action::Empty)
+        );
+        assert_eq!(required(Action::Empty, sr, &id), None);
+        // At the top level the same attribute is not listed: Type 3, removed.
+        assert_eq!(
+            required(Action::Remove, sr, &TagPath::root(tags::REQUESTED_PROCEDURE_ID)),
+            None
+        );
+        let dir = Some(uids::MEDIA_STORAGE_DIRECTORY_STORAGE);
+        let study_date = TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE).child(3, tags::STUDY_DATE);
+        assert_eq!(
+            required(Action::Empty, dir, &study_date).map(|r| r.0),
+            Some(Action::Dummy)
+        );
+        assert_eq!(required(Action::Remove, None, &date), None);
+        assert_eq!(required(Action::Remove, Some("1.2.3"), &date), None);
+    }
+
+    #[test]
     fn types_index_the_notes() {
         for (i, ty) in TYPES.into_iter().enumerate() {
             assert_eq!(ty as usize, i);

@@ -85,6 +85,7 @@ pub fn anonymize(
 
     let mut plan = plan(&file, profile, ctx)?;
     clear_file_ids(&file, &mut plan, ctx);
+    distinct_patient_keys(&mut plan, ctx);
     let mut out = apply(&plan, file)?;
 
     let encode = |file: &DicomFile| -> Result<Vec<u8>> {
@@ -222,6 +223,45 @@ fn set_offset(obj: &mut InMemDicomObject, path: TagPath, value: u32, plan: &mut 
                 d.rule = OFFSET_RULE.into();
                 d.note = None;
             }
+        }
+    }
+}
+
+/// A PATIENT record's Patient ID is Type 1 and names its patient within the file-set: one
+/// dummy for every patient would make them one (a reader merges records by it). Where the plan
+/// gives it a dummy, the dummy is a keyed hash of the original (16 hex digits), the same for
+/// the same patient; without a salt, `DPK` and the patient's place among the records.
+fn distinct_patient_keys(plan: &mut Plan, ctx: &Context) {
+    let mut unsalted: Vec<String> = Vec::new();
+    for entry in plan.entries.iter_mut() {
+        let key = entry.path.depth() == 1
+            && entry.path.items[0].sequence == tags::DIRECTORY_RECORD_SEQUENCE
+            && entry.path.tag == tags::PATIENT_ID
+            && entry.kind == ChangeKind::Replaced
+            && entry.decision.as_ref().is_some_and(|d| d.action == Action::Dummy);
+        let original = match (&entry.before, key) {
+            (Some(Snapshot::Primitive(p)), true) => dataset::strings_of(p).join("\\"),
+            _ => continue,
+        };
+        let new = match ctx.salt() {
+            Some(salt) => salt.hash_text(&original, 16),
+            None => {
+                let n = unsalted.iter().position(|u| *u == original).unwrap_or_else(|| {
+                    unsalted.push(original.clone());
+                    unsalted.len() - 1
+                });
+                format!("DPK{n:05}")
+            }
+        };
+        entry.after = Some(Snapshot::primitive(PrimitiveValue::from(new)));
+        if let Some(d) = entry.decision.as_mut() {
+            let why = d.note.as_ref().map(|n| n.to_string()).unwrap_or_default();
+            d.note = Some(
+                format!("{why}; a keyed hash, so that distinct patients keep distinct records")
+                    .trim_start_matches("; ")
+                    .to_string()
+                    .into(),
+            );
         }
     }
 }
