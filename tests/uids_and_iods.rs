@@ -384,3 +384,40 @@ fn ct_output_has_no_new_dciodvfy_error() -> Result<()> {
     no_new_dciodvfy_errors(&inputs[1].0, &out);
     Ok(())
 }
+
+/// A file with neither a SOP Instance UID nor a meta UID gets one derived from its content
+/// with the salt: the same for the same input, another for another input, never a constant.
+#[test]
+fn a_file_without_any_instance_uid_gets_its_own() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out_dir = tempfile::tempdir()?;
+    let mut uids = Vec::new();
+    for (n, p) in [&ALMA, &BRUNO, &ALMA].into_iter().enumerate() {
+        let mut ds = uid_iod::ct(p, &uid(1, 70), &uid(2, 70), "", "");
+        ds.0.remove_element(tags::SOP_INSTANCE_UID);
+        ds.0.remove_element(tags::SOP_INSTANCE_UID_OF_CONCATENATION_SOURCE);
+        let path = dir.path().join(format!("n{n}.dcm"));
+        uid_iod::write(&path, ds, dicom_dictionary_std::uids::CT_IMAGE_STORAGE, "")?;
+        assert_eq!(open_file(&path)?.meta().media_storage_sop_instance_uid(), "");
+        let (out, plan) = anonymize(&path, out_dir.path(), &basic())?;
+        let meta_uid = open_file(&out)?
+            .meta()
+            .media_storage_sop_instance_uid()
+            .to_string();
+        assert!(
+            meta_uid.starts_with("2.25.") && meta_uid != "2.25.0",
+            "{meta_uid}"
+        );
+        let entry = plan
+            .meta
+            .iter()
+            .find(|c| c.path.tag == tags::MEDIA_STORAGE_SOP_INSTANCE_UID)
+            .ok_or("the meta UID is planned")?;
+        assert_eq!(entry.kind, ChangeKind::Replaced);
+        uids.push(meta_uid);
+    }
+    // Alma's two files are byte for byte the same input: the same UID; Bruno's another.
+    assert_eq!(uids[0], uids[2]);
+    assert_ne!(uids[0], uids[1]);
+    Ok(())
+}

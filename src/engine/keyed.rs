@@ -9,7 +9,7 @@
 use std::fmt;
 use std::fmt::Write as _;
 
-use dicom_core::value::Value;
+use dicom_core::value::{PrimitiveValue, Value};
 use dicom_object::InMemDicomObject;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
@@ -120,25 +120,30 @@ pub fn unkeyed_uid(domain: &str, data: &[u8]) -> String {
     uid_of_digest(&h.finalize().into())
 }
 
-/// A SHA-256 of a data set's content (every element's tag, VR and value bytes, items in
-/// order, at every depth): what tells one input from another when it has no UID of its own.
+/// A SHA-256 of a data set's content (every element's tag, VR and value, numbers in little
+/// endian whatever the machine, items in order, at every depth): what tells one input from
+/// another when it has no UID of its own. The top-level pixel data is left out: a file read
+/// around its pixel data and the same file read whole give the same digest.
 pub fn content_digest(obj: &InMemDicomObject) -> [u8; 32] {
-    fn feed(h: &mut Sha256, obj: &InMemDicomObject) {
+    fn feed(h: &mut Sha256, obj: &InMemDicomObject, top: bool) {
         for el in obj {
             let tag = el.header().tag;
+            if top && crate::dataset::is_pixel_data(tag) {
+                continue;
+            }
             h.update(tag.group().to_le_bytes());
             h.update(tag.element().to_le_bytes());
             h.update(el.vr().to_bytes());
             match el.value() {
                 Value::Primitive(p) => {
-                    let bytes = p.to_bytes();
+                    let bytes = le_bytes(p);
                     h.update((bytes.len() as u64).to_le_bytes());
                     h.update(&bytes);
                 }
                 Value::Sequence(seq) => {
                     h.update((seq.items().len() as u64).to_le_bytes());
                     for item in seq.items() {
-                        feed(h, item);
+                        feed(h, item, false);
                     }
                 }
                 Value::PixelSequence(px) => {
@@ -151,8 +156,26 @@ pub fn content_digest(obj: &InMemDicomObject) -> [u8; 32] {
         }
     }
     let mut h = Sha256::new();
-    feed(&mut h, obj);
+    feed(&mut h, obj, true);
     h.finalize().into()
+}
+
+/// A value's bytes, numbers in little endian (text as it is).
+fn le_bytes(p: &PrimitiveValue) -> Vec<u8> {
+    fn each<T: Copy, const N: usize>(values: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+        values.iter().flat_map(|&v| f(v)).collect()
+    }
+    match p {
+        PrimitiveValue::U16(v) => each(v, u16::to_le_bytes),
+        PrimitiveValue::I16(v) => each(v, i16::to_le_bytes),
+        PrimitiveValue::U32(v) => each(v, u32::to_le_bytes),
+        PrimitiveValue::I32(v) => each(v, i32::to_le_bytes),
+        PrimitiveValue::U64(v) => each(v, u64::to_le_bytes),
+        PrimitiveValue::I64(v) => each(v, i64::to_le_bytes),
+        PrimitiveValue::F32(v) => each(v, f32::to_le_bytes),
+        PrimitiveValue::F64(v) => each(v, f64::to_le_bytes),
+        other => other.to_bytes().into_owned(),
+    }
 }
 
 impl fmt::Debug for Salt {
