@@ -421,3 +421,30 @@ fn a_file_without_any_instance_uid_gets_its_own() -> Result<()> {
     assert_ne!(uids[0], uids[1]);
     Ok(())
 }
+
+/// A profile without a salt that removes Overlay Data still removes the whole plane.
+#[test]
+fn overlay_planes_go_whole_without_a_salt_too() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let out_dir = tempfile::tempdir()?;
+    let input = dir.path().join("gsps.dcm");
+    let instance = uid(3, 41);
+    let ds = uid_iod::gsps(&ALMA, &uid(1, 1), &uid(2, 41), &instance, &uid(2, 1), &uid(3, 1));
+    uid_iod::write(
+        &input,
+        ds,
+        dicom_dictionary_std::uids::GRAYSCALE_SOFTCOPY_PRESENTATION_STATE_STORAGE,
+        &instance,
+    )?;
+    let profile = Profile::from_ron(
+        r#"(name: "overlay-data", rules: [(select: "(60xx,3000)", action: Remove)])"#,
+        "test",
+    )?
+    .resolve()?;
+    let out = out_dir.path().join("gsps.dcm");
+    dpk::anonymize_file(&input, &out, &profile, &Context::without_salt())?;
+    let obj = open_file(&out)?;
+    assert!(obj.iter().all(|e| !(0x6000..=0x60FF).contains(&e.header().tag.group())));
+    assert_eq!(text(&obj, tags::PATIENT_NAME).as_deref(), Some("FICTIVE^ALMA"));
+    Ok(())
+}

@@ -397,6 +397,7 @@ impl Planner<'_> {
     fn remap_references(&mut self) {
         self.dummy_uids();
         self.keep_registry_uids();
+        self.drop_whole_planes();
         let Some(salt) = self.salt else { return };
         let retain_uids = self.profile.has_option("retain-uids");
         // The entries to replace and their new values, found first: the UIDs looked for are
@@ -488,7 +489,6 @@ impl Planner<'_> {
                 note,
             });
         }
-        self.drop_whole_planes();
     }
 
     /// A registry UID under a rule that replaces UIDs (Synchronization Frame of Reference UID
