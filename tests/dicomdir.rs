@@ -342,3 +342,49 @@ fn an_offset_into_nowhere_is_refused() -> Result<()> {
     assert!(!target.exists());
     Ok(())
 }
+
+/// `dpk anonymize` on a file-set folder: the files move to the file IDs the de-identified
+/// DICOMDIR gives them, so that every record finds its file and no folder is named after a
+/// patient.
+#[test]
+fn the_cli_moves_the_files_where_the_dicomdir_finds_them() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let set = file_set(&dir.path().join("in"))?;
+    let salt_file = dir.path().join("salt");
+    std::fs::write(&salt_file, SALT)?;
+    let out = dir.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_dpk"))
+        .env_remove("DPK_SALT")
+        .arg("anonymize")
+        .arg(dir.path().join("in"))
+        .arg("-o")
+        .arg(&out)
+        .arg("--salt-file")
+        .arg(&salt_file)
+        .output()?;
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    for p in [ALMA.id, BRUNO.id] {
+        assert!(!out.join(p).exists(), "a folder is still named {p}");
+    }
+    let (items, _) = records(&out.join("DICOMDIR"))?;
+    let mut found = 0;
+    for item in items
+        .iter()
+        .filter(|i| text(i, tags::DIRECTORY_RECORD_TYPE).as_deref() == Some("IMAGE"))
+    {
+        let parts = item.element(tags::REFERENCED_FILE_ID)?.to_multi_str()?.to_vec();
+        let path = parts.iter().fold(out.clone(), |p, c| p.join(c.trim_end()));
+        let file = open_file(&path)?;
+        assert_eq!(
+            text(&file, tags::SOP_INSTANCE_UID),
+            text(item, tags::REFERENCED_SOP_INSTANCE_UID_IN_FILE)
+        );
+        found += 1;
+    }
+    assert_eq!(found, set.images.len());
+    Ok(())
+}

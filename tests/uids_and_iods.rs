@@ -444,7 +444,9 @@ fn overlay_planes_go_whole_without_a_salt_too() -> Result<()> {
     let out = out_dir.path().join("gsps.dcm");
     dpk::anonymize_file(&input, &out, &profile, &Context::without_salt())?;
     let obj = open_file(&out)?;
-    assert!(obj.iter().all(|e| !(0x6000..=0x60FF).contains(&e.header().tag.group())));
+    assert!(obj
+        .iter()
+        .all(|e| !(0x6000..=0x60FF).contains(&e.header().tag.group())));
     assert_eq!(text(&obj, tags::PATIENT_NAME).as_deref(), Some("FICTIVE^ALMA"));
     Ok(())
 }

@@ -14,6 +14,7 @@ use crate::diff::{render_lines, Change};
 use crate::engine::{anonymize_file_durable, check_context, Context, Plan};
 use crate::profile::ResolvedProfile;
 use crate::Error;
+use dicom_dictionary_std::uids::MEDIA_STORAGE_DIRECTORY_STORAGE;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -175,6 +176,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     let mut failures: Vec<String> = Vec::new();
     let mut report_error = None;
     let mut not_started = 0;
+    // DICOMDIRs written: once every file is, each moves the files it references to the
+    // file IDs it now gives them (see `dicomdir::move_referenced_files`).
+    let mut dicomdirs: Vec<(PathBuf, PathBuf)> = Vec::new();
     // Files go to the workers a batch at a time, and each batch's results are reported and
     // dropped before the next: memory does not grow with the number of files, and the report
     // lists files in input order whatever order the workers finish in.
@@ -207,6 +211,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         return None;
                     }
                     let result = run_job(job, &profile, &ctx).map(|plan| Done {
+                        dicomdir: plan.sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY_STORAGE),
                         notes: plan.notes.clone(),
                         changed: plan.change_count(),
                         changes: if keep_changes {
@@ -228,6 +233,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             };
             let entry = match result {
                 Ok(done) => {
+                    if done.dicomdir {
+                        dicomdirs.push((job.input.clone(), job.output.clone()));
+                    }
                     summary.files_done += 1;
                     summary.elements_changed += done.changed;
                     for note in &done.notes {
@@ -266,6 +274,14 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     }
     progress.finish();
+    for (input, output) in &dicomdirs {
+        if let Err(e) = crate::engine::dicomdir::move_referenced_files(input, output) {
+            failures.push(format!(
+                "{}: the files it references were not moved: {e}",
+                output.display()
+            ));
+        }
+    }
     // Outputs were renamed into place unflushed: one flush for the whole run.
     let output_root = if args.output.is_dir() {
         args.output.as_path()
@@ -328,6 +344,8 @@ fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan, 
 
 /// What a finished file leaves for the summary and the reports.
 struct Done {
+    /// Whether the file is a DICOMDIR.
+    dicomdir: bool,
     notes: Vec<String>,
     changed: usize,
     changes: Vec<Change>,

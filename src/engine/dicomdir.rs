@@ -11,8 +11,9 @@
 //!
 //! Referenced File ID (0004,1500) components that hold one of the directory's identifiers
 //! (a Patient ID used as a folder name) are replaced by a keyed hash of the component: the
-//! DICOMDIR must not carry the identity its records lost. The files themselves keep their
-//! names (see README).
+//! DICOMDIR must not carry the identity its records lost. `dpk anonymize` then moves the
+//! files it wrote to the new file IDs ([`move_referenced_files`]); the library writes one file
+//! and leaves the others where they are.
 
 use std::path::Path;
 
@@ -558,5 +559,105 @@ impl Reader<'_> {
             let el = self.element()?;
             self.skip_value(&el, depth)?;
         }
+    }
+}
+
+/// Moves each file a de-identified DICOMDIR references from where the input DICOMDIR's
+/// Referenced File ID puts it under the output's folder (where a run that mirrors the input
+/// folder wrote it) to where the output DICOMDIR's puts it, so that the file-set finds its
+/// files again and no folder keeps a Patient ID as its name. Records are paired by their
+/// place in the Directory Record Sequence. A component that could lead out of the folder (one
+/// holding `.`, `/`, `\` or nothing) is never followed. Folders emptied by the moves are
+/// removed. Returns how many files were moved.
+pub fn move_referenced_files(input: &Path, output: &Path) -> Result<usize> {
+    let before = dataset::open(input)?;
+    let after = dataset::open(output)?;
+    let records = |file: &DicomFile| -> Vec<Option<Vec<String>>> {
+        file.get(tags::DIRECTORY_RECORD_SEQUENCE)
+            .and_then(|e| e.items())
+            .unwrap_or(&[])
+            .iter()
+            .map(|item| {
+                let id = item.get(tags::REFERENCED_FILE_ID)?;
+                let parts: Vec<String> = id
+                    .to_multi_str()
+                    .ok()?
+                    .iter()
+                    .map(|c| c.trim_matches(|ch: char| ch == ' ' || ch == '\0').to_string())
+                    .collect();
+                parts.iter().all(|c| safe_component(c)).then_some(parts)
+            })
+            .collect()
+    };
+    let base = output.parent().unwrap_or(Path::new("."));
+    let mut moved = 0;
+    for (from, to) in records(&before).into_iter().zip(records(&after)) {
+        let (Some(from), Some(to)) = (from, to) else {
+            continue;
+        };
+        if from == to {
+            continue;
+        }
+        let from: std::path::PathBuf = from.iter().fold(base.to_path_buf(), |p, c| p.join(c));
+        let to: std::path::PathBuf = to.iter().fold(base.to_path_buf(), |p, c| p.join(c));
+        if !from.is_file() {
+            continue;
+        }
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| Error::Io { path, source }
+        };
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        std::fs::rename(&from, &to).map_err(io(&from))?;
+        moved += 1;
+        // Folders left empty go; `remove_dir` refuses one that is not.
+        let mut dir = from.parent();
+        while let Some(d) = dir.filter(|d| *d != base && d.starts_with(base)) {
+            if std::fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+    }
+    Ok(moved)
+}
+
+/// A Referenced File ID component that names a file or folder inside the file-set's folder
+/// (PS3.10 8.2: A–Z, 0–9 and `_`; lower case and spaces are tolerated).
+fn safe_component(c: &str) -> bool {
+    !c.is_empty()
+        && c.chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == ' ' || ch == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_that_leave_the_folder_are_not_followed() {
+        assert!(safe_component("PA000123") && safe_component("IM_01"));
+        for bad in ["", "..", ".", "A/B", "A\\B", "/etc", "C:"] {
+            assert!(!safe_component(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hostile_bytes_give_an_error_not_a_panic() {
+        let mut bytes = vec![0u8; 128];
+        bytes.extend_from_slice(b"DICM");
+        assert!(record_positions(&bytes).unwrap().is_empty());
+        // A Directory Record Sequence whose item claims more bytes than there are.
+        let mut seq = bytes.clone();
+        seq.extend_from_slice(&[0x04, 0x00, 0x20, 0x12, b'S', b'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF]);
+        seq.extend_from_slice(&[0xFE, 0xFF, 0x00, 0xE0, 0x00, 0x00, 0x00, 0x10]);
+        assert!(record_positions(&seq).is_err());
+        // Cut anywhere: an error or a shorter list, never a panic.
+        for cut in 0..seq.len() {
+            let _ = record_positions(&seq[..cut]);
+        }
+        assert!(record_positions(b"not dicom").is_err());
     }
 }
