@@ -450,3 +450,41 @@ fn overlay_planes_go_whole_without_a_salt_too() -> Result<()> {
     assert_eq!(text(&obj, tags::PATIENT_NAME).as_deref(), Some("FICTIVE^ALMA"));
     Ok(())
 }
+
+/// In an IOD whose Acquisition Context module is mandatory (Enhanced CT), X/Z on Acquisition
+/// Context Sequence (Type 2) empties it, and the plan says which Type decided; under a SOP
+/// Class dpk does not know, the left-most action removes it.
+#[test]
+fn acquisition_context_follows_the_iod() -> Result<()> {
+    let mut results = Vec::new();
+    for class in [
+        dicom_dictionary_std::uids::ENHANCED_CT_IMAGE_STORAGE,
+        "1.2.826.0.1.3680043.10.999.77",
+    ] {
+        let ds = uid_iod::vl_photo(&ALMA, &uid(1, 1), &uid(2, 80), &uid(3, 80)).s(
+            tags::SOP_CLASS_UID,
+            VR::UI,
+            class,
+        );
+        let dir = tempfile::tempdir()?;
+        let input = dir.path().join("in.dcm");
+        uid_iod::write(&input, ds, class, &uid(3, 80))?;
+        let file = dpk::dataset::open(&input)?;
+        let plan = dpk::plan(&file, &basic(), &ctx())?;
+        let entry = plan
+            .entry(&TagPath::root(tags::ACQUISITION_CONTEXT_SEQUENCE))
+            .ok_or("planned")?;
+        results.push((
+            entry.kind,
+            decision_note(&plan, &TagPath::root(tags::ACQUISITION_CONTEXT_SEQUENCE)),
+        ));
+    }
+    assert_eq!(results[0].0, ChangeKind::Emptied);
+    assert!(
+        results[0].1.contains("Type 2 in Enhanced CT Image"),
+        "{}",
+        results[0].1
+    );
+    assert_eq!(results[1].0, ChangeKind::Removed);
+    Ok(())
+}
