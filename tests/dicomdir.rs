@@ -348,8 +348,25 @@ fn an_offset_into_nowhere_is_refused() -> Result<()> {
 /// patient.
 #[test]
 fn the_cli_moves_the_files_where_the_dicomdir_finds_them() -> Result<()> {
+    cli_moves_files(false)
+}
+
+/// As copied from a CD: names in lower case, with an ISO 9660 version.
+#[test]
+fn the_cli_finds_files_named_as_on_a_cd() -> Result<()> {
+    cli_moves_files(true)
+}
+
+fn cli_moves_files(as_on_cd: bool) -> Result<()> {
     let dir = tempfile::tempdir()?;
     let set = file_set(&dir.path().join("in"))?;
+    if as_on_cd {
+        for p in [ALMA.id, BRUNO.id] {
+            let folder = dir.path().join("in").join(p);
+            std::fs::rename(folder.join("IM000001"), folder.join("im000001;1"))?;
+            std::fs::rename(&folder, dir.path().join("in").join(p.to_lowercase()))?;
+        }
+    }
     let salt_file = dir.path().join("salt");
     std::fs::write(&salt_file, SALT)?;
     let out = dir.path().join("out");
@@ -367,8 +384,13 @@ fn the_cli_moves_the_files_where_the_dicomdir_finds_them() -> Result<()> {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    for p in [ALMA.id, BRUNO.id] {
-        assert!(!out.join(p).exists(), "a folder is still named {p}");
+    for p in [
+        ALMA.id.to_string(),
+        BRUNO.id.to_string(),
+        ALMA.id.to_lowercase(),
+        BRUNO.id.to_lowercase(),
+    ] {
+        assert!(!out.join(&p).exists(), "a folder is still named {p}");
     }
     let (items, _) = records(&out.join("DICOMDIR"))?;
     let mut found = 0;

@@ -598,11 +598,10 @@ pub fn move_referenced_files(input: &Path, output: &Path) -> Result<usize> {
         if from == to {
             continue;
         }
-        let from: std::path::PathBuf = from.iter().fold(base.to_path_buf(), |p, c| p.join(c));
-        let to: std::path::PathBuf = to.iter().fold(base.to_path_buf(), |p, c| p.join(c));
-        if !from.is_file() {
+        let Some(from) = find_file(base, &from) else {
             continue;
-        }
+        };
+        let to: std::path::PathBuf = to.iter().fold(base.to_path_buf(), |p, c| p.join(c));
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| Error::Io { path, source }
@@ -622,6 +621,33 @@ pub fn move_referenced_files(input: &Path, output: &Path) -> Result<usize> {
         }
     }
     Ok(moved)
+}
+
+/// The file that `components` name under `base`. A component is matched as written, else
+/// without regard to case and to an ISO 9660 version or trailing dot (`IM000001;1`,
+/// `im000001.`): a file-set copied from a CD often has its names so.
+fn find_file(base: &Path, components: &[String]) -> Option<std::path::PathBuf> {
+    let mut path = base.to_path_buf();
+    for c in components {
+        let exact = path.join(c);
+        if exact.exists() {
+            path = exact;
+            continue;
+        }
+        let bare = |name: &str| -> String {
+            let name = name.split(';').next().unwrap_or(name);
+            name.trim_end_matches('.').to_ascii_uppercase()
+        };
+        let wanted = bare(c);
+        let found = std::fs::read_dir(&path)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .filter(|n| n.to_str().is_some_and(|n| bare(n) == wanted))
+            .min()?;
+        path = path.join(found);
+    }
+    path.is_file().then_some(path)
 }
 
 /// A Referenced File ID component that names a file or folder inside the file-set's folder
