@@ -132,7 +132,7 @@ pub fn plan_markers(
 
 /// The new value of a top-level UI element, from the plan, when it is a valid UID: the meta
 /// group follows the dataset only with values a reader of the meta group accepts.
-fn planned_uid(entries: &[Change], tag: Tag) -> Option<String> {
+pub(super) fn planned_uid(entries: &[Change], tag: Tag) -> Option<String> {
     let entry = entries
         .iter()
         .find(|e| e.path.depth() == 0 && e.path.tag == tag)?;
@@ -180,8 +180,10 @@ fn meta_change(
 /// Instance UID, or is `orphan` when the data set gives none (a DICOMDIR; see the planner's
 /// `orphaned_instance_uid`); the implementation is dpk; application entity titles and
 /// private information, which can name the sending site, are removed.
-pub fn plan_meta(meta: &FileMetaTable, entries: &[Change], orphan: String) -> Vec<Change> {
-    let sop_instance = planned_uid(entries, tags::SOP_INSTANCE_UID).unwrap_or(orphan);
+pub fn plan_meta(meta: &FileMetaTable, entries: &[Change], orphan: Option<String>) -> Vec<Change> {
+    let sop_instance = planned_uid(entries, tags::SOP_INSTANCE_UID)
+        .or(orphan)
+        .unwrap_or_default();
     // Without a valid SOP Class UID in the data set, the meta group keeps its own, unless it
     // is one that a reader of the meta group refuses (the reader fills a missing one from the
     // data set unchecked): an output must open again.

@@ -81,7 +81,10 @@ fn plan_with_pixels(
     planner.remap_references();
 
     let (marker_entries, added) = markers::plan_markers(obj, &planner.entries, profile);
-    let orphan = planner.orphaned_instance_uid();
+    // Worked out only for a file whose data set gives no SOP Instance UID to follow.
+    let orphan = markers::planned_uid(&planner.entries, tags::SOP_INSTANCE_UID)
+        .is_none()
+        .then(|| planner.orphaned_instance_uid());
     let mut entries = planner.entries;
     entries.retain(|e| !(e.path.depth() == 0 && marker_entries.iter().any(|m| m.path == e.path)));
     entries.extend(marker_entries);
