@@ -392,7 +392,7 @@ impl Planner<'_> {
     /// attributes it knows, but a UID of the same entity turns up under others (SOP Instance
     /// UID of Concatenation Source, a vendor's private UIDs), and each would link the output
     /// back to the hospital's records. A UID looked at here is one that no rule matches, or a
-    /// private one an option keeps; registry UIDs ([`registry::is_registry_uid`]) and
+    /// private one an option or rule keeps; registry UIDs ([`registry::is_registry_uid`]) and
     /// attributes that name a class ([`registry::names_a_class`]) stay. Under the Retain UIDs
     /// option only UIDs replaced elsewhere in the file are (a reference must not dangle).
     /// Dummy UIDs (action D on a UI element) are derived UIDs too: see
