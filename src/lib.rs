@@ -28,6 +28,7 @@
 //! ```
 
 mod cancel;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod confidentiality;
 pub mod dataset;
@@ -39,8 +40,11 @@ pub mod limits;
 pub mod profile;
 pub mod risk;
 mod ron_text;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod verify;
+
+pub mod terminal_text;
 
 pub use cancel::Cancel;
 pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};

@@ -62,6 +62,7 @@ pub fn stack_size() -> usize {
 
 /// A limit outside what dpk can honour.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LimitError {
     /// The nesting limit asked for is zero or above [`MAX_DEPTH_CEILING`].
     #[error("a nesting limit of {depth} levels is not possible: give 1 to {MAX_DEPTH_CEILING}")]
@@ -115,6 +116,7 @@ pub fn set_max_value_bytes(bytes: u64) -> Result<(), LimitError> {
 
 /// One of the limits a file can go over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Limit {
     /// More elements held than [`max_elements`].
     Elements,

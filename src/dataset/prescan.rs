@@ -85,6 +85,7 @@ pub type Problem = String;
 
 /// What a read of the file will hold in memory: what the limits count.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Reading {
     /// Every element, pixel data included.
     Whole,
@@ -97,6 +98,7 @@ pub enum Reading {
 
 /// Why the walk refuses a file.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Refusal {
     /// Its structure is not one a reader frames as the walk does, or lengths lie.
     Structure(Problem),
@@ -104,6 +106,17 @@ pub enum Refusal {
     Limit(Exceeded),
     /// The work was cancelled during the walk.
     Cancelled,
+}
+
+impl Refusal {
+    /// The refusal in words, for callers that report structure problems as text.
+    fn into_words(self) -> Problem {
+        match self {
+            Refusal::Structure(problem) => problem,
+            Refusal::Limit(exceeded) => exceeded.to_string(),
+            Refusal::Cancelled => "cancelled".to_string(),
+        }
+    }
 }
 
 /// What a read may still hold, and the limit the walk found exceeded.
@@ -238,6 +251,10 @@ struct Walker<R> {
     pos: u64,
     len: u64,
     big_endian: bool,
+    /// Whether the file must end where an element ends, with nothing left open: the check of
+    /// a written output (see [`check_whole`]). Otherwise a file that stops short is left to
+    /// the parser, which names what it misses.
+    whole: bool,
     budget: Budget,
 }
 
@@ -271,6 +288,38 @@ impl<R: Source> Walker<R> {
         self.reader.skip(n).ok()?;
         self.pos += n;
         Some(())
+    }
+
+    /// The walk met the end of the data inside the element that starts at byte `at`: a
+    /// problem for a whole-file check, else left to the parser.
+    fn cut(&self, at: u64) -> Result<(), Problem> {
+        if self.whole {
+            return Err(format!(
+                "the file ends inside the element at byte {at}: it was cut short"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The next `N` bytes, or `None` where the data ends right here; ending within them is a
+    /// problem for a whole-file check.
+    fn bytes_or_end<const N: usize>(&mut self) -> Result<Option<[u8; N]>, Problem> {
+        let mut buf = [0u8; N];
+        let mut got = 0;
+        while got < N {
+            match self.reader.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        self.pos += got as u64;
+        match got {
+            0 => Ok(None),
+            n if n == N => Ok(Some(buf)),
+            _ => self.cut(self.pos - got as u64).map(|()| None),
+        }
     }
 
     /// Checks that `length` bytes from here stay in the file.
@@ -350,16 +399,26 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     } else {
         Reading::AroundPixelData
     };
-    check_for(file, reading).map_err(|refusal| match refusal {
-        Refusal::Structure(problem) => problem,
-        Refusal::Limit(exceeded) => exceeded.to_string(),
-        Refusal::Cancelled => "cancelled".to_string(),
-    })
+    walk_file(file, reading, false).map_err(Refusal::into_words)
 }
 
 /// [`check`] for a read of `reading`, which decides what the limits count and whether
 /// problems after the pixel data are tolerated (by a header-only read).
 pub fn check_for(file: &File, reading: Reading) -> Result<Layout, Refusal> {
+    walk_file(file, reading, false)
+}
+
+/// [`check`] of a file that must be whole, as an output dpk wrote is: besides what `check`
+/// refuses, the file must not end inside an element header or value, inside the file meta
+/// group, or with a sequence, item or encapsulated pixel data left open. A file cut short
+/// (a power cut before its blocks reached the disk) fails here unless it was cut exactly
+/// between two top-level elements, which only a comparison with what should be there finds
+/// (see [`crate::dataset::is_complete_output`]).
+pub fn check_whole(file: &File) -> Result<Layout, Problem> {
+    walk_file(file, Reading::AroundPixelData, true).map_err(Refusal::into_words)
+}
+
+fn walk_file(file: &File, reading: Reading, whole: bool) -> Result<Layout, Refusal> {
     let header_only = reading == Reading::HeaderOnly;
     let mut layout = Layout::default();
     if (&*file).seek(SeekFrom::Start(0)).is_err() {
@@ -372,6 +431,7 @@ pub fn check_for(file: &File, reading: Reading) -> Result<Layout, Refusal> {
         pos: 0,
         len,
         big_endian: false,
+        whole,
         budget: Budget::new(reading, false),
     };
     // Preamble and magic, or the magic alone (which the reader accepts in a file of any
@@ -393,6 +453,7 @@ pub fn check_for(file: &File, reading: Reading) -> Result<Layout, Refusal> {
         return Ok(layout);
     }
     let Some(syntax) = meta_group(&mut w).map_err(Refusal::Structure)? else {
+        w.cut(w.pos).map_err(Refusal::Structure)?;
         return Ok(layout);
     };
     // Trimmed as the reader's registry trims it: a UID padded with a tab or a new line is
@@ -405,15 +466,24 @@ pub fn check_for(file: &File, reading: Reading) -> Result<Layout, Refusal> {
     {
         // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
         layout.deflated = true;
+        let start = w.pos;
         let compressed = len.saturating_sub(w.pos);
         let mut inflated = Walker {
             reader: Forward(flate2::read::DeflateDecoder::new(w.reader)),
             pos: 0,
             len: compressed.saturating_mul(DEFLATE_RATIO),
             big_endian: false,
+            whole,
             budget: Budget::new(reading, true),
         };
         let walked = dataset(&mut inflated, true, &mut layout.pixel);
+        // The inflater takes a deflated stream that stops short for one that ends: a whole
+        // file's stream must reach its final block.
+        if walked.is_ok() && whole && !deflate_stream_ends(file, start) {
+            return Err(Refusal::Structure(format!(
+                "the deflated data set from byte {start} stops before its end: it was cut short"
+            )));
+        }
         (walked, inflated.budget, inflated.pos)
     } else {
         let walked = dataset(&mut w, explicit, &mut layout.pixel);
@@ -434,6 +504,35 @@ pub fn check_for(file: &File, reading: Reading) -> Result<Layout, Refusal> {
         Err(problem) => return Err(Refusal::Structure(problem)),
     }
     Ok(layout)
+}
+
+/// Whether the deflate stream that starts at byte `start` of `file` reaches its final block.
+fn deflate_stream_ends(file: &File, start: u64) -> bool {
+    use flate2::{Decompress, FlushDecompress, Status};
+    use std::io::BufRead;
+    let mut reader = BufReader::new(file);
+    if reader.seek(SeekFrom::Start(start)).is_err() {
+        return false;
+    }
+    let mut inflater = Decompress::new(false);
+    let mut out = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(input) = reader.fill_buf() else {
+            return false;
+        };
+        let ended_input = input.is_empty();
+        let (read_before, written_before) = (inflater.total_in(), inflater.total_out());
+        let Ok(status) = inflater.decompress(input, &mut out, FlushDecompress::None) else {
+            return false;
+        };
+        let read = (inflater.total_in() - read_before) as usize;
+        reader.consume(read);
+        match status {
+            Status::StreamEnd => return true,
+            _ if ended_input || (read == 0 && inflater.total_out() == written_before) => return false,
+            _ => {}
+        }
+    }
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
@@ -463,6 +562,8 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
             _ => {}
         }
         let Some(group_bytes) = w.bytes::<2>() else {
+            // A file that is a meta group alone holds no data set: cut short.
+            w.cut(at)?;
             return Ok(syntax);
         };
         let group = u16::from_le_bytes(group_bytes);
@@ -581,8 +682,20 @@ fn dataset<R: Source>(
             }
             stack.pop();
         }
-        let (Some(group), Some(element)) = (w.u16(be), w.u16(be)) else {
+        let Some(tag_bytes) = w.bytes_or_end::<4>()? else {
+            if w.whole && !stack.is_empty() {
+                return Err(format!(
+                    "the file ends at byte {at} with {} sequence(s) or item(s) still open: it was cut short",
+                    stack.len()
+                ));
+            }
             return Ok(());
+        };
+        let half = |i: usize| [tag_bytes[i], tag_bytes[i + 1]];
+        let (group, element) = if be {
+            (u16::from_be_bytes(half(0)), u16::from_be_bytes(half(2)))
+        } else {
+            (u16::from_le_bytes(half(0)), u16::from_le_bytes(half(2)))
         };
         let tag = (group, element);
         let within = stack.last().map(|f| f.within);
@@ -591,7 +704,7 @@ fn dataset<R: Source>(
             w.budget.hold(tag, at)?;
         }
         if group == 0xFFFE {
-            let Some(length) = w.u32(be) else { return Ok(()) };
+            let Some(length) = w.u32(be) else { return w.cut(at) };
             let open_undefined = stack.last().is_some_and(|f| f.end.is_none());
             match (tag, within) {
                 (ITEM, Some(Within::Fragments)) => {
@@ -615,7 +728,7 @@ fn dataset<R: Source>(
                         }
                     }
                     if w.skip(u64::from(length)).is_none() {
-                        return Ok(());
+                        return w.cut(at);
                     }
                 }
                 (ITEM, Some(Within::Sequence)) => {
@@ -689,22 +802,24 @@ fn dataset<R: Source>(
         let mut written_vr = None;
         let mut reserved_zero = true;
         let (is_sequence, length) = if explicit {
-            let Some(vr) = w.bytes::<2>() else { return Ok(()) };
+            let Some(vr) = w.bytes::<2>() else {
+                return w.cut(at);
+            };
             written_vr = Some(vr);
             let length = if long_vr(&vr) {
                 let Some(reserved) = w.bytes::<2>() else {
-                    return Ok(());
+                    return w.cut(at);
                 };
                 reserved_zero = reserved == [0, 0];
                 w.u32(be)
             } else {
                 w.u16(be).map(u32::from)
             };
-            let Some(length) = length else { return Ok(()) };
+            let Some(length) = length else { return w.cut(at) };
             check_multiple(tag, at, &vr, length)?;
             (&vr == b"SQ" || (length == UNDEFINED && &vr == b"UN"), length)
         } else {
-            let Some(length) = w.u32(be) else { return Ok(()) };
+            let Some(length) = w.u32(be) else { return w.cut(at) };
             let vr = crate::dataset::dictionary_vr(dicom_core::Tag(group, element));
             if let Some(vr) = vr {
                 let name = vr.to_string().as_bytes();
@@ -755,7 +870,7 @@ fn dataset<R: Source>(
             continue;
         }
         if w.skip(u64::from(length)).is_none() {
-            return Ok(());
+            return w.cut(at);
         }
         if top_level_pixels {
             if let Some(span) = pixel.as_mut() {
@@ -792,6 +907,30 @@ mod tests {
             "study/series1/img1.dcm",
         ] {
             assert!(check_path(&fixture(name), false).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_whole_file_passes_the_whole_check_and_one_cut_short_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "ct_explicit_le.dcm",
+            "mr_implicit_le.dcm",
+            "ct_explicit_be.dcm",
+            "ct_deflated.dcm",
+            "sc_jpeg_baseline.dcm",
+            "us_multiframe.dcm",
+        ] {
+            let bytes = std::fs::read(fixture(name)).unwrap();
+            assert!(check_whole(&File::open(fixture(name)).unwrap()).is_ok(), "{name}");
+            // One byte short; and, for encapsulated pixel data, without its closing delimiter
+            // (the file then ends right after a fragment, which a lenient walk accepts).
+            for cut in [1, 8] {
+                let path = dir.path().join(format!("{cut}-{name}"));
+                std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+                let problem = check_whole(&File::open(&path).unwrap());
+                assert!(problem.is_err(), "{name} cut by {cut} bytes passes");
+            }
         }
     }
 

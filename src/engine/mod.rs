@@ -7,6 +7,7 @@
 mod apply;
 pub mod clean;
 pub mod dates;
+pub mod dicomdir;
 pub mod dummy;
 pub mod keyed;
 mod markers;
@@ -134,6 +135,9 @@ fn anonymize_header(
     durability: Durability,
 ) -> Result<Plan> {
     let Some(pixels) = header.pixel_data.clone() else {
+        if dicomdir::is_dicomdir(&header.file) {
+            return dicomdir::anonymize(header.file, input, output, profile, ctx, durability);
+        }
         return anonymize_whole(header.file, output, profile, ctx, durability);
     };
     let plan = plan_header(&header, profile, ctx)?;
