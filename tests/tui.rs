@@ -129,6 +129,49 @@ fn main_screen() {
     insta::assert_snapshot!(screen(&mut app, 160, 48));
 }
 
+/// The demo as `dpk-tui --demo` opens it: with the preview salt.
+fn demo_with_preview_salt() -> App {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
+    App::new(
+        "demo.dcm (bundled)".into(),
+        file,
+        Profile::builtin("basic").unwrap(),
+        ctx,
+        true,
+    )
+    .unwrap()
+}
+
+#[test]
+fn main_screen_80x24() {
+    let mut app = demo_with_preview_salt();
+    select(&mut app, "PatientName");
+    let text = screen(&mut app, 80, 24);
+    for shown in [
+        "? help",
+        "q quit",
+        "PREVIEW SALT",
+        "Tag",
+        "Keyword",
+        "Value before",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn main_screen_120x30() {
+    let mut app = demo_with_preview_salt();
+    select(&mut app, "PatientName");
+    let text = screen(&mut app, 120, 30);
+    for shown in ["? help", "q quit", "PREVIEW SALT (--salt-file to use yours)"] {
+        assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn help_overlay() {
     let mut app = demo();
@@ -225,11 +268,17 @@ fn a_preview_salt_refuses_saving_and_writing_and_says_how() {
     let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
     let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
     let mut app = App::new("demo".into(), file, Profile::builtin("basic").unwrap(), ctx, true).unwrap();
-    for action in [Action::Save, Action::Write] {
-        app.update(action);
-        assert!(app.prompt.is_none());
-        assert!(app.message.contains("--salt-file"), "{}", app.message);
-    }
+    // Writing needs the user's salt; a profile holds none, so saving does not.
+    app.update(Action::Write);
+    assert!(app.prompt.is_none());
+    assert!(app.message.contains("--salt-file"), "{}", app.message);
+    app.update(Action::Save);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.kind),
+        Some(dpk::tui::app::PromptKind::SaveProfile),
+        "{}",
+        app.message
+    );
 }
 
 #[test]
@@ -351,9 +400,28 @@ fn the_filter_shows_phi_then_changes_then_all() {
     app.update(Action::CycleFilter);
     let changed = app.rows.len();
     assert!(changed < phi && phi < all, "{changed} {phi} {all}");
-    assert!(app.rows.iter().all(|r| app.element(r.entry).unwrap().is_change()));
+    // Every element shown changes, or is a sequence that leads to one that does.
+    let shown: Vec<&dpk::diff::Change> = app
+        .rows
+        .iter()
+        .filter(|r| r.item.is_none())
+        .map(|r| app.element(r.entry).unwrap())
+        .collect();
+    for c in &shown {
+        assert!(
+            c.is_change()
+                || shown
+                    .iter()
+                    .any(|d| d.is_change() && d.path.items.first().is_some_and(|s| s.sequence == c.path.tag)),
+            "{} shown but unchanged",
+            c.path
+        );
+    }
     // Every element that changes, those removed with their sequence included.
-    assert_eq!(changed, app.elements().filter(|c| c.is_change()).count());
+    assert_eq!(
+        shown.iter().filter(|c| c.is_change()).count(),
+        app.elements().filter(|c| c.is_change()).count()
+    );
     app.update(Action::CycleFilter);
     assert_eq!(app.rows.len(), all);
 }
@@ -601,7 +669,7 @@ fn mouse_clicks_select_and_cycle_and_the_wheel_scrolls() {
     app.update(Action::Click(x + 4, y));
     assert_eq!(app.selected_entry().unwrap().keyword, "StudyDate");
     let before = app.selected_entry().unwrap().decision.as_ref().unwrap().action;
-    let badge = app.tree_rows.x + dpk::tui::view::badge_column(0) as u16;
+    let badge = app.tree_rows.x + dpk::tui::view::badge_column(app.tree_name_width, 0) as u16;
     assert!(
         cells_spell(&buffer, badge, y, before.label()),
         "the badge is where clicks expect it"
@@ -761,11 +829,11 @@ fn elements_inside_a_removed_sequence_are_listed_nested_and_marked_removed() {
         "Tags — 193 elements, 193 shown",
         "│▾(0008,1140) ReferencedImageSequence",
         "│   (0008,1155) ReferencedSOPInstanceUID   UI remove      2.25.1837621",
-        "│  ▾(0040,A170) PurposeOfReferenceCodeSequ SQ remove      1 item",
+        "│  ▾(0040,A170) PurposeOfReferenceCodeSeq… SQ remove      1 item",
         "│     (0008,0104) CodeMeaning              LO remove      Localizer",
         "before: Localizer",
         "after:  (removed)",
-        "rule: removed with sequence (0008,1140)",
+        "rule: removed with sequence",
         "Change — 105 changes (c: all)",
     ] {
         assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
@@ -967,7 +1035,7 @@ fn the_help_scrolls_on_a_small_terminal_and_gives_way_to_an_explanation() {
     app.update(Action::Bottom);
     let bottom = screen(&mut app, 80, 24);
     assert!(
-        bottom.contains("quit (asks first") && !bottom.contains("previous element"),
+        bottom.contains("quit at once, unsaved or not") && !bottom.contains("previous element"),
         "{bottom}"
     );
     app.update(Action::Explain);
