@@ -1724,3 +1724,63 @@ fn every_key_that_does_something_is_in_the_help() {
     }
     assert!(checked > 60, "{checked}");
 }
+
+/// The README's tour block: the screen after its keys.
+fn readme_tour() -> (String, Vec<String>) {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let tour = readme
+        .split("### A short tour")
+        .nth(1)
+        .expect("a tour in the README");
+    let block = tour
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
+    (
+        readme.clone(),
+        block.lines().map(|l| l.trim_end().to_string()).collect(),
+    )
+}
+
+/// Presses `keys` as the terminal would send them.
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        if let Some(action) = action_for(KeyEvent::new(code, KeyModifiers::NONE), app.mode()) {
+            app.update(action);
+        }
+    }
+}
+
+#[test]
+fn the_readme_tour_and_workshop_match_the_screen() {
+    let (readme, tour) = readme_tour();
+    let mut app = demo_with_preview_salt();
+    // The tour's keys: `/PatientName⏎` and four presses of Space.
+    press(&mut app, "/PatientName\n    ");
+    let text = screen(&mut app, 120, 30);
+    let shown: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_matches('"').trim_end().to_string())
+        .collect();
+    assert_eq!(
+        tour,
+        shown,
+        "the README's tour is not the screen; the screen:\n{}",
+        shown.join("\n")
+    );
+    // The workshop's figures, on the demo as it opens.
+    let mut app = demo_with_preview_salt();
+    let count = app.element_count();
+    press(&mut app, "ff");
+    let changes = app.plan.change_count();
+    let figure = format!("{changes} of {count} elements");
+    assert!(readme.contains(&figure), "the workshop should say {figure:?}");
+    assert!(readme.contains(&format!("Tags — {count} elements")));
+}
