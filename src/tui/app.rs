@@ -129,6 +129,9 @@ pub enum MenuKind {
     Profile,
 }
 
+/// A menu's lines, what each does, and the one in force.
+type MenuLines = (Vec<(String, Option<bool>)>, Vec<String>, Option<usize>);
+
 /// A list overlay to choose from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Menu {
@@ -1024,7 +1027,7 @@ impl App {
     }
 
     fn open_menu(&mut self, kind: MenuKind) {
-        let (items, about, current): (Vec<(String, Option<bool>)>, Vec<String>, Option<usize>) = match kind {
+        let (items, about, current): MenuLines = match kind {
             MenuKind::Action => {
                 let Some(entry) = self.editable_entry() else {
                     return;
