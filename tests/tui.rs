@@ -1784,3 +1784,23 @@ fn the_readme_tour_and_workshop_match_the_screen() {
     assert!(readme.contains(&figure), "the workshop should say {figure:?}");
     assert!(readme.contains(&format!("Tags — {count} elements")));
 }
+
+#[test]
+fn every_size_draws_without_a_panic() {
+    let mut app = demo_with_preview_salt();
+    select(&mut app, "PatientName");
+    for width in [1u16, 5, 12, 20, 33, 47, 59, 79, 80, 118, 119, 200] {
+        for height in [1u16, 3, 5, 8, 13, 24, 60] {
+            screen(&mut app, width, height);
+            app.update(Action::ToggleFindings);
+            screen(&mut app, width, height);
+            app.update(Action::Cancel);
+            app.update(Action::ActionMenu);
+            screen(&mut app, width, height);
+            app.update(Action::Cancel);
+            app.update(Action::Search);
+            screen(&mut app, width, height);
+            app.update(Action::Cancel);
+        }
+    }
+}

@@ -34,11 +34,8 @@ impl CodeExtensions {
             return None;
         }
         let first = declared.first().map_or("", |v| v.trim());
-        let reader = if first.is_empty() {
-            SpecificCharacterSet::default()
-        } else {
-            SpecificCharacterSet::from_code(first)?
-        };
+        // A set the reader does not know leaves it on the default, as an empty value does.
+        let reader = SpecificCharacterSet::from_code(first).unwrap_or_default();
         let initial = match first {
             "ISO 2022 IR 13" => State {
                 g0: G0::Romaji,
@@ -301,6 +298,13 @@ mod tests {
         // Values of VRs the extensions do not apply to, and plain ASCII, are left as read.
         assert!(ext(&["", "ISO 2022 IR 87"]).decode("20230917", VR::DA).is_none());
         assert!(ext(&["", "ISO 2022 IR 87"]).decode("plain", VR::LO).is_none());
+    }
+
+    #[test]
+    fn a_first_set_the_reader_does_not_know_reads_as_the_default() {
+        // Latin-5 (ISO-IR 148): the reader read its bytes as Latin-1.
+        let text = ext(&["ISO 2022 IR 148", "ISO 2022 IR 87"]).decode(&as_read(b"\xdeahin"), VR::PN);
+        assert_eq!(text.as_deref(), Some("Şahin"));
     }
 
     #[test]
