@@ -1287,6 +1287,18 @@ fn the_findings_list_opens_whole_and_scrolls() {
     assert!(total > 10, "{total}");
     let text = screen(&mut kept, 80, 24);
     assert!(text.contains(&format!("F lists all {total}")), "{text}");
+    // The pane scrolls to the selected element's finding.
+    let last = kept.after.findings.last().unwrap().path.clone();
+    let first = kept.after.findings[0].path.clone();
+    kept.update(Action::Top);
+    while kept.selected_entry().map(|c| &c.path) != Some(&last) {
+        kept.update(Action::Down);
+    }
+    let text = screen(&mut kept, 80, 24);
+    let pane: Vec<&str> = text.lines().skip(17).collect();
+    assert!(pane.iter().any(|l| l.contains(&format!(" {last} "))), "{text}");
+    assert!(!pane.iter().any(|l| l.contains(&format!(" {first} "))), "{text}");
+    kept.update(Action::Top);
     kept.update(Action::ToggleFindings);
     assert_eq!(kept.mode(), dpk::tui::app::Mode::Overlay);
     let top = screen(&mut kept, 80, 24);

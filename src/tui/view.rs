@@ -471,18 +471,29 @@ fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let lines: Vec<Line<'_>> = if all.is_empty() {
         vec![Line::from(text::fit("no findings left", columns))]
     } else {
-        // When they do not all fit, the last row says how many more there are.
+        // When they do not all fit, the last row says how many more there are, and the
+        // window scrolls to the selected element's finding, highlighted.
         let shown = if all.len() > room {
             room.saturating_sub(1)
         } else {
             all.len()
         };
+        let selected = app.selected_entry().map(|c| &c.path);
+        let at = selected.and_then(|p| all.iter().position(|f| &f.path == p));
+        let offset = at.map_or(0, |i| (i + 1).saturating_sub(shown));
         let mut lines: Vec<Line<'_>> = all
             .iter()
+            .enumerate()
+            .skip(offset)
             .take(shown)
-            .map(|f| {
+            .map(|(i, f)| {
                 let line = text::visible(&format!("{:.2} {} {}", f.weight, f.path, f.reason));
-                Line::from(text::fit(&line, columns))
+                let line = Line::from(text::fit(&line, columns));
+                if Some(i) == at {
+                    line.style(selection(&app.theme))
+                } else {
+                    line
+                }
             })
             .collect();
         if shown < all.len() {
