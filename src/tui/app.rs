@@ -1373,17 +1373,16 @@ impl App {
         }
         let folded =
             |c: &Change| (0..c.path.depth()).any(|depth| self.collapsed.contains(&ancestor(&c.path, depth)));
-        // How many items each sequence has, for the rows that start items.
-        let item_count = |path: &TagPath| {
-            elements
-                .iter()
-                .find(|(c, _)| &c.path == path)
-                .and_then(|(c, _)| match c.before {
-                    Some(Snapshot::Items(n)) => Some(n),
-                    _ => None,
-                })
-                .unwrap_or(0)
-        };
+        // Each sequence's place in the list and how many items it has, for the rows that
+        // start items: looked up once, so that a file of many nested elements lists in one pass.
+        let sequences: std::collections::HashMap<&TagPath, (usize, usize)> = elements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (c, _))| match c.before {
+                Some(Snapshot::Items(n)) => Some((&c.path, (i, n))),
+                _ => None,
+            })
+            .collect();
         let mut rows = Vec::new();
         let mut started: BTreeSet<(TagPath, u32)> = BTreeSet::new();
         for (i, (c, with_sequence)) in elements.iter().enumerate() {
@@ -1393,9 +1392,8 @@ impl App {
             let depth = c.path.depth();
             if let Some(step) = c.path.items.last() {
                 let sequence = ancestor(&c.path, depth - 1);
-                let items = item_count(&sequence);
-                if items > 1 && started.insert((sequence.clone(), step.item)) {
-                    if let Some(seq_index) = elements.iter().position(|(s, _)| s.path == sequence) {
+                if let Some(&(seq_index, items)) = sequences.get(&sequence) {
+                    if items > 1 && started.insert((sequence, step.item)) {
                         rows.push(Row {
                             entry: seq_index,
                             depth,
