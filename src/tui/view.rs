@@ -84,7 +84,6 @@ fn panes(main: Rect, findings: usize) -> Panes {
     Panes { tree, risk, diff }
 }
 
-/// A `width` × `height` rectangle in the middle of `area`.
 /// How many rows `text` takes wrapped at word boundaries to `width` columns, as a wrapping
 /// paragraph lays it out: an overlay sized by its lines alone would cut off its end.
 fn wrapped_rows(text: &str, width: usize) -> usize {
@@ -111,6 +110,7 @@ fn wrapped_rows(text: &str, width: usize) -> usize {
         .sum()
 }
 
+/// A `width` × `height` rectangle in the middle of `area`.
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     Rect {
         x: area.x + area.width.saturating_sub(width) / 2,
