@@ -194,12 +194,12 @@ fn a_run_refuses_the_files_over_a_limit_says_the_flag_and_goes_on() {
     assert_eq!(run.status.code(), Some(1), "{err}");
     assert!(
         err.contains("a_many.dcm: more than 5000 elements")
-            && err.contains("--max-elements raises the limit"),
+            && err.contains("--max-elements N raises the limit"),
         "{err}"
     );
     assert!(
         err.contains("b_bulk.dcm: element (7FD1,1001) at byte")
-            && err.contains("--max-value-bytes raises the limit"),
+            && err.contains("--max-value-bytes N raises the limit"),
         "{err}"
     );
     assert!(err.contains("1 file done, 2 failed"), "{err}");
@@ -234,7 +234,7 @@ fn a_run_refuses_the_files_over_a_limit_says_the_flag_and_goes_on() {
     let err = String::from_utf8_lossy(&score.stderr);
     assert_eq!(score.status.code(), Some(1), "{err}");
     assert!(err.contains("1 file scored, 2 failed"), "{err}");
-    assert!(err.contains("--max-value-bytes raises the limit"), "{err}");
+    assert!(err.contains("--max-value-bytes N raises the limit"), "{err}");
     let diff = dpk()
         .arg("diff")
         .arg(input.join("b_bulk.dcm"))
@@ -244,7 +244,7 @@ fn a_run_refuses_the_files_over_a_limit_says_the_flag_and_goes_on() {
         .unwrap();
     let err = String::from_utf8_lossy(&diff.stderr);
     assert_eq!(diff.status.code(), Some(1), "{err}");
-    assert!(err.contains("--max-value-bytes raises the limit"), "{err}");
+    assert!(err.contains("--max-value-bytes N raises the limit"), "{err}");
     let verify = dpk().arg("verify").arg(&out).args(limits).output().unwrap();
     assert_eq!(
         verify.status.code(),
