@@ -2,7 +2,9 @@
 //! and values rendered for people.
 
 mod encodable;
+pub mod lenient;
 mod path;
+mod un;
 mod pixels;
 pub mod prescan;
 pub mod private;
@@ -36,7 +38,9 @@ pub type DicomFile = FileDicomObject<InMemDicomObject>;
 pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, false)?;
-    pixels::read_whole(path, &file, &layout, false)
+    let mut read = pixels::read_whole(path, &file, &layout, false)?;
+    un::read_by_dictionary(&mut read, &layout.fallback.conflicting_creators);
+    Ok(read)
 }
 
 /// Opens a DICOM file without reading its pixel data: what scoring and inspection need, in
@@ -47,7 +51,8 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
 pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, true)?;
-    pixels::read(path, &file, &layout, true)
+    let header = pixels::read(path, &file, &layout, true)?;
+    Ok(read_by_dictionary(header, &layout))
 }
 
 /// Opens a DICOM file whole but for large pixel data, which is left in the file (see
@@ -56,7 +61,15 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
 pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, false)?;
-    pixels::read(path, &file, &layout, false)
+    let header = pixels::read(path, &file, &layout, false)?;
+    Ok(read_by_dictionary(header, &layout))
+}
+
+/// A header with its elements of VR UN read as their tags say (see [`un`]), told in its notes.
+fn read_by_dictionary(mut header: Header, layout: &prescan::Layout) -> Header {
+    let outcome = un::read_by_dictionary(&mut header.file, &layout.fallback.conflicting_creators);
+    header.notes.extend(outcome.note());
+    header
 }
 
 /// Opens a DICOM file from bytes already in memory (fixtures, the TUI's bundled demo).
@@ -67,17 +80,20 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
     } else {
         bytes
     };
-    OpenFileOptions::new()
+    let mut file = OpenFileOptions::new()
         .read_preamble(dicom_object::file::ReadPreamble::Never)
         .from_reader(source)
-        .map_err(|e| open_error(name, &e))
+        .map_err(|e| open_error(name, &e))?;
+    un::read_by_dictionary(&mut file, &[]);
+    Ok(file)
 }
 
 /// Whether `path` holds a whole DICOM file, every length in it within the file: how a
 /// resumed run tells an output written in full from one cut short (by a power cut before
 /// the outputs were flushed).
 pub fn is_complete(path: impl AsRef<Path>) -> bool {
-    check_readable(path.as_ref(), false).is_ok()
+    check_readable(path.as_ref(), false)
+        .is_ok_and(|(layout, _)| layout.pixel.as_ref().is_none_or(|span| span.missing == 0))
 }
 
 /// Opens `path` once for everything that follows (one open per file: a batch of small files
