@@ -32,7 +32,14 @@ fn anonymize(input: &[u8], args: &[&str]) -> Run {
         .unwrap()
         .current_dir(dir.path())
         .env("DPK_SALT", SALT)
-        .args(["anonymize", "in.dcm", "-o", "out/out.dcm", "--report", "report.json"])
+        .args([
+            "anonymize",
+            "in.dcm",
+            "-o",
+            "out/out.dcm",
+            "--report",
+            "report.json",
+        ])
         .args(args)
         .output()
         .unwrap();
@@ -86,6 +93,21 @@ impl Run {
         );
     }
 
+    /// The run's summary line and the JSON report's summary count the file as read with a
+    /// fallback.
+    fn assert_fallback_counted(&self) {
+        assert!(
+            self.stderr
+                .lines()
+                .any(|l| l.starts_with("dpk: 1 file done (1 read with a fallback: see the notes)")),
+            "the summary does not count it:\n{}",
+            self.stderr
+        );
+        let text = std::fs::read_to_string(self.dir.path().join("report.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(json["summary"]["files_with_fallback"], 1);
+    }
+
     /// No value of `needles` is anywhere in the output's bytes.
     fn assert_absent(&self, needles: &[&str]) {
         let bytes = std::fs::read(self.output()).unwrap();
@@ -137,7 +159,10 @@ fn dciodvfy_errors(path: &Path) -> Vec<String> {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    text.lines().filter(|l| l.starts_with("Error")).map(str::to_string).collect()
+    text.lines()
+        .filter(|l| l.starts_with("Error"))
+        .map(str::to_string)
+        .collect()
 }
 
 /// The output has no dciodvfy error that `reference` (the same image written plainly, as the
@@ -148,7 +173,10 @@ fn assert_no_new_dciodvfy_errors(run: &Run, reference: &[u8]) {
     let before = dciodvfy_errors(&plain.output());
     let after = dciodvfy_errors(&run.output());
     let new: Vec<&String> = after.iter().filter(|e| !before.contains(e)).collect();
-    assert!(new.is_empty(), "dciodvfy errors the plain file's output has not: {new:?}");
+    assert!(
+        new.is_empty(),
+        "dciodvfy errors the plain file's output has not: {new:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -175,13 +203,23 @@ fn standard_elements_written_as_un_are_read_by_their_tag() {
         let run = anonymize(&input, &[]);
         let out = run.written();
         assert_uids_remapped(&out);
-        for (tag, vr) in [(tags::SOP_CLASS_UID, VR::UI), (tags::STUDY_DATE, VR::DA), (tags::PATIENT_NAME, VR::PN)] {
+        for (tag, vr) in [
+            (tags::SOP_CLASS_UID, VR::UI),
+            (tags::STUDY_DATE, VR::DA),
+            (tags::PATIENT_NAME, VR::PN),
+        ] {
             if let Some(el) = out.get(tag) {
                 assert_eq!(el.vr(), vr, "{enc:?} {tag}");
             }
         }
-        assert_eq!(text_of(&out, tags::SOP_CLASS_UID).as_deref(), Some(CT_IMAGE_STORAGE));
-        assert!(out.iter().all(|el| el.vr() != VR::UN), "{enc:?}: an element is still UN");
+        assert_eq!(
+            text_of(&out, tags::SOP_CLASS_UID).as_deref(),
+            Some(CT_IMAGE_STORAGE)
+        );
+        assert!(
+            out.iter().all(|el| el.vr() != VR::UN),
+            "{enc:?}: an element is still UN"
+        );
         run.assert_absent(&[PATIENT_NAME, PATIENT_ID, SOP_INSTANCE, STUDY, SERIES]);
         run.assert_told("written with VR UN read with the VR the data dictionary gives");
         assert_no_new_dciodvfy_errors(&run, &Ct::new(enc).file());
@@ -198,7 +236,10 @@ fn score_and_verify_see_un_elements_by_their_tag() {
     let header = dpk::dataset::open_header(run.input()).unwrap();
     let name = header.file.get(tags::PATIENT_NAME).unwrap();
     assert_eq!(name.vr(), VR::PN);
-    assert_eq!(text_of(&header.file, tags::PATIENT_NAME).as_deref(), Some(PATIENT_NAME));
+    assert_eq!(
+        text_of(&header.file, tags::PATIENT_NAME).as_deref(),
+        Some(PATIENT_NAME)
+    );
     let verify = assert_cmd::Command::cargo_bin("dpk")
         .unwrap()
         .current_dir(run.dir.path())
@@ -244,40 +285,75 @@ fn un_of_undefined_length_is_read_as_an_implicit_vr_sequence() {
         let private_item = implicit_item(&text_element(i, (0x0029, 0x1001), b"LO", PATIENT_ID));
         let input = Ct::new(enc)
             .un(&UN_TAGS)
-            .with((0x0008, 0x1115), un_undefined(enc, (0x0008, 0x1115), &[implicit_item(&series)]))
-            .with((0x0029, 0x0010), text_element(enc, (0x0029, 0x0010), b"LO", "FICTIVE PRIVATE"))
-            .with((0x0029, 0x1001), un_undefined(enc, (0x0029, 0x1001), &[private_item]))
-            .with((0x0040, 0xA375), defined_sequence(enc, (0x0040, 0xA375), &[evidence_item]))
+            .with(
+                (0x0008, 0x1115),
+                un_undefined(enc, (0x0008, 0x1115), &[implicit_item(&series)]),
+            )
+            .with(
+                (0x0029, 0x0010),
+                text_element(enc, (0x0029, 0x0010), b"LO", "FICTIVE PRIVATE"),
+            )
+            .with(
+                (0x0029, 0x1001),
+                un_undefined(enc, (0x0029, 0x1001), &[private_item]),
+            )
+            .with(
+                (0x0040, 0xA375),
+                defined_sequence(enc, (0x0040, 0xA375), &[evidence_item]),
+            )
             .file();
         // Read by dpk: sequences, with their items.
         let read = dpk::dataset::open(write_temp(&input).path()).unwrap();
         let series = read.get(Tag(0x0008, 0x1115)).unwrap();
         assert_eq!(series.vr(), VR::SQ, "{enc:?}");
         let item = &series.items().unwrap()[0];
-        assert_eq!(text_of(item, tags::SERIES_INSTANCE_UID).as_deref(), Some(REFERENCED));
+        assert_eq!(
+            text_of(item, tags::SERIES_INSTANCE_UID).as_deref(),
+            Some(REFERENCED)
+        );
         assert_eq!(item.get(tags::SERIES_INSTANCE_UID).unwrap().vr(), VR::UI);
         let sops = item.get(Tag(0x0008, 0x1199)).unwrap();
         assert_eq!(sops.vr(), VR::SQ);
-        assert_eq!(text_of(&sops.items().unwrap()[0], Tag(0x0008, 0x1155)).as_deref(), Some(REFERENCED));
-        assert_eq!(read.get(Tag(0x0029, 0x1001)).unwrap().vr(), VR::SQ, "{enc:?}: private");
+        assert_eq!(
+            text_of(&sops.items().unwrap()[0], Tag(0x0008, 0x1155)).as_deref(),
+            Some(REFERENCED)
+        );
+        assert_eq!(
+            read.get(Tag(0x0029, 0x1001)).unwrap().vr(),
+            VR::SQ,
+            "{enc:?}: private"
+        );
         let evidence = &read.get(Tag(0x0040, 0xA375)).unwrap().items().unwrap()[0];
-        assert_eq!(text_of(evidence, tags::STUDY_INSTANCE_UID).as_deref(), Some(STUDY));
+        assert_eq!(
+            text_of(evidence, tags::STUDY_INSTANCE_UID).as_deref(),
+            Some(STUDY)
+        );
         let sops = evidence.get(Tag(0x0008, 0x1199)).unwrap();
         assert_eq!(sops.vr(), VR::SQ);
-        assert_eq!(text_of(&sops.items().unwrap()[0], Tag(0x0008, 0x1155)).as_deref(), Some(REFERENCED));
+        assert_eq!(
+            text_of(&sops.items().unwrap()[0], Tag(0x0008, 0x1155)).as_deref(),
+            Some(REFERENCED)
+        );
         // De-identified: remapped everywhere, the same way.
         let run = anonymize(&input, &[]);
         let out = run.written();
         assert_uids_remapped(&out);
-        let series = out.get(Tag(0x0008, 0x1115)).expect("Referenced Series Sequence kept");
+        let series = out
+            .get(Tag(0x0008, 0x1115))
+            .expect("Referenced Series Sequence kept");
         assert_eq!(series.vr(), VR::SQ);
         let item = &series.items().unwrap()[0];
         let new = text_of(item, tags::SERIES_INSTANCE_UID).unwrap();
         assert!(valid_uid(&new) && new != REFERENCED, "{new}");
-        let sop = item.get(Tag(0x0008, 0x1199)).expect("Referenced SOP Sequence kept");
+        let sop = item
+            .get(Tag(0x0008, 0x1199))
+            .expect("Referenced SOP Sequence kept");
         let new_sop = text_of(&sop.items().unwrap()[0], Tag(0x0008, 0x1155)).unwrap();
         assert_eq!(new_sop, new, "one UID, one new UID");
-        assert!(out.get(Tag(0x0029, 0x1001)).is_none(), "the private sequence is removed");
+        assert!(
+            out.get(Tag(0x0029, 0x1001)).is_none(),
+            "the private sequence is removed"
+        );
         run.assert_absent(&[REFERENCED, PATIENT_ID, PATIENT_NAME, STUDY]);
     }
 }
@@ -293,7 +369,12 @@ fn a_sequence_of_un_nested_past_the_limit_is_not_decoded() {
         body.extend([0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
     }
     let e = Encoding::ExplicitLe;
-    let input = Ct::new(e).with((0x0008, 0x1110), un_undefined(e, (0x0008, 0x1110), &[implicit_item(&body)])).file();
+    let input = Ct::new(e)
+        .with(
+            (0x0008, 0x1110),
+            un_undefined(e, (0x0008, 0x1110), &[implicit_item(&body)]),
+        )
+        .file();
     let run = anonymize(&input, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains("nested deeper than"), "{}", run.stderr);
@@ -322,6 +403,7 @@ fn a_meta_group_without_its_length_is_read_and_told() {
         assert_uids_remapped(&out);
         assert_eq!(out.meta().transfer_syntax(), enc.uid());
         run.assert_told("read with a fallback: the file meta group has no group length (0002,0000)");
+        run.assert_fallback_counted();
         run.assert_absent(&[PATIENT_NAME, PATIENT_ID]);
         assert_no_new_dciodvfy_errors(&run, &ct.file());
     }
@@ -340,8 +422,13 @@ fn a_meta_group_without_a_transfer_syntax_is_read_by_the_data_sets_bytes() {
             let out = run.written();
             assert_uids_remapped(&out);
             assert_eq!(out.meta().transfer_syntax(), enc.uid(), "{enc:?}");
-            assert_eq!(out.get(tags::ROWS).unwrap().to_int::<u16>().unwrap(), 2, "{enc:?}");
+            assert_eq!(
+                out.get(tags::ROWS).unwrap().to_int::<u16>().unwrap(),
+                2,
+                "{enc:?}"
+            );
             run.assert_told("read with a fallback: the file meta group has no Transfer Syntax UID");
+            run.assert_fallback_counted();
             run.assert_absent(&[PATIENT_NAME, PATIENT_ID]);
             assert_no_new_dciodvfy_errors(&run, &ct.file());
         }
@@ -363,6 +450,7 @@ fn an_explicit_syntax_over_an_implicit_data_set_is_read_as_implicit() {
         assert_eq!(out.get(tags::COLUMNS).unwrap().to_int::<u16>().unwrap(), 2);
         assert_eq!(out.get(tags::PATIENT_NAME).map(|e| e.vr()), Some(VR::PN));
         run.assert_told("says explicit VR, but the data set is encoded implicit VR little endian");
+        run.assert_fallback_counted();
         run.assert_absent(&[PATIENT_NAME, PATIENT_ID]);
         assert_no_new_dciodvfy_errors(&run, &ct.file());
     }
@@ -379,11 +467,25 @@ fn a_tag_given_twice_is_read_and_no_occurrence_survives() {
     let e = Encoding::ExplicitLe;
     let mut item = text_element(e, (0x0008, 0x1150), b"UI", CT_IMAGE_STORAGE);
     item.extend(text_element(e, (0x0008, 0x1155), b"UI", REFERENCED));
-    item.extend(text_element(e, (0x0008, 0x1155), b"UI", "2.25.99887766554433221100"));
+    item.extend(text_element(
+        e,
+        (0x0008, 0x1155),
+        b"UI",
+        "2.25.99887766554433221100",
+    ));
     let ct = Ct::new(e)
-        .with((0x0010, 0x0010), text_element(e, (0x0010, 0x0010), b"PN", "SECOND^FICTIVE"))
-        .with((0x0010, 0x0020), text_element(e, (0x0010, 0x0020), b"LO", "PID-SECOND"))
-        .with((0x0020, 0x000D), text_element(e, (0x0020, 0x000D), b"UI", "2.25.77665544332211"))
+        .with(
+            (0x0010, 0x0010),
+            text_element(e, (0x0010, 0x0010), b"PN", "SECOND^FICTIVE"),
+        )
+        .with(
+            (0x0010, 0x0020),
+            text_element(e, (0x0010, 0x0020), b"LO", "PID-SECOND"),
+        )
+        .with(
+            (0x0020, 0x000D),
+            text_element(e, (0x0020, 0x000D), b"UI", "2.25.77665544332211"),
+        )
         .with((0x0008, 0x1140), defined_sequence(e, (0x0008, 0x1140), &[item]));
     let run = anonymize(&ct.file(), &[]);
     let out = run.written();
@@ -403,6 +505,48 @@ fn a_tag_given_twice_is_read_and_no_occurrence_survives() {
         "2.25.99887766554433221100",
     ]);
     run.assert_told("read with a fallback: elements given more than once in one data set or item: (0008,1155), (0010,0010), (0010,0020), (0020,000D)");
+    run.assert_fallback_counted();
+    // The name not kept is still looked for in free text: a description naming the patient
+    // by it is cleaned with clean-descriptors.
+    let described = ct.with(
+        (0x0008, 0x1030),
+        text_element(e, (0x0008, 0x1030), b"LO", "Follow-up of Alma"),
+    );
+    let run = anonymize(&described.file(), &["--option", "clean-descriptors"]);
+    let out = run.written();
+    let description = text_of(&out, tags::STUDY_DESCRIPTION).unwrap_or_default();
+    assert!(!description.contains("Alma"), "{description}");
+    run.assert_absent(&["Alma", "ALMA", "SECOND^FICTIVE", "PID-40417", "PID-SECOND"]);
+    run.assert_told("the values of the other occurrences of (0010,0010), (0010,0020) differ");
+}
+
+/// `--report` alone (text) lists the notes under the file.
+#[test]
+fn the_text_report_lists_the_notes() {
+    let mut input = meta(Some(Encoding::ExplicitLe.uid()), false);
+    input.extend(Ct::new(Encoding::ExplicitLe).data_set());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("in.dcm"), input).unwrap();
+    let out = assert_cmd::Command::cargo_bin("dpk")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("DPK_SALT", SALT)
+        .args(["anonymize", "in.dcm", "-o", "out.dcm", "--report"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let mut lines = stdout.lines();
+    assert!(
+        lines.next().is_some_and(|l| l.starts_with("in.dcm → out.dcm")),
+        "{stdout}"
+    );
+    assert!(
+        lines.next().is_some_and(
+            |l| l.starts_with("  note: read with a fallback: the file meta group has no group length")
+        ),
+        "{stdout}"
+    );
 }
 
 /// A private creator given twice with different values: which block its elements belong to
@@ -411,12 +555,24 @@ fn a_tag_given_twice_is_read_and_no_occurrence_survives() {
 fn a_private_creator_given_twice_keeps_nothing_of_its_block() {
     let e = Encoding::ExplicitLe;
     let ct = Ct::new(e)
-        .with((0x0019, 0x0010), text_element(e, (0x0019, 0x0010), b"LO", "FICTIVE_PHI_01"))
-        .with((0x0019, 0x0010), text_element(e, (0x0019, 0x0010), b"LO", "GEMS_ACQU_01"))
-        .with((0x0019, 0x1023), text_element(e, (0x0019, 0x1023), b"DS", "19610804"));
+        .with(
+            (0x0019, 0x0010),
+            text_element(e, (0x0019, 0x0010), b"LO", "FICTIVE_PHI_01"),
+        )
+        .with(
+            (0x0019, 0x0010),
+            text_element(e, (0x0019, 0x0010), b"LO", "GEMS_ACQU_01"),
+        )
+        .with(
+            (0x0019, 0x1023),
+            text_element(e, (0x0019, 0x1023), b"DS", "19610804"),
+        );
     let run = anonymize(&ct.file(), &["--option", "retain-safe-private"]);
     let out = run.written();
-    assert!(out.iter().all(|el| el.header().tag.group() != 0x0019), "a private element was kept");
+    assert!(
+        out.iter().all(|el| el.header().tag.group() != 0x0019),
+        "a private element was kept"
+    );
     run.assert_absent(&["19610804", "FICTIVE_PHI_01"]);
     run.assert_told("private creators given twice with different values: (0019,0010)");
 }
@@ -442,13 +598,23 @@ fn pixel_data_cut_short_is_padded_to_its_declared_length_and_told() {
         let run = anonymize(input, &[]);
         let out = run.written();
         assert_uids_remapped(&out);
-        let pixels = out.get(tags::PIXEL_DATA).unwrap().to_bytes().unwrap().into_owned();
+        let pixels = out
+            .get(tags::PIXEL_DATA)
+            .unwrap()
+            .to_bytes()
+            .unwrap()
+            .into_owned();
         assert_eq!(pixels.len(), declared, "{side}");
         let original = &whole[whole.len() - declared..];
-        assert_eq!(&pixels[..cut], &original[..cut], "{side}: the bytes there are kept");
+        assert_eq!(
+            &pixels[..cut],
+            &original[..cut],
+            "{side}: the bytes there are kept"
+        );
         assert!(pixels[cut..].iter().all(|b| *b == 0), "{side}: the rest is zeros");
         run.assert_told("the missing");
         run.assert_told(&format!("declares {declared} bytes"));
+        run.assert_fallback_counted();
         assert_no_new_dciodvfy_errors(&run, &whole);
         // A resumed run does not take the cut input for a whole output.
         assert!(!dpk::dataset::is_complete(run.input()));
@@ -466,7 +632,10 @@ fn pixel_data_claiming_more_than_the_image_holds_is_refused() {
     input[at..].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
     let run = anonymize(&input, &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("(7FE0,0010)") && run.stderr.contains("claims"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(7FE0,0010)") && run.stderr.contains("claims"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.output().exists());
 }
-

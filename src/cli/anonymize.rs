@@ -230,11 +230,12 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                 Ok(done) => {
                     summary.files_done += 1;
                     summary.elements_changed += done.changed;
+                    summary.count_notes(&done.notes);
                     for note in &done.notes {
                         progress.println(&format!("dpk: note: {}: {note}", job.input.display()));
                     }
                     if text_report {
-                        print_text(job, &done.profile, &done.changes);
+                        print_text(job, &done.profile, &done.notes, &done.changes);
                     }
                     FileReport {
                         input: job.input.clone(),
@@ -334,13 +335,16 @@ struct Done {
     profile: String,
 }
 
-fn print_text(job: &Job, profile: &str, changes: &[Change]) {
+fn print_text(job: &Job, profile: &str, notes: &[String], changes: &[Change]) {
     outln!(
         "{} → {}  ({} changes, profile {profile})",
         job.input.display(),
         job.output.display(),
         changes.len(),
     );
+    for note in notes {
+        outln!("  note: {note}");
+    }
     let refs: Vec<&Change> = changes.iter().collect();
     for line in render_lines(&refs, 48) {
         outln!("  {line}");

@@ -40,6 +40,10 @@ pub struct Fallback {
     /// Private creator elements given twice with different values in one data set or item:
     /// which block they reserve cannot be known, so they are not read.
     pub conflicting_creators: Vec<(u16, u16)>,
+    /// Top-level elements given more than once: the tag, offset and length of the value of
+    /// each occurrence the reader does not keep (all but the last). Their names and
+    /// identifiers are added to the one kept (see [`super::repeats`]).
+    pub dropped: Vec<((u16, u16), u64, u32)>,
     /// What was read otherwise than the standard says, in words.
     pub notes: Vec<String>,
 }
@@ -58,9 +62,9 @@ impl Fallback {
 
 /// The VRs of PS3.5 Table 6.2-1.
 const VRS: [&[u8; 2]; 34] = [
-    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB", b"OD",
-    b"OF", b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM", b"UC", b"UI",
-    b"UL", b"UN", b"UR", b"US", b"UT", b"UV",
+    b"AE", b"AS", b"AT", b"CS", b"DA", b"DS", b"DT", b"FD", b"FL", b"IS", b"LO", b"LT", b"OB", b"OD", b"OF",
+    b"OL", b"OV", b"OW", b"PN", b"SH", b"SL", b"SQ", b"SS", b"ST", b"SV", b"TM", b"UC", b"UI", b"UL", b"UN",
+    b"UR", b"US", b"UT", b"UV",
 ];
 
 /// Whether two bytes are a VR of the standard.
@@ -112,7 +116,9 @@ pub fn data_set_syntax(declared: Option<&str>, first: &[u8], left: u64) -> (Stri
         // The default syntax over bytes with a VR after the first tag, whose implicit length
         // would run past the end of the file.
         Some(IMPLICIT_VR_LE)
-            if explicit && !big && u64::from(u32::from_le_bytes([first[4], first[5], first[6], first[7]])) > left =>
+            if explicit
+                && !big
+                && u64::from(u32::from_le_bytes([first[4], first[5], first[6], first[7]])) > left =>
         {
             (
                 EXPLICIT_VR_LE.to_string(),
@@ -265,7 +271,9 @@ impl Read for Feed<'_> {
             return Ok(n);
         }
         if self.pos < self.end {
-            let room = usize::try_from(self.end - self.pos).unwrap_or(usize::MAX).min(buf.len());
+            let room = usize::try_from(self.end - self.pos)
+                .unwrap_or(usize::MAX)
+                .min(buf.len());
             let n = self.file.read(&mut buf[..room])?;
             if n == 0 {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
@@ -302,11 +310,21 @@ mod tests {
         assert_eq!(data_set_syntax(None, &explicit_le, 100).0, EXPLICIT_VR_LE);
         assert_eq!(data_set_syntax(None, &explicit_be, 100).0, EXPLICIT_VR_BE);
         assert_eq!(data_set_syntax(None, &implicit, 100).0, IMPLICIT_VR_LE);
-        assert_eq!(data_set_syntax(Some(EXPLICIT_VR_LE), &implicit, 100).0, IMPLICIT_VR_LE);
-        assert!(data_set_syntax(Some(EXPLICIT_VR_LE), &explicit_le, 100).1.is_none());
-        assert_eq!(data_set_syntax(Some(IMPLICIT_VR_LE), &explicit_le, 100).0, EXPLICIT_VR_LE);
+        assert_eq!(
+            data_set_syntax(Some(EXPLICIT_VR_LE), &implicit, 100).0,
+            IMPLICIT_VR_LE
+        );
+        assert!(data_set_syntax(Some(EXPLICIT_VR_LE), &explicit_le, 100)
+            .1
+            .is_none());
+        assert_eq!(
+            data_set_syntax(Some(IMPLICIT_VR_LE), &explicit_le, 100).0,
+            EXPLICIT_VR_LE
+        );
         // A compressed syntax is never second-guessed.
-        assert!(data_set_syntax(Some("1.2.840.10008.1.2.4.50"), &implicit, 100).1.is_none());
+        assert!(data_set_syntax(Some("1.2.840.10008.1.2.4.50"), &implicit, 100)
+            .1
+            .is_none());
     }
 
     #[test]

@@ -4,10 +4,11 @@
 mod encodable;
 pub mod lenient;
 mod path;
-mod un;
 mod pixels;
 pub mod prescan;
 pub mod private;
+mod repeats;
+mod un;
 mod value;
 mod write;
 
@@ -40,6 +41,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let (layout, file) = check_readable(path, false)?;
     let mut read = pixels::read_whole(path, &file, &layout, false)?;
     un::read_by_dictionary(&mut read, &layout.fallback.conflicting_creators);
+    repeats::join_dropped(&mut read, &file, &layout.fallback.dropped);
     Ok(read)
 }
 
@@ -52,7 +54,7 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, true)?;
     let header = pixels::read(path, &file, &layout, true)?;
-    Ok(read_by_dictionary(header, &layout))
+    Ok(read_by_dictionary(header, &layout, &file))
 }
 
 /// Opens a DICOM file whole but for large pixel data, which is left in the file (see
@@ -62,13 +64,19 @@ pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, false)?;
     let header = pixels::read(path, &file, &layout, false)?;
-    Ok(read_by_dictionary(header, &layout))
+    Ok(read_by_dictionary(header, &layout, &file))
 }
 
-/// A header with its elements of VR UN read as their tags say (see [`un`]), told in its notes.
-fn read_by_dictionary(mut header: Header, layout: &prescan::Layout) -> Header {
+/// A header with its elements of VR UN read as their tags say (see [`un`]) and the values of
+/// elements given twice joined (see [`repeats`]), told in its notes.
+fn read_by_dictionary(mut header: Header, layout: &prescan::Layout, file: &std::fs::File) -> Header {
     let outcome = un::read_by_dictionary(&mut header.file, &layout.fallback.conflicting_creators);
     header.notes.extend(outcome.note());
+    header.notes.extend(repeats::join_dropped(
+        &mut header.file,
+        file,
+        &layout.fallback.dropped,
+    ));
     header
 }
 

@@ -323,7 +323,8 @@ pub fn write_with_pixel_data(
         drop(w);
         copy_range(source, range.clone(), out).map_err(write_error)?;
         let mut w = BufWriter::new(&mut *out);
-        std::io::copy(&mut std::io::repeat(0).take(pixel.missing), &mut w).map_err(|e| write_error(e.to_string()))?;
+        std::io::copy(&mut std::io::repeat(0).take(pixel.missing), &mut w)
+            .map_err(|e| write_error(e.to_string()))?;
         after
             .write_dataset_with_ts_cs(&mut w, ts, charset)
             .map_err(|e| write_error(super::encode_failure(file, &e)))?;

@@ -297,9 +297,9 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         lenient::data_set_syntax(declared, &first, len.saturating_sub(w.pos))
     };
     if !meta.group_length {
-        layout.fallback.note(
-            "the file meta group has no group length (0002,0000): it ends where group 0002 does",
-        );
+        layout
+            .fallback
+            .note("the file meta group has no group length (0002,0000): it ends where group 0002 does");
     }
     if let Some(note) = wrong_syntax.clone() {
         layout.fallback.note(note);
@@ -321,7 +321,13 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
             big_endian: false,
             outer: 0,
         };
-        dataset(&mut inflated, true, &mut layout.pixel, &mut layout.fallback, false)
+        dataset(
+            &mut inflated,
+            true,
+            &mut layout.pixel,
+            &mut layout.fallback,
+            false,
+        )
     } else {
         dataset(&mut w, explicit, &mut layout.pixel, &mut layout.fallback, true)
     };
@@ -549,6 +555,9 @@ struct Repeats {
     /// The first value of each private creator met in the data set or item being walked, by
     /// (depth, tag); cleared as items close.
     creators: HashMap<(usize, (u16, u16)), Vec<u8>>,
+    /// Where the value of each top-level element lies (offset, length), when it is not a
+    /// sequence: the value of an occurrence the reader does not keep is found there.
+    top_values: HashMap<(u16, u16), Option<(u64, u32)>>,
 }
 
 /// Private creator values are compared when given twice; longer ones are not real creators.
@@ -579,11 +588,25 @@ fn dataset<R: Source>(
     let mut top_seen: HashSet<(u16, u16)> = HashSet::new();
     let mut repeats = Repeats::default();
     let mut image = ImageSize::default();
-    let walked = walk_elements(w, explicit, pixel, fallback, patchable, &mut stack, &mut top_seen, &mut repeats, &mut image);
+    let walked = walk_elements(
+        w,
+        explicit,
+        pixel,
+        fallback,
+        patchable,
+        &mut stack,
+        &mut top_seen,
+        &mut repeats,
+        &mut image,
+    );
     if !repeats.tags.is_empty() {
         let named: Vec<String> = repeats.tags.iter().take(8).map(|t| tag_text(*t)).collect();
         let more = repeats.tags.len().saturating_sub(named.len());
-        let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
         fallback.note(format!(
             "elements given more than once in one data set or item: {}{more}; the last of each \
              was read and de-identified, the others are not in the output",
@@ -591,7 +614,11 @@ fn dataset<R: Source>(
         ));
     }
     if !fallback.conflicting_creators.is_empty() {
-        let named: Vec<String> = fallback.conflicting_creators.iter().map(|t| tag_text(*t)).collect();
+        let named: Vec<String> = fallback
+            .conflicting_creators
+            .iter()
+            .map(|t| tag_text(*t))
+            .collect();
         fallback.note(format!(
             "private creators given twice with different values: {}; the block each reserves \
              cannot be told, so they were not read (their elements count as of an unknown creator)",
@@ -685,7 +712,11 @@ fn walk_elements<R: Source>(
                         let length = u32::try_from(w.pos - value_at)
                             .ok()
                             .filter(|l| *l != UNDEFINED)
-                            .ok_or_else(|| format!("the UN element whose length is at byte {length_at} is longer than 4 GiB"))?;
+                            .ok_or_else(|| {
+                                format!(
+                                    "the UN element whose length is at byte {length_at} is longer than 4 GiB"
+                                )
+                            })?;
                         let bytes = if w.big_endian {
                             length.to_be_bytes()
                         } else {
@@ -777,6 +808,12 @@ fn walk_elements<R: Source>(
             let sq = vr == Some(dicom_core::VR::SQ);
             (sq || length == UNDEFINED, length)
         };
+        if depth == 0 && patchable {
+            let value = (!is_sequence && length != UNDEFINED).then_some((w.pos, length));
+            if let Some(Some((value_at, value_length))) = repeats.top_values.insert(tag, value) {
+                fallback.dropped.push((tag, value_at, value_length));
+            }
+        }
         // A defined-length sequence under a pixel tag holds no pixels.
         if top_level_pixels && !(is_sequence && length != UNDEFINED) {
             let encapsulated = length == UNDEFINED;
@@ -847,7 +884,11 @@ fn walk_elements<R: Source>(
         w.fits(tag, at, length)?;
         if is_sequence {
             // A defined-length sequence is entered: its items follow.
-            stack.push(Frame::new(Within::Sequence, Some(w.pos + u64::from(length)), implicit_here));
+            stack.push(Frame::new(
+                Within::Sequence,
+                Some(w.pos + u64::from(length)),
+                implicit_here,
+            ));
             nesting_fits(stack.len() + w.outer, at)?;
             continue;
         }

@@ -54,9 +54,17 @@ impl Outcome {
                  (PS3.5 6.2.2), and written so: {}{}",
                 self.read.len(),
                 if self.read.len() == 1 { "" } else { "s" },
-                if self.read.len() == 1 { "its tag" } else { "their tags" },
+                if self.read.len() == 1 {
+                    "its tag"
+                } else {
+                    "their tags"
+                },
                 named.join(", "),
-                if more > 0 { format!(" and {more} more") } else { String::new() }
+                if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                }
             ));
         }
         if !self.kept.is_empty() {
@@ -77,7 +85,9 @@ fn needs_work(obj: &InMemDicomObject, creators: &[(u16, u16)]) -> bool {
         let tag = el.header().tag;
         el.vr() == VR::UN
             || creators.contains(&(tag.group(), tag.element()))
-            || el.items().is_some_and(|items| items.iter().any(|i| needs_work(i, creators)))
+            || el
+                .items()
+                .is_some_and(|items| items.iter().any(|i| needs_work(i, creators)))
     })
 }
 
@@ -115,7 +125,9 @@ fn convert(
     let all: Vec<Tag> = obj.iter().map(|el| el.header().tag).collect();
     for tag in all {
         convert_one(obj, tag, &charset, signed, depth, out);
-        let has_items = obj.get(tag).is_some_and(|el| el.items().is_some_and(|i| !i.is_empty()));
+        let has_items = obj
+            .get(tag)
+            .is_some_and(|el| el.items().is_some_and(|i| !i.is_empty()));
         if has_items {
             if let Ok(mut el) = obj.take_element(tag) {
                 if let Some(items) = el.items_mut() {
@@ -221,8 +233,12 @@ fn decode(
     if super::prescan::check_implicit(&encoded, depth).is_err() {
         return None;
     }
-    let obj = InMemDicomObject::read_dataset_with_ts_cs(&encoded[..], &IMPLICIT_VR_LITTLE_ENDIAN.erased(), charset.clone())
-        .ok()?;
+    let obj = InMemDicomObject::read_dataset_with_ts_cs(
+        &encoded[..],
+        &IMPLICIT_VR_LITTLE_ENDIAN.erased(),
+        charset.clone(),
+    )
+    .ok()?;
     let mut elements = obj.into_iter();
     let element = elements.next()?;
     (element.header().tag == tag && elements.next().is_none()).then_some(element)

@@ -145,11 +145,21 @@ pub fn meta(syntax: Option<&str>, group_length: bool) -> Vec<u8> {
     if let Some(uid) = syntax {
         body.extend(text_element(e, (0x0002, 0x0010), b"UI", uid));
     }
-    body.extend(text_element(e, (0x0002, 0x0012), b"UI", "2.25.118842701377310216893745611234129999"));
+    body.extend(text_element(
+        e,
+        (0x0002, 0x0012),
+        b"UI",
+        "2.25.118842701377310216893745611234129999",
+    ));
     let mut out = vec![0u8; 128];
     out.extend(b"DICM");
     if group_length {
-        out.extend(element(e, (0x0002, 0x0000), b"UL", &(body.len() as u32).to_le_bytes()));
+        out.extend(element(
+            e,
+            (0x0002, 0x0000),
+            b"UL",
+            &(body.len() as u32).to_le_bytes(),
+        ));
     }
     out.extend(body);
     out
@@ -201,17 +211,26 @@ impl Ct {
     pub fn data_set(&self) -> Vec<u8> {
         let e = self.enc;
         let mut elements: Vec<((u16, u16), Vec<u8>)> = vec![
-            ((0x0008, 0x0016), self.text((0x0008, 0x0016), b"UI", CT_IMAGE_STORAGE)),
+            (
+                (0x0008, 0x0016),
+                self.text((0x0008, 0x0016), b"UI", CT_IMAGE_STORAGE),
+            ),
             ((0x0008, 0x0018), self.text((0x0008, 0x0018), b"UI", SOP_INSTANCE)),
             ((0x0008, 0x0020), self.text((0x0008, 0x0020), b"DA", "20240105")),
             ((0x0008, 0x0060), self.text((0x0008, 0x0060), b"CS", "CT")),
-            ((0x0008, 0x0080), self.text((0x0008, 0x0080), b"LO", "Saint Example Hospital")),
+            (
+                (0x0008, 0x0080),
+                self.text((0x0008, 0x0080), b"LO", "Saint Example Hospital"),
+            ),
             ((0x0010, 0x0010), self.text((0x0010, 0x0010), b"PN", PATIENT_NAME)),
             ((0x0010, 0x0020), self.text((0x0010, 0x0020), b"LO", PATIENT_ID)),
             ((0x0020, 0x000D), self.text((0x0020, 0x000D), b"UI", STUDY)),
             ((0x0020, 0x000E), self.text((0x0020, 0x000E), b"UI", SERIES)),
             ((0x0028, 0x0002), us_element(e, (0x0028, 0x0002), 1)),
-            ((0x0028, 0x0004), text_element(e, (0x0028, 0x0004), b"CS", "MONOCHROME2")),
+            (
+                (0x0028, 0x0004),
+                text_element(e, (0x0028, 0x0004), b"CS", "MONOCHROME2"),
+            ),
             ((0x0028, 0x0010), us_element(e, (0x0028, 0x0010), self.rows)),
             ((0x0028, 0x0011), us_element(e, (0x0028, 0x0011), self.columns)),
             ((0x0028, 0x0100), us_element(e, (0x0028, 0x0100), 16)),
@@ -223,7 +242,13 @@ impl Ct {
         let n = usize::from(self.rows) * usize::from(self.columns);
         let pixels = self.pixels.clone().unwrap_or_else(|| {
             (0..n as u16)
-                .flat_map(|v| if e == Encoding::ExplicitBe { v.to_be_bytes() } else { v.to_le_bytes() })
+                .flat_map(|v| {
+                    if e == Encoding::ExplicitBe {
+                        v.to_be_bytes()
+                    } else {
+                        v.to_le_bytes()
+                    }
+                })
                 .collect()
         });
         elements.push(((0x7FE0, 0x0010), element(e, (0x7FE0, 0x0010), b"OW", &pixels)));
