@@ -639,3 +639,58 @@ fn pixel_data_claiming_more_than_the_image_holds_is_refused() {
     );
     assert!(!run.output().exists());
 }
+
+/// A tag the dictionary gives US or SS: read by Pixel Representation (SS when 1, US when 0),
+/// kept UN when there is none. A private element stays UN, its creator (LO by definition)
+/// is read as LO. A value too long for its VR's 16-bit explicit length stays UN (PS3.5
+/// 6.2.2), and is written.
+#[test]
+fn un_elements_get_the_vr_their_context_gives_or_stay_un() {
+    let e = Encoding::ExplicitLe;
+    let smallest = (0x0028, 0x0106);
+    let minus_five = (-5i16).to_le_bytes().to_vec();
+    for (representation, vr) in [(Some(1u16), VR::SS), (Some(0), VR::US), (None, VR::UN)] {
+        let mut ct = Ct::new(e).with(smallest, element(e, smallest, b"UN", &minus_five));
+        ct = ct
+            .with(
+                (0x0029, 0x0010),
+                element(e, (0x0029, 0x0010), b"UN", &text(b"LO", "FICTIVE PRIVATE")),
+            )
+            .with((0x0029, 0x1001), element(e, (0x0029, 0x1001), b"UN", b"ABCD"))
+            .with(
+                (0x0008, 0x1030),
+                element(e, (0x0008, 0x1030), b"UN", &vec![b'a'; 70_000]),
+            );
+        let mut input = ct.file();
+        // Pixel Representation: set to the case's value, or left out.
+        let at = input
+            .windows(6)
+            .position(|w| w == [0x28, 0x00, 0x03, 0x01, b'U', b'S'])
+            .unwrap();
+        match representation {
+            Some(v) => input[at + 8..at + 10].copy_from_slice(&v.to_le_bytes()),
+            None => {
+                input.drain(at..at + 10);
+            }
+        }
+        let read = dpk::dataset::open(write_temp(&input).path()).unwrap();
+        let el = read.get(Tag(0x0028, 0x0106)).unwrap();
+        assert_eq!(el.vr(), vr, "{representation:?}");
+        if vr == VR::SS {
+            assert_eq!(el.to_int::<i16>().unwrap(), -5);
+        }
+        assert_eq!(read.get(Tag(0x0029, 0x0010)).unwrap().vr(), VR::LO);
+        assert_eq!(
+            text_of(&read, Tag(0x0029, 0x0010)).as_deref(),
+            Some("FICTIVE PRIVATE")
+        );
+        assert_eq!(read.get(Tag(0x0029, 0x1001)).unwrap().vr(), VR::UN);
+        assert_eq!(read.get(tags::STUDY_DESCRIPTION).unwrap().vr(), VR::UN);
+        let run = anonymize(&input, &[]);
+        let out = run.written();
+        assert_uids_remapped(&out);
+        if let Some(el) = out.get(Tag(0x0028, 0x0106)) {
+            assert_eq!(el.vr(), vr);
+        }
+    }
+}

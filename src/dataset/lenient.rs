@@ -36,6 +36,7 @@ pub struct Fallback {
     /// Value lengths to read in place of the file's, by the byte offset of their 4-byte
     /// length field: an element of VR UN and undefined length given the defined length of its
     /// value, which the reader then takes as bytes (decoded later, see [`super::un`]).
+    /// Sorted by offset.
     pub lengths: Vec<(u64, [u8; 4])>,
     /// Private creator elements given twice with different values in one data set or item:
     /// which block they reserve cannot be known, so they are not read.
@@ -105,14 +106,21 @@ pub fn data_set_syntax(declared: Option<&str>, first: &[u8], left: u64) -> (Stri
                 syntax_name(found)
             )),
         ),
-        // An explicit VR syntax over bytes that have no VR after the first tag.
-        Some(uid @ (EXPLICIT_VR_LE | EXPLICIT_VR_BE)) if whole && !explicit => (
-            IMPLICIT_VR_LE.to_string(),
-            Some(format!(
-                "the transfer syntax {uid} says explicit VR, but the data set is encoded implicit VR \
+        // An explicit VR syntax over bytes that have no VR after the first tag, and whose
+        // implicit length stays in the file.
+        Some(uid @ (EXPLICIT_VR_LE | EXPLICIT_VR_BE))
+            if whole
+                && !explicit
+                && u64::from(u32::from_le_bytes([first[4], first[5], first[6], first[7]])) <= left =>
+        {
+            (
+                IMPLICIT_VR_LE.to_string(),
+                Some(format!(
+                    "the transfer syntax {uid} says explicit VR, but the data set is encoded implicit VR \
                  little endian (no VR after its first tag): read so, and the output is written so"
-            )),
-        ),
+                )),
+            )
+        }
         // The default syntax over bytes with a VR after the first tag, whose implicit length
         // would run past the end of the file.
         Some(IMPLICIT_VR_LE)
@@ -279,7 +287,9 @@ impl Read for Feed<'_> {
                 return Err(std::io::ErrorKind::UnexpectedEof.into());
             }
             let (from, to) = (self.pos, self.pos + n as u64);
-            for (at, bytes) in self.lengths {
+            // Sorted by offset: only those that can reach this chunk are looked at.
+            let first = self.lengths.partition_point(|(at, _)| at + 4 <= from);
+            for (at, bytes) in self.lengths[first..].iter().take_while(|(at, _)| *at < to) {
                 for (i, b) in bytes.iter().enumerate() {
                     let offset = at + i as u64;
                     if (from..to).contains(&offset) {

@@ -98,10 +98,10 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
 
 /// Whether `path` holds a whole DICOM file, every length in it within the file: how a
 /// resumed run tells an output written in full from one cut short (by a power cut before
-/// the outputs were flushed).
+/// the outputs were flushed). A file read only with a fallback (pixel data cut short above
+/// all) is not one dpk wrote whole.
 pub fn is_complete(path: impl AsRef<Path>) -> bool {
-    check_readable(path.as_ref(), false)
-        .is_ok_and(|(layout, _)| layout.pixel.as_ref().is_none_or(|span| span.missing == 0))
+    check_readable(path.as_ref(), false).is_ok_and(|(layout, _)| layout.fallback.notes.is_empty())
 }
 
 /// Opens `path` once for everything that follows (one open per file: a batch of small files

@@ -331,6 +331,8 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     } else {
         dataset(&mut w, explicit, &mut layout.pixel, &mut layout.fallback, true)
     };
+    // Inner sequences close first: sorted, the reader's feed finds them in order.
+    layout.fallback.lengths.sort_unstable_by_key(|(at, _)| *at);
     match walked {
         Ok(()) => layout.sound_after_pixel = true,
         Err(_) if header_only && layout.pixel.is_some() => layout.sound_after_pixel = false,
@@ -551,6 +553,8 @@ impl ImageSize {
 /// counted).
 #[derive(Default)]
 struct Repeats {
+    /// The tags met so far at the top level of the data set.
+    top_seen: HashSet<(u16, u16)>,
     tags: BTreeSet<(u16, u16)>,
     /// The first value of each private creator met in the data set or item being walked, by
     /// (depth, tag); cleared as items close.
@@ -584,21 +588,8 @@ fn dataset<R: Source>(
     fallback: &mut Fallback,
     patchable: bool,
 ) -> Result<(), Problem> {
-    let mut stack: Vec<Frame> = Vec::new();
-    let mut top_seen: HashSet<(u16, u16)> = HashSet::new();
     let mut repeats = Repeats::default();
-    let mut image = ImageSize::default();
-    let walked = walk_elements(
-        w,
-        explicit,
-        pixel,
-        fallback,
-        patchable,
-        &mut stack,
-        &mut top_seen,
-        &mut repeats,
-        &mut image,
-    );
+    let walked = walk_elements(w, explicit, pixel, fallback, patchable, &mut repeats);
     if !repeats.tags.is_empty() {
         let named: Vec<String> = repeats.tags.iter().take(8).map(|t| tag_text(*t)).collect();
         let more = repeats.tags.len().saturating_sub(named.len());
@@ -609,7 +600,7 @@ fn dataset<R: Source>(
         };
         fallback.note(format!(
             "elements given more than once in one data set or item: {}{more}; the last of each \
-             was read and de-identified, the others are not in the output",
+             is the one read and de-identified, and no other is written",
             named.join(", ")
         ));
     }
@@ -628,18 +619,17 @@ fn dataset<R: Source>(
     walked
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The walk of [`dataset`], which notes what `repeats` gathers once it ends.
 fn walk_elements<R: Source>(
     w: &mut Walker<R>,
     explicit: bool,
     pixel: &mut Option<PixelSpan>,
     fallback: &mut Fallback,
     patchable: bool,
-    stack: &mut Vec<Frame>,
-    top_seen: &mut HashSet<(u16, u16)>,
     repeats: &mut Repeats,
-    image: &mut ImageSize,
 ) -> Result<(), Problem> {
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut image = ImageSize::default();
     loop {
         let at = w.pos;
         // Close the defined-length sequences and items that end here.
@@ -758,7 +748,7 @@ fn walk_elements<R: Source>(
         // A data element: in the data set itself or in an item.
         let depth = stack.len();
         let seen = match stack.last_mut() {
-            None => &mut *top_seen,
+            None => &mut repeats.top_seen,
             Some(frame) if frame.within == Within::Item => &mut frame.seen,
             Some(_) => {
                 return Err(format!(

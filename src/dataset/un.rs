@@ -27,8 +27,7 @@ use super::private;
 /// UN of undefined length ends.
 const SEQUENCE_END: [u8; 8] = [0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0];
 
-/// What reading UN elements did: the tags read with a VR, and the private creators (given
-/// twice with different values) left out.
+/// What reading UN elements did: the tags read with a VR, and those kept UN.
 #[derive(Default)]
 pub struct Outcome {
     /// The elements read with a VR, in the order met, with it.
@@ -46,7 +45,7 @@ impl Outcome {
                 .read
                 .iter()
                 .take(6)
-                .map(|(tag, vr)| format!("{} {}", super::tag_string(*tag), vr.to_string()))
+                .map(|(tag, vr)| format!("{} {}", super::tag_string(*tag), vr))
                 .collect();
             let more = self.read.len() - named.len();
             parts.push(format!(
@@ -79,7 +78,8 @@ impl Outcome {
     }
 }
 
-/// Whether `obj` holds an element of VR UN, or one of `creators`, at any depth.
+/// Whether `obj` holds an element of VR UN, or one of `creators` (private creators given
+/// twice with different values, left out), at any depth.
 fn needs_work(obj: &InMemDicomObject, creators: &[(u16, u16)]) -> bool {
     obj.iter().any(|el| {
         let tag = el.header().tag;
@@ -167,6 +167,11 @@ fn convert_one(
     let Some(vr) = known_vr(tag, pixel_representation) else {
         return;
     };
+    // UN also carries a value too long for its VR's 16-bit explicit length (PS3.5 6.2.2):
+    // it stays UN, which can be written.
+    if short_length(vr) && bytes.len() > 0xFFFE {
+        return;
+    }
     if vr == VR::LO {
         // A private creator: text in the data set's character set.
         let Ok(text) = charset.decode(&bytes) else {
@@ -206,6 +211,34 @@ fn known_vr(tag: Tag, pixel_representation: Option<u16>) -> Option<VR> {
         VirtualVr::Ox if tag.group() & 0xFF01 == 0x6000 && tag.element() == 0x3000 => Some(VR::OW),
         _ => None,
     }
+}
+
+/// Whether explicit VR writes `vr` with a 16-bit value length (PS3.5 7.1.2).
+fn short_length(vr: VR) -> bool {
+    use VR::*;
+    matches!(
+        vr,
+        AE | AS
+            | AT
+            | CS
+            | DA
+            | DS
+            | DT
+            | FL
+            | FD
+            | IS
+            | LO
+            | LT
+            | PN
+            | SH
+            | SL
+            | SS
+            | ST
+            | TM
+            | UI
+            | UL
+            | US
+    )
 }
 
 /// Decodes `value` as the implicit VR little endian value of an element `tag` (of undefined
