@@ -256,15 +256,6 @@ impl<'a> Feed<'a> {
             zeros,
         })
     }
-
-    /// How many bytes the reader is given before file offset `offset` (at or after the data
-    /// set's start).
-    pub fn len_before(fallback: &Fallback, magic_at: u64, data_start: u64, offset: u64) -> u64 {
-        match &fallback.meta {
-            Some(meta) => meta.len() as u64 + offset.saturating_sub(data_start),
-            None => offset.saturating_sub(magic_at),
-        }
-    }
 }
 
 impl Read for Feed<'_> {
@@ -358,6 +349,5 @@ mod tests {
         want[8 + 10..8 + 14].copy_from_slice(&[1, 2, 3, 4]);
         want.extend([0, 0, 0]);
         assert_eq!(out, want);
-        assert_eq!(Feed::len_before(&fallback, 0, 140, 150), 18);
     }
 }
