@@ -409,6 +409,24 @@ fn a_meta_group_without_its_length_is_read_and_told() {
     }
 }
 
+/// The same in a deflated data set: the meta group is rebuilt, the data set inflated as
+/// before.
+#[test]
+fn a_deflated_file_whose_meta_group_has_no_length_is_read_and_told() {
+    use std::io::Write;
+    let ct = Ct::new(Encoding::ExplicitLe);
+    let mut deflater = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    deflater.write_all(&ct.data_set()).unwrap();
+    let mut input = meta(Some("1.2.840.10008.1.2.1.99"), false);
+    input.extend(deflater.finish().unwrap());
+    let run = anonymize(&input, &[]);
+    let out = run.written();
+    assert_uids_remapped(&out);
+    assert_eq!(out.meta().transfer_syntax(), "1.2.840.10008.1.2.1.99");
+    run.assert_told("read with a fallback: the file meta group has no group length (0002,0000)");
+    run.assert_absent(&[PATIENT_NAME, PATIENT_ID]);
+}
+
 /// No Transfer Syntax UID: the data set's encoding is told from its first element (explicit
 /// VR little or big endian, or implicit VR little endian), and the output says it.
 #[test]
@@ -623,21 +641,35 @@ fn pixel_data_cut_short_is_padded_to_its_declared_length_and_told() {
 }
 
 /// A length the image attributes do not vouch for is refused as before, without reserving
-/// what it claims: pixel data claiming 4 GB in a small file.
+/// what it claims: pixel data claiming 4 GB in a small file. So is one they vouch for that
+/// lacks more bytes than the file holds (a 40,000 × 50,000 image in a file of a few
+/// hundred bytes).
 #[test]
-fn pixel_data_claiming_more_than_the_image_holds_is_refused() {
+fn pixel_data_claiming_more_than_the_image_or_the_file_holds_is_refused() {
     let whole = Ct::new(Encoding::ExplicitLe).file();
     let mut input = whole[..whole.len() - 8].to_vec();
     let at = input.len() - 4;
     input[at..].copy_from_slice(&0xFFFF_FFF0u32.to_le_bytes());
-    let run = anonymize(&input, &[]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("(7FE0,0010)") && run.stderr.contains("claims"),
-        "{}",
-        run.stderr
-    );
-    assert!(!run.output().exists());
+    let huge = {
+        let mut ct = Ct::new(Encoding::ExplicitLe);
+        ct.rows = 40_000;
+        ct.columns = 50_000;
+        ct.pixels = Some(vec![0; 4]);
+        let mut bytes = ct.file();
+        let at = bytes.len() - 8;
+        bytes[at..at + 4].copy_from_slice(&4_000_000_000u32.to_le_bytes());
+        bytes
+    };
+    for input in [input, huge] {
+        let run = anonymize(&input, &[]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("(7FE0,0010)") && run.stderr.contains("claims"),
+            "{}",
+            run.stderr
+        );
+        assert!(!run.output().exists());
+    }
 }
 
 /// A tag the dictionary gives US or SS: read by Pixel Representation (SS when 1, US when 0),

@@ -9,6 +9,7 @@
 //! goes, so memory does not depend on the file's size. Every departure is told in words,
 //! prefixed "read with a fallback:", for the run summary and the reports.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
@@ -40,7 +41,7 @@ pub struct Fallback {
     pub lengths: Vec<(u64, [u8; 4])>,
     /// Private creator elements given twice with different values in one data set or item:
     /// which block they reserve cannot be known, so they are not read.
-    pub conflicting_creators: Vec<(u16, u16)>,
+    pub conflicting_creators: BTreeSet<(u16, u16)>,
     /// Top-level elements given more than once: the tag, offset and length of the value of
     /// each occurrence the reader does not keep (all but the last). Their names and
     /// identifiers are added to the one kept (see [`super::repeats`]).

@@ -92,7 +92,7 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
         .read_preamble(dicom_object::file::ReadPreamble::Never)
         .from_reader(source)
         .map_err(|e| open_error(name, &e))?;
-    un::read_by_dictionary(&mut file, &[]);
+    un::read_by_dictionary(&mut file, &Default::default());
     Ok(file)
 }
 

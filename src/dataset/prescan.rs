@@ -564,6 +564,10 @@ struct Repeats {
     top_values: HashMap<(u16, u16), Option<(u64, u32)>>,
 }
 
+/// Top-level occurrences a reader does not keep that a file may have: far more than any real
+/// file, few enough that joining their values to the ones kept stays cheap.
+const MAX_DROPPED: usize = 1000;
+
 /// Private creator values are compared when given twice; longer ones are not real creators.
 const MAX_CREATOR_BYTES: u32 = 64;
 
@@ -580,7 +584,8 @@ const MAX_CREATOR_BYTES: u32 = 64;
 /// length (implicit VR little endian items, whose length the reader is given; not where the
 /// bytes cannot be given in place, `patchable` false: a deflated data set) and native pixel
 /// data cut short by the end of the file, when its length is the one the image attributes
-/// call for (a length no attribute vouches for is refused as any other).
+/// call for and it lacks no more bytes than the file holds (any other length past the end is
+/// refused as before).
 fn dataset<R: Source>(
     w: &mut Walker<R>,
     explicit: bool,
@@ -801,6 +806,13 @@ fn walk_elements<R: Source>(
         if depth == 0 && patchable {
             let value = (!is_sequence && length != UNDEFINED).then_some((w.pos, length));
             if let Some(Some((value_at, value_length))) = repeats.top_values.insert(tag, value) {
+                if fallback.dropped.len() >= MAX_DROPPED {
+                    return Err(format!(
+                        "element {} at byte {at}: more than {MAX_DROPPED} elements at the top level \
+                         of the data set repeat a tag met before",
+                        tag_text(tag)
+                    ));
+                }
                 fallback.dropped.push((tag, value_at, value_length));
             }
         }
@@ -853,11 +865,13 @@ fn walk_elements<R: Source>(
         }
         if top_level_pixels && !is_sequence && u64::from(length) > w.len.saturating_sub(w.pos) {
             let left = w.len.saturating_sub(w.pos);
-            if patchable && image.pixel_bytes() == Some(u64::from(length)) {
+            let missing = u64::from(length) - left;
+            // The zeros are bounded by the file's own size: a small file never makes dpk
+            // reserve or write gigabytes, whatever attributes it claims.
+            if patchable && image.pixel_bytes() == Some(u64::from(length)) && missing <= w.len {
                 // Cut short at the end of the file, with the length the image calls for:
                 // read, and written, with the missing bytes as zeros, so the output's pixel
                 // data agrees with its image attributes.
-                let missing = u64::from(length) - left;
                 if let Some(span) = pixel.as_mut() {
                     span.missing = missing;
                     span.end = Some(w.len);
@@ -896,8 +910,8 @@ fn walk_elements<R: Source>(
                     .filter(|b| !matches!(b, b' ' | 0))
                     .collect::<Vec<u8>>();
                 match repeats.creators.get(&(depth, tag)) {
-                    Some(first) if *first != trimmed && !fallback.conflicting_creators.contains(&tag) => {
-                        fallback.conflicting_creators.push(tag);
+                    Some(first) if *first != trimmed => {
+                        fallback.conflicting_creators.insert(tag);
                     }
                     Some(_) => {}
                     None => {

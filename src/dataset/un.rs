@@ -12,6 +12,8 @@
 //! dictionary is known), but for its creator, which is LO by definition (PS3.5 7.8.1).
 //! Outputs are then written with these VRs.
 
+use std::collections::BTreeSet;
+
 use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};
@@ -80,7 +82,7 @@ impl Outcome {
 
 /// Whether `obj` holds an element of VR UN, or one of `creators` (private creators given
 /// twice with different values, left out), at any depth.
-fn needs_work(obj: &InMemDicomObject, creators: &[(u16, u16)]) -> bool {
+fn needs_work(obj: &InMemDicomObject, creators: &BTreeSet<(u16, u16)>) -> bool {
     obj.iter().any(|el| {
         let tag = el.header().tag;
         el.vr() == VR::UN
@@ -93,7 +95,7 @@ fn needs_work(obj: &InMemDicomObject, creators: &[(u16, u16)]) -> bool {
 
 /// Reads every UN element of `obj` (and of its items) as its tag says, and leaves out the
 /// private creators `creators` wherever they are. Nothing is done to a data set with neither.
-pub fn read_by_dictionary(obj: &mut InMemDicomObject, creators: &[(u16, u16)]) -> Outcome {
+pub fn read_by_dictionary(obj: &mut InMemDicomObject, creators: &BTreeSet<(u16, u16)>) -> Outcome {
     let mut outcome = Outcome::default();
     if needs_work(obj, creators) {
         convert(obj, SpecificCharacterSet::default(), creators, 0, &mut outcome);
@@ -105,12 +107,17 @@ pub fn read_by_dictionary(obj: &mut InMemDicomObject, creators: &[(u16, u16)]) -
 fn convert(
     obj: &mut InMemDicomObject,
     charset: SpecificCharacterSet,
-    creators: &[(u16, u16)],
+    creators: &BTreeSet<(u16, u16)>,
     depth: usize,
     out: &mut Outcome,
 ) {
-    for &(group, element) in creators {
-        obj.remove_element(Tag(group, element));
+    let unread: Vec<Tag> = obj
+        .iter()
+        .map(|el| el.header().tag)
+        .filter(|tag| creators.contains(&(tag.group(), tag.element())))
+        .collect();
+    for tag in unread {
+        obj.remove_element(tag);
     }
     // The character set and the pixel representation decide how others decode: first.
     for tag in [tags::SPECIFIC_CHARACTER_SET, tags::PIXEL_REPRESENTATION] {
