@@ -283,12 +283,16 @@ fn un_of_undefined_length_is_read_as_an_implicit_vr_sequence() {
         let mut evidence_item = text_element(enc, (0x0020, 0x000D), b"UI", STUDY);
         evidence_item.extend(un_undefined(enc, (0x0008, 0x1199), &[referenced_item()]));
         let private_item = implicit_item(&text_element(i, (0x0029, 0x1001), b"LO", PATIENT_ID));
+        // (0008,1111) Referenced Performed Procedure Step Sequence as UN of defined length:
+        // its value, an implicit VR item, read as a sequence too.
+        let performed = element(enc, (0x0008, 0x1111), b"UN", &referenced_item());
         let input = Ct::new(enc)
             .un(&UN_TAGS)
             .with(
                 (0x0008, 0x1115),
                 un_undefined(enc, (0x0008, 0x1115), &[implicit_item(&series)]),
             )
+            .with((0x0008, 0x1111), performed)
             .with(
                 (0x0029, 0x0010),
                 text_element(enc, (0x0029, 0x0010), b"LO", "FICTIVE PRIVATE"),
@@ -322,6 +326,12 @@ fn un_of_undefined_length_is_read_as_an_implicit_vr_sequence() {
             read.get(Tag(0x0029, 0x1001)).unwrap().vr(),
             VR::SQ,
             "{enc:?}: private"
+        );
+        let performed = read.get(Tag(0x0008, 0x1111)).unwrap();
+        assert_eq!(performed.vr(), VR::SQ, "{enc:?}: defined length");
+        assert_eq!(
+            text_of(&performed.items().unwrap()[0], Tag(0x0008, 0x1155)).as_deref(),
+            Some(REFERENCED)
         );
         let evidence = &read.get(Tag(0x0040, 0xA375)).unwrap().items().unwrap()[0];
         assert_eq!(

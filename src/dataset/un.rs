@@ -179,7 +179,7 @@ fn convert_one(
     if short_length(vr) && bytes.len() > 0xFFFE {
         return;
     }
-    if vr == VR::LO {
+    if private::is_private_creator(tag) {
         // A private creator: text in the data set's character set.
         let Ok(text) = charset.decode(&bytes) else {
             out.kept.push(tag);
