@@ -200,6 +200,28 @@ const UN_TAGS: [(u16, u16); 7] = [
 fn standard_elements_written_as_un_are_read_by_their_tag() {
     for enc in [Encoding::ExplicitLe, Encoding::ExplicitBe] {
         let input = Ct::new(enc).un(&UN_TAGS).file();
+        // Binary values too: Number of Slices (US) and Frame Increment Pointer (AT) as UN,
+        // their values little endian whatever the transfer syntax (PS3.5 6.2.2).
+        let binary = Ct::new(enc)
+            .with(
+                (0x0054, 0x0081),
+                element(enc, (0x0054, 0x0081), b"UN", &300u16.to_le_bytes()),
+            )
+            .with(
+                (0x0028, 0x0009),
+                element(enc, (0x0028, 0x0009), b"UN", &[0x18, 0x00, 0x63, 0x10]),
+            )
+            .file();
+        let read = dpk::dataset::open(write_temp(&binary).path()).unwrap();
+        let slices = read.get(Tag(0x0054, 0x0081)).unwrap();
+        assert_eq!(
+            (slices.vr(), slices.to_int::<u16>().unwrap()),
+            (VR::US, 300),
+            "{enc:?}"
+        );
+        let pointer = read.get(Tag(0x0028, 0x0009)).unwrap();
+        assert_eq!(pointer.vr(), VR::AT, "{enc:?}");
+        assert_eq!(pointer.value().to_tag().unwrap(), Tag(0x0018, 0x1063), "{enc:?}");
         let run = anonymize(&input, &[]);
         let out = run.written();
         assert_uids_remapped(&out);
@@ -221,7 +243,7 @@ fn standard_elements_written_as_un_are_read_by_their_tag() {
             "{enc:?}: an element is still UN"
         );
         run.assert_absent(&[PATIENT_NAME, PATIENT_ID, SOP_INSTANCE, STUDY, SERIES]);
-        run.assert_told("written with VR UN read with the VR the data dictionary gives");
+        run.assert_told("written with VR UN were read with the VR the data dictionary gives");
         assert_no_new_dciodvfy_errors(&run, &Ct::new(enc).file());
     }
 }
@@ -240,6 +262,21 @@ fn score_and_verify_see_un_elements_by_their_tag() {
         text_of(&header.file, tags::PATIENT_NAME).as_deref(),
         Some(PATIENT_NAME)
     );
+    let score = assert_cmd::Command::cargo_bin("dpk")
+        .unwrap()
+        .current_dir(run.dir.path())
+        .args(["score", "in.dcm"])
+        .output()
+        .unwrap();
+    let findings = String::from_utf8_lossy(&score.stdout);
+    for tag in ["(0010,0010)", "(0010,0020)"] {
+        assert!(
+            findings
+                .lines()
+                .any(|l| l.contains(tag) && l.contains("direct identifier")),
+            "{findings}"
+        );
+    }
     let verify = assert_cmd::Command::cargo_bin("dpk")
         .unwrap()
         .current_dir(run.dir.path())

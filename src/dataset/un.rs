@@ -50,16 +50,15 @@ impl Outcome {
                 .map(|(tag, vr)| format!("{} {}", super::tag_string(*tag), vr))
                 .collect();
             let more = self.read.len() - named.len();
+            let (plural, verb, whose) = if self.read.len() == 1 {
+                ("", "was", "its tag")
+            } else {
+                ("s", "were", "their tags")
+            };
             parts.push(format!(
-                "{} element{} written with VR UN read with the VR the data dictionary gives {} \
-                 (PS3.5 6.2.2), and written so: {}{}",
+                "{} element{plural} written with VR UN {verb} read with the VR the data dictionary \
+                 gives {whose} (PS3.5 6.2.2): {}{}",
                 self.read.len(),
-                if self.read.len() == 1 { "" } else { "s" },
-                if self.read.len() == 1 {
-                    "its tag"
-                } else {
-                    "their tags"
-                },
                 named.join(", "),
                 if more > 0 {
                     format!(" and {more} more")
