@@ -179,6 +179,21 @@ fn assert_no_new_dciodvfy_errors(run: &Run, reference: &[u8]) {
     );
 }
 
+/// The output's pixel values are the ramp [`Ct`] writes, 0, 1, 2, … (whatever byte order the
+/// file is in).
+fn assert_same_pixels(out: &DefaultDicomObject, side: u16) {
+    let pixels = out.get(tags::PIXEL_DATA).unwrap();
+    let values: Vec<u16> = pixels.value().to_multi_int::<u16>().unwrap_or_else(|_| {
+        let bytes = pixels.to_bytes().unwrap();
+        bytes
+            .chunks(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect()
+    });
+    let want: Vec<u16> = (0..side * side).collect();
+    assert_eq!(values, want);
+}
+
 // ---------------------------------------------------------------------------------------------
 // VR UN
 // ---------------------------------------------------------------------------------------------
@@ -479,8 +494,11 @@ fn a_deflated_file_whose_meta_group_has_no_length_is_read_and_told() {
 #[test]
 fn a_meta_group_without_a_transfer_syntax_is_read_by_the_data_sets_bytes() {
     for enc in [Encoding::ExplicitLe, Encoding::ExplicitBe, Encoding::ImplicitLe] {
-        let ct = Ct::new(enc);
-        for group_length in [true, false] {
+        // Small pixel data (read with the header) and large (copied from the input).
+        for (side, group_length) in [(2, true), (2, false), (64, true)] {
+            let mut ct = Ct::new(enc);
+            ct.rows = side;
+            ct.columns = side;
             let mut input = meta(None, group_length);
             input.extend(ct.data_set());
             let run = anonymize(&input, &[]);
@@ -489,9 +507,10 @@ fn a_meta_group_without_a_transfer_syntax_is_read_by_the_data_sets_bytes() {
             assert_eq!(out.meta().transfer_syntax(), enc.uid(), "{enc:?}");
             assert_eq!(
                 out.get(tags::ROWS).unwrap().to_int::<u16>().unwrap(),
-                2,
+                side,
                 "{enc:?}"
             );
+            assert_same_pixels(&out, side);
             run.assert_told("read with a fallback: the file meta group has no Transfer Syntax UID");
             run.assert_fallback_counted();
             run.assert_absent(&[PATIENT_NAME, PATIENT_ID]);
@@ -504,15 +523,22 @@ fn a_meta_group_without_a_transfer_syntax_is_read_by_the_data_sets_bytes() {
 /// implicit VR little endian, told, and written so (the meta agreeing).
 #[test]
 fn an_explicit_syntax_over_an_implicit_data_set_is_read_as_implicit() {
-    let ct = Ct::new(Encoding::ImplicitLe);
-    for declared in [Encoding::ExplicitLe, Encoding::ExplicitBe] {
+    for (declared, side) in [
+        (Encoding::ExplicitLe, 2),
+        (Encoding::ExplicitBe, 2),
+        (Encoding::ExplicitLe, 64),
+    ] {
+        let mut ct = Ct::new(Encoding::ImplicitLe);
+        ct.rows = side;
+        ct.columns = side;
         let mut input = meta(Some(declared.uid()), true);
         input.extend(ct.data_set());
         let run = anonymize(&input, &[]);
         let out = run.written();
         assert_uids_remapped(&out);
         assert_eq!(out.meta().transfer_syntax(), Encoding::ImplicitLe.uid());
-        assert_eq!(out.get(tags::COLUMNS).unwrap().to_int::<u16>().unwrap(), 2);
+        assert_eq!(out.get(tags::COLUMNS).unwrap().to_int::<u16>().unwrap(), side);
+        assert_same_pixels(&out, side);
         assert_eq!(out.get(tags::PATIENT_NAME).map(|e| e.vr()), Some(VR::PN));
         run.assert_told("says explicit VR, but the data set is encoded implicit VR little endian");
         run.assert_fallback_counted();
