@@ -36,7 +36,7 @@ pub struct Fallback {
     pub meta: Option<Vec<u8>>,
     /// Value lengths to read in place of the file's, by the byte offset of their 4-byte
     /// length field: an element of VR UN and undefined length given the defined length of its
-    /// value, which the reader then takes as bytes (decoded later, see [`super::un`]).
+    /// value, which the reader then takes as bytes (decoded later as the sequence it is).
     /// Sorted by offset.
     pub lengths: Vec<(u64, [u8; 4])>,
     /// Private creator elements given twice with different values in one data set or item:
@@ -44,7 +44,7 @@ pub struct Fallback {
     pub conflicting_creators: BTreeSet<(u16, u16)>,
     /// Top-level elements given more than once: the tag, offset and length of the value of
     /// each occurrence the reader does not keep (all but the last). Their names and
-    /// identifiers are added to the one kept (see [`super::repeats`]).
+    /// identifiers are added to the one kept.
     pub dropped: Vec<((u16, u16), u64, u32)>,
     /// What was read otherwise than the standard says, in words.
     pub notes: Vec<String>,

@@ -8,6 +8,12 @@
 //! a flag and the pixel data's place, so its memory does not depend on the file. A deflated
 //! data set is walked as it inflates, its lengths bounded by what deflate can expand the
 //! remaining bytes to.
+//!
+//! What other readers accept although the standard does not — a file meta group without its
+//! group length or transfer syntax, a data set in another encoding than its meta group says,
+//! a tag given twice, an element of VR UN and undefined length, pixel data cut short — the
+//! walk reads too, and says in the layout's [`Fallback`] how the reader is to be fed it (see
+//! [`super::lenient`]).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
