@@ -7,6 +7,7 @@ use crate::dataset::TagPath;
 
 /// Everything that can go wrong in dpk's library.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input could not be read as DICOM.
     #[error("{}: {reason}", path.display())]
@@ -57,6 +58,14 @@ pub enum Error {
     MissingSalt {
         /// The profile that needs it.
         profile: String,
+    },
+    /// The salt file named cannot be read, or is not a salt file.
+    #[error("salt file {}: {reason}", crate::terminal_text::path(path))]
+    SaltFile {
+        /// The file given.
+        path: PathBuf,
+        /// Why it gives no salt.
+        reason: String,
     },
     /// The salt is too short to key HMAC-SHA256 safely.
     #[error("the salt is {len} bytes; at least {min} are needed")]

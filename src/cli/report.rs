@@ -14,7 +14,8 @@
 //!                      "action": "empty", "rule": "basic: (0010,0010)" } ] },
 //!     { "input": "in/b.dcm", "status": "failed", "error": "in/b.dcm: …" }
 //!   ],
-//!   "summary": { "files_done": 1, "files_failed": 1, "files_skipped": 0, "elements_changed": 1 }
+//!   "summary": { "files_done": 1, "files_failed": 1, "files_skipped": 0, "elements_changed": 1,
+//!                "links_skipped": 0 }
 //! }
 //! ```
 //!
@@ -138,6 +139,8 @@ pub struct Summary {
     pub files_failed: usize,
     pub files_skipped: usize,
     pub elements_changed: usize,
+    /// Symbolic links inside input folders left alone (no `--follow-links`).
+    pub links_skipped: usize,
     /// Files read with a fallback: accepted although they depart from the standard (each
     /// has a note starting "read with a fallback:").
     #[serde(skip_serializing_if = "is_zero")]
@@ -174,8 +177,13 @@ impl Summary {
         } else {
             String::new()
         };
+        let links = match self.links_skipped {
+            0 => String::new(),
+            1 => ", 1 symbolic link skipped".to_string(),
+            n => format!(", {n} symbolic links skipped"),
+        };
         format!(
-            "dpk: {} file{} done{fallback}, {} failed, {} element{} changed{skipped}",
+            "dpk: {} file{} done{fallback}, {} failed, {} element{} changed{skipped}{links}",
             self.files_done,
             if self.files_done == 1 { "" } else { "s" },
             self.files_failed,

@@ -21,6 +21,7 @@ use crate::profile::{Action, ElementContext, Selector, SelectorKind};
 /// An attribute's Type in an IOD (PS3.5 7.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
+#[non_exhaustive]
 pub enum AttrType {
     /// Required, with a value.
     One,

@@ -96,12 +96,34 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
     Ok(file)
 }
 
-/// Whether `path` holds a whole DICOM file, every length in it within the file: how a
-/// resumed run tells an output written in full from one cut short (by a power cut before
-/// the outputs were flushed). A file read only with a fallback (pixel data cut short above
-/// all) is not one dpk wrote whole.
+/// Whether `path` holds a whole DICOM file: every length in it within the file, and the file
+/// ending where an element ends, with no sequence, item or pixel data left open (see
+/// [`prescan::check_whole`]). How a resumed run tells an output written in full from one cut
+/// short (by a power cut before the outputs were flushed). A file read only with a fallback
+/// (pixel data cut short above all) is not one dpk wrote whole.
 pub fn is_complete(path: impl AsRef<Path>) -> bool {
-    check_readable(path.as_ref(), false).is_ok_and(|(layout, _)| layout.fallback.notes.is_empty())
+    whole_layout(path.as_ref()).is_some()
+}
+
+/// Whether `output` holds the whole of a file written from `input`: [`is_complete`], and
+/// pixel data in it when `input` has some. (A file cut exactly before its pixel data is
+/// whole in structure; only the input says something is missing.)
+pub fn is_complete_output(output: impl AsRef<Path>, input: impl AsRef<Path>) -> bool {
+    let Some(layout) = whole_layout(output.as_ref()) else {
+        return false;
+    };
+    if layout.pixel.is_some() {
+        return true;
+    }
+    check_readable(input.as_ref(), true).is_ok_and(|(input_layout, _)| input_layout.pixel.is_none())
+}
+
+/// The layout of `path` when it is a whole DICOM file, read without any fallback.
+fn whole_layout(path: &Path) -> Option<prescan::Layout> {
+    let (_, file) = check_readable(path, true).ok()?;
+    prescan::check_whole(&file)
+        .ok()
+        .filter(|layout| layout.fallback.notes.is_empty())
 }
 
 /// Opens `path` once for everything that follows (one open per file: a batch of small files

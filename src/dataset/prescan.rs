@@ -143,6 +143,10 @@ struct Walker<R> {
     /// Sequences and items open around what is walked (two entries per level): the value
     /// of an element walked after the file, see [`check_implicit`].
     outer: usize,
+    /// Whether the file must end where an element ends, with nothing left open: the check of
+    /// a written output (see [`check_whole`]). Otherwise a file that stops short is left to
+    /// the parser, which names what it misses.
+    whole: bool,
 }
 
 impl<R: Source> Walker<R> {
@@ -175,6 +179,38 @@ impl<R: Source> Walker<R> {
         self.reader.skip(n).ok()?;
         self.pos += n;
         Some(())
+    }
+
+    /// The walk met the end of the data inside the element that starts at byte `at`: a
+    /// problem for a whole-file check, else left to the parser.
+    fn cut(&self, at: u64) -> Result<(), Problem> {
+        if self.whole {
+            return Err(format!(
+                "the file ends inside the element at byte {at}: it was cut short"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The next `N` bytes, or `None` where the data ends right here; ending within them is a
+    /// problem for a whole-file check.
+    fn bytes_or_end<const N: usize>(&mut self) -> Result<Option<[u8; N]>, Problem> {
+        let mut buf = [0u8; N];
+        let mut got = 0;
+        while got < N {
+            match self.reader.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        self.pos += got as u64;
+        match got {
+            0 => Ok(None),
+            n if n == N => Ok(Some(buf)),
+            _ => self.cut(self.pos - got as u64).map(|()| None),
+        }
     }
 
     /// Checks that `length` bytes from here stay in the file.
@@ -248,6 +284,20 @@ fn check_multiple(tag: (u16, u16), at: u64, vr: &[u8; 2], length: u32) -> Result
 /// learnt of the file. With `header_only`, problems at or after the top-level pixel data
 /// are tolerated, since a header-only read stops there: the layout says so.
 pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
+    walk_file(file, header_only, false)
+}
+
+/// [`check`] of a file that must be whole, as an output dpk wrote is: besides what `check`
+/// refuses, the file must not end inside an element header or value, inside the file meta
+/// group, or with a sequence, item or encapsulated pixel data left open. A file cut short
+/// (a power cut before its blocks reached the disk) fails here unless it was cut exactly
+/// between two top-level elements, which only a comparison with what should be there finds
+/// (see [`crate::dataset::is_complete_output`]).
+pub fn check_whole(file: &File) -> Result<Layout, Problem> {
+    walk_file(file, false, true)
+}
+
+fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Problem> {
     let mut layout = Layout::default();
     if (&*file).seek(SeekFrom::Start(0)).is_err() {
         return Ok(layout);
@@ -260,6 +310,7 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         len,
         big_endian: false,
         outer: 0,
+        whole,
     };
     // Preamble and magic, or the magic alone (which the reader accepts in a file of any
     // length, so a file shorter than a preamble is walked too).
@@ -280,6 +331,7 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         return Ok(layout);
     }
     let Some(meta) = meta_group(&mut w)? else {
+        w.cut(w.pos)?;
         return Ok(layout);
     };
     layout.data_start = w.pos;
@@ -319,6 +371,7 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     let walked = if deflated {
         // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
         layout.deflated = true;
+        let start = w.pos;
         let compressed = len.saturating_sub(w.pos);
         let mut inflated = Walker {
             reader: Forward(flate2::read::DeflateDecoder::new(w.reader)),
@@ -326,14 +379,23 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
             len: compressed.saturating_mul(DEFLATE_RATIO),
             big_endian: false,
             outer: 0,
+            whole,
         };
-        dataset(
+        let walked = dataset(
             &mut inflated,
             true,
             &mut layout.pixel,
             &mut layout.fallback,
             false,
-        )
+        );
+        // The inflater takes a deflated stream that stops short for one that ends: a whole
+        // file's stream must reach its final block.
+        if walked.is_ok() && whole && !deflate_stream_ends(file, start) {
+            return Err(format!(
+                "the deflated data set from byte {start} stops before its end: it was cut short"
+            ));
+        }
+        walked
     } else {
         dataset(&mut w, explicit, &mut layout.pixel, &mut layout.fallback, true)
     };
@@ -357,8 +419,38 @@ pub fn check_implicit(bytes: &[u8], depth: usize) -> Result<(), Problem> {
         len: bytes.len() as u64,
         big_endian: false,
         outer: 2 * depth,
+        whole: false,
     };
     dataset(&mut w, false, &mut None, &mut Fallback::default(), false)
+}
+
+/// Whether the deflate stream that starts at byte `start` of `file` reaches its final block.
+fn deflate_stream_ends(file: &File, start: u64) -> bool {
+    use flate2::{Decompress, FlushDecompress, Status};
+    use std::io::BufRead;
+    let mut reader = BufReader::new(file);
+    if reader.seek(SeekFrom::Start(start)).is_err() {
+        return false;
+    }
+    let mut inflater = Decompress::new(false);
+    let mut out = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(input) = reader.fill_buf() else {
+            return false;
+        };
+        let ended_input = input.is_empty();
+        let (read_before, written_before) = (inflater.total_in(), inflater.total_out());
+        let Ok(status) = inflater.decompress(input, &mut out, FlushDecompress::None) else {
+            return false;
+        };
+        let read = (inflater.total_in() - read_before) as usize;
+        reader.consume(read);
+        match status {
+            Status::StreamEnd => return true,
+            _ if ended_input || (read == 0 && inflater.total_out() == written_before) => return false,
+            _ => {}
+        }
+    }
 }
 
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
@@ -388,6 +480,8 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<Meta>, Problem>
             _ => {}
         }
         let Some(group_bytes) = w.bytes::<2>() else {
+            // A file that is a meta group alone holds no data set: cut short.
+            w.cut(at)?;
             return Ok(Some(meta));
         };
         let group = u16::from_le_bytes(group_bytes);
@@ -660,13 +754,25 @@ fn walk_elements<R: Source>(
         let implicit_here = stack.last().is_some_and(|f| f.implicit);
         let be = w.big_endian && !implicit_here;
         let explicit_here = explicit && !implicit_here;
-        let (Some(group), Some(element)) = (w.u16(be), w.u16(be)) else {
+        let Some(tag_bytes) = w.bytes_or_end::<4>()? else {
+            if w.whole && !stack.is_empty() {
+                return Err(format!(
+                    "the file ends at byte {at} with {} sequence(s) or item(s) still open: it was cut short",
+                    stack.len()
+                ));
+            }
             return Ok(());
+        };
+        let half = |i: usize| [tag_bytes[i], tag_bytes[i + 1]];
+        let (group, element) = if be {
+            (u16::from_be_bytes(half(0)), u16::from_be_bytes(half(2)))
+        } else {
+            (u16::from_le_bytes(half(0)), u16::from_le_bytes(half(2)))
         };
         let tag = (group, element);
         let within = stack.last().map(|f| f.within);
         if group == 0xFFFE {
-            let Some(length) = w.u32(be) else { return Ok(()) };
+            let Some(length) = w.u32(be) else { return w.cut(at) };
             let open_undefined = stack.last().is_some_and(|f| f.end.is_none());
             match (tag, within) {
                 (ITEM, Some(Within::Fragments)) => {
@@ -687,7 +793,7 @@ fn walk_elements<R: Source>(
                         }
                     }
                     if w.skip(u64::from(length)).is_none() {
-                        return Ok(());
+                        return w.cut(at);
                     }
                 }
                 (ITEM, Some(Within::Sequence)) => {
@@ -785,22 +891,24 @@ fn walk_elements<R: Source>(
         let mut written_vr = None;
         let mut reserved_zero = true;
         let (is_sequence, length) = if explicit_here {
-            let Some(vr) = w.bytes::<2>() else { return Ok(()) };
+            let Some(vr) = w.bytes::<2>() else {
+                return w.cut(at);
+            };
             written_vr = Some(vr);
             let length = if long_vr(&vr) {
                 let Some(reserved) = w.bytes::<2>() else {
-                    return Ok(());
+                    return w.cut(at);
                 };
                 reserved_zero = reserved == [0, 0];
                 w.u32(be)
             } else {
                 w.u16(be).map(u32::from)
             };
-            let Some(length) = length else { return Ok(()) };
+            let Some(length) = length else { return w.cut(at) };
             check_multiple(tag, at, &vr, length)?;
             (&vr == b"SQ" || (length == UNDEFINED && &vr == b"UN"), length)
         } else {
-            let Some(length) = w.u32(be) else { return Ok(()) };
+            let Some(length) = w.u32(be) else { return w.cut(at) };
             let vr = crate::dataset::dictionary_vr(dicom_core::Tag(group, element));
             if let Some(vr) = vr {
                 let name = vr.to_string().as_bytes();
@@ -874,7 +982,7 @@ fn walk_elements<R: Source>(
             let missing = u64::from(length) - left;
             // The zeros are bounded by the file's own size: a small file never makes dpk
             // reserve or write gigabytes, whatever attributes it claims.
-            if patchable && image.pixel_bytes() == Some(u64::from(length)) && missing <= w.len {
+            if patchable && !w.whole && image.pixel_bytes() == Some(u64::from(length)) && missing <= w.len {
                 // Cut short at the end of the file, with the length the image calls for:
                 // read, and written, with the missing bytes as zeros, so the output's pixel
                 // data agrees with its image attributes.
@@ -906,7 +1014,7 @@ fn walk_elements<R: Source>(
         if (depth == 0 && ImageSize::wants(tag) && length <= 16) || creator {
             let mut value = vec![0u8; length as usize];
             if w.reader.read_exact(&mut value).is_err() {
-                return Ok(());
+                return w.cut(at);
             }
             w.pos += u64::from(length);
             if creator {
@@ -928,7 +1036,7 @@ fn walk_elements<R: Source>(
                 image.take(tag, &value, be);
             }
         } else if w.skip(u64::from(length)).is_none() {
-            return Ok(());
+            return w.cut(at);
         }
         if top_level_pixels {
             if let Some(span) = pixel.as_mut() {
@@ -965,6 +1073,30 @@ mod tests {
             "study/series1/img1.dcm",
         ] {
             assert!(check_path(&fixture(name), false).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_whole_file_passes_the_whole_check_and_one_cut_short_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "ct_explicit_le.dcm",
+            "mr_implicit_le.dcm",
+            "ct_explicit_be.dcm",
+            "ct_deflated.dcm",
+            "sc_jpeg_baseline.dcm",
+            "us_multiframe.dcm",
+        ] {
+            let bytes = std::fs::read(fixture(name)).unwrap();
+            assert!(check_whole(&File::open(fixture(name)).unwrap()).is_ok(), "{name}");
+            // One byte short; and, for encapsulated pixel data, without its closing delimiter
+            // (the file then ends right after a fragment, which a lenient walk accepts).
+            for cut in [1, 8] {
+                let path = dir.path().join(format!("{cut}-{name}"));
+                std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+                let problem = check_whole(&File::open(&path).unwrap());
+                assert!(problem.is_err(), "{name} cut by {cut} bytes passes");
+            }
         }
     }
 
