@@ -50,11 +50,7 @@ pub enum Error {
     #[error(transparent)]
     Profile(#[from] crate::profile::ProfileError),
     /// The profile hashes, remaps UIDs or shifts dates, and no salt was given.
-    #[error(
-        "profile '{profile}' hashes, remaps UIDs or shifts dates, which needs a secret salt: \
-         pass --salt-file PATH or set DPK_SALT (generate one with \
-         `head -c 32 /dev/urandom | base64 > salt.txt`)"
-    )]
+    #[error("profile '{profile}' hashes, remaps UIDs or shifts dates, which needs a secret salt")]
     MissingSalt {
         /// The profile that needs it.
         profile: String,

@@ -16,6 +16,7 @@ use crate::diff::{render_lines, Change};
 use crate::engine::{anonymize_file_durable, check_context, Context, Plan};
 use crate::profile::ResolvedProfile;
 use crate::terminal_text::{escape, path as show};
+use dicom_dictionary_std::uids::MEDIA_STORAGE_DIRECTORY_STORAGE;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -217,6 +218,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     // What became of each file, in walk order, one byte each: the check at the end looks
     // again at the outputs of the files counted done.
     let mut states: Vec<State> = Vec::new();
+    // DICOMDIRs written: once every file is, each moves the files it references to the
+    // file IDs it now gives them (see `dicomdir::move_referenced_files`).
+    let mut dicomdirs: Vec<(PathBuf, PathBuf)> = Vec::new();
     // Files go to the workers a batch at a time, and each batch's results are reported and
     // dropped before the next: memory does not grow with the number of files, and the report
     // lists files in input order whatever order the workers finish in.
@@ -246,6 +250,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                         return None;
                     }
                     let result = run_job(job, &profile, &ctx, &tree).map(|plan| Done {
+                        dicomdir: plan.sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY_STORAGE),
                         notes: plan.notes.clone(),
                         changed: plan.change_count(),
                         changes: if keep_changes {
@@ -293,6 +298,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                     });
                     match result {
                         Ok(done) => {
+                            if done.dicomdir {
+                                dicomdirs.push((job.input.clone(), job.output.clone()));
+                            }
                             summary.files_done += 1;
                             summary.elements_changed += done.changed;
                             summary.count_notes(&done.notes);
@@ -344,6 +352,15 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                 summary.files_failed += 1;
                 failures.add(Failure::lost(&job));
             }
+        }
+    }
+    // Only once every output is known to be there: a DICOMDIR's files move to their new IDs.
+    for (input, output) in &dicomdirs {
+        if let Err(e) = crate::engine::dicomdir::move_referenced_files(input, output) {
+            run_errors.push(format!(
+                "{}: the files it references were not moved: {e}",
+                show(output)
+            ));
         }
     }
     // Outputs were renamed into place unflushed: one flush for the whole run.
@@ -438,6 +455,8 @@ fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context, tree: &OutputTre
 
 /// What a finished file leaves for the summary and the reports.
 struct Done {
+    /// Whether the file is a DICOMDIR.
+    dicomdir: bool,
     notes: Vec<String>,
     changed: usize,
     changes: Vec<Change>,

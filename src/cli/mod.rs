@@ -149,7 +149,7 @@ impl SaltArgs {
     pub(crate) fn context(&self) -> Result<Context, Error> {
         if let Some(path) = &self.salt_file {
             warn_if_readable_by_others(path);
-            let bytes = read_salt_file(path)?;
+            let bytes = crate::engine::salt_file_bytes(path)?;
             warn_if_little_entropy(&bytes);
             return Ok(Context::new(Salt::new(bytes)?));
         }
@@ -162,36 +162,6 @@ impl SaltArgs {
             _ => Ok(Context::without_salt()),
         }
     }
-}
-
-/// The most a salt file may hold. A salt is one secret of a few dozen bytes: a larger file is
-/// the wrong one (`/dev/zero`, a DICOM file, a disk image), and reading it whole could take
-/// all memory.
-const MAX_SALT_FILE: u64 = 4096;
-
-/// The bytes of a salt file, read up to [`MAX_SALT_FILE`]. Every failure is the user's to
-/// fix (a wrong path, a file too large), so each is a usage error naming the file — never
-/// its content.
-fn read_salt_file(path: &std::path::Path) -> Result<Vec<u8>, Error> {
-    use std::io::Read;
-    use zeroize::Zeroize;
-    let refused = |reason: String| Error::SaltFile {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let file = std::fs::File::open(path).map_err(|e| refused(e.to_string()))?;
-    let mut bytes = Vec::with_capacity(128);
-    if let Err(e) = file.take(MAX_SALT_FILE + 1).read_to_end(&mut bytes) {
-        bytes.zeroize();
-        return Err(refused(e.to_string()));
-    }
-    if bytes.len() as u64 > MAX_SALT_FILE {
-        bytes.zeroize();
-        return Err(refused(format!(
-            "holds more than {MAX_SALT_FILE} bytes, which no salt needs: is it the right file?"
-        )));
-    }
-    Ok(bytes)
 }
 
 /// Fewer distinct byte values than this in a salt (after its surrounding white space) is a
@@ -293,9 +263,24 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>, exact: bool) {
     }
 }
 
+/// What the user can do about an error, in the program's own terms (its flags): the
+/// library's messages say what is wrong, the programs say how to fix it.
+pub(crate) fn hint_for(err: &Error) -> Option<&'static str> {
+    match err {
+        Error::MissingSalt { .. } | Error::WeakSalt { .. } => Some(
+            "pass --salt-file PATH or set DPK_SALT (make a salt with \
+             `head -c 32 /dev/urandom | base64 > salt.txt`, and keep it secret)",
+        ),
+        _ => None,
+    }
+}
+
 /// Prints an error the way every dpk command does, and says which exit it means.
 pub(crate) fn report_error(err: &Error) -> Outcome {
     errln!("dpk: error: {}", crate::terminal_text::escape(&err.to_string()));
+    if let Some(hint) = hint_for(err) {
+        errln!("dpk: hint: {hint}");
+    }
     match err {
         Error::MissingSalt { .. }
         | Error::WeakSalt { .. }
