@@ -308,6 +308,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                             }
                             summary.files_done += 1;
                             summary.elements_changed += done.changed;
+                            summary.count_notes(&done.notes);
                             for note in &done.notes {
                                 progress.println(&format!(
                                     "dpk: note: {}: {}",
@@ -316,7 +317,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                                 ));
                             }
                             if text_report {
-                                print_text(job, &done.profile, &done.changes);
+                                print_text(job, &done.profile, &done.notes, &done.changes);
                             }
                             let entry = FileReport {
                                 input: job.input.clone(),
@@ -467,7 +468,7 @@ struct Done {
     profile: String,
 }
 
-fn print_text(job: &Job, profile: &str, changes: &[Change]) {
+fn print_text(job: &Job, profile: &str, notes: &[String], changes: &[Change]) {
     outln!(
         "{} → {}  ({} changes, profile {})",
         show(&job.input),
@@ -475,6 +476,9 @@ fn print_text(job: &Job, profile: &str, changes: &[Change]) {
         changes.len(),
         escape(profile),
     );
+    for note in notes {
+        outln!("  note: {}", escape(note));
+    }
     let refs: Vec<&Change> = changes.iter().collect();
     for line in render_lines(&refs, 48) {
         outln!("  {}", escape(&line));

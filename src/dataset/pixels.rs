@@ -25,6 +25,7 @@ use dicom_object::meta::FileMetaTable;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
+use super::lenient::Feed;
 use super::prescan::{Layout, PixelSpan};
 use super::{error_chain, open_error, write_atomic_with, DicomFile, Durability, Snapshot};
 use crate::error::{Error, Result};
@@ -48,6 +49,9 @@ pub struct PixelData {
     /// Where the element lies in the inflated data set of a deflated file, when its bytes
     /// can be copied from there as they are.
     pub inflated: Option<InflatedSpan>,
+    /// Zero bytes to write after the copied ones: what the input's pixel data, cut short by
+    /// the end of its file, lacks of its declared length.
+    pub missing: u64,
 }
 
 /// A place in the inflated data set of a deflated file.
@@ -152,10 +156,12 @@ impl PixelData {
         };
         let range = span.end.filter(|_| span.regular).map(|end| span.start..end);
         let (range, inflated) = match range {
+            // Inflated pixel data cut short is read whole, with the zeros the reader is fed.
+            Some(_) if deflated && span.missing > 0 => (None, None),
             Some(range) if deflated => (
                 None,
                 Some(InflatedSpan {
-                    data_set_at: layout.data_set_at,
+                    data_set_at: layout.data_start,
                     range,
                 }),
             ),
@@ -167,6 +173,7 @@ impl PixelData {
             snapshot,
             span: range,
             inflated,
+            missing: span.missing,
         }
     }
 
@@ -235,6 +242,7 @@ fn bytes_from(mut file: File, deflated_at: Option<u64>, offset: u64) -> std::io:
 /// be copied (deflated, or running past the end of the file) is not read either.
 pub(super) fn read(path: &Path, source: &File, layout: &Layout, header_only: bool) -> Result<Header> {
     let mut header = read_parts(path, source, layout, header_only)?;
+    header.notes.extend(layout.fallback.notes.iter().cloned());
     if layout.magic_at == 0 {
         header.notes.push(
             "no 128-byte preamble: read from the DICM marker at its first byte, as dcmtk does \
@@ -313,7 +321,7 @@ type Disagreement = String;
 /// what is wrong).
 fn read_around(
     path: &Path,
-    mut source: &File,
+    source: &File,
     layout: &Layout,
     pixel: PixelData,
 ) -> Result<std::result::Result<Header, Disagreement>> {
@@ -325,8 +333,15 @@ fn read_around(
         source,
     };
     // Everything before the pixel data: the file meta group and the header.
-    source.seek(SeekFrom::Start(layout.magic_at)).map_err(io)?;
-    let head = BufReader::new(source.take(range.start.saturating_sub(layout.magic_at)));
+    let head = Feed::new(
+        source,
+        &layout.fallback,
+        layout.magic_at,
+        layout.data_start,
+        range.start,
+        0,
+    )
+    .map_err(io)?;
     let mut file = match OpenFileOptions::new()
         .read_preamble(ReadPreamble::Never)
         .from_reader(head)
@@ -339,8 +354,7 @@ fn read_around(
         let Some(ts) = TransferSyntaxRegistry.get(file.meta().transfer_syntax()) else {
             return Ok(Err("unknown transfer syntax".into()));
         };
-        source.seek(SeekFrom::Start(range.end)).map_err(io)?;
-        let tail = BufReader::new(source.take(layout.len - range.end));
+        let tail = Feed::part(source, &layout.fallback, range.end, layout.len).map_err(io)?;
         match InMemDicomObject::read_dataset_with_ts_cs(tail, ts, charset_of(&file)) {
             Ok(trailing) => trailing.into_iter().for_each(|element| {
                 file.put(element);
@@ -374,6 +388,11 @@ fn read_around_inflated(
     let Some(inflated) = pixel.inflated.clone() else {
         return Ok(Err("the pixel data cannot be copied from the file".into()));
     };
+    // A file the reader must be fed otherwise than as it is (see `super::lenient`) is read
+    // through that feed, whole.
+    if !layout.fallback.is_none() {
+        return Ok(Err("the file is read with a fallback".into()));
+    }
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -458,16 +477,24 @@ fn cancelled_or(path: &Path, source: std::io::Error) -> Error {
 /// Reads the whole file, or all of it before the pixel data, from the DICM marker on.
 pub(super) fn read_whole(
     path: &Path,
-    mut source: &File,
+    source: &File,
     layout: &Layout,
     until_pixel_data: bool,
 ) -> Result<DicomFile> {
-    source
-        .seek(SeekFrom::Start(layout.magic_at))
-        .map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+    // Pixel data cut short is read with zeros for what the file lacks.
+    let missing = layout.pixel.as_ref().map_or(0, |span| span.missing);
+    let feed = Feed::new(
+        source,
+        &layout.fallback,
+        layout.magic_at,
+        layout.data_start,
+        layout.len,
+        missing,
+    )
+    .map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let mut options = OpenFileOptions::new().read_preamble(ReadPreamble::Never);
     if until_pixel_data {
         // The walk's pixel data, which may be Float or Double Float Pixel Data: stopping at
@@ -479,7 +506,7 @@ pub(super) fn read_whole(
         options = options.read_until(tag);
     }
     options
-        .from_reader(BufReader::new(source))
+        .from_reader(BufReader::new(feed))
         .map_err(|e| open_error(path, &e))
 }
 
@@ -640,6 +667,8 @@ fn write_plain(
         drop(w);
         copy_range(source, range.clone(), out).map_err(write_error)?;
         let mut w = BufWriter::new(&mut *out);
+        std::io::copy(&mut std::io::repeat(0).take(pixel.missing), &mut w)
+            .map_err(|e| write_error(e.to_string()))?;
         after
             .write_dataset_with_ts_cs(&mut w, ts, charset)
             .map_err(|e| write_error(super::encode_failure(file, &e)))?;
