@@ -47,6 +47,8 @@ pub mod verify;
 pub mod terminal_text;
 
 pub use cancel::Cancel;
-pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
+pub use engine::{
+    anonymize_bytes, anonymize_file, apply, plan, plan_bytes, plan_header, Anonymized, Context, Plan, Salt,
+};
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};
