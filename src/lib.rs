@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+pub mod batch;
 mod cancel;
 #[cfg(feature = "cli")]
 pub mod cli;

@@ -29,14 +29,9 @@ macro_rules! errln {
 
 mod anonymize;
 mod diff_cmd;
-mod failures;
-mod inputs;
-mod output_tree;
 mod profile_cmd;
 mod progress;
-mod report;
 mod score_cmd;
-mod shard;
 mod verify_cmd;
 
 use std::path::PathBuf;

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::inputs::{batches, checked_walk_files, Links};
 use super::Outcome;
+use crate::batch::inputs::{batches, checked_walk_files, Links};
 use crate::dataset;
 use crate::risk::{score, Level, RiskReport, Weights};
 use crate::terminal_text::{escape, path as show};
