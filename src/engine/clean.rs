@@ -651,6 +651,55 @@ mod tests {
     }
 
     #[test]
+    fn short_ids_match_whole_words_long_ones_anywhere() {
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::STUDY_ID, VR::SH, PrimitiveValue::from("421")),
+            DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("PID12345")),
+        ]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(ids.clean("study 421, 4210 ms", VR::LT), "study ***, 4210 ms");
+        assert_eq!(ids.clean("MRNPID12345/2", VR::LT), "MRN***/2");
+    }
+
+    #[test]
+    fn places_and_person_codes_are_identifiers() {
+        let code = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::CODE_VALUE, VR::SH, PrimitiveValue::from("DOC-881")),
+            DataElement::new(tags::CODE_MEANING, VR::LO, PrimitiveValue::from("Staff Member Nine")),
+        ]);
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::INSTITUTION_NAME, VR::LO, PrimitiveValue::from("Saint Example Hospital")),
+            DataElement::new(
+                tags::INSTITUTION_ADDRESS,
+                VR::ST,
+                PrimitiveValue::from("1 Example Road\r\nNorthtown"),
+            ),
+            DataElement::new(
+                tags::PERSON_IDENTIFICATION_CODE_SEQUENCE,
+                VR::SQ,
+                dicom_core::value::DataSetSequence::from(vec![code]),
+            ),
+        ]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(
+            ids.clean("SAINT EXAMPLE HOSPITAL, Northtown: doc-881 (staff member nine); hospital", VR::LT),
+            "***, ***: *** (***); hospital"
+        );
+    }
+
+    #[test]
+    fn folding_keeps_positions() {
+        let obj = InMemDicomObject::from_element_iter([DataElement::new(
+            tags::PATIENT_NAME,
+            VR::PN,
+            PrimitiveValue::from("Ëlodie^Zoë"),
+        )]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(ids.clean("élodie, ZOE\u{308}! Zoë.", VR::LT), "***, ***! ***.");
+        assert_eq!(ids.clean("ß élodiex", VR::LT), "ß élodiex");
+    }
+
+    #[test]
     fn result_fits_the_vr() {
         let ids = Identifiers::gather(&dataset());
         let long = "Jane ".repeat(10);

@@ -22,6 +22,9 @@ use crate::diff::{Change, ChangeKind, Decision, RuleLabel};
 use crate::error::{Error, Result};
 use crate::profile::{Action, ElementContext, ResolvedProfile};
 
+/// Why a time of day under C is kept (PS3.15 E.3.6: dates move, intervals stay).
+const TIME_KEPT_NOTE: &str = "a time of day: dates move by whole days, so times of day stay as they were";
+
 /// The rule text of an element no rule names inside a sequence whose action is D.
 const IN_DUMMY_SEQUENCE_RULE: &str = "inside a sequence replaced with dummies (D)";
 
@@ -364,7 +367,9 @@ impl Planner<'_> {
             1 => PrimitiveValue::from(out.remove(0)),
             _ => PrimitiveValue::Strs(out),
         };
-        Ok((Some(new), None))
+        let note = (action == Action::Clean && vr == VR::TM)
+            .then(|| TIME_KEPT_NOTE.to_string());
+        Ok((Some(new), note))
     }
 
     /// The patient's date offset; there is one exactly when a salt was given.
@@ -641,6 +646,10 @@ impl Planner<'_> {
         }
         let tag = el.header().tag;
         let vr = el.vr();
+        // A private creator names a block, not anyone: replaced, the block would be lost.
+        if private::is_private_creator(tag) {
+            return (action, decision);
+        }
         let Value::Primitive(value) = el.value() else {
             return (action, decision);
         };

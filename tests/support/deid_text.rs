@@ -276,3 +276,109 @@ pub fn write(obj: InMemDicomObject, path: &Path) -> Result<(), Box<dyn std::erro
     file.write_to_file(path)?;
     Ok(())
 }
+
+/// A CT image header (no pixel data) whose descriptions, curve and acquisition context name
+/// the patient, the physicians and the hospital, in other cases, orders and accents than the
+/// header writes them.
+pub fn image_dataset() -> InMemDicomObject {
+    Ds::new()
+        .s(tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 192")
+        .s(tags::SOP_CLASS_UID, VR::UI, CT_IMAGE)
+        .s(tags::SOP_INSTANCE_UID, VR::UI, SOP_INSTANCE_UID)
+        .s(tags::STUDY_DATE, VR::DA, STUDY_DATE)
+        .s(tags::STUDY_TIME, VR::TM, "093000")
+        .s(tags::ACCESSION_NUMBER, VR::SH, "ACC-77120")
+        .s(tags::MODALITY, VR::CS, "CT")
+        .s(tags::INSTITUTION_NAME, VR::LO, HOSPITAL)
+        .s(tags::INSTITUTION_ADDRESS, VR::ST, "12 Example Road\r\nSpringfieldshire")
+        .s(tags::REFERRING_PHYSICIAN_NAME, VR::PN, REFERRING)
+        .s(tags::STATION_NAME, VR::SH, "CTROOM7")
+        .s(tags::INSTITUTIONAL_DEPARTMENT_NAME, VR::LO, "Département de Radiologie Nord")
+        .s(tags::OPERATORS_NAME, VR::PN, "Østergård^Søren")
+        .s(
+            tags::DERIVATION_DESCRIPTION,
+            VR::ST,
+            "Reformatted for Fictive, Alma at Saint Example Hospital (ACC-77120, study ST-5521)",
+        )
+        .s(
+            tags::IMAGE_COMMENTS,
+            VR::LT,
+            "ALMA FICTIVE, seen on CTROOM7 by Dr. quillon; sent to DEPARTEMENT DE RADIOLOGIE NORD, \
+             12 example road; operator Soren Ostergard",
+        )
+        .s(tags::PATIENT_NAME, VR::PN, PATIENT_NAME)
+        .s(tags::PATIENT_ID, VR::LO, PATIENT_ID)
+        .s(tags::PATIENT_BIRTH_DATE, VR::DA, "19610804")
+        .s(tags::PATIENT_SEX, VR::CS, "F")
+        .s(tags::STUDY_INSTANCE_UID, VR::UI, STUDY_INSTANCE_UID)
+        .s(tags::SERIES_INSTANCE_UID, VR::UI, SERIES_INSTANCE_UID)
+        .s(tags::STUDY_ID, VR::SH, "ST-5521")
+        .s(tags::SERIES_NUMBER, VR::IS, "1")
+        .s(tags::INSTANCE_NUMBER, VR::IS, "1")
+        .sq(
+            tags::ACQUISITION_CONTEXT_SEQUENCE,
+            vec![
+                Ds::new()
+                    .s(tags::VALUE_TYPE, VR::CS, "TEXT")
+                    .sq(
+                        tags::CONCEPT_NAME_CODE_SEQUENCE,
+                        vec![code("A1", "99DPK", "Remark")],
+                    )
+                    .s(tags::TEXT_VALUE, VR::UT, "Patient Alma Fictive sedated at Saint Example Hospital"),
+                Ds::new()
+                    .s(tags::VALUE_TYPE, VR::CS, "CODE")
+                    .sq(
+                        tags::CONCEPT_NAME_CODE_SEQUENCE,
+                        vec![code("A2", "99DPK", "Position")],
+                    )
+                    .sq(tags::CONCEPT_CODE_SEQUENCE, vec![code("P-1", "99DPK", "Supine")]),
+            ],
+        )
+        .s(Tag(0x5000, 0x0022), VR::LO, "Curve of Fictive at Saint Example Hospital")
+        .0
+}
+
+/// An invented family name for person `i`: letters only, distinct for every `i`.
+pub fn family_name(i: usize) -> String {
+    let mut n = i;
+    let mut s = String::from("Zy");
+    loop {
+        s.push(char::from(b'a' + (n % 26) as u8));
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    s
+}
+
+/// A dataset naming `count` people (Family^Given), in the items of a sequence.
+pub fn many_people(count: usize) -> InMemDicomObject {
+    let items = (0..count)
+        .map(|i| {
+            let name = format!("{}^Q{}", family_name(i), family_name(i + count));
+            Ds::new().s(tags::PERSON_NAME, VR::PN, &name)
+        })
+        .collect();
+    Ds::new()
+        .s(tags::PATIENT_NAME, VR::PN, PATIENT_NAME)
+        .s(tags::PATIENT_ID, VR::LO, PATIENT_ID)
+        .sq(tags::CONTENT_SEQUENCE, items)
+        .0
+}
+
+/// A text of at least `bytes` bytes, of sentences naming the people of [`many_people`]
+/// (every `step`-th of them) among words that name nobody.
+pub fn long_text(bytes: usize, count: usize, step: usize) -> String {
+    let mut text = String::with_capacity(bytes + 200);
+    let mut i = 0;
+    while text.len() < bytes {
+        text.push_str("Lesion stable, reviewed with ");
+        text.push_str(&family_name(i % count).to_uppercase());
+        text.push_str(" and Dr ");
+        text.push_str(&family_name(i % count));
+        text.push_str(". No change since prior. ");
+        i += step;
+    }
+    text
+}
