@@ -31,6 +31,9 @@ fn main() {
     println!("{count} people, a text of {} bytes", text.len());
     println!("gather (automaton built): {:.3} s", gathered.as_secs_f64());
     println!("clean:                    {:.3} s", cleaning.as_secs_f64());
-    println!("contains_identifying:     {:.6} s ({found})", checking.as_secs_f64());
+    println!(
+        "contains_identifying:     {:.6} s ({found})",
+        checking.as_secs_f64()
+    );
     println!("cleaned text: {} bytes", cleaned.len());
 }

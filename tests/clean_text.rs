@@ -31,7 +31,11 @@ fn profile(options: &[&str]) -> ResolvedProfile {
 }
 
 /// Writes `obj`, anonymizes it; returns the re-opened output and the plan.
-fn anonymize(dir: &Path, obj: InMemDicomObject, profile: &ResolvedProfile) -> Result<(InMemDicomObject, Plan), Box<dyn std::error::Error>> {
+fn anonymize(
+    dir: &Path,
+    obj: InMemDicomObject,
+    profile: &ResolvedProfile,
+) -> Result<(InMemDicomObject, Plan), Box<dyn std::error::Error>> {
     let input: PathBuf = dir.join("in.dcm");
     let output = dir.join("out.dcm");
     write(obj, &input)?;
@@ -80,13 +84,23 @@ fn clean_graphics_cleans_a_curve_description_of_the_hospital() -> TestResult {
 #[test]
 fn clean_structured_content_cleans_the_acquisition_context_text() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let (out, plan) = anonymize(dir.path(), image_dataset(), &profile(&["clean-structured-content"]))?;
+    let (out, plan) = anonymize(
+        dir.path(),
+        image_dataset(),
+        &profile(&["clean-structured-content"]),
+    )?;
     let context = out.element(tags::ACQUISITION_CONTEXT_SEQUENCE)?;
     let items = context.items().expect("a sequence");
     assert_eq!(items.len(), 2, "the acquisition context keeps its items");
-    assert_eq!(text(&items[0], tags::TEXT_VALUE), "Patient *** *** sedated at ***");
+    assert_eq!(
+        text(&items[0], tags::TEXT_VALUE),
+        "Patient *** *** sedated at ***"
+    );
     // Coded concepts stay.
-    let concept = items[1].element(tags::CONCEPT_CODE_SEQUENCE)?.items().expect("items");
+    let concept = items[1]
+        .element(tags::CONCEPT_CODE_SEQUENCE)?
+        .items()
+        .expect("items");
     assert_eq!(text(&concept[0], tags::CODE_MEANING), "Supine");
     let path = TagPath::root(tags::ACQUISITION_CONTEXT_SEQUENCE).child(0, tags::TEXT_VALUE);
     let entry = plan.entry(&path).expect("planned");
@@ -96,7 +110,10 @@ fn clean_structured_content_cleans_the_acquisition_context_text() -> TestResult 
         Some("inside a sequence cleaned (C)")
     );
     // The output declares the option it carried out.
-    let methods = out.element(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE)?.items().expect("items");
+    let methods = out
+        .element(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE)?
+        .items()
+        .expect("items");
     assert!(methods.iter().any(|m| text(m, tags::CODE_VALUE) == "113104"));
     Ok(())
 }
@@ -138,7 +155,10 @@ fn fifty_thousand_names_in_a_four_megabyte_text() {
     }
     assert!(words.contains("lesion") && words.contains("prior"));
     let sentences = text.matches("Lesion stable").count();
-    assert_eq!(cleaned.matches("reviewed with *** and Dr ***.").count(), sentences);
+    assert_eq!(
+        cleaned.matches("reviewed with *** and Dr ***.").count(),
+        sentences
+    );
 }
 
 #[test]

@@ -665,10 +665,18 @@ mod tests {
     fn places_and_person_codes_are_identifiers() {
         let code = InMemDicomObject::from_element_iter([
             DataElement::new(tags::CODE_VALUE, VR::SH, PrimitiveValue::from("DOC-881")),
-            DataElement::new(tags::CODE_MEANING, VR::LO, PrimitiveValue::from("Staff Member Nine")),
+            DataElement::new(
+                tags::CODE_MEANING,
+                VR::LO,
+                PrimitiveValue::from("Staff Member Nine"),
+            ),
         ]);
         let obj = InMemDicomObject::from_element_iter([
-            DataElement::new(tags::INSTITUTION_NAME, VR::LO, PrimitiveValue::from("Saint Example Hospital")),
+            DataElement::new(
+                tags::INSTITUTION_NAME,
+                VR::LO,
+                PrimitiveValue::from("Saint Example Hospital"),
+            ),
             DataElement::new(
                 tags::INSTITUTION_ADDRESS,
                 VR::ST,
@@ -682,7 +690,10 @@ mod tests {
         ]);
         let ids = Identifiers::gather(&obj);
         assert_eq!(
-            ids.clean("SAINT EXAMPLE HOSPITAL, Northtown: doc-881 (staff member nine); hospital", VR::LT),
+            ids.clean(
+                "SAINT EXAMPLE HOSPITAL, Northtown: doc-881 (staff member nine); hospital",
+                VR::LT
+            ),
             "***, ***: *** (***); hospital"
         );
     }

@@ -367,8 +367,7 @@ impl Planner<'_> {
             1 => PrimitiveValue::from(out.remove(0)),
             _ => PrimitiveValue::Strs(out),
         };
-        let note = (action == Action::Clean && vr == VR::TM)
-            .then(|| TIME_KEPT_NOTE.to_string());
+        let note = (action == Action::Clean && vr == VR::TM).then(|| TIME_KEPT_NOTE.to_string());
         Ok((Some(new), note))
     }
 

@@ -290,10 +290,18 @@ pub fn image_dataset() -> InMemDicomObject {
         .s(tags::ACCESSION_NUMBER, VR::SH, "ACC-77120")
         .s(tags::MODALITY, VR::CS, "CT")
         .s(tags::INSTITUTION_NAME, VR::LO, HOSPITAL)
-        .s(tags::INSTITUTION_ADDRESS, VR::ST, "12 Example Road\r\nSpringfieldshire")
+        .s(
+            tags::INSTITUTION_ADDRESS,
+            VR::ST,
+            "12 Example Road\r\nSpringfieldshire",
+        )
         .s(tags::REFERRING_PHYSICIAN_NAME, VR::PN, REFERRING)
         .s(tags::STATION_NAME, VR::SH, "CTROOM7")
-        .s(tags::INSTITUTIONAL_DEPARTMENT_NAME, VR::LO, "Département de Radiologie Nord")
+        .s(
+            tags::INSTITUTIONAL_DEPARTMENT_NAME,
+            VR::LO,
+            "Département de Radiologie Nord",
+        )
         .s(tags::OPERATORS_NAME, VR::PN, "Østergård^Søren")
         .s(
             tags::DERIVATION_DESCRIPTION,
@@ -324,7 +332,11 @@ pub fn image_dataset() -> InMemDicomObject {
                         tags::CONCEPT_NAME_CODE_SEQUENCE,
                         vec![code("A1", "99DPK", "Remark")],
                     )
-                    .s(tags::TEXT_VALUE, VR::UT, "Patient Alma Fictive sedated at Saint Example Hospital"),
+                    .s(
+                        tags::TEXT_VALUE,
+                        VR::UT,
+                        "Patient Alma Fictive sedated at Saint Example Hospital",
+                    ),
                 Ds::new()
                     .s(tags::VALUE_TYPE, VR::CS, "CODE")
                     .sq(
@@ -334,7 +346,11 @@ pub fn image_dataset() -> InMemDicomObject {
                     .sq(tags::CONCEPT_CODE_SEQUENCE, vec![code("P-1", "99DPK", "Supine")]),
             ],
         )
-        .s(Tag(0x5000, 0x0022), VR::LO, "Curve of Fictive at Saint Example Hospital")
+        .s(
+            Tag(0x5000, 0x0022),
+            VR::LO,
+            "Curve of Fictive at Saint Example Hospital",
+        )
         .0
 }
 
