@@ -93,8 +93,7 @@ fn elements(obj: &InMemDicomObject) -> Vec<(TagPath, VR, Vec<String>)> {
     out
 }
 
-/// The value of the first element with `tag` under `path`'s item... found by walking: every
-/// (path, values) of elements with `tag`.
+/// Every element with `tag`, at any depth: its path and its values joined with `\`.
 fn with_tag(all: &[(TagPath, VR, Vec<String>)], tag: Tag) -> Vec<(TagPath, String)> {
     all.iter()
         .filter(|(p, _, _)| p.tag == tag)

@@ -640,7 +640,9 @@ impl Planner<'_> {
         let Some(mode) = scope.mode else {
             return (action, decision);
         };
-        if !is_default(&decision) {
+        // What a rule names follows it; so does what the default already changes (a URL
+        // removed, a UID replaced): only a value the default would keep is at stake.
+        if action != Action::Keep || !is_default(&decision) {
             return (action, decision);
         }
         let tag = el.header().tag;
