@@ -7,6 +7,7 @@ use crate::dataset::TagPath;
 
 /// Everything that can go wrong in dpk's library.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The input could not be read as DICOM.
     #[error("{}: {reason}", path.display())]
@@ -49,14 +50,18 @@ pub enum Error {
     #[error(transparent)]
     Profile(#[from] crate::profile::ProfileError),
     /// The profile hashes, remaps UIDs or shifts dates, and no salt was given.
-    #[error(
-        "profile '{profile}' hashes, remaps UIDs or shifts dates, which needs a secret salt: \
-         pass --salt-file PATH or set DPK_SALT (generate one with \
-         `head -c 32 /dev/urandom | base64 > salt.txt`)"
-    )]
+    #[error("profile '{profile}' hashes, remaps UIDs or shifts dates, which needs a secret salt")]
     MissingSalt {
         /// The profile that needs it.
         profile: String,
+    },
+    /// The salt file named cannot be read, or is not a salt file.
+    #[error("salt file {}: {reason}", crate::terminal_text::path(path))]
+    SaltFile {
+        /// The file given.
+        path: PathBuf,
+        /// Why it gives no salt.
+        reason: String,
     },
     /// The salt is too short to key HMAC-SHA256 safely.
     #[error("the salt is {len} bytes; at least {min} are needed")]

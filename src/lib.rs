@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod confidentiality;
 pub mod dataset;
@@ -38,8 +39,11 @@ pub mod limits;
 pub mod profile;
 pub mod risk;
 mod ron_text;
+#[cfg(feature = "tui")]
 pub mod tui;
 pub mod verify;
+
+pub mod terminal_text;
 
 pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
 pub use error::{Error, Result};

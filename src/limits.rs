@@ -51,6 +51,7 @@ pub fn stack_size() -> usize {
 
 /// A limit outside what dpk can honour.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LimitError {
     /// The nesting limit asked for is zero or above [`MAX_DEPTH_CEILING`].
     #[error("a nesting limit of {depth} levels is not possible: give 1 to {MAX_DEPTH_CEILING}")]

@@ -949,6 +949,9 @@ fn apply_does_what_the_plan_says() {
                                 );
                             }
                         }
+                        other => panic!(
+                            "{name} ({which}): {path}: a change kind this test does not know: {other:?}"
+                        ),
                     }
                 }
                 *counts.entry(dpk::diff::kind_label(c.kind)).or_default() += 1;

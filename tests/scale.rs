@@ -130,7 +130,7 @@ fn bad_shards_and_job_counts_are_usage_errors() {
 #[test]
 fn score_reads_only_up_to_pixel_data() {
     // A file cut inside its pixel data: score, which never reads pixels, still scores it;
-    // anonymize, which must copy them, refuses it.
+    // anonymize, which must copy them, writes them at their declared length and says so.
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(fixtures().join("ct_explicit_le.dcm")).unwrap();
     let cut = dir.path().join("cut.dcm");
@@ -148,9 +148,13 @@ fn score_reads_only_up_to_pixel_data() {
         String::from_utf8_lossy(&score.stderr)
     );
     assert!(String::from_utf8_lossy(&score.stdout).contains("CRITICAL"));
-    let (code, _) = anonymize(&cut, &dir.path().join("out.dcm"), &[]);
-    assert_eq!(code, 1);
-    assert!(!dir.path().join("out.dcm").exists());
+    let (code, err) = anonymize(&cut, &dir.path().join("out.dcm"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("read with a fallback: the pixel data (7FE0,0010)"),
+        "{err}"
+    );
+    assert!(dpk::dataset::is_complete(dir.path().join("out.dcm")));
 }
 
 #[test]

@@ -129,6 +129,49 @@ fn main_screen() {
     insta::assert_snapshot!(screen(&mut app, 160, 48));
 }
 
+/// The demo as `dpk-tui --demo` opens it: with the preview salt.
+fn demo_with_preview_salt() -> App {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
+    App::new(
+        "demo.dcm (bundled)".into(),
+        file,
+        Profile::builtin("basic").unwrap(),
+        ctx,
+        true,
+    )
+    .unwrap()
+}
+
+#[test]
+fn main_screen_80x24() {
+    let mut app = demo_with_preview_salt();
+    select(&mut app, "PatientName");
+    let text = screen(&mut app, 80, 24);
+    for shown in [
+        "? help",
+        "q quit",
+        "PREVIEW SALT",
+        "Tag",
+        "Keyword",
+        "Value before",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn main_screen_120x30() {
+    let mut app = demo_with_preview_salt();
+    select(&mut app, "PatientName");
+    let text = screen(&mut app, 120, 30);
+    for shown in ["? help", "q quit", "PREVIEW SALT (--salt-file to use yours)"] {
+        assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn help_overlay() {
     let mut app = demo();
@@ -225,11 +268,17 @@ fn a_preview_salt_refuses_saving_and_writing_and_says_how() {
     let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
     let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
     let mut app = App::new("demo".into(), file, Profile::builtin("basic").unwrap(), ctx, true).unwrap();
-    for action in [Action::Save, Action::Write] {
-        app.update(action);
-        assert!(app.prompt.is_none());
-        assert!(app.message.contains("--salt-file"), "{}", app.message);
-    }
+    // Writing needs the user's salt; a profile holds none, so saving does not.
+    app.update(Action::Write);
+    assert!(app.prompt.is_none());
+    assert!(app.message.contains("--salt-file"), "{}", app.message);
+    app.update(Action::Save);
+    assert_eq!(
+        app.prompt.as_ref().map(|p| p.kind),
+        Some(dpk::tui::app::PromptKind::SaveProfile),
+        "{}",
+        app.message
+    );
 }
 
 #[test]
@@ -351,9 +400,28 @@ fn the_filter_shows_phi_then_changes_then_all() {
     app.update(Action::CycleFilter);
     let changed = app.rows.len();
     assert!(changed < phi && phi < all, "{changed} {phi} {all}");
-    assert!(app.rows.iter().all(|r| app.element(r.entry).unwrap().is_change()));
+    // Every element shown changes, or is a sequence that leads to one that does.
+    let shown: Vec<&dpk::diff::Change> = app
+        .rows
+        .iter()
+        .filter(|r| r.item.is_none())
+        .map(|r| app.element(r.entry).unwrap())
+        .collect();
+    for c in &shown {
+        assert!(
+            c.is_change()
+                || shown
+                    .iter()
+                    .any(|d| d.is_change() && d.path.items.first().is_some_and(|s| s.sequence == c.path.tag)),
+            "{} shown but unchanged",
+            c.path
+        );
+    }
     // Every element that changes, those removed with their sequence included.
-    assert_eq!(changed, app.elements().filter(|c| c.is_change()).count());
+    assert_eq!(
+        shown.iter().filter(|c| c.is_change()).count(),
+        app.elements().filter(|c| c.is_change()).count()
+    );
     app.update(Action::CycleFilter);
     assert_eq!(app.rows.len(), all);
 }
@@ -601,7 +669,7 @@ fn mouse_clicks_select_and_cycle_and_the_wheel_scrolls() {
     app.update(Action::Click(x + 4, y));
     assert_eq!(app.selected_entry().unwrap().keyword, "StudyDate");
     let before = app.selected_entry().unwrap().decision.as_ref().unwrap().action;
-    let badge = app.tree_rows.x + dpk::tui::view::badge_column(0) as u16;
+    let badge = app.tree_rows.x + dpk::tui::view::badge_column(app.tree_name_width, 0) as u16;
     assert!(
         cells_spell(&buffer, badge, y, before.label()),
         "the badge is where clicks expect it"
@@ -761,11 +829,11 @@ fn elements_inside_a_removed_sequence_are_listed_nested_and_marked_removed() {
         "Tags — 193 elements, 193 shown",
         "│▾(0008,1140) ReferencedImageSequence",
         "│   (0008,1155) ReferencedSOPInstanceUID   UI remove      2.25.1837621",
-        "│  ▾(0040,A170) PurposeOfReferenceCodeSequ SQ remove      1 item",
+        "│  ▾(0040,A170) PurposeOfReferenceCodeSeq… SQ remove      1 item",
         "│     (0008,0104) CodeMeaning              LO remove      Localizer",
         "before: Localizer",
         "after:  (removed)",
-        "rule: removed with sequence (0008,1140)",
+        "rule: removed with sequence",
         "Change — 105 changes (c: all)",
     ] {
         assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
@@ -967,7 +1035,7 @@ fn the_help_scrolls_on_a_small_terminal_and_gives_way_to_an_explanation() {
     app.update(Action::Bottom);
     let bottom = screen(&mut app, 80, 24);
     assert!(
-        bottom.contains("quit (asks first") && !bottom.contains("previous element"),
+        bottom.contains("quit at once, unsaved or not") && !bottom.contains("previous element"),
         "{bottom}"
     );
     app.update(Action::Explain);
@@ -1003,5 +1071,748 @@ fn ctrl_c_quits_from_anywhere() {
         let action = action_for(ctrl_c, app.mode()).expect("Ctrl-C does something");
         app.update(action);
         assert!(app.quit, "{what}: Ctrl-C did not quit");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readable at every size, and honest
+// ---------------------------------------------------------------------------------------------
+
+#[path = "support/tui_files.rs"]
+mod tui_files;
+
+use tui_files::{ct_file, sequence, text};
+
+/// Opens `bytes` as a file on disk, as `dpk-tui FILE` does.
+fn open_file(bytes: &[u8]) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("file.dcm");
+    std::fs::write(&path, bytes).unwrap();
+    let header = dpk::dataset::open_header(&path).unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    App::new(
+        "file.dcm".into(),
+        header,
+        Profile::builtin("basic").unwrap(),
+        ctx,
+        false,
+    )
+    .unwrap()
+}
+
+/// Every value shown in the tree at `width` × `height`: the text of its value column, and the
+/// full value as the screen would show it uncut.
+fn shown_values(app: &mut App, width: u16, height: u16) -> Vec<(String, String)> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| view::draw(f, app)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let area = app.tree_rows;
+    let offset = app.list_state.offset();
+    let mut out = Vec::new();
+    for (i, row) in app
+        .rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(usize::from(area.height))
+    {
+        if row.item.is_some() {
+            continue;
+        }
+        let c = app.element(row.entry).unwrap();
+        let Some(before) = &c.before else { continue };
+        let full = app.value_text(c, before, 0);
+        let start = view::badge_column(app.tree_name_width, row.depth) + view::BADGE_WIDTH + 2;
+        let y = area.y + (i - offset) as u16;
+        let mut cells = String::new();
+        let mut x = area.x + start as u16;
+        while x < area.x + area.width {
+            cells.push_str(buffer[(x, y)].symbol());
+            x += 1;
+        }
+        out.push((cells.trim_end().to_string(), full));
+    }
+    out
+}
+
+/// A shown value is the whole value, or a start of it ended with `…`.
+fn assert_honest(values: &[(String, String)]) {
+    assert!(!values.is_empty());
+    for (shown, full) in values {
+        let whole = shown == full.trim_end();
+        let cut = shown
+            .strip_suffix('…')
+            .is_some_and(|start| full.starts_with(start) && shown.chars().count() <= full.chars().count());
+        assert!(whole || cut, "{full:?} shown as {shown:?}");
+    }
+}
+
+#[test]
+fn no_value_is_cut_without_an_ellipsis_at_any_size() {
+    for (width, height) in [(80, 24), (100, 30), (110, 30), (120, 30), (160, 48), (60, 20)] {
+        let mut app = demo();
+        let mut seen = 0;
+        // Every page of the tree.
+        loop {
+            let values = shown_values(&mut app, width, height);
+            assert_honest(&values);
+            seen += values.len();
+            let before = app.selected;
+            app.update(Action::PageDown);
+            if app.selected == before {
+                break;
+            }
+        }
+        assert!(seen >= 150, "{width}×{height}: {seen} values seen");
+    }
+    // At 110 columns a date is drawn whole.
+    let mut app = demo();
+    select(&mut app, "StudyDate");
+    let text = screen(&mut app, 110, 30);
+    let row = text
+        .lines()
+        .find(|l| l.contains("(0008,0020) StudyDate"))
+        .unwrap();
+    assert!(row.contains("20230917"), "{row}");
+}
+
+#[test]
+fn keywords_cut_to_their_column_end_with_an_ellipsis() {
+    let mut app = demo();
+    select(&mut app, "ReferringPhysicianTelephoneNumbers");
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("ReferringPhysicianTelephone… SH"), "{text}");
+    assert!(!text.contains("ReferringPhysicianTelephoneN "), "{text}");
+}
+
+#[test]
+fn the_layout_is_chosen_by_what_fits() {
+    let mut app = demo();
+    // 120 columns: the tree keeps a full keyword column and a value column of 20 beside the
+    // risk and change panes.
+    let wide = screen(&mut app, 120, 30);
+    let first = wide.lines().next().unwrap();
+    assert!(first.contains("Tags") && first.contains("Risk"), "{first}");
+    assert!(wide.contains("2.25.18376214859438"), "{wide}");
+    // 100 columns: stacked, the tree over the risk and change panes.
+    let narrow = screen(&mut app, 100, 30);
+    let first = narrow.lines().next().unwrap();
+    assert!(first.contains("Tags") && !first.contains("Risk"), "{first}");
+    // 80 × 24: the tree keeps most of the rows.
+    let tags = screen(&mut app, 80, 24)
+        .lines()
+        .filter(|l| l.contains("│ (00"))
+        .count();
+    assert!(tags >= 12, "{tags} rows of tags at 80×24");
+}
+
+#[test]
+fn the_change_pane_wraps_a_value_whole() {
+    let mut app = demo();
+    select(&mut app, "StudyDescription");
+    let full = {
+        let c = app.selected_entry().unwrap();
+        app.value_text(c, c.before.as_ref().unwrap(), 0)
+    };
+    assert!(full.len() > 30, "{full}");
+    let text = screen(&mut app, 120, 30);
+    // The pane's rows, joined, hold the whole value.
+    let pane: String = text
+        .lines()
+        .map(|l| l.trim_matches('"'))
+        .filter_map(|l| {
+            l.rsplit_once("││")
+                .map(|(_, r)| r.trim_end_matches('│').trim_end().to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let flat: String = pane.split_whitespace().collect::<Vec<_>>().join("");
+    let want: String = full.split_whitespace().collect::<Vec<_>>().join("");
+    assert!(
+        flat.contains(&want),
+        "{want:?} not whole in the change pane:\n{text}"
+    );
+}
+
+#[test]
+fn the_hints_keep_help_and_quit_and_the_status_keeps_the_preview_warning() {
+    for width in [40, 60, 80, 120] {
+        let hints = view::hints(width);
+        assert!(
+            hints.contains("? help") && hints.contains("q quit"),
+            "{width}: {hints}"
+        );
+        assert!(dpk::tui::text::width(&hints) <= width.max(15), "{width}: {hints}");
+    }
+    // Lower priorities go first: at 80 columns the action and search hints stay.
+    let at80 = view::hints(80);
+    assert!(
+        at80.contains("Space action") && at80.contains("/ search"),
+        "{at80}"
+    );
+    assert!(!at80.contains("o options"), "{at80}");
+    // A long path is shortened from the left before the warning goes.
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
+    let long = "/srv/pacs/archive/2023/09/17/site-nordstadt/ct/series-0001/instance-0001.dcm";
+    let mut app = App::new(long.into(), file, Profile::builtin("basic").unwrap(), ctx, true).unwrap();
+    for width in [80, 120] {
+        let text = screen(&mut app, width, 24);
+        let status = text.lines().nth(22).unwrap();
+        assert!(status.contains("PREVIEW SALT"), "{width}: {status}");
+        assert!(
+            status.contains("…") && status.contains("instance-0001.dcm"),
+            "{width}: {status}"
+        );
+    }
+    // A message leaves room for the two hints.
+    app.update(Action::CycleFilter);
+    let text = screen(&mut app, 80, 24);
+    let hints = text.lines().nth(23).unwrap();
+    assert!(
+        hints.contains("showing") && hints.contains("? help  q quit"),
+        "{hints}"
+    );
+}
+
+#[test]
+fn the_findings_list_opens_whole_and_scrolls() {
+    let mut app = demo();
+    // Keep every direct identifier's rule from applying: many findings.
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let keep_all = Profile::from_ron("(name: \"keep\", rules: [])", "keep.ron").unwrap();
+    let mut kept = App::new("demo".into(), file, keep_all, ctx, false).unwrap();
+    let total = kept.after.findings.len();
+    assert!(total > 10, "{total}");
+    let text = screen(&mut kept, 80, 24);
+    assert!(text.contains(&format!("F lists all {total}")), "{text}");
+    // The pane scrolls to the selected element's finding.
+    let last = kept.after.findings.last().unwrap().path.clone();
+    let first = kept.after.findings[0].path.clone();
+    kept.update(Action::Top);
+    while kept.selected_entry().map(|c| &c.path) != Some(&last) {
+        kept.update(Action::Down);
+    }
+    let text = screen(&mut kept, 80, 24);
+    let pane: Vec<&str> = text.lines().skip(17).collect();
+    assert!(pane.iter().any(|l| l.contains(&format!(" {last} "))), "{text}");
+    assert!(!pane.iter().any(|l| l.contains(&format!(" {first} "))), "{text}");
+    kept.update(Action::Top);
+    kept.update(Action::ToggleFindings);
+    assert_eq!(kept.mode(), dpk::tui::app::Mode::Overlay);
+    let top = screen(&mut kept, 80, 24);
+    assert!(top.contains(&format!("Findings — {total} left")), "{top}");
+    assert!(top.contains("rows 1–"), "{top}");
+    kept.update(Action::Bottom);
+    let bottom = screen(&mut kept, 80, 24);
+    let last = kept.after.findings.last().unwrap().path.to_string();
+    assert!(bottom.contains(&last) && !bottom.contains("rows 1–"), "{bottom}");
+    kept.update(Action::Cancel);
+    assert_eq!(kept.mode(), dpk::tui::app::Mode::Normal);
+    // F is in the help.
+    app.update(Action::ToggleHelp);
+    assert!(dpk::tui::keys::help_text().contains("every finding left"));
+}
+
+/// The demo file's multi-item sequence stand-in: three items of Other Patient IDs, a text
+/// with control characters, a long keyword.
+fn many_items() -> Vec<u8> {
+    let id = |n: &[u8]| {
+        vec![
+            text(0x0010, 0x0020, b"LO", n),
+            text(0x0010, 0x0022, b"CS", b"TEXT"),
+        ]
+    };
+    ct_file(
+        Some(b"ISO_IR 100"),
+        vec![
+            text(0x0008, 0x0094, b"SH", b"+1-555-0100"),
+            text(0x0008, 0x1030, b"LO", b"Chest\x1b[2J\x07 view"),
+            sequence(
+                0x0008,
+                0x1250,
+                vec![
+                    vec![
+                        text(0x0020, 0x000D, b"UI", b"2.25.1"),
+                        text(0x0020, 0x000E, b"UI", b"2.25.2"),
+                    ],
+                    vec![
+                        text(0x0020, 0x000D, b"UI", b"2.25.3"),
+                        text(0x0020, 0x000E, b"UI", b"2.25.4"),
+                    ],
+                ],
+            ),
+            text(0x0010, 0x0010, b"PN", b"FICTIVE^ALMA"),
+            sequence(0x0010, 0x1002, vec![id(b"FICT-1"), id(b"FICT-2"), id(b"FICT-3")]),
+        ],
+    )
+}
+
+#[test]
+fn multi_item_sequences_show_where_each_item_starts_and_fold_marks_tell_open_from_folded() {
+    let mut app = open_file(&many_items());
+    let text = screen(&mut app, 120, 40);
+    for shown in [
+        "┄ Item 1 of 2 ┄",
+        "┄ Item 2 of 2 ┄",
+        "┄ Item 2 of 3 ┄",
+        "┄ Item 3 of 3 ┄",
+    ] {
+        assert!(text.contains(shown), "{shown:?} not on screen:\n{text}");
+    }
+    assert!(text.contains("│▾(0008,1250) RelatedSeriesSequence"), "{text}");
+    select(&mut app, "RelatedSeriesSequence");
+    app.update(Action::Collapse);
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("│▸(0008,1250) RelatedSeriesSequence"), "{text}");
+    assert!(!text.contains("Item 2 of 2"), "{text}");
+    // An item's row is no element: the change pane says which item it is, and Space on it
+    // changes nothing.
+    app.update(Action::Expand);
+    app.update(Action::Down);
+    assert!(app.selected_entry().is_none());
+    assert_eq!(app.rows[app.selected].item, Some(0));
+    let rules = app.current_profile().rules.len();
+    app.update(Action::CycleAction);
+    assert_eq!(app.current_profile().rules.len(), rules);
+    assert!(screen(&mut app, 120, 40).contains("item 1 of 2 of (0008,1250)"));
+    // ← on an item goes to its sequence.
+    app.update(Action::Collapse);
+    assert_eq!(app.selected_entry().unwrap().keyword, "RelatedSeriesSequence");
+}
+
+#[test]
+fn control_characters_in_values_are_shown_never_sent() {
+    let mut app = open_file(&many_items());
+    select(&mut app, "StudyDescription");
+    let text = screen(&mut app, 120, 40);
+    assert!(text.contains("Chest␛[2J␇ view"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "raw control characters on screen"
+    );
+}
+
+#[test]
+fn the_changed_only_filter_keeps_the_sequences_that_lead_to_its_elements() {
+    let mut app = demo();
+    app.update(Action::CycleFilter);
+    app.update(Action::CycleFilter);
+    assert_eq!(app.filter, dpk::tui::app::Filter::Changed);
+    let paths: Vec<String> = app
+        .rows
+        .iter()
+        .filter(|r| r.item.is_none())
+        .map(|r| app.element(r.entry).unwrap().path.to_string())
+        .collect();
+    // Related Series Sequence is kept; the Study Instance UID inside it changes.
+    let sequence = paths
+        .iter()
+        .position(|p| p == "(0008,1250)")
+        .expect("the sequence is kept on screen");
+    assert_eq!(paths[sequence + 1], "(0008,1250)[0].(0020,000D)");
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("Keyword") && text.contains("Value before") && text.contains("Action"));
+}
+
+/// Specific Character Set, the bytes of a person's name in it, and the name as text.
+const CHARACTER_SETS: &[(&[u8], &[u8], &str)] = &[
+    (
+        b"\\ISO 2022 IR 87",
+        b"Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B=\x1b$B$d$^$@\x1b(B^\x1b$B$?$m$&\x1b(B",
+        "Yamada^Tarou=山田^太郎=やまだ^たろう",
+    ),
+    (
+        b"\\ISO 2022 IR 149",
+        b"Hong^Gildong=\x1b$)C\xc8\xab^\x1b$)C\xb1\xe6\xb5\xbf",
+        "Hong^Gildong=홍^길동",
+    ),
+    (
+        b"\\ISO 2022 IR 58",
+        b"Wang^XiaoMing=\x1b$)A\xcd\xf5^\x1b$)A\xd0\xa1\xc3\xf7",
+        "Wang^XiaoMing=王^小明",
+    ),
+    (
+        b"GB18030",
+        b"Wang^XiaoMing=\xcd\xf5^\xd0\xa1\xc3\xf7",
+        "Wang^XiaoMing=王^小明",
+    ),
+    (
+        b"GBK",
+        b"Wang^XiaoMing=\xcd\xf5^\xd0\xa1\xc3\xf7",
+        "Wang^XiaoMing=王^小明",
+    ),
+    (
+        b"ISO_IR 192",
+        "Sato^Hanako=佐藤^花子".as_bytes(),
+        "Sato^Hanako=佐藤^花子",
+    ),
+    (b"ISO_IR 100", b"M\xfcller^J\xfcrgen", "Müller^Jürgen"),
+    (
+        b"ISO 2022 IR 100\\ISO 2022 IR 87",
+        b"M\xfcller=\x1b$B;3ED\x1b(B",
+        "Müller=山田",
+    ),
+];
+
+#[test]
+fn every_character_set_reads_as_text() {
+    for (charset, name, want) in CHARACTER_SETS {
+        let bytes = ct_file(
+            Some(charset),
+            vec![
+                text(0x0010, 0x0010, b"PN", name),
+                text(0x0010, 0x0020, b"LO", b"FICT-77"),
+            ],
+        );
+        let label = String::from_utf8_lossy(charset);
+        let mut app = open_file(&bytes);
+        select(&mut app, "PatientName");
+        let c = app.selected_entry().unwrap();
+        assert_eq!(app.value_text(c, c.before.as_ref().unwrap(), 0), *want, "{label}");
+        let screen_text = screen(&mut app, 120, 30);
+        assert!(screen_text.contains(want), "{label}:\n{screen_text}");
+        // Search reads the same text.
+        let given = want.split('=').next_back().unwrap();
+        app.update(Action::Top);
+        search_for(&mut app, given);
+        assert_eq!(app.selected_entry().unwrap().keyword, "PatientName", "{label}");
+    }
+}
+
+#[test]
+fn a_search_is_new_each_time_reaches_every_element_and_counts_its_matches() {
+    let mut app = demo();
+    search_for(&mut app, "robert");
+    assert_eq!(app.selected_entry().unwrap().keyword, "StationName");
+    // `/` starts an empty line, not the last search.
+    app.update(Action::Search);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "");
+    app.update(Action::Cancel);
+    // Attribute names, any case.
+    search_for(&mut app, "patient's birth date");
+    assert_eq!(app.selected_entry().unwrap().keyword, "PatientBirthDate");
+    search_for(&mut app, "referring physician name");
+    assert_eq!(app.selected_entry().unwrap().keyword, "ReferringPhysicianName");
+    // The count, and the wrap.
+    // Study Instance UID is at the top level and in two sequences.
+    search_for(&mut app, "studyinstanceuid");
+    let mut places = vec![app.selected_entry().unwrap().path.clone()];
+    assert!(app.message.contains("match 1/3"), "{}", app.message);
+    app.update(Action::NextMatch);
+    assert!(app.message.contains("match 2/3"), "{}", app.message);
+    places.push(app.selected_entry().unwrap().path.clone());
+    app.update(Action::NextMatch);
+    places.push(app.selected_entry().unwrap().path.clone());
+    places.dedup();
+    assert_eq!(places.len(), 3, "{places:?}");
+    assert!(
+        app.message.contains("match 3/3") && !app.message.contains("wrapped"),
+        "{}",
+        app.message
+    );
+    app.update(Action::NextMatch);
+    assert!(
+        app.message.contains("1/3") && app.message.contains("wrapped to the top"),
+        "{}",
+        app.message
+    );
+    app.update(Action::PrevMatch);
+    assert!(
+        app.message.contains("3/3") && app.message.contains("wrapped to the bottom"),
+        "{}",
+        app.message
+    );
+    // Whatever the filter: a kept element is found under "changed only", which gives way.
+    app.update(Action::CycleFilter);
+    app.update(Action::CycleFilter);
+    search_for(&mut app, "acme medical");
+    assert_eq!(app.selected_entry().unwrap().keyword, "Manufacturer");
+    assert_eq!(app.filter, dpk::tui::app::Filter::All);
+    // An empty Enter repeats the last search.
+    app.update(Action::Search);
+    app.update(Action::Submit);
+    assert!(app.message.contains("'acme medical': match"), "{}", app.message);
+    // The match is highlighted on screen.
+    let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
+    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    let buffer = terminal.backend().buffer();
+    let tree = app.tree_rows;
+    let (x, y) = (tree.y..tree.y + tree.height)
+        .flat_map(|y| (tree.x..tree.x + tree.width).map(move |x| (x, y)))
+        .find(|&(x, y)| cells_spell(buffer, x, y, "ACME Medical"))
+        .expect("the match in the tree");
+    assert!(buffer[(x, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::UNDERLINED));
+    assert!(buffer[(x + 11, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::UNDERLINED));
+    assert!(!buffer[(x + 12, y)]
+        .modifier
+        .contains(ratatui::style::Modifier::UNDERLINED));
+}
+
+#[test]
+fn one_space_is_a_rule_for_the_tag_at_every_depth_and_says_how_many_it_touches() {
+    let mut app = demo();
+    select(&mut app, "StudyInstanceUID");
+    app.update(Action::CycleAction);
+    assert!(
+        app.message.contains("at every depth") && app.message.contains("3 elements"),
+        "{}",
+        app.message
+    );
+}
+
+#[test]
+fn an_action_that_breaks_the_image_asks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = large_files::large_jpeg(dir.path(), false);
+    let header = dpk::dataset::open_header(&input).unwrap();
+    let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
+    let mut app = App::new(
+        "jpeg.dcm".into(),
+        header,
+        Profile::builtin("basic").unwrap(),
+        ctx,
+        false,
+    )
+    .unwrap();
+    select(&mut app, "PixelData");
+    let before = app.current_profile().rules.clone();
+    app.update(Action::CycleAction);
+    assert_eq!(app.mode(), dpk::tui::app::Mode::Prompt);
+    assert!(screen(&mut app, 120, 30).contains("no usable image"));
+    app.update(Action::Input('n'));
+    assert_eq!(app.current_profile().rules, before, "no changed its action");
+    app.update(Action::CycleAction);
+    app.update(Action::Input('y'));
+    assert_ne!(app.current_profile().rules, before);
+    assert_eq!(app.mode(), dpk::tui::app::Mode::Normal);
+}
+
+#[test]
+fn menus_say_what_each_choice_does_and_mark_the_current_one() {
+    let mut app = demo();
+    select(&mut app, "PatientName");
+    app.update(Action::ActionMenu);
+    let menu = app.menu.clone().unwrap();
+    let empty = menu.items.iter().position(|(l, _)| l == "empty").unwrap();
+    assert_eq!(menu.current, Some(empty));
+    assert_eq!(menu.selected, empty);
+    assert!(menu.about.iter().all(|a| !a.is_empty()));
+    let text = screen(&mut app, 120, 30);
+    assert!(text.contains("● empty"), "{text}");
+    assert!(text.contains("keep the element with an empty value"), "{text}");
+    app.update(Action::Cancel);
+    app.update(Action::OptionsMenu);
+    let text = screen(&mut app, 120, 30);
+    assert!(
+        text.contains("[ ] retain-uids") && text.contains("keep the UIDs"),
+        "{text}"
+    );
+}
+
+#[test]
+fn save_offers_the_loaded_profile_and_needs_no_salt() {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
+    let mut app = App::new("demo".into(), file, Profile::builtin("basic").unwrap(), ctx, true).unwrap();
+    app.update(Action::Save);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "basic-edited.ron");
+    app.update(Action::Cancel);
+    app.profile_file = Some("profiles/site-ct.ron".into());
+    app.update(Action::Save);
+    assert_eq!(app.prompt.as_ref().unwrap().input, "profiles/site-ct.ron");
+    // Saved under the preview salt: the profile holds no salt.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("saved.ron");
+    type_path(&mut app, &path);
+    app.update(Action::Submit);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    assert!(!saved.contains("dpk-preview-salt"), "{saved}");
+    assert!(Profile::from_ron(&saved, "saved.ron").is_ok());
+}
+
+/// Every key any mode dispatches, as a user could press it.
+fn probe_keys() -> Vec<KeyEvent> {
+    let mut codes: Vec<KeyCode> = (0x20u8..0x7f).map(|b| KeyCode::Char(b as char)).collect();
+    codes.extend([
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Backspace,
+        KeyCode::Tab,
+        KeyCode::Delete,
+        KeyCode::Insert,
+    ]);
+    codes.extend((1..=12).map(KeyCode::F));
+    codes
+        .into_iter()
+        .flat_map(|c| {
+            [
+                KeyEvent::new(c, KeyModifiers::NONE),
+                KeyEvent::new(c, KeyModifiers::CONTROL),
+            ]
+        })
+        .collect()
+}
+
+/// How the help writes a key.
+fn key_label(key: &KeyEvent) -> String {
+    let name = match key.code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::Up => "↑".into(),
+        KeyCode::Down => "↓".into(),
+        KeyCode::Left => "←".into(),
+        KeyCode::Right => "→".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::Enter => "⏎".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        other => format!("{other:?}"),
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{name}")
+    } else {
+        name
+    }
+}
+
+#[test]
+fn every_key_that_does_something_is_in_the_help() {
+    use dpk::tui::app::Mode;
+    let help = dpk::tui::keys::help_text();
+    // The help's sections, each with the labels of its lines.
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for line in help.lines() {
+        if let Some(title) = line.strip_suffix(':') {
+            sections.push((title.to_string(), Vec::new()));
+        } else if let Some(rest) = line.strip_prefix("  ") {
+            let label = rest.split("  ").next().unwrap_or_default().trim().to_string();
+            sections.last_mut().unwrap().1.push(label);
+        }
+    }
+    let section_of = |mode: Mode| match mode {
+        Mode::Normal => "Main screen",
+        Mode::Overlay => "Help, explanation, findings",
+        Mode::Menu => "Menus",
+        Mode::Prompt => "Prompts (any other key types itself)",
+    };
+    let mut checked = 0;
+    for mode in [Mode::Normal, Mode::Overlay, Mode::Menu, Mode::Prompt] {
+        for key in probe_keys() {
+            let Some(action) = action_for(key, mode) else {
+                continue;
+            };
+            if matches!(action, Action::Input(_)) {
+                continue; // typing, which the prompt section's title says
+            }
+            let label = key_label(&key);
+            let listed = sections
+                .iter()
+                .filter(|(title, _)| title == section_of(mode) || title == "Anywhere")
+                .flat_map(|(_, labels)| labels)
+                .any(|l| l.split(' ').any(|k| k == label));
+            assert!(
+                listed,
+                "{label} ({action:?}) in {mode:?} is not in the help:\n{help}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 60, "{checked}");
+}
+
+/// The README's tour block: the screen after its keys.
+fn readme_tour() -> (String, Vec<String>) {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let tour = readme
+        .split("### A short tour")
+        .nth(1)
+        .expect("a tour in the README");
+    let block = tour
+        .split("```text\n")
+        .nth(1)
+        .unwrap()
+        .split("\n```")
+        .next()
+        .unwrap();
+    (
+        readme.clone(),
+        block.lines().map(|l| l.trim_end().to_string()).collect(),
+    )
+}
+
+/// Presses `keys` as the terminal would send them.
+fn press(app: &mut App, keys: &str) {
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        };
+        if let Some(action) = action_for(KeyEvent::new(code, KeyModifiers::NONE), app.mode()) {
+            app.update(action);
+        }
+    }
+}
+
+#[test]
+fn the_readme_tour_and_workshop_match_the_screen() {
+    let (readme, tour) = readme_tour();
+    let mut app = demo_with_preview_salt();
+    // The tour's keys: `/PatientName⏎` and four presses of Space.
+    press(&mut app, "/PatientName\n    ");
+    let text = screen(&mut app, 120, 30);
+    let shown: Vec<String> = text
+        .lines()
+        .map(|l| l.trim_matches('"').trim_end().to_string())
+        .collect();
+    assert_eq!(
+        tour,
+        shown,
+        "the README's tour is not the screen; the screen:\n{}",
+        shown.join("\n")
+    );
+    // The workshop's figures, on the demo as it opens.
+    let mut app = demo_with_preview_salt();
+    let count = app.element_count();
+    press(&mut app, "ff");
+    let changes = app.plan.change_count();
+    let figure = format!("{changes} of {count} elements");
+    assert!(readme.contains(&figure), "the workshop should say {figure:?}");
+    assert!(readme.contains(&format!("Tags — {count} elements")));
+}
+
+#[test]
+fn every_size_draws_without_a_panic() {
+    let mut app = demo_with_preview_salt();
+    select(&mut app, "PatientName");
+    for width in [1u16, 5, 12, 20, 33, 47, 59, 79, 80, 118, 119, 200] {
+        for height in [1u16, 3, 5, 8, 13, 24, 60] {
+            screen(&mut app, width, height);
+            app.update(Action::ToggleFindings);
+            screen(&mut app, width, height);
+            app.update(Action::Cancel);
+            app.update(Action::ActionMenu);
+            screen(&mut app, width, height);
+            app.update(Action::Cancel);
+            app.update(Action::Search);
+            screen(&mut app, width, height);
+            app.update(Action::Cancel);
+        }
     }
 }

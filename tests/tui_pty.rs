@@ -24,16 +24,23 @@ struct Session {
 impl Session {
     /// Starts `dpk-tui --demo` with the given extra environment variables.
     fn start(env: &[(&str, &str)]) -> Session {
+        Session::start_sized(env, ROWS, COLS, &["--demo"])
+    }
+
+    /// Starts `dpk-tui` with `args` on a terminal of `rows` × `cols`.
+    fn start_sized(env: &[(&str, &str)], rows: u16, cols: u16, args: &[&str]) -> Session {
         let pair = native_pty_system()
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
             .expect("a pseudo-terminal");
         let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
-        cmd.arg("--demo");
+        for arg in args {
+            cmd.arg(arg);
+        }
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("DPK_SALT");
         for (key, value) in env {
@@ -42,7 +49,7 @@ impl Session {
         let child = pair.slave.spawn_command(cmd).expect("dpk-tui starts");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("reader");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (feed, sink) = (Arc::clone(&screen), Arc::clone(&raw));
         std::thread::spawn(move || {
@@ -176,7 +183,7 @@ fn a_user_changes_patient_name_and_sees_the_risk_rise_then_quits() {
     s.wait_for("before: Example^Robert^James^Mr^");
     // Empty → dummy → hash → clean → keep: four presses of Space.
     s.keys("    ");
-    let kept = s.wait_for("(0010,0010) → keep");
+    let kept = s.wait_for("PatientName → keep at every depth");
     assert!(kept.contains("[modified]"), "{kept}");
     assert!(
         kept.contains("0.90 (0010,0010) Patient Name identifies"),
@@ -216,7 +223,7 @@ fn ctrl_c_leaves_from_a_menu_with_unsaved_changes() {
     s.keys(" ");
     s.wait_for("[modified]");
     s.keys("a");
-    s.wait_for("Action (Enter picks");
+    s.wait_for("Action (⏎ picks");
     s.keys("\u{3}");
     s.quits_cleanly();
 }
@@ -306,4 +313,109 @@ fn a_panic_inside_a_draw_restores_the_terminal() {
         message > leave,
         "the message must come after the terminal is restored"
     );
+}
+
+/// The value column of each tree row on an 80 × 24 screen, with the full values the
+/// elements of that tag have: a shown value must be one of them whole, or a start of one
+/// ended with `…`.
+fn assert_no_value_cut_silently(screen: &str) {
+    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"dpk-preview-salt-not-secret".to_vec()).unwrap());
+    let app = App::new(
+        "demo".into(),
+        file,
+        dpk::Profile::builtin("basic").unwrap(),
+        ctx,
+        true,
+    )
+    .unwrap();
+    let mut checked = 0;
+    for line in screen.lines() {
+        let chars: Vec<char> = line.chars().collect();
+        let Some(open) = line
+            .find("│ ")
+            .map(|_| 0)
+            .and_then(|_| chars.iter().position(|&c| c == '('))
+        else {
+            continue;
+        };
+        let tag: String = chars[open..].iter().take(11).collect();
+        if !(tag.len() == 11 && tag.ends_with(')') && tag.chars().nth(5) == Some(',')) || open > 30 {
+            continue;
+        }
+        // The value column starts at the same place at every depth.
+        let start =
+            1 + dpk::tui::view::badge_column(dpk::tui::view::NAME_WIDTH, 0) + dpk::tui::view::BADGE_WIDTH + 2;
+        let shown: String = chars[start..chars.len() - 1]
+            .iter()
+            .collect::<String>()
+            .trim_end()
+            .to_string();
+        let fulls: Vec<String> = app
+            .elements()
+            .filter(|c| dpk::dataset::tag_string(c.path.tag) == tag)
+            .filter_map(|c| c.before.as_ref().map(|v| app.value_text(c, v, 0)))
+            .collect();
+        if fulls.is_empty() {
+            continue; // an element dpk adds: "(new)"
+        }
+        let honest = fulls.iter().any(|full| {
+            shown == full.trim_end()
+                || shown
+                    .strip_suffix('…')
+                    .is_some_and(|start| full.starts_with(start))
+        });
+        assert!(honest, "{tag}: {shown:?} is none of {fulls:?}\n{screen}");
+        checked += 1;
+    }
+    assert!(checked >= 10, "only {checked} rows checked:\n{screen}");
+}
+
+#[test]
+fn at_80_by_24_the_hints_the_preview_warning_and_honest_values_show() {
+    let mut s = Session::start_sized(&[], 24, 80, &["--demo"]);
+    let first = s.wait_for("PREVIEW SALT");
+    for shown in [
+        "? help",
+        "q quit",
+        "PREVIEW SALT",
+        "Tags — 193 elements",
+        "Value before",
+    ] {
+        assert!(first.contains(shown), "{shown:?} not on screen:\n{first}");
+    }
+    assert_no_value_cut_silently(&first);
+    // Further down, past sequences: still honest, still the hints.
+    s.keys(&"\x1b[6~".repeat(3));
+    std::thread::sleep(Duration::from_millis(300));
+    let later = s.wait_for("q quit");
+    assert_no_value_cut_silently(&later);
+    // A message keeps `? help` and `q quit` beside it.
+    s.keys("f");
+    let filtered = s.wait_for("showing PHI-relevant");
+    assert!(filtered.contains("? help  q quit"), "{filtered}");
+    s.keys("q");
+    s.quits_cleanly();
+}
+
+#[test]
+fn at_80_by_24_a_long_path_gives_way_before_the_preview_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep = dir
+        .path()
+        .join("archive-of-the-saint-example-hospital/2023/09/17/series-0001");
+    std::fs::create_dir_all(&deep).unwrap();
+    let path = deep.join("instance-0001.dcm");
+    std::fs::write(&path, DEMO).unwrap();
+    let arg = path.display().to_string();
+    let mut s = Session::start_sized(&[], 24, 80, &[&arg]);
+    let text = s.wait_for("PREVIEW SALT");
+    let status = text.lines().nth(22).unwrap_or_default();
+    assert!(
+        status.contains("…") && status.contains("instance-0001.dcm"),
+        "{status}"
+    );
+    assert!(status.contains("PREVIEW SALT"), "{status}");
+    s.keys("q");
+    s.quits_cleanly();
 }

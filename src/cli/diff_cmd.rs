@@ -60,8 +60,9 @@ pub fn run(args: &DiffArgs) -> Outcome {
     let shown: Vec<&Change> = all.iter().filter(|c| args.all || c.is_change()).collect();
     match args.format {
         Format::Text => {
+            // One line per element: a new line inside a value is escaped with the rest.
             for line in render_lines(&shown, 60) {
-                outln!("{line}");
+                outln!("{}", crate::terminal_text::escape(&line));
             }
             let changed = all.iter().filter(|c| c.is_change()).count();
             eprintln!("dpk: {changed} of {} elements differ", all.len());
@@ -73,9 +74,9 @@ pub fn run(args: &DiffArgs) -> Outcome {
                 changes: shown,
             };
             match serde_json::to_string_pretty(&report) {
-                Ok(text) => outln!("{text}"),
+                Ok(text) => outln_exact!("{text}"),
                 Err(e) => {
-                    eprintln!("dpk: error: {e}");
+                    errln!("dpk: error: {e}");
                     return Outcome::Failed;
                 }
             }

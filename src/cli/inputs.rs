@@ -1,5 +1,6 @@
 //! Turning the command line's inputs and output into a list of (input file, output file) jobs.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 
 /// One file to process.
@@ -11,28 +12,44 @@ pub struct Job {
     pub output: PathBuf,
 }
 
-/// Why the inputs and output do not make a run.
+/// Why the inputs and output do not make a run, or why one place in a folder could not be
+/// walked.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("{}: no such file or folder", .0.display())]
+    #[error("{}: no such file or folder", show(.0))]
     Missing(PathBuf),
-    #[error("the output {} is {} the input {}: outputs must go elsewhere, or inputs would be overwritten", out.display(), if *same { "the same as" } else { "inside" }, input.display())]
-    OutputInsideInput {
+    #[error("the output {} {} the input {}: outputs must go elsewhere, or inputs would be overwritten", show(out), relation.words(), show(input))]
+    Overlap {
         out: PathBuf,
         input: PathBuf,
-        same: bool,
+        relation: Relation,
     },
-    #[error("several inputs or a folder need -o to be a folder, and {} is a file", .0.display())]
+    #[error("several inputs or a folder need -o to be a folder, and {} is a file", show(.0))]
     OutputNotFolder(PathBuf),
-    #[error("{} and {} would both be written to {}: give them different names or run them separately", first.display(), second.display(), output.display())]
+    #[error(
+        "{} and {} would both be written to {}: give them different names or run them separately",
+        show(first),
+        show(second),
+        show(output)
+    )]
     Collision {
         first: PathBuf,
         second: PathBuf,
         output: PathBuf,
     },
-    #[error("{} leads, through a symbolic link, into the output {}: outputs would be read as inputs", link.display(), out.display())]
+    #[error(
+        "{} leads, through a symbolic link, into the output {}: outputs would be read as inputs",
+        show(link),
+        show(out)
+    )]
     LinkIntoOutput { link: PathBuf, out: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("the report {} {}: name a file outside the inputs and other than the outputs", show(report), clash.words(other))]
+    Report {
+        report: PathBuf,
+        other: PathBuf,
+        clash: ReportClash,
+    },
+    #[error("{}: {}", show(path), walk_reason(source))]
     Walk {
         path: PathBuf,
         #[source]
@@ -40,9 +57,109 @@ pub enum InputError {
     },
 }
 
+/// How the output and an input overlap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Relation {
+    /// They are the same file or folder.
+    Same,
+    /// The output lies inside the input folder.
+    OutputInside,
+    /// The input lies inside the output folder (its output could land on it, or a later run
+    /// of the output would read it).
+    InputInside,
+}
+
+impl Relation {
+    fn words(self) -> &'static str {
+        match self {
+            Relation::Same => "is the same as",
+            Relation::OutputInside => "is inside",
+            Relation::InputInside => "holds",
+        }
+    }
+}
+
+/// Why a `--report` path cannot be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportClash {
+    /// It is an input file.
+    IsInput,
+    /// It lies inside an input folder: the next run of that folder would read it.
+    InsideInput,
+    /// It is the output (a single-file run's, or the output folder itself).
+    IsOutput,
+    /// It is where one input's output goes.
+    IsOutputOf,
+}
+
+impl ReportClash {
+    fn words(self, other: &Path) -> String {
+        let other = show(other);
+        match self {
+            ReportClash::IsInput => format!("is the input {other}"),
+            ReportClash::InsideInput => format!("is inside the input {other}"),
+            ReportClash::IsOutput => format!("is the output {other}"),
+            ReportClash::IsOutputOf => format!("is where the output of {other} goes"),
+        }
+    }
+}
+
+impl InputError {
+    /// Whether the error refuses the whole run before anything is written (a missing input, a
+    /// loop of links, a link into the output, overlapping paths), rather than being one place
+    /// of a folder that could not be read, which fails on its own as a bad file does.
+    pub fn refuses_run(&self) -> bool {
+        match self {
+            InputError::Walk { source, .. } => source.loop_ancestor().is_some(),
+            _ => true,
+        }
+    }
+
+    /// The path this error is about: the file or folder that failed, or the one refused.
+    pub fn path(&self) -> &Path {
+        match self {
+            InputError::Missing(path) | InputError::OutputNotFolder(path) => path,
+            InputError::Overlap { input, .. } => input,
+            InputError::Collision { second, .. } => second,
+            InputError::LinkIntoOutput { link, .. } => link,
+            InputError::Report { report, .. } => report,
+            InputError::Walk { path, .. } => path,
+        }
+    }
+}
+
+fn show(path: &Path) -> crate::terminal_text::ShownPath<'_> {
+    crate::terminal_text::path(path)
+}
+
+/// Why a walk failed at a place, without the path (which the error names first).
+fn walk_reason(err: &walkdir::Error) -> String {
+    if let Some(ancestor) = err.loop_ancestor() {
+        return format!(
+            "a symbolic link loop back to {}: refused, it would be walked forever",
+            show(ancestor)
+        );
+    }
+    match err.io_error() {
+        Some(io) if io.kind() == std::io::ErrorKind::NotFound => {
+            format!("cannot be read (a symbolic link to nothing, or removed during the walk): {io}")
+        }
+        Some(io) => format!("cannot be read: {io}"),
+        None => err.to_string(),
+    }
+}
+
+/// Whether `name` is one of dpk's own temporary files (`.dpk-XXXXXX.tmp`, see
+/// [`crate::dataset::temp_beside`]): an output or report being written, or left by a killed
+/// run. Never an input.
+pub fn is_dpk_temp(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name.len() > b".dpk-.tmp".len() && name.starts_with(b".dpk-") && name.ends_with(b".tmp")
+}
+
 /// The absolute, symlink-resolved form of a path that may not exist yet: its deepest existing
 /// ancestor resolved, the rest appended.
-fn resolve(path: &Path) -> PathBuf {
+pub(crate) fn resolve(path: &Path) -> PathBuf {
     let absolute = if path.is_absolute() {
         path.to_path_buf()
     } else {
@@ -73,6 +190,10 @@ pub struct Jobs {
     links: Links,
     /// The output, resolved: no followed link may lead into it.
     out_resolved: PathBuf,
+    /// The folder every output goes under: `-o`, or the folder of a single output file.
+    output_root: PathBuf,
+    /// Symbolic links met and not followed, counted as the walks go.
+    skipped_links: Cell<usize>,
 }
 
 /// What a walk of input folders does with symbolic links. Skipped by default: a link can
@@ -104,23 +225,39 @@ struct Root {
     folder: bool,
 }
 
+/// How `a` and `b` (both resolved) overlap, if they do.
+fn overlap(out: &Path, input: &Path) -> Option<Relation> {
+    if out == input {
+        Some(Relation::Same)
+    } else if out.starts_with(input) {
+        Some(Relation::OutputInside)
+    } else if input.starts_with(out) {
+        Some(Relation::InputInside)
+    } else {
+        None
+    }
+}
+
 /// Checks the inputs and output and says where each input goes: a single file input goes to
 /// `output` (or into it, if it is a folder); a folder input is mirrored under `output`; with
 /// several inputs each goes into `output` under its own name, so two inputs of the same name
-/// are refused. Symbolic links inside folders are followed only with [`Links::Follow`], and
-/// never into the output.
+/// are refused. The output and the inputs must not overlap (compared as real paths, links
+/// resolved): an output equal to an input, inside an input folder, or a folder holding an
+/// input is refused, so no output can ever be written over an input. Symbolic links inside
+/// folders are followed only with [`Links::Follow`], and never into the output.
 pub fn plan_jobs(inputs: &[PathBuf], output: &Path, links: Links) -> Result<Jobs, InputError> {
     let out_resolved = resolve(output);
     for input in inputs {
         if !input.exists() {
             return Err(InputError::Missing(input.clone()));
         }
-        let input_resolved = resolve(input);
-        if out_resolved == input_resolved || (input.is_dir() && out_resolved.starts_with(&input_resolved)) {
-            return Err(InputError::OutputInsideInput {
+    }
+    for input in inputs {
+        if let Some(relation) = overlap(&out_resolved, &resolve(input)) {
+            return Err(InputError::Overlap {
                 out: output.to_path_buf(),
                 input: input.clone(),
-                same: out_resolved == input_resolved,
+                relation,
             });
         }
     }
@@ -130,6 +267,7 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path, links: Links) -> Result<Jobs
     }
 
     let mut roots = Vec::new();
+    let mut output_root = output.to_path_buf();
     for input in inputs {
         let folder = !input.is_file();
         let target = if folder {
@@ -146,11 +284,24 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path, links: Links) -> Result<Jobs
                     .to_string_lossy()
                     .ends_with(std::path::MAIN_SEPARATOR);
             if single_file && !names_folder {
+                output_root = output
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."))
+                    .to_path_buf();
                 output.to_path_buf()
             } else {
                 output.join(input.file_name().unwrap_or_default())
             }
         };
+        // The last guard: whatever the names, an output is never an input.
+        if !folder && resolve(&target) == resolve(input) {
+            return Err(InputError::Overlap {
+                out: target,
+                input: input.clone(),
+                relation: Relation::Same,
+            });
+        }
         roots.push(Root {
             input: input.clone(),
             output: target,
@@ -174,12 +325,45 @@ pub fn plan_jobs(inputs: &[PathBuf], output: &Path, links: Links) -> Result<Jobs
         roots,
         links,
         out_resolved,
+        output_root,
+        skipped_links: Cell::new(0),
     })
+}
+
+/// Where a `--report FILE` may not go: onto an input, inside an input folder (the next run of
+/// that folder would read it as an input), onto the output. Inside the output folder it may
+/// go, but not where an input's output goes: [`Jobs::report_clash`] checks each job.
+pub fn check_report(report: &Path, inputs: &[PathBuf], output: &Path) -> Result<(), InputError> {
+    let resolved = resolve(report);
+    for input in inputs {
+        let input_resolved = resolve(input);
+        let clash = if resolved == input_resolved {
+            ReportClash::IsInput
+        } else if resolved.starts_with(&input_resolved) {
+            ReportClash::InsideInput
+        } else {
+            continue;
+        };
+        return Err(InputError::Report {
+            report: report.to_path_buf(),
+            other: input.clone(),
+            clash,
+        });
+    }
+    if resolved == resolve(output) {
+        return Err(InputError::Report {
+            report: report.to_path_buf(),
+            other: output.to_path_buf(),
+            clash: ReportClash::IsOutput,
+        });
+    }
+    Ok(())
 }
 
 impl Jobs {
     /// Every file to process, in input order and, within a folder, in name order; found as
-    /// the walk goes. A folder that cannot be read is an error in its place.
+    /// the walk goes. A place in a folder that cannot be read is an error in its place, and
+    /// the walk goes on past it.
     pub fn iter(&self) -> impl Iterator<Item = Result<Job, InputError>> + '_ {
         self.roots
             .iter()
@@ -191,32 +375,59 @@ impl Jobs {
                     })));
                 }
                 let avoid = Some(self.out_resolved.as_path());
-                Box::new(walk(&root.input, self.links, avoid).map(move |file| {
-                    file.map(|file| {
-                        let rel = file.strip_prefix(&root.input).unwrap_or(&file);
-                        Job {
-                            output: root.output.join(rel),
-                            input: file,
-                        }
-                    })
-                }))
+                Box::new(
+                    walk(&root.input, self.links, avoid, &self.skipped_links).map(move |file| {
+                        file.map(|file| {
+                            let rel = file.strip_prefix(&root.input).unwrap_or(&file);
+                            Job {
+                                output: root.output.join(rel),
+                                input: file,
+                            }
+                        })
+                    }),
+                )
             })
+    }
+
+    /// The folder every output goes under (`-o`, or the folder of a single output file).
+    pub fn output_root(&self) -> &Path {
+        &self.output_root
+    }
+
+    /// How many symbolic links the walks so far met and did not follow.
+    pub fn skipped_links(&self) -> usize {
+        self.skipped_links.get()
+    }
+
+    /// Whether `job`'s output would be written where the report goes (given as on the
+    /// command line, `output` being `-o` as given): refused, or one would replace the other.
+    pub fn report_clash(&self, report: &Path, job: &Job) -> Option<InputError> {
+        let same = job.output == report || (resolve(report) == resolve(&job.output));
+        same.then(|| InputError::Report {
+            report: report.to_path_buf(),
+            other: job.input.clone(),
+            clash: ReportClash::IsOutputOf,
+        })
     }
 }
 
 /// Every regular file under `path` (itself, if it is one), in name order, found as the walk
-/// goes; symbolic links followed or not as `links` says, and a followed one that leads into
-/// `avoid` refused.
+/// goes; symbolic links followed or not as `links` says (those not followed counted in
+/// `skipped_links`), and a followed one that leads into `avoid` refused. dpk's own temporary
+/// files inside a folder are no inputs: they are outputs being written, or left by a killed
+/// run.
 fn walk<'a>(
     path: &'a Path,
     links: Links,
     avoid: Option<&'a Path>,
+    skipped_links: &'a Cell<usize>,
 ) -> impl Iterator<Item = Result<PathBuf, InputError>> + 'a {
     walkdir::WalkDir::new(path)
         .follow_links(links == Links::Follow)
         .sort_by_file_name()
         .into_iter()
         .filter_map(move |entry| match entry {
+            Ok(e) if e.depth() > 0 && is_dpk_temp(e.file_name()) => None,
             Ok(e) if e.file_type().is_file() => {
                 if let (Links::Follow, Some(out)) = (links, avoid) {
                     let real = e.path().canonicalize().unwrap_or_else(|_| e.path().to_path_buf());
@@ -229,9 +440,15 @@ fn walk<'a>(
                 }
                 Some(Ok(e.into_path()))
             }
-            Ok(_) => None,
+            Ok(e) => {
+                // Followed links take their target's type: a symlink here was not followed.
+                if e.file_type().is_symlink() {
+                    skipped_links.set(skipped_links.get() + 1);
+                }
+                None
+            }
             Err(source) => Some(Err(InputError::Walk {
-                path: path.to_path_buf(),
+                path: source.path().unwrap_or(path).to_path_buf(),
                 source,
             })),
         })
@@ -239,61 +456,45 @@ fn walk<'a>(
 
 /// Every regular file under the given files and folders, recursively, in name order, found
 /// as the walk goes; symbolic links followed or not as `links` says. A missing path is
-/// refused before any file is given.
-pub fn walk_files(
-    paths: &[PathBuf],
+/// refused before any file is given; a place that cannot be read is an error in its place.
+pub fn walk_files<'a>(
+    paths: &'a [PathBuf],
     links: Links,
-) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + '_, InputError> {
+    skipped_links: &'a Cell<usize>,
+) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + 'a, InputError> {
     if let Some(missing) = paths.iter().find(|p| !p.exists()) {
         return Err(InputError::Missing(missing.clone()));
     }
-    Ok(paths.iter().flat_map(move |p| walk(p, links, None)))
+    Ok(paths
+        .iter()
+        .flat_map(move |p| walk(p, links, None, skipped_links)))
 }
 
-/// [`walk_files`], after a first walk of names only, so that a missing path or a folder that
-/// cannot be read is refused before any work starts.
-pub fn checked_walk_files(
-    paths: &[PathBuf],
+/// [`walk_files`], after a first walk of names only, so that a missing path or a loop of
+/// links is refused before any work starts. Places that cannot be read are not refused:
+/// they come as errors in their place, each one failure of the run.
+pub fn checked_walk_files<'a>(
+    paths: &'a [PathBuf],
     links: Links,
-) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + '_, InputError> {
-    for file in walk_files(paths, links)? {
-        file?;
+    skipped_links: &'a Cell<usize>,
+) -> Result<impl Iterator<Item = Result<PathBuf, InputError>> + 'a, InputError> {
+    let first = Cell::new(0);
+    for file in walk_files(paths, links, &first)? {
+        match file {
+            Err(e) if e.refuses_run() => return Err(e),
+            _ => {}
+        }
     }
-    walk_files(paths, links)
+    walk_files(paths, links, skipped_links)
 }
 
-/// Takes up to `n` items at a time from `items`: the batches a run hands its workers. An error
-/// ends the batch before it and comes next, alone; nothing follows it.
-pub fn batches<T, E>(
-    mut items: impl Iterator<Item = Result<T, E>>,
-    n: usize,
-) -> impl Iterator<Item = Result<Vec<T>, E>> {
-    let mut error = None;
-    let mut done = false;
+/// Takes up to `n` items at a time from `items`: the batches a run hands its workers. Errors
+/// stay in their place among the items.
+pub fn batches<T>(items: impl Iterator<Item = T>, n: usize) -> impl Iterator<Item = Vec<T>> {
+    let mut items = items.peekable();
     std::iter::from_fn(move || {
-        if let Some(e) = error.take() {
-            done = true;
-            return Some(Err(e));
-        }
-        if done {
-            return None;
-        }
-        let mut batch = Vec::with_capacity(n);
-        while batch.len() < n {
-            match items.next() {
-                Some(Ok(x)) => batch.push(x),
-                Some(Err(e)) if batch.is_empty() => {
-                    done = true;
-                    return Some(Err(e));
-                }
-                Some(Err(e)) => {
-                    error = Some(e);
-                    break;
-                }
-                None => break,
-            }
-        }
-        (!batch.is_empty()).then_some(Ok(batch))
+        items.peek()?;
+        Some(items.by_ref().take(n).collect())
     })
 }
 
@@ -302,11 +503,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn batches_keep_what_came_before_an_error_and_stop_after_it() {
+    fn batches_keep_errors_in_their_place_and_go_on() {
         let items = vec![Ok(1), Ok(2), Ok(3), Err("e"), Ok(4)];
         let got: Vec<_> = batches(items.into_iter(), 2).collect();
-        assert_eq!(got, vec![Ok(vec![1, 2]), Ok(vec![3]), Err("e")]);
-        let got: Vec<Result<Vec<i32>, &str>> = batches(std::iter::empty(), 2).collect();
+        assert_eq!(got, vec![vec![Ok(1), Ok(2)], vec![Ok(3), Err("e")], vec![Ok(4)]]);
+        let got: Vec<Vec<Result<i32, &str>>> = batches(std::iter::empty(), 2).collect();
         assert!(got.is_empty());
     }
 
@@ -319,7 +520,7 @@ mod tests {
         for out in [input.clone(), input.join("out"), input.join("sub/../out")] {
             assert!(matches!(
                 plan_jobs(std::slice::from_ref(&input), &out, Links::Skip),
-                Err(InputError::OutputInsideInput { .. })
+                Err(InputError::Overlap { .. })
             ));
         }
         let file = input.join("a.dcm");

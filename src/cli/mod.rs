@@ -1,16 +1,37 @@
 //! The `dpk` program: the engine, headless, for batches and CI.
 
 /// `println!` for the program's output: a closed standard output (`dpk … | head`) ends the
-/// program quietly instead of panicking.
+/// program quietly instead of panicking. The text reaches the terminal with control
+/// characters escaped but for its own line breaks (see [`crate::terminal_text`]); values and
+/// file names put into it must be escaped whole (`terminal_text::escape`, `::path`), so that
+/// a new line inside one cannot forge a line of output either.
 macro_rules! outln {
     ($($arg:tt)*) => {
-        $crate::cli::write_stdout(format_args!($($arg)*))
+        $crate::cli::write_stdout(format_args!($($arg)*), false)
+    };
+}
+
+/// [`outln!`] for output that must stay exact: JSON (which encodes control characters
+/// itself), and lines whose only escape sequences are dpk's own colours.
+macro_rules! outln_exact {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*), true)
+    };
+}
+
+/// `eprintln!` with control characters escaped but for the text's own line breaks, as
+/// [`outln!`].
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::terminal_text::escape_keeping_lines(&format!($($arg)*)))
     };
 }
 
 mod anonymize;
 mod diff_cmd;
+mod failures;
 mod inputs;
+mod output_tree;
 mod profile_cmd;
 mod progress;
 mod report;
@@ -23,7 +44,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::engine::{salt_from_file, Context, Salt};
+use crate::engine::{Context, Salt};
 use crate::profile::ProfileError;
 use crate::Error;
 
@@ -31,7 +52,8 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  error: a file failed, a profile is invalid, an output could not be written
-  2  usage: bad arguments, unknown profile or option, missing salt, output inside the input
+  2  usage: bad arguments, unknown profile or option, missing salt or unreadable salt file,
+     output and input overlapping, a report path on an input or an output
   3  verify found a violation, or score found a file at or above --fail-on-risk
   130  anonymize was interrupted (Ctrl-C, SIGTERM); resume with --skip-existing";
 
@@ -78,13 +100,7 @@ pub struct ProfileArgs {
 impl ProfileArgs {
     /// The profile named, with the options added (unresolved: the TUI edits it further).
     pub(crate) fn load(&self) -> Result<crate::Profile, Error> {
-        let mut profile = crate::Profile::named_or_file(&self.profile)?;
-        for name in &self.options {
-            if !profile.options.contains(name) {
-                profile.options.push(name.clone());
-            }
-        }
-        Ok(profile)
+        Ok(crate::Profile::with_options(&self.profile, &self.options)?)
     }
 
     /// The profile named, with the options added, resolved for the engine.
@@ -122,7 +138,7 @@ impl DepthArgs {
 /// Where the salt comes from: never a plain flag, which would show in the process list.
 #[derive(Args, Debug, Clone)]
 pub struct SaltArgs {
-    /// File holding the secret salt (at least 16 bytes; surrounding white space is ignored).
+    /// File holding the secret salt (16 to 4096 bytes; surrounding white space is ignored).
     /// Without it, the DPK_SALT environment variable is used.
     #[arg(long, value_name = "PATH")]
     pub(crate) salt_file: Option<PathBuf>,
@@ -133,12 +149,40 @@ impl SaltArgs {
     pub(crate) fn context(&self) -> Result<Context, Error> {
         if let Some(path) = &self.salt_file {
             warn_if_readable_by_others(path);
-            return Ok(Context::new(salt_from_file(path)?));
+            let bytes = crate::engine::salt_file_bytes(path)?;
+            warn_if_little_entropy(&bytes);
+            return Ok(Context::new(Salt::new(bytes)?));
         }
         match std::env::var_os("DPK_SALT") {
-            Some(v) if !v.is_empty() => Ok(Context::new(Salt::new(v.into_encoded_bytes())?)),
+            Some(v) if !v.is_empty() => {
+                let bytes = v.into_encoded_bytes();
+                warn_if_little_entropy(&bytes);
+                Ok(Context::new(Salt::new(bytes)?))
+            }
             _ => Ok(Context::without_salt()),
         }
+    }
+}
+
+/// Fewer distinct byte values than this in a salt (after its surrounding white space) is a
+/// salt anyone could guess (`aaaaaaaaaaaaaaaa`, `0000…`): worth a warning, not a refusal.
+const MIN_DISTINCT_SALT_BYTES: usize = 8;
+
+/// Warns, without saying anything of the salt but how varied it is, when it is made of few
+/// distinct bytes.
+fn warn_if_little_entropy(salt: &[u8]) {
+    let mut seen = [false; 256];
+    let trimmed = salt.trim_ascii();
+    for &b in trimmed {
+        seen[usize::from(b)] = true;
+    }
+    let distinct = seen.iter().filter(|&&s| s).count();
+    if !trimmed.is_empty() && distinct < MIN_DISTINCT_SALT_BYTES {
+        errln!(
+            "dpk: warning: the salt is made of only {distinct} distinct byte value{}: it can be guessed; \
+             use random bytes (`head -c 32 /dev/urandom | base64 > salt.txt`)",
+            if distinct == 1 { "" } else { "s" }
+        );
     }
 }
 
@@ -147,9 +191,9 @@ fn warn_if_readable_by_others(path: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
     if let Ok(meta) = std::fs::metadata(path) {
         if meta.permissions().mode() & 0o044 != 0 {
-            eprintln!(
+            errln!(
                 "dpk: warning: salt file {} is readable by other users; `chmod 600` it",
-                path.display()
+                crate::terminal_text::path(path)
             );
         }
     }
@@ -193,17 +237,23 @@ pub fn main() -> ExitCode {
     match outcome {
         Ok(outcome) => outcome.into(),
         Err(e) => {
-            eprintln!("dpk: error: cannot start a worker thread: {e}");
+            errln!("dpk: error: cannot start a worker thread: {e}");
             Outcome::Failed.into()
         }
     }
 }
 
-/// Writes one line to standard output; see `outln!`.
-pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+/// Writes one line to standard output; see `outln!` and `outln_exact!`.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>, exact: bool) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    if let Err(e) = out.write_fmt(args).and_then(|()| out.write_all(b"\n")) {
+    let written = if exact {
+        out.write_fmt(args)
+    } else {
+        let text = args.to_string();
+        out.write_all(crate::terminal_text::escape_keeping_lines(&text).as_bytes())
+    };
+    if let Err(e) = written.and_then(|()| out.write_all(b"\n")) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
             // As a program killed by SIGPIPE would: the reader has all it wanted.
             std::process::exit(141);
@@ -213,12 +263,28 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
     }
 }
 
+/// What the user can do about an error, in the program's own terms (its flags): the
+/// library's messages say what is wrong, the programs say how to fix it.
+pub(crate) fn hint_for(err: &Error) -> Option<&'static str> {
+    match err {
+        Error::MissingSalt { .. } | Error::WeakSalt { .. } => Some(
+            "pass --salt-file PATH or set DPK_SALT (make a salt with \
+             `head -c 32 /dev/urandom | base64 > salt.txt`, and keep it secret)",
+        ),
+        _ => None,
+    }
+}
+
 /// Prints an error the way every dpk command does, and says which exit it means.
 pub(crate) fn report_error(err: &Error) -> Outcome {
-    eprintln!("dpk: error: {err}");
+    errln!("dpk: error: {}", crate::terminal_text::escape(&err.to_string()));
+    if let Some(hint) = hint_for(err) {
+        errln!("dpk: hint: {hint}");
+    }
     match err {
         Error::MissingSalt { .. }
         | Error::WeakSalt { .. }
+        | Error::SaltFile { .. }
         | Error::Profile(
             ProfileError::Unknown(_) | ProfileError::UnknownOption(_) | ProfileError::ConflictingOptions(..),
         ) => Outcome::Usage,

@@ -3,12 +3,16 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
+use dicom_core::value::PrimitiveValue;
 
 use super::{report_error, Outcome, ProfileArgs, SaltArgs};
+use crate::dataset::Snapshot;
+use crate::diff::Change;
 use crate::engine::{Context, Salt};
 use crate::explain::{attribute, explain};
 use crate::profile::{builtin, Profile};
 use crate::risk::Weights;
+use crate::terminal_text::{escape, path as show};
 
 #[derive(Subcommand, Debug)]
 pub enum ProfileCommand {
@@ -82,7 +86,7 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
                     Outcome::Ok
                 }
                 Err(e) => {
-                    eprintln!("dpk: error: {e}");
+                    errln!("dpk: error: {}", escape(&e.to_string()));
                     Outcome::Failed
                 }
             }
@@ -100,10 +104,11 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
                     Ok((p, r)) => {
                         let base = p.extends.as_deref().unwrap_or("nothing");
                         outln!(
-                            "ok: {} (profile '{}', {} rules, extends {base}, options: {})",
-                            file.display(),
-                            p.name,
+                            "ok: {} (profile '{}', {} rules, extends {}, options: {})",
+                            show(file),
+                            escape(&p.name),
                             p.rules.len(),
+                            escape(base),
                             if r.options().is_empty() {
                                 "none".to_string()
                             } else {
@@ -112,7 +117,7 @@ pub fn run(cmd: &ProfileCommand) -> Outcome {
                         );
                     }
                     Err(e) => {
-                        eprintln!("error: {e}");
+                        errln!("error: {}", escape(&e.to_string()));
                         outcome = Outcome::Failed;
                     }
                 }
@@ -127,7 +132,10 @@ const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
 
 fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: &SaltArgs) -> Outcome {
     let Some(tag) = attribute(name) else {
-        eprintln!("dpk: error: '{name}' is neither a PS3.6 keyword nor a tag like (0010,0010)");
+        errln!(
+            "dpk: error: '{}' is neither a PS3.6 keyword nor a tag like (0010,0010)",
+            escape(name)
+        );
         return Outcome::Usage;
     };
     let profile = match profile.resolve() {
@@ -149,7 +157,15 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
             Err(e) => return report_error(&e),
         };
         match crate::dataset::open_header(path).and_then(|h| crate::plan_header(&h, &profile, &ctx)) {
-            Ok(plan) => entries = plan.entries,
+            // The file's values are shown on a terminal: escaped before they are laid out.
+            Ok(plan) => {
+                entries = plan
+                    .entries
+                    .iter()
+                    .filter(|c| c.path.tag == tag)
+                    .map(visible)
+                    .collect()
+            }
             Err(e) => return report_error(&e),
         }
     }
@@ -161,7 +177,7 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
     );
     if let Some(path) = file {
         if entries.iter().all(|c| c.path.tag != tag) {
-            outln!("In {}: not present", path.display());
+            outln!("In {}: not present", show(path));
         }
     }
     if preview {
@@ -170,4 +186,26 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
         );
     }
     Outcome::Ok
+}
+
+/// A copy of `change` whose text values have their control characters (new lines included)
+/// and direction overrides escaped, to be shown on a terminal.
+fn visible(change: &Change) -> Change {
+    let mut shown = change.clone();
+    shown.before = shown.before.map(visible_value);
+    shown.after = shown.after.map(visible_value);
+    shown
+}
+
+fn visible_value(snapshot: Snapshot) -> Snapshot {
+    let Snapshot::Primitive(value) = &snapshot else {
+        return snapshot;
+    };
+    match &**value {
+        PrimitiveValue::Str(text) => Snapshot::primitive(PrimitiveValue::Str(escape(text).into_owned())),
+        PrimitiveValue::Strs(texts) => Snapshot::primitive(PrimitiveValue::Strs(
+            texts.iter().map(|t| escape(t).into_owned()).collect(),
+        )),
+        _ => snapshot,
+    }
 }

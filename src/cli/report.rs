@@ -14,12 +14,16 @@
 //!                      "action": "empty", "rule": "basic: (0010,0010)" } ] },
 //!     { "input": "in/b.dcm", "status": "failed", "error": "in/b.dcm: …" }
 //!   ],
-//!   "summary": { "files_done": 1, "files_failed": 1, "files_skipped": 0, "elements_changed": 1 }
+//!   "summary": { "files_done": 1, "files_failed": 1, "files_skipped": 0, "elements_changed": 1,
+//!                "links_skipped": 0 }
 //! }
 //! ```
 //!
 //! `notes` (present when not empty) says what the reader accepted that a strict reader would
-//! not, e.g. a file without its 128-byte preamble.
+//! not, e.g. a file without its 128-byte preamble; a file other readers accept although it
+//! departs from the standard (no file meta group length, no transfer syntax, a tag given
+//! twice, pixel data cut short, …) has notes starting "read with a fallback:", and the
+//! summary counts such files in `files_with_fallback` (present when not zero).
 //! `changes` lists the elements that change (kind removed, emptied, replaced or added), the file
 //! meta group first; `requested` and `note` appear where a rule's combined code was resolved
 //! or an action had to be replaced. Values are rendered as text, multiple values joined by
@@ -135,6 +139,26 @@ pub struct Summary {
     pub files_failed: usize,
     pub files_skipped: usize,
     pub elements_changed: usize,
+    /// Symbolic links inside input folders left alone (no `--follow-links`).
+    pub links_skipped: usize,
+    /// Files read with a fallback: accepted although they depart from the standard (each
+    /// has a note starting "read with a fallback:").
+    #[serde(skip_serializing_if = "is_zero")]
+    pub files_with_fallback: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+impl Summary {
+    /// Counts a file done whose reader's notes are `notes`.
+    pub fn count_notes(&mut self, notes: &[String]) {
+        let fallback = crate::dataset::lenient::FALLBACK;
+        if notes.iter().any(|n| n.starts_with(fallback)) {
+            self.files_with_fallback += 1;
+        }
+    }
 }
 
 impl Summary {
@@ -145,8 +169,21 @@ impl Summary {
         } else {
             String::new()
         };
+        let fallback = if self.files_with_fallback > 0 {
+            format!(
+                " ({} read with a fallback: see the notes)",
+                self.files_with_fallback
+            )
+        } else {
+            String::new()
+        };
+        let links = match self.links_skipped {
+            0 => String::new(),
+            1 => ", 1 symbolic link skipped".to_string(),
+            n => format!(", {n} symbolic links skipped"),
+        };
         format!(
-            "dpk: {} file{} done, {} failed, {} element{} changed{skipped}",
+            "dpk: {} file{} done{fallback}, {} failed, {} element{} changed{skipped}{links}",
             self.files_done,
             if self.files_done == 1 { "" } else { "s" },
             self.files_failed,

@@ -10,6 +10,7 @@ use super::inputs::{batches, checked_walk_files, Links};
 use super::Outcome;
 use crate::dataset;
 use crate::risk::{score, Level, RiskReport, Weights};
+use crate::terminal_text::{escape, path as show};
 
 pub const AFTER_HELP: &str = "\
 The score is 0–100 %: LOW < 25 ≤ MEDIUM < 50 ≤ HIGH < 75 ≤ CRITICAL. Each finding is an
@@ -74,17 +75,18 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         Some(path) => match Weights::load(path) {
             Ok(w) => w,
             Err(e) => {
-                eprintln!("dpk: error: {e}");
+                errln!("dpk: error: {}", escape(&e.to_string()));
                 return Outcome::Failed;
             }
         },
         None => Weights::builtin(),
     };
     let links = Links::followed(args.follow_links);
-    let files = match checked_walk_files(&args.inputs, links) {
+    let skipped_links = std::cell::Cell::new(0);
+    let files = match checked_walk_files(&args.inputs, links, &skipped_links) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("dpk: error: {e}");
+            errln!("dpk: error: {}", escape(&e.to_string()));
             return Outcome::Usage;
         }
     };
@@ -94,27 +96,32 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     let (mut scored, mut failed, mut over, mut worst) = (0usize, 0usize, 0usize, 0.0f64);
     let mut pending: Option<String> = None;
     if json {
-        outln!("{{\n  \"files\": [");
+        outln_exact!("{{\n  \"files\": [");
     }
     // Files are read in parallel, a chunk at a time, and printed in input order as each
     // chunk ends: memory does not grow with the number of files.
     for chunk in batches(files, CHUNK) {
-        let chunk = match chunk {
-            Ok(chunk) => chunk,
-            Err(e) => {
-                // A folder changed under the run since the first walk.
-                eprintln!("dpk: error: {e}");
-                failed += 1;
-                break;
-            }
-        };
+        // A place in a folder that cannot be read is one failure in its place; the run goes on.
         let results: Vec<(FileScore, Vec<String>)> = {
             use rayon::prelude::*;
-            chunk.par_iter().map(|file| score_file(file, &weights)).collect()
+            chunk
+                .par_iter()
+                .map(|file| match file {
+                    Ok(file) => score_file(file, &weights),
+                    Err(e) => (
+                        FileScore {
+                            file: e.path().to_path_buf(),
+                            report: None,
+                            error: Some(e.to_string()),
+                        },
+                        Vec::new(),
+                    ),
+                })
+                .collect()
         };
         for (result, notes) in results {
             for note in notes {
-                eprintln!("dpk: note: {}: {note}", result.file.display());
+                errln!("dpk: note: {}: {}", show(&result.file), escape(&note));
             }
             match &result.report {
                 Some(report) => {
@@ -127,7 +134,7 @@ pub fn run(args: &ScoreArgs) -> Outcome {
             if json {
                 // Each entry is printed once the next is known, to end it with a comma or not.
                 if let Some(previous) = pending.take() {
-                    outln!("{previous},");
+                    outln_exact!("{previous},");
                 }
                 let text = serde_json::to_string_pretty(&result).unwrap_or_default();
                 pending = Some(format!("    {}", text.replace('\n', "\n    ")));
@@ -137,13 +144,13 @@ pub fn run(args: &ScoreArgs) -> Outcome {
         }
     }
     if let Some(last) = pending {
-        outln!("{last}");
+        outln_exact!("{last}");
     }
     if json {
         let summary = serde_json::json!({
             "files": scored + failed, "failed": failed, "max_score": worst, "over_threshold": over,
         });
-        outln!("  ],\n  \"summary\": {summary}\n}}");
+        outln_exact!("  ],\n  \"summary\": {summary}\n}}");
     }
     let mut summary = format!(
         "dpk: {scored} file{} scored, {failed} failed, highest {worst:.1}% {}",
@@ -152,6 +159,11 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     );
     if let Some(t) = args.fail_on_risk {
         summary.push_str(&format!(", {over} at or above {t}%"));
+    }
+    match skipped_links.get() {
+        0 => {}
+        1 => summary.push_str(", 1 symbolic link skipped"),
+        n => summary.push_str(&format!(", {n} symbolic links skipped")),
     }
     eprintln!("{summary}");
     if over > 0 {
@@ -190,7 +202,10 @@ fn score_file(file: &std::path::Path, weights: &Weights) -> (FileScore, Vec<Stri
 
 fn print_text(result: &FileScore, top: usize, colour: bool) {
     let Some(report) = &result.report else {
-        eprintln!("dpk: error: {}", result.error.as_deref().unwrap_or_default());
+        errln!(
+            "dpk: error: {}",
+            escape(result.error.as_deref().unwrap_or_default())
+        );
         return;
     };
     let level = report.level.label();
@@ -205,9 +220,10 @@ fn print_text(result: &FileScore, top: usize, colour: bool) {
     } else {
         level.to_string()
     };
-    outln!(
+    // Exact: the level's colour is dpk's own escape sequence; all else is escaped here.
+    outln_exact!(
         "{}: {:.1}% {level} ({} finding{})",
-        result.file.display(),
+        show(&result.file),
         report.score,
         report.findings.len(),
         if report.findings.len() == 1 { "" } else { "s" }
@@ -219,7 +235,7 @@ fn print_text(result: &FileScore, top: usize, colour: bool) {
             f.weight,
             f.path.to_string(),
             f.category.label(),
-            f.reason
+            escape(&f.reason.to_string())
         );
     }
     if report.findings.len() > shown {

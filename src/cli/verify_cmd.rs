@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::inputs::{checked_walk_files, Links};
 use super::{report_error, Outcome, ProfileArgs};
+use crate::terminal_text::{escape, path as show};
 use crate::verify::{verify_file, Originals, Violation};
 
 pub const AFTER_HELP: &str = "\
@@ -51,17 +52,18 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         Err(e) => return report_error(&e),
     };
     let links = Links::followed(args.follow_links);
-    let files = match checked_walk_files(&args.outputs, links) {
+    let skipped_links = std::cell::Cell::new(0);
+    let files = match checked_walk_files(&args.outputs, links, &skipped_links) {
         Ok(files) => files,
         Err(e) => {
-            eprintln!("dpk: error: {e}");
+            errln!("dpk: error: {}", escape(&e.to_string()));
             return Outcome::Failed;
         }
     };
     let originals = args.originals.as_deref().map(Originals::from_dir);
     if let Some(o) = &originals {
         if o.is_empty() {
-            eprintln!("dpk: error: no DICOM file with identifying values found under --originals");
+            errln!("dpk: error: no DICOM file with identifying values found under --originals");
             return Outcome::Failed;
         }
     }
@@ -73,11 +75,11 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         let file = match file {
             Ok(file) => file,
             Err(e) => {
-                // A folder changed under the run since the first walk: what it holds is not
-                // verified, so the run cannot pass.
-                eprintln!("dpk: error: {e}");
+                // A place that cannot be read: what it holds is not verified, so the run
+                // cannot pass; the rest is still checked.
+                errln!("dpk: error: {}", escape(&e.to_string()));
                 walk_error = true;
-                break;
+                continue;
             }
         };
         checked += 1;
@@ -88,7 +90,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         if !args.json {
             for v in &found {
                 let place = v.path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
-                outln!("{}: {place}{}", v.file.display(), v.problem);
+                outln!("{}: {}{}", show(&v.file), escape(&place), escape(&v.problem));
             }
         }
         violations.extend(found);
@@ -99,12 +101,17 @@ pub fn run(args: &VerifyArgs) -> Outcome {
             "files": checked,
             "violations": violations,
         })) {
-            Ok(text) => outln!("{text}"),
-            Err(e) => eprintln!("dpk: error: {e}"),
+            Ok(text) => outln_exact!("{text}"),
+            Err(e) => errln!("dpk: error: {e}"),
         }
     }
+    let links = match skipped_links.get() {
+        0 => String::new(),
+        1 => ", 1 symbolic link skipped".to_string(),
+        n => format!(", {n} symbolic links skipped"),
+    };
     eprintln!(
-        "dpk: {} file{} verified, {failing_files} with violations, {} violation{}",
+        "dpk: {} file{} verified, {failing_files} with violations, {} violation{}{links}",
         checked,
         if checked == 1 { "" } else { "s" },
         violations.len(),

@@ -21,6 +21,7 @@ use crate::profile::{Action, ElementContext, Selector, SelectorKind};
 /// An attribute's Type in an IOD (PS3.5 7.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
+#[non_exhaustive]
 pub enum AttrType {
     /// Required, with a value.
     One,
@@ -239,6 +240,30 @@ pub fn resolve(action: Action, sop_class: Option<&str>, path: &TagPath) -> Resol
     }
 }
 
+/// The action that keeps the IOD valid where a concrete action would not: PS3.15 E.1.1 asks
+/// for a de-identified instance that still conforms to its IOD, and Table E.1-1 removes or
+/// empties some attributes that an IOD requires (Presentation Creation Date, Type 1 in a
+/// presentation state; Study Date, Type 1 in a DICOMDIR's STUDY record). The least revealing
+/// valid action is taken instead: X on Type 2 → Z, X or Z on Type 1 → D. `None` when the
+/// action already fits the Type, or the SOP Class or the place is not in the table.
+pub fn required(action: Action, sop_class: Option<&str>, path: &TagPath) -> Option<(Action, Arc<str>)> {
+    let iod = table().iod(sop_class?)?;
+    let ty = iod.type_at(path);
+    let needed = match action {
+        Action::Remove | Action::Empty if ty.needs_value() => Action::Dummy,
+        Action::Remove if ty.needs_presence() => Action::Empty,
+        _ => return None,
+    };
+    let why = format!(
+        "Type {} in {}: {} would break the IOD, {} instead",
+        ty.as_str(),
+        iod.name,
+        action.label(),
+        needed.label()
+    );
+    Some((needed, Arc::from(why)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +275,38 @@ mod tests {
         let t = IodTable::parse(TYPES_RON).unwrap();
         assert!(t.sop_class_count() >= 40, "{}", t.sop_class_count());
         assert!(t.iod(uids::CT_IMAGE_STORAGE).is_some());
+    }
+
+    #[test]
+    fn a_type_1_or_2_overrides_remove_and_empty() {
+        let gsps = Some(uids::GRAYSCALE_SOFTCOPY_PRESENTATION_STATE_STORAGE);
+        let date = TagPath::root(tags::PRESENTATION_CREATION_DATE);
+        let (action, why) = required(Action::Remove, gsps, &date).unwrap();
+        assert_eq!(action, Action::Dummy);
+        assert!(
+            why.contains("Type 1 in Grayscale Softcopy Presentation State"),
+            "{why}"
+        );
+        let sr = Some(uids::BASIC_TEXT_SR_STORAGE);
+        let id = TagPath::root(tags::REFERENCED_REQUEST_SEQUENCE).child(0, tags::REQUESTED_PROCEDURE_ID);
+        assert_eq!(
+            required(Action::Remove, sr, &id).map(|r| r.0),
+            Some(Action::Empty)
+        );
+        assert_eq!(required(Action::Empty, sr, &id), None);
+        // At the top level the same attribute is not listed: Type 3, removed.
+        assert_eq!(
+            required(Action::Remove, sr, &TagPath::root(tags::REQUESTED_PROCEDURE_ID)),
+            None
+        );
+        let dir = Some(uids::MEDIA_STORAGE_DIRECTORY_STORAGE);
+        let study_date = TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE).child(3, tags::STUDY_DATE);
+        assert_eq!(
+            required(Action::Empty, dir, &study_date).map(|r| r.0),
+            Some(Action::Dummy)
+        );
+        assert_eq!(required(Action::Remove, None, &date), None);
+        assert_eq!(required(Action::Remove, Some("1.2.3"), &date), None);
     }
 
     #[test]

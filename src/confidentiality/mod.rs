@@ -5,6 +5,7 @@
 //! `profiles/options/` (generated from Table E.1-1 and checked against it by a test).
 
 pub mod iod;
+pub mod registry;
 
 use dicom_core::Tag;
 use dicom_dictionary_std::tags;

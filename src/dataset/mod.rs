@@ -2,10 +2,13 @@
 //! and values rendered for people.
 
 mod encodable;
+pub mod lenient;
 mod path;
 mod pixels;
 pub mod prescan;
 pub mod private;
+mod repeats;
+mod un;
 mod value;
 mod write;
 
@@ -36,7 +39,10 @@ pub type DicomFile = FileDicomObject<InMemDicomObject>;
 pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, false)?;
-    pixels::read_whole(path, &file, &layout, false)
+    let mut read = pixels::read_whole(path, &file, &layout, false)?;
+    un::read_by_dictionary(&mut read, &layout.fallback.conflicting_creators);
+    repeats::join_dropped(&mut read, &file, &layout.fallback.dropped);
+    Ok(read)
 }
 
 /// Opens a DICOM file without reading its pixel data: what scoring and inspection need, in
@@ -47,7 +53,8 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
 pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, true)?;
-    pixels::read(path, &file, &layout, true)
+    let header = pixels::read(path, &file, &layout, true)?;
+    Ok(read_by_dictionary(header, &layout, &file))
 }
 
 /// Opens a DICOM file whole but for large pixel data, which is left in the file (see
@@ -56,7 +63,21 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
 pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, false)?;
-    pixels::read(path, &file, &layout, false)
+    let header = pixels::read(path, &file, &layout, false)?;
+    Ok(read_by_dictionary(header, &layout, &file))
+}
+
+/// A header with its elements of VR UN read as their tags say (see [`un`]) and the values of
+/// elements given twice joined (see [`repeats`]), told in its notes.
+fn read_by_dictionary(mut header: Header, layout: &prescan::Layout, file: &std::fs::File) -> Header {
+    let outcome = un::read_by_dictionary(&mut header.file, &layout.fallback.conflicting_creators);
+    header.notes.extend(outcome.note());
+    header.notes.extend(repeats::join_dropped(
+        &mut header.file,
+        file,
+        &layout.fallback.dropped,
+    ));
+    header
 }
 
 /// Opens a DICOM file from bytes already in memory (fixtures, the TUI's bundled demo).
@@ -67,17 +88,42 @@ pub fn open_bytes(bytes: &[u8], name: impl AsRef<Path>) -> Result<DicomFile> {
     } else {
         bytes
     };
-    OpenFileOptions::new()
+    let mut file = OpenFileOptions::new()
         .read_preamble(dicom_object::file::ReadPreamble::Never)
         .from_reader(source)
-        .map_err(|e| open_error(name, &e))
+        .map_err(|e| open_error(name, &e))?;
+    un::read_by_dictionary(&mut file, &Default::default());
+    Ok(file)
 }
 
-/// Whether `path` holds a whole DICOM file, every length in it within the file: how a
-/// resumed run tells an output written in full from one cut short (by a power cut before
-/// the outputs were flushed).
+/// Whether `path` holds a whole DICOM file: every length in it within the file, and the file
+/// ending where an element ends, with no sequence, item or pixel data left open (see
+/// [`prescan::check_whole`]). How a resumed run tells an output written in full from one cut
+/// short (by a power cut before the outputs were flushed). A file read only with a fallback
+/// (pixel data cut short above all) is not one dpk wrote whole.
 pub fn is_complete(path: impl AsRef<Path>) -> bool {
-    check_readable(path.as_ref(), false).is_ok()
+    whole_layout(path.as_ref()).is_some()
+}
+
+/// Whether `output` holds the whole of a file written from `input`: [`is_complete`], and
+/// pixel data in it when `input` has some. (A file cut exactly before its pixel data is
+/// whole in structure; only the input says something is missing.)
+pub fn is_complete_output(output: impl AsRef<Path>, input: impl AsRef<Path>) -> bool {
+    let Some(layout) = whole_layout(output.as_ref()) else {
+        return false;
+    };
+    if layout.pixel.is_some() {
+        return true;
+    }
+    check_readable(input.as_ref(), true).is_ok_and(|(input_layout, _)| input_layout.pixel.is_none())
+}
+
+/// The layout of `path` when it is a whole DICOM file, read without any fallback.
+fn whole_layout(path: &Path) -> Option<prescan::Layout> {
+    let (_, file) = check_readable(path, true).ok()?;
+    prescan::check_whole(&file)
+        .ok()
+        .filter(|layout| layout.fallback.notes.is_empty())
 }
 
 /// Opens `path` once for everything that follows (one open per file: a batch of small files

@@ -15,6 +15,7 @@ use dicom_object::file::ReadPreamble;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
+use super::lenient::Feed;
 use super::prescan::{Layout, PixelSpan};
 use super::{error_chain, open_error, write_atomic_with, DicomFile, Durability, Snapshot};
 use crate::error::{Error, Result};
@@ -35,6 +36,9 @@ pub struct PixelData {
     /// Where the element lies in the file, when its bytes can be copied from there as they
     /// are: not in a deflated data set, and with a header a writer would write the same.
     pub span: Option<Range<u64>>,
+    /// Zero bytes to write after the copied ones: what the input's pixel data, cut short by
+    /// the end of its file, lacks of its declared length.
+    pub missing: u64,
 }
 
 /// A file read without its top-level pixel data: the rest of the data set (elements after
@@ -136,6 +140,7 @@ impl PixelData {
             vr,
             snapshot,
             span: range,
+            missing: span.missing,
         }
     }
 }
@@ -145,6 +150,7 @@ impl PixelData {
 /// be copied (deflated, or running past the end of the file) is not read either.
 pub(super) fn read(path: &Path, source: &File, layout: &Layout, header_only: bool) -> Result<Header> {
     let mut header = read_parts(path, source, layout, header_only)?;
+    header.notes.extend(layout.fallback.notes.iter().cloned());
     if layout.magic_at == 0 {
         header.notes.push(
             "no 128-byte preamble: read from the DICM marker at its first byte, as dcmtk does \
@@ -191,7 +197,7 @@ fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) ->
 /// Reads the file before and after `pixel`; `Ok(None)` when the parser does not read those
 /// parts as the walk mapped them (the caller then reads the file whole, and the parser says
 /// what is wrong).
-fn read_around(path: &Path, mut source: &File, layout: &Layout, pixel: PixelData) -> Result<Option<Header>> {
+fn read_around(path: &Path, source: &File, layout: &Layout, pixel: PixelData) -> Result<Option<Header>> {
     let Some(range) = pixel.span.clone() else {
         return Ok(None);
     };
@@ -200,8 +206,15 @@ fn read_around(path: &Path, mut source: &File, layout: &Layout, pixel: PixelData
         source,
     };
     // Everything before the pixel data: the file meta group and the header.
-    source.seek(SeekFrom::Start(layout.magic_at)).map_err(io)?;
-    let head = BufReader::new(source.take(range.start.saturating_sub(layout.magic_at)));
+    let head = Feed::new(
+        source,
+        &layout.fallback,
+        layout.magic_at,
+        layout.data_start,
+        range.start,
+        0,
+    )
+    .map_err(io)?;
     let Ok(mut file) = OpenFileOptions::new()
         .read_preamble(ReadPreamble::Never)
         .from_reader(head)
@@ -213,8 +226,7 @@ fn read_around(path: &Path, mut source: &File, layout: &Layout, pixel: PixelData
         let Some(ts) = TransferSyntaxRegistry.get(file.meta().transfer_syntax()) else {
             return Ok(None);
         };
-        source.seek(SeekFrom::Start(range.end)).map_err(io)?;
-        let tail = BufReader::new(source.take(layout.len - range.end));
+        let tail = Feed::part(source, &layout.fallback, range.end, layout.len).map_err(io)?;
         let Ok(trailing) = InMemDicomObject::read_dataset_with_ts_cs(tail, ts, charset_of(&file)) else {
             return Ok(None);
         };
@@ -232,22 +244,30 @@ fn read_around(path: &Path, mut source: &File, layout: &Layout, pixel: PixelData
 /// Reads the whole file, or all of it before the pixel data, from the DICM marker on.
 pub(super) fn read_whole(
     path: &Path,
-    mut source: &File,
+    source: &File,
     layout: &Layout,
     until_pixel_data: bool,
 ) -> Result<DicomFile> {
-    source
-        .seek(SeekFrom::Start(layout.magic_at))
-        .map_err(|e| Error::Io {
-            path: path.to_path_buf(),
-            source: e,
-        })?;
+    // Pixel data cut short is read with zeros for what the file lacks.
+    let missing = layout.pixel.as_ref().map_or(0, |span| span.missing);
+    let feed = Feed::new(
+        source,
+        &layout.fallback,
+        layout.magic_at,
+        layout.data_start,
+        layout.len,
+        missing,
+    )
+    .map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let mut options = OpenFileOptions::new().read_preamble(ReadPreamble::Never);
     if until_pixel_data {
         options = options.read_until(tags::PIXEL_DATA);
     }
     options
-        .from_reader(BufReader::new(source))
+        .from_reader(BufReader::new(feed))
         .map_err(|e| open_error(path, &e))
 }
 
@@ -303,6 +323,8 @@ pub fn write_with_pixel_data(
         drop(w);
         copy_range(source, range.clone(), out).map_err(write_error)?;
         let mut w = BufWriter::new(&mut *out);
+        std::io::copy(&mut std::io::repeat(0).take(pixel.missing), &mut w)
+            .map_err(|e| write_error(e.to_string()))?;
         after
             .write_dataset_with_ts_cs(&mut w, ts, charset)
             .map_err(|e| write_error(super::encode_failure(file, &e)))?;

@@ -8,10 +8,18 @@
 //! a flag and the pixel data's place, so its memory does not depend on the file. A deflated
 //! data set is walked as it inflates, its lengths bounded by what deflate can expand the
 //! remaining bytes to.
+//!
+//! What other readers accept although the standard does not — a file meta group without its
+//! group length or transfer syntax, a data set in another encoding than its meta group says,
+//! a tag given twice, an element of VR UN and undefined length, pixel data cut short — the
+//! walk reads too, and says in the layout's [`Fallback`] how the reader is to be fed it (see
+//! [`super::lenient`]).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
+
+use super::lenient::{self, Fallback, MetaElement};
 
 /// Where the walk reads from: a file it can seek in, or an inflated stream it reads through.
 trait Source: Read {
@@ -30,6 +38,17 @@ struct Forward<R>(R);
 impl<R: Read> Read for Forward<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         self.0.read(buf)
+    }
+}
+
+impl Source for std::io::Cursor<&[u8]> {
+    fn skip(&mut self, n: u64) -> std::io::Result<()> {
+        let to = self.position().saturating_add(n);
+        if to > self.get_ref().len() as u64 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        self.set_position(to);
+        Ok(())
     }
 }
 
@@ -83,6 +102,11 @@ pub struct Layout {
     /// header-only walk tolerates problems there (the header reader never goes there) and
     /// says so here.
     pub sound_after_pixel: bool,
+    /// Byte offset of the data set: just past the file meta group.
+    pub data_start: u64,
+    /// What the reader must be given instead of some of the file's bytes (a file other
+    /// readers accept but that departs from the standard), and the notes saying so.
+    pub fallback: Fallback,
 }
 
 /// Where the top-level pixel data element (Pixel Data, Float or Double Float Pixel Data) is.
@@ -106,6 +130,9 @@ pub struct PixelSpan {
     /// even length, even fragments): only then may its bytes be copied into an output as
     /// they are.
     pub regular: bool,
+    /// Native pixel data cut short by the end of the file: the bytes its length declares
+    /// that the file lacks (read, and written, as zeros).
+    pub missing: u64,
 }
 
 struct Walker<R> {
@@ -113,6 +140,13 @@ struct Walker<R> {
     pos: u64,
     len: u64,
     big_endian: bool,
+    /// Sequences and items open around what is walked (two entries per level): the value
+    /// of an element walked after the file, see [`check_implicit`].
+    outer: usize,
+    /// Whether the file must end where an element ends, with nothing left open: the check of
+    /// a written output (see [`check_whole`]). Otherwise a file that stops short is left to
+    /// the parser, which names what it misses.
+    whole: bool,
 }
 
 impl<R: Source> Walker<R> {
@@ -145,6 +179,38 @@ impl<R: Source> Walker<R> {
         self.reader.skip(n).ok()?;
         self.pos += n;
         Some(())
+    }
+
+    /// The walk met the end of the data inside the element that starts at byte `at`: a
+    /// problem for a whole-file check, else left to the parser.
+    fn cut(&self, at: u64) -> Result<(), Problem> {
+        if self.whole {
+            return Err(format!(
+                "the file ends inside the element at byte {at}: it was cut short"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The next `N` bytes, or `None` where the data ends right here; ending within them is a
+    /// problem for a whole-file check.
+    fn bytes_or_end<const N: usize>(&mut self) -> Result<Option<[u8; N]>, Problem> {
+        let mut buf = [0u8; N];
+        let mut got = 0;
+        while got < N {
+            match self.reader.read(&mut buf[got..]) {
+                Ok(0) => break,
+                Ok(k) => got += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
+        self.pos += got as u64;
+        match got {
+            0 => Ok(None),
+            n if n == N => Ok(Some(buf)),
+            _ => self.cut(self.pos - got as u64).map(|()| None),
+        }
     }
 
     /// Checks that `length` bytes from here stay in the file.
@@ -218,6 +284,20 @@ fn check_multiple(tag: (u16, u16), at: u64, vr: &[u8; 2], length: u32) -> Result
 /// learnt of the file. With `header_only`, problems at or after the top-level pixel data
 /// are tolerated, since a header-only read stops there: the layout says so.
 pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
+    walk_file(file, header_only, false)
+}
+
+/// [`check`] of a file that must be whole, as an output dpk wrote is: besides what `check`
+/// refuses, the file must not end inside an element header or value, inside the file meta
+/// group, or with a sequence, item or encapsulated pixel data left open. A file cut short
+/// (a power cut before its blocks reached the disk) fails here unless it was cut exactly
+/// between two top-level elements, which only a comparison with what should be there finds
+/// (see [`crate::dataset::is_complete_output`]).
+pub fn check_whole(file: &File) -> Result<Layout, Problem> {
+    walk_file(file, false, true)
+}
+
+fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Problem> {
     let mut layout = Layout::default();
     if (&*file).seek(SeekFrom::Start(0)).is_err() {
         return Ok(layout);
@@ -229,6 +309,8 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
         pos: 0,
         len,
         big_endian: false,
+        outer: 0,
+        whole,
     };
     // Preamble and magic, or the magic alone (which the reader accepts in a file of any
     // length, so a file shorter than a preamble is walked too).
@@ -248,28 +330,77 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     } else {
         return Ok(layout);
     }
-    let Some(syntax) = meta_group(&mut w)? else {
+    let Some(meta) = meta_group(&mut w)? else {
+        w.cut(w.pos)?;
         return Ok(layout);
     };
+    layout.data_start = w.pos;
     // Trimmed as the reader's registry trims it: a UID padded with a tab or a new line is
     // still read in its transfer syntax, so the walk must frame the data set the same way.
-    let syntax = syntax.trim_end_matches(|c: char| c.is_whitespace() || c == '\0');
-    let explicit = syntax != "1.2.840.10008.1.2";
-    w.big_endian = syntax == "1.2.840.10008.1.2.2";
-    let walked = if syntax == "1.2.840.10008.1.2.1.99" || syntax == "1.2.840.10008.1.2.8.1" {
+    let declared = meta
+        .syntax
+        .as_deref()
+        .map(|s| s.trim_end_matches(|c: char| c.is_whitespace() || c == '\0'));
+    let deflated = matches!(declared, Some("1.2.840.10008.1.2.1.99" | "1.2.840.10008.1.2.8.1"));
+    // The data set's first bytes say whether the meta group tells its encoding right.
+    let (syntax, wrong_syntax) = if deflated {
+        (declared.unwrap_or_default().to_string(), None)
+    } else {
+        let mut first = Vec::with_capacity(8);
+        if (&mut w.reader).take(8).read_to_end(&mut first).is_err()
+            || w.reader.seek_relative(-(first.len() as i64)).is_err()
+        {
+            return Ok(layout);
+        }
+        lenient::data_set_syntax(declared, &first, len.saturating_sub(w.pos))
+    };
+    if !meta.group_length {
+        layout
+            .fallback
+            .note("the file meta group has no group length (0002,0000): it ends where group 0002 does");
+    }
+    if let Some(note) = wrong_syntax.clone() {
+        layout.fallback.note(note);
+    }
+    if !meta.group_length || wrong_syntax.is_some() {
+        layout.fallback.meta = Some(lenient::rebuilt_meta(file, &meta.elements, &syntax)?);
+    }
+    let syntax = syntax.as_str();
+    let explicit = syntax != lenient::IMPLICIT_VR_LE;
+    w.big_endian = syntax == lenient::EXPLICIT_VR_BE;
+    let walked = if deflated {
         // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
         layout.deflated = true;
+        let start = w.pos;
         let compressed = len.saturating_sub(w.pos);
         let mut inflated = Walker {
             reader: Forward(flate2::read::DeflateDecoder::new(w.reader)),
             pos: 0,
             len: compressed.saturating_mul(DEFLATE_RATIO),
             big_endian: false,
+            outer: 0,
+            whole,
         };
-        dataset(&mut inflated, true, &mut layout.pixel)
+        let walked = dataset(
+            &mut inflated,
+            true,
+            &mut layout.pixel,
+            &mut layout.fallback,
+            false,
+        );
+        // The inflater takes a deflated stream that stops short for one that ends: a whole
+        // file's stream must reach its final block.
+        if walked.is_ok() && whole && !deflate_stream_ends(file, start) {
+            return Err(format!(
+                "the deflated data set from byte {start} stops before its end: it was cut short"
+            ));
+        }
+        walked
     } else {
-        dataset(&mut w, explicit, &mut layout.pixel)
+        dataset(&mut w, explicit, &mut layout.pixel, &mut layout.fallback, true)
     };
+    // Inner sequences close first: sorted, the reader's feed finds them in order.
+    layout.fallback.lengths.sort_unstable_by_key(|(at, _)| *at);
     match walked {
         Ok(()) => layout.sound_after_pixel = true,
         Err(_) if header_only && layout.pixel.is_some() => layout.sound_after_pixel = false,
@@ -278,14 +409,58 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
     Ok(layout)
 }
 
+/// Walks `bytes`, an implicit VR little endian data set held in memory (an element of VR UN
+/// decoded as its tag says), as a file's data set is walked, `depth` levels of sequences
+/// around it.
+pub fn check_implicit(bytes: &[u8], depth: usize) -> Result<(), Problem> {
+    let mut w = Walker {
+        reader: std::io::Cursor::new(bytes),
+        pos: 0,
+        len: bytes.len() as u64,
+        big_endian: false,
+        outer: 2 * depth,
+        whole: false,
+    };
+    dataset(&mut w, false, &mut None, &mut Fallback::default(), false)
+}
+
+/// Whether the deflate stream that starts at byte `start` of `file` reaches its final block.
+fn deflate_stream_ends(file: &File, start: u64) -> bool {
+    use flate2::{Decompress, FlushDecompress, Status};
+    use std::io::BufRead;
+    let mut reader = BufReader::new(file);
+    if reader.seek(SeekFrom::Start(start)).is_err() {
+        return false;
+    }
+    let mut inflater = Decompress::new(false);
+    let mut out = vec![0u8; 64 * 1024];
+    loop {
+        let Ok(input) = reader.fill_buf() else {
+            return false;
+        };
+        let ended_input = input.is_empty();
+        let (read_before, written_before) = (inflater.total_in(), inflater.total_out());
+        let Ok(status) = inflater.decompress(input, &mut out, FlushDecompress::None) else {
+            return false;
+        };
+        let read = (inflater.total_in() - read_before) as usize;
+        reader.consume(read);
+        match status {
+            Status::StreamEnd => return true,
+            _ if ended_input || (read == 0 && inflater.total_out() == written_before) => return false,
+            _ => {}
+        }
+    }
+}
+
 /// Walks the file meta group (always explicit VR little endian); returns the transfer syntax.
 /// The meta group ends where its group length (0002,0000) says, as readers take it: a
 /// group-0002 element after that belongs to the data set (where it is out of place, but read;
 /// the planner drops it). A group length that ends inside an element, or that takes in
 /// elements of another group, is refused: the reader would take data set elements for meta
 /// elements and drop them, or read on from a place this walk did not check.
-fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Problem> {
-    let mut syntax = None;
+fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<Meta>, Problem> {
+    let mut meta = Meta::default();
     let mut end: Option<u64> = None;
     // A meta element given twice (a second group length above all) is read one way by the
     // reader and another by this walk: refused, as a repeated tag in the data set is.
@@ -295,7 +470,7 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
     loop {
         let at = w.pos;
         match end {
-            Some(end) if at == end => return Ok(syntax),
+            Some(end) if at == end => return Ok(Some(meta)),
             Some(end) if at > end => {
                 return Err(format!(
                     "the file meta group length (0002,0000) says the group ends at byte {end}, \
@@ -305,7 +480,9 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
             _ => {}
         }
         let Some(group_bytes) = w.bytes::<2>() else {
-            return Ok(syntax);
+            // A file that is a meta group alone holds no data set: cut short.
+            w.cut(at)?;
+            return Ok(Some(meta));
         };
         let group = u16::from_le_bytes(group_bytes);
         if group != 0x0002 {
@@ -319,7 +496,7 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
             // The data set starts here.
             let _ = w.reader.seek(SeekFrom::Current(-2));
             w.pos -= 2;
-            return Ok(syntax);
+            return Ok(Some(meta));
         }
         let (Some(element), Some(vr)) = (w.u16(false), w.bytes::<2>()) else {
             return Ok(None);
@@ -344,17 +521,31 @@ fn meta_group(w: &mut Walker<BufReader<&File>>) -> Result<Option<String>, Proble
                 return Ok(None);
             };
             end = Some(w.pos + u64::from(group_length));
+            // The reader takes a group length only as the group's first element.
+            meta.group_length = meta.elements.is_empty();
         } else if element == 0x0010 && length <= 64 {
             let mut value = vec![0u8; length as usize];
             if w.reader.read_exact(&mut value).is_err() {
                 return Ok(None);
             }
             w.pos += u64::from(length);
-            syntax = Some(String::from_utf8_lossy(&value).into_owned());
+            meta.syntax = Some(String::from_utf8_lossy(&value).into_owned());
         } else if w.skip(u64::from(length)).is_none() {
             return Ok(None);
         }
+        meta.elements.push((element, at, w.pos));
     }
+}
+
+/// What the walk found of the file meta group.
+#[derive(Default)]
+struct Meta {
+    /// Its Transfer Syntax UID as written, when it has one.
+    syntax: Option<String>,
+    /// Whether it starts with its group length (0002,0000).
+    group_length: bool,
+    /// Its elements, in file order.
+    elements: Vec<MetaElement>,
 }
 
 /// What the walk is inside of.
@@ -373,17 +564,25 @@ struct Frame {
     within: Within,
     /// Where it ends, when its length is defined.
     end: Option<u64>,
-    /// The tags met so far in an item (a repeated one is refused).
+    /// Whether what it holds is encoded implicit VR little endian whatever the transfer
+    /// syntax: the value of an element of VR UN and undefined length (PS3.5 6.2.2).
+    implicit: bool,
+    /// For the sequence a UN of undefined length opens: the offset of its length field and of
+    /// its value, to give the reader the value's length in place of the undefined one.
+    un_value: Option<(u64, u64)>,
+    /// The tags met so far in an item (a repeated one is noted).
     seen: HashSet<(u16, u16)>,
     /// Items met so far in a fragment list (the first is the basic offset table).
     items: usize,
 }
 
 impl Frame {
-    fn new(within: Within, end: Option<u64>) -> Frame {
+    fn new(within: Within, end: Option<u64>, implicit: bool) -> Frame {
         Frame {
             within,
             end,
+            implicit,
+            un_value: None,
             seen: HashSet::new(),
             items: 0,
         }
@@ -394,21 +593,148 @@ fn tag_text(tag: (u16, u16)) -> String {
     format!("({:04X},{:04X})", tag.0, tag.1)
 }
 
+/// The attributes of the top-level data set that say how long native pixel data is
+/// (PS3.3 C.7.6.3): Samples per Pixel, Rows, Columns, Bits Allocated, Number of Frames.
+#[derive(Default)]
+struct ImageSize {
+    samples: Option<u64>,
+    rows: Option<u64>,
+    columns: Option<u64>,
+    bits: Option<u64>,
+    frames: Option<u64>,
+}
+
+impl ImageSize {
+    /// Whether a top-level tag is one of these attributes.
+    fn wants(tag: (u16, u16)) -> bool {
+        tag.0 == 0x0028 && matches!(tag.1, 0x0002 | 0x0008 | 0x0010 | 0x0011 | 0x0100)
+    }
+
+    /// Takes the first value of one of them, as written (US, or IS for Number of Frames).
+    fn take(&mut self, tag: (u16, u16), value: &[u8], big_endian: bool) {
+        let number = if tag.1 == 0x0008 {
+            String::from_utf8_lossy(value)
+                .split('\\')
+                .next()
+                .and_then(|v| v.trim_matches(|c: char| c == ' ' || c == '\0').parse().ok())
+        } else {
+            value.get(..2).map(|b| {
+                u64::from(if big_endian {
+                    u16::from_be_bytes([b[0], b[1]])
+                } else {
+                    u16::from_le_bytes([b[0], b[1]])
+                })
+            })
+        };
+        let slot = match tag.1 {
+            0x0002 => &mut self.samples,
+            0x0008 => &mut self.frames,
+            0x0010 => &mut self.rows,
+            0x0011 => &mut self.columns,
+            _ => &mut self.bits,
+        };
+        *slot = number;
+    }
+
+    /// The length native pixel data of these attributes has, padded to even (PS3.5 8.1.1).
+    fn pixel_bytes(&self) -> Option<u64> {
+        let bits = self
+            .rows?
+            .checked_mul(self.columns?)?
+            .checked_mul(self.samples.unwrap_or(1))?
+            .checked_mul(self.frames.unwrap_or(1).max(1))?
+            .checked_mul(self.bits?)?;
+        let bytes = bits.div_ceil(8);
+        Some(bytes + bytes % 2)
+    }
+}
+
+/// Tags given more than once in one data set or item, for the note (a few named, all
+/// counted).
+#[derive(Default)]
+struct Repeats {
+    /// The tags met so far at the top level of the data set.
+    top_seen: HashSet<(u16, u16)>,
+    tags: BTreeSet<(u16, u16)>,
+    /// The first value of each private creator met in the data set or item being walked, by
+    /// (depth, tag); cleared as items close.
+    creators: HashMap<(usize, (u16, u16)), Vec<u8>>,
+    /// Where the value of each top-level element lies (offset, length), when it is not a
+    /// sequence: the value of an occurrence the reader does not keep is found there.
+    top_values: HashMap<(u16, u16), Option<(u64, u32)>>,
+}
+
+/// Top-level occurrences a reader does not keep that a file may have: far more than any real
+/// file, few enough that joining their values to the ones kept stays cheap.
+const MAX_DROPPED: usize = 1000;
+
+/// Private creator values are compared when given twice; longer ones are not real creators.
+const MAX_CREATOR_BYTES: u32 = 64;
+
 /// Walks the data set linearly: sequences and items are entered rather than skipped, so the
 /// elements inside them are checked too; encapsulated pixel data fragments are skipped. Every
 /// item and delimiter must be where a reader expects it (an item inside a sequence, a
-/// delimiter closing what is open, with a zero length), every element inside its item, and no
-/// tag twice in one data set or item: where the structure is irregular, the reader and this
-/// walk would frame the bytes differently, and the reader would then trust lengths this walk
-/// never saw. The first top-level pixel data element met is recorded in `pixel`.
+/// delimiter closing what is open, with a zero length), and every element inside its item:
+/// where the structure is irregular, the reader and this walk would frame the bytes
+/// differently, and the reader would then trust lengths this walk never saw. The first
+/// top-level pixel data element met is recorded in `pixel`.
+///
+/// What other readers read and this walk reads too is recorded in `fallback`: a tag given
+/// twice in one data set or item (the reader keeps the last), the value of a UN of undefined
+/// length (implicit VR little endian items, whose length the reader is given; not where the
+/// bytes cannot be given in place, `patchable` false: a deflated data set) and native pixel
+/// data cut short by the end of the file, when its length is the one the image attributes
+/// call for and it lacks no more bytes than the file holds (any other length past the end is
+/// refused as before).
 fn dataset<R: Source>(
     w: &mut Walker<R>,
     explicit: bool,
     pixel: &mut Option<PixelSpan>,
+    fallback: &mut Fallback,
+    patchable: bool,
+) -> Result<(), Problem> {
+    let mut repeats = Repeats::default();
+    let walked = walk_elements(w, explicit, pixel, fallback, patchable, &mut repeats);
+    if !repeats.tags.is_empty() {
+        let named: Vec<String> = repeats.tags.iter().take(8).map(|t| tag_text(*t)).collect();
+        let more = repeats.tags.len().saturating_sub(named.len());
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        fallback.note(format!(
+            "elements given more than once in one data set or item: {}{more}; the last of each \
+             is the one read and de-identified, and no other is written",
+            named.join(", ")
+        ));
+    }
+    if !fallback.conflicting_creators.is_empty() {
+        let named: Vec<String> = fallback
+            .conflicting_creators
+            .iter()
+            .map(|t| tag_text(*t))
+            .collect();
+        fallback.note(format!(
+            "private creators given twice with different values: {}; the block each reserves \
+             cannot be told, so they were not read (their elements count as of an unknown creator)",
+            named.join(", ")
+        ));
+    }
+    walked
+}
+
+/// The walk of [`dataset`], which notes what `repeats` gathers once it ends.
+fn walk_elements<R: Source>(
+    w: &mut Walker<R>,
+    explicit: bool,
+    pixel: &mut Option<PixelSpan>,
+    fallback: &mut Fallback,
+    patchable: bool,
+    repeats: &mut Repeats,
 ) -> Result<(), Problem> {
     let mut stack: Vec<Frame> = Vec::new();
-    let mut top_seen: HashSet<(u16, u16)> = HashSet::new();
-    let be = w.big_endian;
+    let mut image = ImageSize::default();
     loop {
         let at = w.pos;
         // Close the defined-length sequences and items that end here.
@@ -422,14 +748,31 @@ fn dataset<R: Source>(
                 ));
             }
             stack.pop();
+            repeats.creators.retain(|(depth, _), _| *depth <= stack.len());
         }
-        let (Some(group), Some(element)) = (w.u16(be), w.u16(be)) else {
+        // Inside the value of a UN of undefined length, implicit VR little endian.
+        let implicit_here = stack.last().is_some_and(|f| f.implicit);
+        let be = w.big_endian && !implicit_here;
+        let explicit_here = explicit && !implicit_here;
+        let Some(tag_bytes) = w.bytes_or_end::<4>()? else {
+            if w.whole && !stack.is_empty() {
+                return Err(format!(
+                    "the file ends at byte {at} with {} sequence(s) or item(s) still open: it was cut short",
+                    stack.len()
+                ));
+            }
             return Ok(());
+        };
+        let half = |i: usize| [tag_bytes[i], tag_bytes[i + 1]];
+        let (group, element) = if be {
+            (u16::from_be_bytes(half(0)), u16::from_be_bytes(half(2)))
+        } else {
+            (u16::from_le_bytes(half(0)), u16::from_le_bytes(half(2)))
         };
         let tag = (group, element);
         let within = stack.last().map(|f| f.within);
         if group == 0xFFFE {
-            let Some(length) = w.u32(be) else { return Ok(()) };
+            let Some(length) = w.u32(be) else { return w.cut(at) };
             let open_undefined = stack.last().is_some_and(|f| f.end.is_none());
             match (tag, within) {
                 (ITEM, Some(Within::Fragments)) => {
@@ -450,7 +793,7 @@ fn dataset<R: Source>(
                         }
                     }
                     if w.skip(u64::from(length)).is_none() {
-                        return Ok(());
+                        return w.cut(at);
                     }
                 }
                 (ITEM, Some(Within::Sequence)) => {
@@ -460,16 +803,34 @@ fn dataset<R: Source>(
                         w.fits(tag, at, length)?;
                         Some(w.pos + u64::from(length))
                     };
-                    stack.push(Frame::new(Within::Item, end));
+                    stack.push(Frame::new(Within::Item, end, implicit_here));
                 }
                 (ITEM_END, Some(Within::Item)) if open_undefined && length == 0 => {
                     stack.pop();
+                    repeats.creators.retain(|(depth, _), _| *depth <= stack.len());
                 }
                 (SEQUENCE_END, Some(Within::Sequence | Within::Fragments))
                     if open_undefined && length == 0 =>
                 {
                     let closes_pixels = stack.len() == 1 && within == Some(Within::Fragments);
-                    stack.pop();
+                    if let Some((length_at, value_at)) = stack.pop().and_then(|f| f.un_value) {
+                        // The reader is given the value's length: it then reads the value as
+                        // bytes, decoded later as the implicit VR sequence it is.
+                        let length = u32::try_from(w.pos - value_at)
+                            .ok()
+                            .filter(|l| *l != UNDEFINED)
+                            .ok_or_else(|| {
+                                format!(
+                                    "the UN element whose length is at byte {length_at} is longer than 4 GiB"
+                                )
+                            })?;
+                        let bytes = if w.big_endian {
+                            length.to_be_bytes()
+                        } else {
+                            length.to_le_bytes()
+                        };
+                        fallback.lengths.push((length_at, bytes));
+                    }
                     if let Some(span) = pixel.as_mut().filter(|s| closes_pixels && s.end.is_none()) {
                         span.end = Some(w.pos);
                     }
@@ -498,12 +859,13 @@ fn dataset<R: Source>(
                     ));
                 }
             }
-            nesting_fits(stack.len(), at)?;
+            nesting_fits(stack.len() + w.outer, at)?;
             continue;
         }
-        // A data element: in the data set itself or in an item, once each.
+        // A data element: in the data set itself or in an item.
+        let depth = stack.len();
         let seen = match stack.last_mut() {
-            None => &mut top_seen,
+            None => &mut repeats.top_seen,
             Some(frame) if frame.within == Within::Item => &mut frame.seen,
             Some(_) => {
                 return Err(format!(
@@ -512,34 +874,41 @@ fn dataset<R: Source>(
                 ))
             }
         };
-        if !seen.insert(tag) {
-            return Err(format!(
-                "element {} at byte {at} is the second of that tag in the same data set or item: \
-                 which value is the real one cannot be known",
-                tag_text(tag)
-            ));
+        // Given twice: the reader keeps the last, which is the one de-identified; the others
+        // are never written.
+        let repeated = !seen.insert(tag);
+        if repeated {
+            repeats.tags.insert(tag);
+            if depth == 0 && super::is_pixel_data(dicom_core::Tag(group, element)) {
+                // The pixel data the reader keeps is not the one mapped: not copied.
+                if let Some(span) = pixel.as_mut() {
+                    span.regular = false;
+                }
+            }
         }
         let top_level_pixels =
             stack.is_empty() && pixel.is_none() && super::is_pixel_data(dicom_core::Tag(group, element));
         let mut written_vr = None;
         let mut reserved_zero = true;
-        let (is_sequence, length) = if explicit {
-            let Some(vr) = w.bytes::<2>() else { return Ok(()) };
+        let (is_sequence, length) = if explicit_here {
+            let Some(vr) = w.bytes::<2>() else {
+                return w.cut(at);
+            };
             written_vr = Some(vr);
             let length = if long_vr(&vr) {
                 let Some(reserved) = w.bytes::<2>() else {
-                    return Ok(());
+                    return w.cut(at);
                 };
                 reserved_zero = reserved == [0, 0];
                 w.u32(be)
             } else {
                 w.u16(be).map(u32::from)
             };
-            let Some(length) = length else { return Ok(()) };
+            let Some(length) = length else { return w.cut(at) };
             check_multiple(tag, at, &vr, length)?;
             (&vr == b"SQ" || (length == UNDEFINED && &vr == b"UN"), length)
         } else {
-            let Some(length) = w.u32(be) else { return Ok(()) };
+            let Some(length) = w.u32(be) else { return w.cut(at) };
             let vr = crate::dataset::dictionary_vr(dicom_core::Tag(group, element));
             if let Some(vr) = vr {
                 let name = vr.to_string().as_bytes();
@@ -548,6 +917,19 @@ fn dataset<R: Source>(
             let sq = vr == Some(dicom_core::VR::SQ);
             (sq || length == UNDEFINED, length)
         };
+        if depth == 0 && patchable {
+            let value = (!is_sequence && length != UNDEFINED).then_some((w.pos, length));
+            if let Some(Some((value_at, value_length))) = repeats.top_values.insert(tag, value) {
+                if fallback.dropped.len() >= MAX_DROPPED {
+                    return Err(format!(
+                        "element {} at byte {at}: more than {MAX_DROPPED} elements at the top level \
+                         of the data set repeat a tag met before",
+                        tag_text(tag)
+                    ));
+                }
+                fallback.dropped.push((tag, value_at, value_length));
+            }
+        }
         // A defined-length sequence under a pixel tag holds no pixels.
         if top_level_pixels && !(is_sequence && length != UNDEFINED) {
             let encapsulated = length == UNDEFINED;
@@ -567,27 +949,94 @@ fn dataset<R: Source>(
                 value_bytes: if encapsulated { 0 } else { u64::from(length) },
                 fragments: encapsulated.then_some(0),
                 regular,
+                missing: 0,
             });
         }
         if length == UNDEFINED {
-            let within = if tag == PIXEL_DATA && !is_sequence {
+            // Encapsulated pixel data written with VR UN is still fragments, as readers take it.
+            let un = written_vr == Some(*b"UN") && tag != PIXEL_DATA;
+            let within = if tag == PIXEL_DATA && (!is_sequence || written_vr == Some(*b"UN")) {
                 Within::Fragments
             } else {
                 Within::Sequence
             };
-            stack.push(Frame::new(within, None));
-            nesting_fits(stack.len(), at)?;
+            let mut frame = Frame::new(within, None, implicit_here);
+            if un {
+                // PS3.5 6.2.2: "the value shall remain in implicit VR form".
+                if !patchable {
+                    return Err(format!(
+                        "element {} at byte {at} has VR UN and an undefined length, which dpk does \
+                         not read in a deflated data set",
+                        tag_text(tag)
+                    ));
+                }
+                frame.implicit = true;
+                frame.un_value = Some((w.pos - 4, w.pos));
+            }
+            stack.push(frame);
+            nesting_fits(stack.len() + w.outer, at)?;
             continue;
+        }
+        if top_level_pixels && !is_sequence && u64::from(length) > w.len.saturating_sub(w.pos) {
+            let left = w.len.saturating_sub(w.pos);
+            let missing = u64::from(length) - left;
+            // The zeros are bounded by the file's own size: a small file never makes dpk
+            // reserve or write gigabytes, whatever attributes it claims.
+            if patchable && !w.whole && image.pixel_bytes() == Some(u64::from(length)) && missing <= w.len {
+                // Cut short at the end of the file, with the length the image calls for:
+                // read, and written, with the missing bytes as zeros, so the output's pixel
+                // data agrees with its image attributes.
+                if let Some(span) = pixel.as_mut() {
+                    span.missing = missing;
+                    span.end = Some(w.len);
+                }
+                fallback.note(format!(
+                    "the pixel data {} at byte {at} declares {length} bytes, as its rows, columns, \
+                     samples, bits and frames call for, but the file ends after {left}: the \
+                     missing {missing} bytes are read, and written, as zeros",
+                    tag_text(tag)
+                ));
+                return Ok(());
+            }
         }
         w.fits(tag, at, length)?;
         if is_sequence {
             // A defined-length sequence is entered: its items follow.
-            stack.push(Frame::new(Within::Sequence, Some(w.pos + u64::from(length))));
-            nesting_fits(stack.len(), at)?;
+            stack.push(Frame::new(
+                Within::Sequence,
+                Some(w.pos + u64::from(length)),
+                implicit_here,
+            ));
+            nesting_fits(stack.len() + w.outer, at)?;
             continue;
         }
-        if w.skip(u64::from(length)).is_none() {
-            return Ok(());
+        let creator = group % 2 == 1 && (0x0010..=0x00FF).contains(&element) && length <= MAX_CREATOR_BYTES;
+        if (depth == 0 && ImageSize::wants(tag) && length <= 16) || creator {
+            let mut value = vec![0u8; length as usize];
+            if w.reader.read_exact(&mut value).is_err() {
+                return w.cut(at);
+            }
+            w.pos += u64::from(length);
+            if creator {
+                let trimmed = value
+                    .iter()
+                    .copied()
+                    .filter(|b| !matches!(b, b' ' | 0))
+                    .collect::<Vec<u8>>();
+                match repeats.creators.get(&(depth, tag)) {
+                    Some(first) if *first != trimmed => {
+                        fallback.conflicting_creators.insert(tag);
+                    }
+                    Some(_) => {}
+                    None => {
+                        repeats.creators.insert((depth, tag), trimmed);
+                    }
+                }
+            } else {
+                image.take(tag, &value, be);
+            }
+        } else if w.skip(u64::from(length)).is_none() {
+            return w.cut(at);
         }
         if top_level_pixels {
             if let Some(span) = pixel.as_mut() {
@@ -624,6 +1073,30 @@ mod tests {
             "study/series1/img1.dcm",
         ] {
             assert!(check_path(&fixture(name), false).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_whole_file_passes_the_whole_check_and_one_cut_short_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [
+            "ct_explicit_le.dcm",
+            "mr_implicit_le.dcm",
+            "ct_explicit_be.dcm",
+            "ct_deflated.dcm",
+            "sc_jpeg_baseline.dcm",
+            "us_multiframe.dcm",
+        ] {
+            let bytes = std::fs::read(fixture(name)).unwrap();
+            assert!(check_whole(&File::open(fixture(name)).unwrap()).is_ok(), "{name}");
+            // One byte short; and, for encapsulated pixel data, without its closing delimiter
+            // (the file then ends right after a fragment, which a lenient walk accepts).
+            for cut in [1, 8] {
+                let path = dir.path().join(format!("{cut}-{name}"));
+                std::fs::write(&path, &bytes[..bytes.len() - cut]).unwrap();
+                let problem = check_whole(&File::open(&path).unwrap());
+                assert!(problem.is_err(), "{name} cut by {cut} bytes passes");
+            }
         }
     }
 

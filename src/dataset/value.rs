@@ -13,6 +13,7 @@ use serde::{Serialize, Serializer};
 /// A primitive value kept twice (a plan's before and after of a kept element) is shared by
 /// the two rather than copied: see [`Snapshot::share`].
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Snapshot {
     /// A primitive value, in full.
     Primitive(SharedValue),

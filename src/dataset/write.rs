@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 
 /// When a written file reaches the disk.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Durability {
     /// Each file is flushed to the disk before it is renamed into place: once there, it
     /// survives a power cut.

@@ -24,6 +24,7 @@ use crate::profile::Action;
 /// What happened to one element.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// The value is as it was.
     Unchanged,

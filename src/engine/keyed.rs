@@ -9,8 +9,10 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+use dicom_core::value::{PrimitiveValue, Value};
+use dicom_object::InMemDicomObject;
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroize;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -67,14 +69,15 @@ impl Salt {
     /// The new UID for an original UID: `2.25.` and the decimal of 128 bits of
     /// HMAC(salt, uid). At most 44 characters, valid in every UI element.
     pub fn remap_uid(&self, uid: &str) -> String {
-        let digest = self.mac("dpk/uid", uid.trim_end_matches(['\0', ' ']).as_bytes());
-        let mut high = [0u8; 16];
-        high.copy_from_slice(&digest[..16]);
-        // Sized for the longest UID up front: one allocation, not one per doubling.
-        let mut uid = String::with_capacity(44);
-        // Writing to a `String` cannot fail.
-        let _ = write!(uid, "2.25.{}", u128::from_be_bytes(high));
-        uid
+        uid_of_digest(&self.mac("dpk/uid", uid.trim_end_matches(['\0', ' ']).as_bytes()))
+    }
+
+    /// A new UID for something that has no UID of its own to remap (a file without a SOP
+    /// Instance UID, a dummy UID whose original is empty): `2.25.` and 128 bits of
+    /// HMAC(salt, domain, data). `data` must be unique to the input (its original meta UID,
+    /// else [`content_digest`]), so that no two inputs share the new UID.
+    pub fn derive_uid(&self, domain: &str, data: &[u8]) -> String {
+        uid_of_digest(&self.mac(domain, data))
     }
 
     /// A keyed hash of a text value as `len` upper-case hex digits (at most 64): digits and
@@ -96,6 +99,85 @@ impl Salt {
     }
 }
 
+/// `2.25.` and the decimal of the first 128 bits of a digest: at most 44 characters.
+fn uid_of_digest(digest: &[u8; 32]) -> String {
+    let mut high = [0u8; 16];
+    high.copy_from_slice(&digest[..16]);
+    // Sized for the longest UID up front: one allocation, not one per doubling.
+    let mut uid = String::with_capacity(44);
+    // Writing to a `String` cannot fail.
+    let _ = write!(uid, "2.25.{}", u128::from_be_bytes(high));
+    uid
+}
+
+/// [`Salt::derive_uid`] for a plan without a salt: a plain SHA-256, so `data` must not be a
+/// value that could be guessed (use [`content_digest`], never an original UID alone).
+pub fn unkeyed_uid(domain: &str, data: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(domain.as_bytes());
+    h.update([0]);
+    h.update(data);
+    uid_of_digest(&h.finalize().into())
+}
+
+/// A SHA-256 of a data set's content (every element's tag, VR and value, numbers in little
+/// endian whatever the machine, items in order, at every depth): what tells one input from
+/// another when it has no UID of its own. The top-level pixel data is left out: a file read
+/// around its pixel data and the same file read whole give the same digest.
+pub fn content_digest(obj: &InMemDicomObject) -> [u8; 32] {
+    fn feed(h: &mut Sha256, obj: &InMemDicomObject, top: bool) {
+        for el in obj {
+            let tag = el.header().tag;
+            if top && crate::dataset::is_pixel_data(tag) {
+                continue;
+            }
+            h.update(tag.group().to_le_bytes());
+            h.update(tag.element().to_le_bytes());
+            h.update(el.vr().to_bytes());
+            match el.value() {
+                Value::Primitive(p) => {
+                    let bytes = le_bytes(p);
+                    h.update((bytes.len() as u64).to_le_bytes());
+                    h.update(&bytes);
+                }
+                Value::Sequence(seq) => {
+                    h.update((seq.items().len() as u64).to_le_bytes());
+                    for item in seq.items() {
+                        feed(h, item, false);
+                    }
+                }
+                Value::PixelSequence(px) => {
+                    for fragment in px.fragments() {
+                        h.update((fragment.len() as u64).to_le_bytes());
+                        h.update(fragment);
+                    }
+                }
+            }
+        }
+    }
+    let mut h = Sha256::new();
+    feed(&mut h, obj, true);
+    h.finalize().into()
+}
+
+/// A value's bytes, numbers in little endian (text as it is).
+fn le_bytes(p: &PrimitiveValue) -> Vec<u8> {
+    fn each<T: Copy, const N: usize>(values: &[T], f: impl Fn(T) -> [u8; N]) -> Vec<u8> {
+        values.iter().flat_map(|&v| f(v)).collect()
+    }
+    match p {
+        PrimitiveValue::U16(v) => each(v, u16::to_le_bytes),
+        PrimitiveValue::I16(v) => each(v, i16::to_le_bytes),
+        PrimitiveValue::U32(v) => each(v, u32::to_le_bytes),
+        PrimitiveValue::I32(v) => each(v, i32::to_le_bytes),
+        PrimitiveValue::U64(v) => each(v, u64::to_le_bytes),
+        PrimitiveValue::I64(v) => each(v, i64::to_le_bytes),
+        PrimitiveValue::F32(v) => each(v, f32::to_le_bytes),
+        PrimitiveValue::F64(v) => each(v, f64::to_le_bytes),
+        other => other.to_bytes().into_owned(),
+    }
+}
+
 impl fmt::Debug for Salt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Salt(<{} bytes, redacted>)", self.len)
@@ -105,7 +187,6 @@ impl fmt::Debug for Salt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sha2::Digest;
 
     fn salt(s: &str) -> Salt {
         Salt::new(s.as_bytes().to_vec()).unwrap()

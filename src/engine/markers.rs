@@ -132,7 +132,7 @@ pub fn plan_markers(
 
 /// The new value of a top-level UI element, from the plan, when it is a valid UID: the meta
 /// group follows the dataset only with values a reader of the meta group accepts.
-fn planned_uid(entries: &[Change], tag: Tag) -> Option<String> {
+pub(super) fn planned_uid(entries: &[Change], tag: Tag) -> Option<String> {
     let entry = entries
         .iter()
         .find(|e| e.path.depth() == 0 && e.path.tag == tag)?;
@@ -176,34 +176,14 @@ fn meta_change(
     Some(change)
 }
 
-/// The Media Storage SOP Instance UID of a file whose data set gives no valid SOP Instance UID
-/// to follow (it has none, or the plan removes or empties it). The meta group's UID names the
-/// same instance, so it is not kept as it is: where the plan replaces that UID elsewhere in the
-/// data set (a reference), it becomes the same new UID; otherwise the dummy UID.
-fn orphaned_instance_uid(meta_uid: &str, entries: &[Change]) -> String {
-    let original = meta_uid.trim_end_matches(['\0', ' ']);
-    let replaced = entries
-        .iter()
-        .filter(|e| e.vr == VR::UI && e.kind == ChangeKind::Replaced)
-        .find_map(|e| match (&e.before, &e.after) {
-            (Some(Snapshot::Primitive(before)), Some(Snapshot::Primitive(after))) => {
-                let at = strings_of(before).iter().position(|v| v == original)?;
-                strings_of(after).get(at).cloned()
-            }
-            _ => None,
-        });
-    replaced
-        .filter(|u| crate::dataset::valid_uid(u))
-        .unwrap_or_else(|| super::dummy::DUMMY_UID.to_string())
-}
-
 /// Plans the file meta group: Media Storage SOP Instance UID follows the dataset's (new) SOP
-/// Instance UID (see [`orphaned_instance_uid`] when there is none); the implementation is dpk;
-/// application entity titles and private information, which can name the sending site, are
-/// removed.
-pub fn plan_meta(meta: &FileMetaTable, entries: &[Change]) -> Vec<Change> {
+/// Instance UID, or is `orphan` when the data set gives none (a DICOMDIR; see the planner's
+/// `orphaned_instance_uid`); the implementation is dpk; application entity titles and
+/// private information, which can name the sending site, are removed.
+pub fn plan_meta(meta: &FileMetaTable, entries: &[Change], orphan: Option<String>) -> Vec<Change> {
     let sop_instance = planned_uid(entries, tags::SOP_INSTANCE_UID)
-        .unwrap_or_else(|| orphaned_instance_uid(meta.media_storage_sop_instance_uid(), entries));
+        .or(orphan)
+        .unwrap_or_default();
     // Without a valid SOP Class UID in the data set, the meta group keeps its own, unless it
     // is one that a reader of the meta group refuses (the reader fills a missing one from the
     // data set unchecked): an output must open again.

@@ -7,6 +7,7 @@
 mod apply;
 pub mod clean;
 pub mod dates;
+pub mod dicomdir;
 pub mod dummy;
 pub mod keyed;
 mod markers;
@@ -134,6 +135,9 @@ fn anonymize_header(
     durability: Durability,
 ) -> Result<Plan> {
     let Some(pixels) = header.pixel_data.clone() else {
+        if dicomdir::is_dicomdir(&header.file) {
+            return dicomdir::anonymize(header.file, input, output, profile, ctx, durability);
+        }
         return anonymize_whole(header.file, output, profile, ctx, durability);
     };
     let plan = plan_header(&header, profile, ctx)?;
@@ -179,13 +183,40 @@ pub fn check_context(profile: &ResolvedProfile, ctx: &Context) -> Result<()> {
     Ok(())
 }
 
-/// Reads a salt from the file at `path` (the whole file, surrounding white space trimmed).
+/// The most a salt file may hold. A salt is one secret of a few dozen bytes: a larger file is
+/// the wrong one (`/dev/zero`, a DICOM file, a disk image), and reading it whole could take
+/// all memory.
+pub const MAX_SALT_FILE: u64 = 4096;
+
+/// Reads a salt from the file at `path` (surrounding white space trimmed), at most
+/// [`MAX_SALT_FILE`] bytes.
 pub fn salt_from_file(path: &Path) -> Result<Salt> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    Salt::new(salt_file_bytes(path)?)
+}
+
+/// The bytes of a salt file, read up to [`MAX_SALT_FILE`], for a caller that looks at them
+/// (how varied they are) before [`Salt::new`] takes them. Every failure names the file, never
+/// its content; the bytes are zeroized on every path but the one that returns them.
+pub fn salt_file_bytes(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    use zeroize::Zeroize;
+    let refused = |reason: String| Error::SaltFile {
         path: path.to_path_buf(),
-        source,
-    })?;
-    Salt::new(bytes)
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| refused(e.to_string()))?;
+    let mut bytes = Vec::with_capacity(128);
+    if let Err(e) = file.take(MAX_SALT_FILE + 1).read_to_end(&mut bytes) {
+        bytes.zeroize();
+        return Err(refused(e.to_string()));
+    }
+    if bytes.len() as u64 > MAX_SALT_FILE {
+        bytes.zeroize();
+        return Err(refused(format!(
+            "holds more than {MAX_SALT_FILE} bytes, which no salt needs: is it the right file?"
+        )));
+    }
+    Ok(bytes)
 }
 
 /// A version-specific name written as Implementation Version Name of the outputs.

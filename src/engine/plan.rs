@@ -4,19 +4,20 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use dicom_core::dictionary::DataDictionary;
 use dicom_core::smallvec::SmallVec;
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
-use dicom_dictionary_std::tags;
+use dicom_dictionary_std::{tags, StandardDataDictionary};
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 
 use super::clean::{Identifiers, PERSON_CODE_SEQUENCES};
 use super::dummy::{dummy_value, max_chars};
-use super::{dates, markers, Context, Plan, Salt};
-use crate::confidentiality::iod;
+use super::{dates, keyed, markers, Context, Plan, Salt};
+use crate::confidentiality::{iod, registry};
 use crate::dataset::{
-    private, sop_class_uid, strings_of, text_of, DicomFile, Header, PixelData, Snapshot, TagPath,
+    private, sop_class_uid, strings_of, text_of, DicomFile, Header, ItemStep, PixelData, Snapshot, TagPath,
 };
 use crate::diff::{Change, ChangeKind, Decision, RuleLabel};
 use crate::error::{Error, Result};
@@ -33,6 +34,12 @@ const IN_CLEAN_SEQUENCE_RULE: &str = "inside a sequence cleaned (C)";
 
 /// The rule text of elements no rule matches.
 const DEFAULT_RULE: &str = "default: not in PS3.15 Table E.1-1, kept";
+
+/// The rule text of URLs no rule matches.
+const URL_RULE: &str = "default: a URL not in PS3.15 Table E.1-1 (it names a host, often the study), removed";
+
+/// The rule text of UIDs no rule matches that name an entity.
+const UID_RULE: &str = "default: a UID not in PS3.15 Table E.1-1 that names an instance, series, study or other entity, replaced";
 
 /// The rule text of file meta elements found in a data set.
 const OUT_OF_PLACE_RULE: &str = "out of place: a file meta element in the data set";
@@ -62,8 +69,14 @@ fn plan_with_pixels(
     let mut planner = Planner {
         profile,
         salt,
-        sop_class: sop_class_uid(obj),
+        // A DICOMDIR has no SOP Class UID in its data set: its meta group names the class.
+        sop_class: sop_class_uid(obj).or_else(|| {
+            let meta = file.meta().media_storage_sop_class_uid();
+            let meta = meta.trim_end_matches(['\0', ' ']);
+            (!meta.is_empty()).then(|| meta.to_string())
+        }),
         root: obj,
+        meta_instance_uid: file.meta().media_storage_sop_instance_uid(),
         ids: std::cell::OnceCell::new(),
         shift_days: std::cell::OnceCell::new(),
         inside: std::cell::OnceCell::new(),
@@ -78,10 +91,14 @@ fn plan_with_pixels(
     planner.remap_references();
 
     let (marker_entries, added) = markers::plan_markers(obj, &planner.entries, profile);
+    // Worked out only for a file whose data set gives no SOP Instance UID to follow.
+    let orphan = markers::planned_uid(&planner.entries, tags::SOP_INSTANCE_UID)
+        .is_none()
+        .then(|| planner.orphaned_instance_uid());
     let mut entries = planner.entries;
     entries.retain(|e| !(e.path.depth() == 0 && marker_entries.iter().any(|m| m.path == e.path)));
     entries.extend(marker_entries);
-    let meta = markers::plan_meta(file.meta(), &entries);
+    let meta = markers::plan_meta(file.meta(), &entries, orphan);
     Ok(Plan {
         profile: profile.name().to_string(),
         sop_class: planner.sop_class,
@@ -97,6 +114,8 @@ struct Planner<'a> {
     salt: Option<&'a Salt>,
     sop_class: Option<String>,
     root: &'a InMemDicomObject,
+    /// The input's Media Storage SOP Instance UID, as read.
+    meta_instance_uid: &'a str,
     /// The dataset's identifiers, gathered the first time a text is cleaned.
     ids: std::cell::OnceCell<Identifiers>,
     /// The patient's date offset (`None`: no salt), worked out the first time a date is
@@ -174,7 +193,7 @@ impl Planner<'_> {
         let ctx = ElementContext { path, creator };
         let (requested, rule) = match self.profile.decide(&ctx) {
             Some(m) => (m.action, RuleLabel::from(Arc::clone(m.rule))),
-            None => (Action::Keep, RuleLabel::from(DEFAULT_RULE)),
+            None => return default_decision(path.tag, vr),
         };
         let mut action = requested;
         let mut note = None;
@@ -185,6 +204,12 @@ impl Planner<'_> {
                 Some(why) => RuleLabel::from(Arc::clone(why)),
                 None => RuleLabel::from("SOP Class not in dpk's IOD table: the left-most action"),
             });
+        }
+        if matches!(action, Action::Remove | Action::Empty) {
+            if let Some((needed, why)) = iod::required(action, self.sop_class.as_deref(), path) {
+                action = needed;
+                note = Some(RuleLabel::from(why));
+            }
         }
         if action == Action::Clean && !Action::cleans_in_place(vr) {
             note = Some(format!("a {} value cannot be cleaned: removed", vr.to_string()).into());
@@ -388,14 +413,25 @@ impl Planner<'_> {
         }
     }
 
-    /// A UID element kept by default whose value is a UID replaced elsewhere in the file is a
-    /// reference to it: it is replaced too, or the reference would dangle and the original
-    /// UID would leak.
+    /// Every UID the plan keeps that names an entity (an instance, series, study, frame of
+    /// reference, …) is replaced, whatever attribute holds it: Table E.1-1 lists the UID
+    /// attributes it knows, but a UID of the same entity turns up under others (SOP Instance
+    /// UID of Concatenation Source, a vendor's private UIDs), and each would link the output
+    /// back to the hospital's records. A UID looked at here is one that no rule matches, or a
+    /// private one an option or rule keeps; registry UIDs ([`registry::is_registry_uid`]) and
+    /// attributes that name a class ([`registry::names_a_class`]) stay. Under the Retain UIDs
+    /// option only UIDs replaced elsewhere in the file are (a reference must not dangle).
+    /// Dummy UIDs (action D on a UI element) are derived UIDs too: see
+    /// [`Planner::dummy_uids`].
     fn remap_references(&mut self) {
+        self.dummy_uids();
+        self.keep_registry_uids();
+        self.drop_whole_planes();
         let Some(salt) = self.salt else { return };
-        // The entries that refer to a replaced UID and their new values, found first: the
-        // UIDs looked for are borrowed from the entries.
-        let referring: Vec<(usize, Vec<String>)> = {
+        let retain_uids = self.profile.has_option("retain-uids");
+        // The entries to replace and their new values, found first: the UIDs looked for are
+        // borrowed from the entries.
+        let referring: Vec<(usize, Vec<String>, bool)> = {
             // Sorted for look-ups by bisection: a file replaces a few UIDs, and hashing each
             // look-up would cost more.
             let mut replaced: Vec<Cow<'_, str>> = self
@@ -413,50 +449,274 @@ impl Planner<'_> {
                 })
                 .flatten()
                 .collect();
-            if replaced.is_empty() {
-                return;
-            }
             replaced.sort_unstable();
             replaced.dedup();
             let is_replaced = |v: &Cow<'_, str>| replaced.binary_search(v).is_ok();
-            let refers = |e: &Change| -> Option<Vec<String>> {
-                let is_default = e.decision.as_ref().is_some_and(|d| d.rule == DEFAULT_RULE);
-                if e.vr != VR::UI || e.kind != ChangeKind::Unchanged || !is_default {
+            // The new values of an entry to replace, and whether every value replaced is a
+            // reference to a UID replaced elsewhere.
+            let refers = |e: &Change| -> Option<(Vec<String>, bool)> {
+                let kept_by_default = e.decision.as_ref().is_some_and(|d| {
+                    d.action == Action::Keep && (d.rule == DEFAULT_RULE || e.path.tag.group() % 2 == 1)
+                });
+                if e.vr != VR::UI || e.kind != ChangeKind::Unchanged || !kept_by_default {
+                    return None;
+                }
+                if registry::names_a_class(e.path.tag) {
                     return None;
                 }
                 let Some(Snapshot::Primitive(p)) = &e.before else {
                     return None;
                 };
-                if !values_of(p).any(|v| is_replaced(&v)) {
+                let entity = |v: &Cow<'_, str>| {
+                    !v.is_empty() && !registry::is_registry_uid(v) && (!retain_uids || is_replaced(v))
+                };
+                if !values_of(p).any(|v| entity(&v)) {
                     return None;
                 }
+                let only_references = values_of(p).filter(entity).all(|v| is_replaced(&v));
                 let new = values_of(p).map(|v| {
-                    if is_replaced(&v) {
+                    if entity(&v) {
                         salt.remap_uid(&v)
                     } else {
                         v.into_owned()
                     }
                 });
-                Some(new.collect())
+                Some((new.collect(), only_references))
             };
             self.entries
                 .iter()
                 .enumerate()
-                .filter_map(|(i, e)| Some((i, refers(e)?)))
+                .filter_map(|(i, e)| {
+                    let (new, only_references) = refers(e)?;
+                    Some((i, new, only_references))
+                })
                 .collect()
         };
-        for (i, new) in referring {
+        for (i, new, only_references) in referring {
             let e = &mut self.entries[i];
             e.kind = ChangeKind::Replaced;
             e.after = Some(Snapshot::primitive(PrimitiveValue::Strs(new.into())));
+            let old = e.decision.take();
+            let by_default = old.as_ref().is_none_or(|d| d.rule == DEFAULT_RULE);
+            let (rule, note) = match (only_references, by_default, old) {
+                (true, _, _) | (false, _, None) => (
+                    RuleLabel::from("consistency: refers to a UID replaced elsewhere in the file"),
+                    None,
+                ),
+                (false, true, Some(_)) => (RuleLabel::from(UID_RULE), None),
+                (false, false, Some(d)) => (
+                    d.rule,
+                    Some(RuleLabel::from(
+                        "a private UID that names an entity is replaced like any other",
+                    )),
+                ),
+            };
             e.decision = Some(Decision {
                 action: Action::ReplaceUid,
                 requested: Some(Action::Keep),
-                rule: "consistency: refers to a UID replaced elsewhere in the file".into(),
+                rule,
+                note,
+            });
+        }
+    }
+
+    /// A registry UID under a rule that replaces UIDs (Synchronization Frame of Reference UID
+    /// holding UTC's well-known 1.2.840.10008.15.1.1) is kept: it names no entity of the
+    /// patient, and a new UID in its place would lose what the standard defines it to mean.
+    fn keep_registry_uids(&mut self) {
+        for e in self.entries.iter_mut() {
+            let replaces = e.vr == VR::UI
+                && e.kind == ChangeKind::Replaced
+                && e.decision
+                    .as_ref()
+                    .is_some_and(|d| d.action == Action::ReplaceUid);
+            if !replaces {
+                continue;
+            }
+            let (Some(Snapshot::Primitive(before)), Some(Snapshot::Primitive(after))) = (&e.before, &e.after)
+            else {
+                continue;
+            };
+            if !values_of(before).any(|v| registry::is_registry_uid(&v)) {
+                continue;
+            }
+            let new: Vec<String> = values_of(before)
+                .zip(values_of(after))
+                .map(|(b, a)| {
+                    if registry::is_registry_uid(&b) {
+                        b.into_owned()
+                    } else {
+                        a.into_owned()
+                    }
+                })
+                .collect();
+            let unchanged = values_of(before).eq(new.iter().map(|v| Cow::Borrowed(v.as_str())));
+            if unchanged {
+                e.kind = ChangeKind::Unchanged;
+                e.after = e.before.as_mut().map(Snapshot::share);
+            } else {
+                e.after = Some(Snapshot::primitive(PrimitiveValue::Strs(new.into())));
+            }
+            if let Some(d) = e.decision.as_mut() {
+                d.note = Some("a registry UID (PS3.6 Annex A) names no entity: kept".into());
+            }
+        }
+    }
+
+    /// A dummy UID (action D on a UI element) is never a constant: one UID shared by every
+    /// output would make different instances, series or studies one. It is the original
+    /// remapped as U would (so references to it follow), or, where the original is empty, a
+    /// UID derived from the input and the element's place.
+    fn dummy_uids(&mut self) {
+        let dummies: Vec<usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.vr == VR::UI
+                    && e.kind == ChangeKind::Replaced
+                    && e.decision.as_ref().is_some_and(|d| d.action == Action::Dummy)
+            })
+            .map(|(i, _)| i)
+            .collect();
+        for i in dummies {
+            let e = &self.entries[i];
+            let originals: Vec<String> = match &e.before {
+                Some(Snapshot::Primitive(p)) => values_of(p).map(Cow::into_owned).collect(),
+                _ => Vec::new(),
+            };
+            let place = e.path.to_string();
+            let new: Vec<String> = if originals.iter().all(|v| v.is_empty()) {
+                vec![self.derived_uid(&place)]
+            } else {
+                originals
+                    .iter()
+                    .enumerate()
+                    .map(|(n, v)| match (self.salt, v.is_empty()) {
+                        (Some(salt), false) => salt.remap_uid(v),
+                        _ => self.derived_uid(&format!("{place}#{n}")),
+                    })
+                    .collect()
+            };
+            let e = &mut self.entries[i];
+            e.after = Some(Snapshot::primitive(PrimitiveValue::Strs(new.into())));
+            if let Some(d) = e.decision.as_mut() {
+                d.note.get_or_insert_with(|| {
+                    "a dummy UID is derived from the original: a constant would make different entities one".into()
+                });
+            }
+        }
+    }
+
+    /// A UID unique to this input and to `what` (a place in the data set): keyed by the salt
+    /// and the input's own UID (its SOP Instance UID, else its meta group's), else the digest
+    /// of its content; without a salt, a plain digest of the content (never of a UID alone,
+    /// which could be confirmed by anyone who guesses it).
+    fn derived_uid(&self, what: &str) -> String {
+        const DOMAIN: &str = "dpk/derived-uid";
+        let own_uid = text_of(self.root, tags::SOP_INSTANCE_UID).or_else(|| {
+            let meta = self.meta_instance_uid.trim_end_matches(['\0', ' ']);
+            (!meta.is_empty()).then(|| meta.to_string())
+        });
+        match (self.salt, own_uid) {
+            (Some(salt), Some(uid)) => salt.derive_uid(DOMAIN, format!("{uid}\0{what}").as_bytes()),
+            (salt, _) => {
+                let mut data = keyed::content_digest(self.root).to_vec();
+                data.push(0);
+                data.extend_from_slice(what.as_bytes());
+                match salt {
+                    Some(salt) => salt.derive_uid(DOMAIN, &data),
+                    None => keyed::unkeyed_uid(DOMAIN, &data),
+                }
+            }
+        }
+    }
+
+    /// The Media Storage SOP Instance UID of a file whose data set gives no SOP Instance UID
+    /// to follow (a DICOMDIR has none; a profile may remove it): the meta group's own UID
+    /// remapped as U would, kept where the profile keeps (0002,0003) (Retain UIDs), or, with
+    /// neither a salt nor a UID, derived from the input's content. Never a constant.
+    fn orphaned_instance_uid(&self) -> String {
+        let meta = self.meta_instance_uid.trim_end_matches(['\0', ' ']);
+        let valid = !meta.is_empty() && crate::dataset::valid_uid(meta);
+        let path = TagPath::root(tags::MEDIA_STORAGE_SOP_INSTANCE_UID);
+        let keeps = self
+            .profile
+            .decide(&ElementContext {
+                path: &path,
+                creator: None,
+            })
+            .is_some_and(|m| m.action == Action::Keep);
+        match self.salt {
+            _ if valid && keeps => meta.to_string(),
+            Some(salt) if valid => salt.remap_uid(meta),
+            _ => self.derived_uid("(0002,0003)"),
+        }
+    }
+
+    /// Removing Overlay Data (60xx,3000) removes the whole overlay plane of that group (and
+    /// Curve Data (50xx,3000) the whole curve): the rest of a plane without its data breaks
+    /// the Overlay Plane module (Overlay Data is Type 1) and still describes the overlay.
+    fn drop_whole_planes(&mut self) {
+        let repeating = |g: u16| (0x6000..=0x601E).contains(&g) || (0x5000..=0x501E).contains(&g);
+        let gone: Vec<(Vec<ItemStep>, u16)> = self
+            .entries
+            .iter()
+            .filter(|e| {
+                let g = e.path.tag.group();
+                repeating(g) && g % 2 == 0 && e.path.tag.element() == 0x3000 && e.kind == ChangeKind::Removed
+            })
+            .map(|e| (e.path.items.clone(), e.path.tag.group()))
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        for e in self.entries.iter_mut().filter(|e| e.kind != ChangeKind::Removed) {
+            let group = e.path.tag.group();
+            if !gone
+                .iter()
+                .any(|(items, g)| *g == group && *items == e.path.items)
+            {
+                continue;
+            }
+            e.kind = ChangeKind::Removed;
+            e.after = None;
+            let requested = e.decision.as_ref().map(|d| d.action);
+            e.decision = Some(Decision {
+                action: Action::Remove,
+                requested,
+                rule: format!(
+                    "required: part of the plane of group {group:04X}, whose data ({group:04X},3000) is removed"
+                )
+                .into(),
                 note: None,
             });
         }
     }
+}
+
+/// What happens to an element no rule matches (Table E.1-1 does not list it). It is kept,
+/// except a URL (VR UR, or an attribute whose VR is UR in PS3.6 however the file wrote it):
+/// a Retrieve URL names the hospital's host and often carries the study's UID, and no text
+/// of a URL can be told safe. A UID kept here is looked at again once the whole file is
+/// planned (see [`Planner::remap_references`]).
+fn default_decision(tag: dicom_core::Tag, vr: VR) -> (Action, Decision) {
+    let url = vr == VR::UR
+        || StandardDataDictionary
+            .by_tag(tag)
+            .is_some_and(|e| e.vr == dicom_core::dictionary::VirtualVr::Exact(VR::UR));
+    let (action, rule) = if url {
+        (Action::Remove, URL_RULE)
+    } else {
+        (Action::Keep, DEFAULT_RULE)
+    };
+    let decision = Decision {
+        action,
+        requested: None,
+        rule: rule.into(),
+        note: None,
+    };
+    (action, decision)
 }
 
 /// The values of `p` as [`strings_of`] gives them (text values trimmed of padding), borrowed

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// the engine resolves per element by the attribute's Type in the file's IOD (see
 /// [`crate::confidentiality::iod`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub enum Action {
     /// K: leave the value as it is (a sequence's contents are still processed).
     Keep,

@@ -81,6 +81,7 @@ pub struct Rule {
 
 /// What is wrong with a profile.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ProfileError {
     /// The RON does not parse or does not have a profile's shape.
     #[error("{origin}:{line}:{column}: {message}")]
@@ -171,6 +172,19 @@ impl Profile {
             return Profile::load(path);
         }
         Err(ProfileError::Unknown(spec.into()))
+    }
+
+    /// A built-in name or a RON path, with PS3.15 options added on top (each once, in the
+    /// order given): what the programs' `--profile` and `--option` flags name.
+    pub fn with_options(spec: &str, options: &[impl AsRef<str>]) -> Result<Profile, ProfileError> {
+        let mut profile = Profile::named_or_file(spec)?;
+        for name in options {
+            let name = name.as_ref();
+            if !profile.options.iter().any(|o| o == name) {
+                profile.options.push(name.to_string());
+            }
+        }
+        Ok(profile)
     }
 
     /// Parses a profile from RON. `origin` names it in error messages.

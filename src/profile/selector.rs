@@ -32,6 +32,7 @@ pub struct Selector {
 
 /// The forms a selector takes.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SelectorKind {
     /// One public (or, discouraged, fixed private) tag.
     Tag(Tag),

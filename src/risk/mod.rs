@@ -123,6 +123,7 @@ pub use weights::{CategoryWeight, Weights, WeightsError, BUILTIN_WEIGHTS};
 /// What kind of personal information a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum Category {
     /// Names, IDs, address, birth date, record numbers.
     DirectIdentifier,
@@ -208,6 +209,7 @@ impl fmt::Display for Category {
 
 /// The score's band: LOW < 25 ≤ MEDIUM < 50 ≤ HIGH < 75 ≤ CRITICAL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum Level {
     /// Below 25.
     Low,
@@ -259,6 +261,7 @@ impl Serialize for Level {
 /// Why an element is a finding. Rendered to one line by `Display` (and in JSON); kept as data
 /// so that scoring allocates no text.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Reason {
     /// Names or identifies the patient.
     Direct(&'static str),

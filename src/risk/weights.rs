@@ -39,6 +39,7 @@ pub struct Weights {
 
 /// Why a weights file was not accepted.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum WeightsError {
     /// The RON does not parse or does not have the weights' shape.
     #[error("{origin}:{line}:{column}: {message}")]

@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use dicom_core::VR;
 use dicom_object::InMemDicomObject;
 
-use crate::dataset::{Header, Snapshot, TagPath};
+use crate::dataset::{tag_string, Header, Snapshot, TagPath};
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::engine::{Context, Plan};
 use crate::profile::{
@@ -61,6 +61,8 @@ pub enum Action {
     CycleFilter,
     /// Switch the diff pane between the selected element and every change of the plan.
     ToggleChangeList,
+    /// Show or hide every finding left, in a scrolling list.
+    ToggleFindings,
     /// The next built-in theme.
     CycleTheme,
     /// Open the menu of actions valid for the selected element.
@@ -112,6 +114,8 @@ pub enum PromptKind {
     WriteOutput,
     /// What to search for.
     Search,
+    /// Whether to give an element an action that breaks the image (y/n).
+    ConfirmAction,
 }
 
 /// What a menu offers.
@@ -125,6 +129,9 @@ pub enum MenuKind {
     Profile,
 }
 
+/// A menu's lines, what each does, and the one in force.
+type MenuLines = (Vec<(String, Option<bool>)>, Vec<String>, Option<usize>);
+
 /// A list overlay to choose from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Menu {
@@ -132,6 +139,10 @@ pub struct Menu {
     pub kind: MenuKind,
     /// Its lines: label and, for toggles, whether on.
     pub items: Vec<(String, Option<bool>)>,
+    /// What each line does, in a line.
+    pub about: Vec<String>,
+    /// The line in force now (the element's action), if the menu has one.
+    pub current: Option<usize>,
     /// The highlighted line.
     pub selected: usize,
 }
@@ -197,6 +208,11 @@ pub struct Row {
     /// Whether the element goes with an enclosing sequence the plan removes or empties, so
     /// that its own action does not apply.
     pub with_sequence: bool,
+    /// `Some(i)`: not an element but the start of item `i` (0-based) of the sequence at
+    /// `entry`, shown in sequences of more than one item; `depth` is that of its elements.
+    pub item: Option<u32>,
+    /// Of an item's start: how many items the sequence has.
+    pub items: usize,
 }
 
 /// One element of the tree, which lists every element of the file.
@@ -242,6 +258,10 @@ pub struct App {
     pub help: bool,
     /// The explanation shown for the selected element, if open.
     pub explain: Option<String>,
+    /// Whether every finding left is shown in a scrolling list.
+    pub findings_open: bool,
+    /// An action waiting for the user's yes: (element, action, at its place only).
+    pending: Option<(Change, RuleAction, bool)>,
     /// Rows the open help or explanation is scrolled by; drawing keeps it within the text,
     /// which on a small terminal may be taller than the screen.
     pub overlay_scroll: u16,
@@ -253,6 +273,8 @@ pub struct App {
     pub menu: Option<Menu>,
     /// Where the file came from (`None`: the bundled demo), to re-read it whole for writing.
     pub source: Option<std::path::PathBuf>,
+    /// The file the base profile was read from (`None`: a built-in one).
+    pub profile_file: Option<std::path::PathBuf>,
     /// The overrides as last saved, to tell unsaved changes.
     saved: Vec<Rule>,
     /// Set after a first `q` with unsaved changes.
@@ -274,6 +296,8 @@ pub struct App {
     pub list_state: ratatui::widgets::ListState,
     /// Where the tree's rows were last drawn, for mouse clicks.
     pub tree_rows: ratatui::layout::Rect,
+    /// The keyword column's width at depth 0 as last drawn, for mouse clicks.
+    pub tree_name_width: usize,
     /// A one-line message for the status line.
     pub message: String,
     /// Set when the user asked to leave.
@@ -315,11 +339,14 @@ impl App {
             page: 20,
             help: false,
             explain: None,
+            findings_open: false,
+            pending: None,
             overlay_scroll: 0,
             overlay_page: 10,
             prompt: None,
             menu: None,
             source: None,
+            profile_file: None,
             saved: Vec::new(),
             quit_pending: false,
             history: Vec::new(),
@@ -330,6 +357,7 @@ impl App {
             theme: super::theme::Theme::dark(),
             list_state: ratatui::widgets::ListState::default(),
             tree_rows: ratatui::layout::Rect::default(),
+            tree_name_width: super::view::NAME_WIDTH,
             message: String::new(),
             quit: false,
         };
@@ -337,9 +365,40 @@ impl App {
         Ok(app)
     }
 
-    /// The entry of the selected row.
+    /// The entry of the selected row (none when it is the start of an item).
     pub fn selected_entry(&self) -> Option<&Change> {
-        self.rows.get(self.selected).and_then(|r| self.element(r.entry))
+        self.rows
+            .get(self.selected)
+            .filter(|r| r.item.is_none())
+            .and_then(|r| self.element(r.entry))
+    }
+
+    /// Whether the sequence at `path` is folded.
+    pub fn is_collapsed(&self, path: &TagPath) -> bool {
+        self.collapsed.contains(path)
+    }
+
+    /// The character sets with code extensions in force at `path`: those of the innermost
+    /// item that declares a Specific Character Set, or the dataset's.
+    fn code_extensions(&self, path: &TagPath) -> Option<super::charset::CodeExtensions> {
+        let file: &InMemDicomObject = &self.header.file;
+        let holders = std::iter::once(crate::dataset::item_at(file, path)).chain(
+            (0..path.depth())
+                .rev()
+                .map(|d| crate::dataset::item_at(file, &ancestor(path, d))),
+        );
+        for holder in holders.flatten() {
+            if let Some(element) = holder.get(dicom_dictionary_std::tags::SPECIFIC_CHARACTER_SET) {
+                let declared: Vec<String> = match element.value() {
+                    dicom_core::value::Value::Primitive(p) => {
+                        p.to_multi_str().iter().map(|s| s.trim().to_string()).collect()
+                    }
+                    _ => Vec::new(),
+                };
+                return super::charset::CodeExtensions::of(&declared);
+            }
+        }
+        None
     }
 
     /// The tree's element at `index`: the plan's entry, or for an element inside a sequence
@@ -386,14 +445,35 @@ impl App {
 
     /// A value as the screen shows it: pixel data by its size and frame count, never by its
     /// bytes; anything else rendered in at most `max_chars` characters (0: no limit).
+    ///
+    /// Text in character sets with ISO 2022 code extensions is decoded for the screen (see
+    /// `charset`), and control characters are shown, never sent (see `text::visible`). The
+    /// limit counts terminal columns and a cut value ends with `…`.
     pub fn value_text(&self, entry: &Change, value: &crate::dataset::Snapshot, max_chars: usize) -> String {
         if entry.path.depth() == 0 && crate::dataset::is_pixel_data(entry.path.tag) {
             let text =
                 crate::dataset::describe_pixel_data(value, crate::dataset::frame_count(&self.header.file));
-            let text = crate::dataset::Snapshot::primitive(text.into());
-            return crate::dataset::render(&text, dicom_core::VR::LT, max_chars);
+            return super::text::fit(&super::text::visible(&text), limit(max_chars));
         }
-        crate::dataset::render(value, entry.vr, max_chars)
+        let decoded = match value {
+            crate::dataset::Snapshot::Primitive(p)
+                if matches!(
+                    **p,
+                    dicom_core::PrimitiveValue::Str(_) | dicom_core::PrimitiveValue::Strs(_)
+                ) =>
+            {
+                self.code_extensions(&entry.path).map(|ext| {
+                    crate::dataset::strings_of(p)
+                        .iter()
+                        .map(|s| ext.decode(s, entry.vr).unwrap_or_else(|| s.clone()))
+                        .collect::<Vec<_>>()
+                        .join("\\")
+                })
+            }
+            _ => None,
+        };
+        let text = decoded.unwrap_or_else(|| crate::dataset::render(value, entry.vr, 0));
+        super::text::fit(&super::text::visible(&text), limit(max_chars))
     }
 
     /// The file's modality, SOP class and transfer syntax, for the status line.
@@ -425,6 +505,15 @@ impl App {
         }
     }
 
+    /// What the save prompt offers: the file the base profile was loaded from, or the
+    /// profile's name as a file in the current folder.
+    fn save_name(&self) -> String {
+        match &self.profile_file {
+            Some(path) => path.display().to_string(),
+            None => format!("{}.ron", self.current_profile().name),
+        }
+    }
+
     /// Whether the overrides differ from what was last saved.
     pub fn unsaved(&self) -> bool {
         self.overrides != self.saved
@@ -436,7 +525,7 @@ impl App {
             Mode::Prompt
         } else if self.menu.is_some() {
             Mode::Menu
-        } else if self.help || self.explain.is_some() {
+        } else if self.help || self.explain.is_some() || self.findings_open {
             Mode::Overlay
         } else {
             Mode::Normal
@@ -458,7 +547,7 @@ impl App {
             self.update_menu(action);
             return;
         }
-        if self.help || self.explain.is_some() {
+        if self.help || self.explain.is_some() || self.findings_open {
             self.update_overlay(action);
             return;
         }
@@ -503,6 +592,10 @@ impl App {
                 self.refresh_rows();
                 self.reselect(keep.as_ref());
                 self.message = format!("showing {}", self.filter.label());
+            }
+            Action::ToggleFindings => {
+                self.findings_open = true;
+                self.overlay_scroll = 0;
             }
             Action::ToggleChangeList => {
                 self.change_list = !self.change_list;
@@ -560,15 +653,24 @@ impl App {
             // The key that opened one overlay opens it over the other.
             Action::ToggleHelp if !self.help => {
                 self.explain = None;
+                self.findings_open = false;
                 self.open_help();
             }
             Action::Explain if self.explain.is_none() => {
                 self.help = false;
+                self.findings_open = false;
                 self.toggle_explain();
             }
-            Action::ToggleHelp | Action::Explain | Action::Cancel | Action::Quit => {
+            Action::ToggleFindings if !self.findings_open => {
                 self.help = false;
                 self.explain = None;
+                self.findings_open = true;
+                self.overlay_scroll = 0;
+            }
+            Action::ToggleHelp | Action::Explain | Action::ToggleFindings | Action::Cancel | Action::Quit => {
+                self.help = false;
+                self.explain = None;
+                self.findings_open = false;
             }
             _ => {}
         }
@@ -598,14 +700,15 @@ impl App {
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
-        if self.preview_salt && kind != PromptKind::Search {
+        // A profile holds no salt: only the de-identified file needs the user's own.
+        if self.preview_salt && kind == PromptKind::WriteOutput {
             self.message = "hashes and UIDs use a preview salt: restart with --salt-file PATH (or DPK_SALT) \
-                            to save or write"
+                            to write"
                 .into();
             return;
         }
         let input = match kind {
-            PromptKind::SaveProfile => format!("{}.ron", self.current_profile().name),
+            PromptKind::SaveProfile => self.save_name(),
             PromptKind::WriteOutput => match &self.source {
                 Some(path) => {
                     let stem = path
@@ -617,7 +720,8 @@ impl App {
                 }
                 None => "demo_anon.dcm".into(),
             },
-            PromptKind::Search => self.search.clone(),
+            // A new query: the last one is repeated by an empty Enter, or n.
+            PromptKind::Search | PromptKind::ConfirmAction => String::new(),
         };
         self.prompt = Some(Prompt {
             kind,
@@ -633,12 +737,19 @@ impl App {
         match action {
             Action::Cancel => {
                 self.prompt = None;
+                self.pending = None;
                 self.message = "cancelled".into();
             }
             Action::Input('y') if prompt.confirm => self.finish_prompt(),
             _ if prompt.confirm => {
+                let kind = prompt.kind;
                 self.prompt = None;
-                self.message = "not overwritten".into();
+                self.pending = None;
+                self.message = if kind == PromptKind::ConfirmAction {
+                    "action not changed".into()
+                } else {
+                    "not overwritten".into()
+                };
             }
             Action::Input(c) => prompt.input.push(c),
             Action::Backspace => {
@@ -649,6 +760,10 @@ impl App {
                 let trimmed = prompt.input.trim_end_matches([' ', '/']);
                 let cut = trimmed.rfind([' ', '/']).map_or(0, |i| i + 1);
                 prompt.input.truncate(cut);
+            }
+            Action::Submit if prompt.kind == PromptKind::Search && prompt.input.is_empty() => {
+                self.prompt = None;
+                self.find(true);
             }
             Action::Submit if prompt.input.trim().is_empty() => {}
             Action::Submit => {
@@ -669,9 +784,15 @@ impl App {
             self.find(true);
             return;
         }
+        if prompt.kind == PromptKind::ConfirmAction {
+            if let Some((entry, action, at_path)) = self.pending.take() {
+                self.apply_action(&entry, action, at_path);
+            }
+            return;
+        }
         let path = std::path::PathBuf::from(prompt.input.trim());
         let result = match prompt.kind {
-            PromptKind::Search => return,
+            PromptKind::Search | PromptKind::ConfirmAction => return,
             PromptKind::SaveProfile => self.save_profile(&path),
             PromptKind::WriteOutput => self.write_output(&path),
         };
@@ -730,19 +851,28 @@ impl App {
         let Some(path) = self.element(row.entry).map(|c| c.path.clone()) else {
             return;
         };
-        if row.has_children && !self.collapsed.contains(&path) {
+        // The start of an item: its sequence is the parent.
+        let parent = if row.item.is_some() {
+            Some(path.clone())
+        } else {
+            parent_of(&path)
+        };
+        if row.item.is_none() && row.has_children && !self.collapsed.contains(&path) {
             self.collapsed.insert(path);
             self.refresh_rows();
-        } else if let Some(parent) = parent_of(&path) {
+        } else if let Some(parent) = parent {
             // Already closed, or a leaf: go to the enclosing sequence.
-            if let Some(i) = self
-                .rows
-                .iter()
-                .position(|r| self.element(r.entry).is_some_and(|c| c.path == parent))
-            {
+            if let Some(i) = self.row_of(&parent) {
                 self.selected = i;
             }
         }
+    }
+
+    /// The row of the element at `path`, if shown.
+    fn row_of(&self, path: &TagPath) -> Option<usize> {
+        self.rows
+            .iter()
+            .position(|r| r.item.is_none() && self.element(r.entry).is_some_and(|c| &c.path == path))
     }
 
     fn expand(&mut self) {
@@ -764,11 +894,15 @@ impl App {
             return;
         }
         let index = self.list_state.offset() + usize::from(row - area.y);
-        let Some(depth) = self.rows.get(index).map(|r| r.depth) else {
+        let Some(row) = self.rows.get(index).cloned() else {
             return;
         };
         self.selected = index;
-        let badge = usize::from(column - area.x).checked_sub(super::view::badge_column(depth));
+        if row.item.is_some() {
+            return;
+        }
+        let badge = usize::from(column - area.x)
+            .checked_sub(super::view::badge_column(self.tree_name_width, row.depth));
         if badge.is_some_and(|b| b < super::view::BADGE_WIDTH) {
             self.cycle_action(false);
         }
@@ -820,10 +954,37 @@ impl App {
             })
     }
 
-    /// Makes `action` the user's rule for the element's tag, or for its exact place.
+    /// Makes `action` the user's rule for the element's tag, or for its exact place; an
+    /// action that would break the image (any but keep, on pixel data) asks first.
     fn set_action(&mut self, entry: &Change, action: RuleAction, at_path: bool) {
+        let pixels = entry.path.depth() == 0
+            && matches!(
+                entry.path.tag,
+                dicom_dictionary_std::tags::PIXEL_DATA
+                    | dicom_dictionary_std::tags::FLOAT_PIXEL_DATA
+                    | dicom_dictionary_std::tags::DOUBLE_FLOAT_PIXEL_DATA
+            );
+        if pixels && action != RuleAction::Keep {
+            self.pending = Some((entry.clone(), action, at_path));
+            self.prompt = Some(Prompt {
+                kind: PromptKind::ConfirmAction,
+                input: format!(
+                    "{} {} → {}: the file would have no usable image. Sure?",
+                    entry.path,
+                    entry.keyword,
+                    action.label()
+                ),
+                confirm: true,
+            });
+            return;
+        }
+        self.apply_action(entry, action, at_path);
+    }
+
+    fn apply_action(&mut self, entry: &Change, action: RuleAction, at_path: bool) {
+        let select = self.override_selector(entry, at_path);
         let rule = Rule {
-            select: self.override_selector(entry, at_path),
+            select: select.clone(),
             action,
         };
         let mut next_overrides = self.overrides.clone();
@@ -832,8 +993,25 @@ impl App {
             None => next_overrides.push(rule),
         }
         self.set_overrides(next_overrides, &entry.path);
-        let scope = if at_path { " (this place only)" } else { "" };
-        self.message = format!("{} → {}{scope}", entry.path, action.label());
+        let touched = if at_path {
+            1
+        } else {
+            self.elements()
+                .filter(|c| c.path.tag == entry.path.tag && self.override_selector(c, false) == select)
+                .count()
+        };
+        let plural = if touched == 1 { "" } else { "s" };
+        self.message = if at_path {
+            format!("{} → {} (this place only)", entry.path, action.label())
+        } else {
+            format!(
+                "{} {} → {} at every depth: a rule for {}, {touched} element{plural}",
+                tag_string(entry.path.tag),
+                entry.keyword,
+                action.label(),
+                select
+            )
+        };
         // The rule is kept as asked, but an element goes with a sequence that is removed.
         if let Some(sequence) = self.removed_sequence_around(&entry.path) {
             let what = if sequence.kind == ChangeKind::Emptied {
@@ -849,31 +1027,57 @@ impl App {
     }
 
     fn open_menu(&mut self, kind: MenuKind) {
-        let items: Vec<(String, Option<bool>)> = match kind {
+        let (items, about, current): MenuLines = match kind {
             MenuKind::Action => {
                 let Some(entry) = self.editable_entry() else {
                     return;
                 };
-                Self::valid_actions(&entry)
-                    .iter()
-                    .map(|a| (a.label().to_string(), None))
-                    .collect()
+                let own = self.own_action(&entry);
+                let valid = Self::valid_actions(&entry);
+                (
+                    valid.iter().map(|a| (a.label().to_string(), None)).collect(),
+                    valid
+                        .iter()
+                        .map(|a| super::describe::action(*a).to_string())
+                        .collect(),
+                    valid.iter().position(|a| *a == own),
+                )
             }
-            MenuKind::Options => crate::profile::OPTIONS
-                .iter()
-                .map(|o| {
-                    (
-                        o.name.to_string(),
-                        Some(self.base.options.iter().any(|n| n == o.name)),
-                    )
-                })
-                .collect(),
-            MenuKind::Profile => profile_choices().into_iter().map(|p| (p, None)).collect(),
+            MenuKind::Options => (
+                crate::profile::OPTIONS
+                    .iter()
+                    .map(|o| {
+                        (
+                            o.name.to_string(),
+                            Some(self.base.options.iter().any(|n| n == o.name)),
+                        )
+                    })
+                    .collect(),
+                crate::profile::OPTIONS
+                    .iter()
+                    .map(|o| super::describe::option(o.name).to_string())
+                    .collect(),
+                None,
+            ),
+            MenuKind::Profile => {
+                let choices = profile_choices();
+                let current = choices.iter().position(|p| *p == self.base.name);
+                let about = choices
+                    .iter()
+                    .map(|p| match crate::profile::builtin::profile_text(p) {
+                        Some(_) => "built in".to_string(),
+                        None => "a profile file".to_string(),
+                    })
+                    .collect();
+                (choices.into_iter().map(|p| (p, None)).collect(), about, current)
+            }
         };
         self.menu = Some(Menu {
             kind,
             items,
-            selected: 0,
+            about,
+            selected: current.unwrap_or(0),
+            current,
         });
     }
 
@@ -951,6 +1155,9 @@ impl App {
                 if let Some(path) = keep {
                     self.rebuild(&path);
                 }
+                self.profile_file = crate::profile::builtin::profile_text(spec)
+                    .is_none()
+                    .then(|| std::path::PathBuf::from(spec));
                 self.message = format!("base profile: {spec}");
             }
             Err(e) => self.message = format!("error: {e}"),
@@ -1008,53 +1215,94 @@ impl App {
         self.message = if back { "undone" } else { "redone" }.into();
     }
 
-    /// Whether a row's tag, keyword or value contains the search text (any case).
-    fn matches_search(&self, row: &Row) -> bool {
-        let Some(c) = self.element(row.entry) else {
-            return false;
-        };
-        let needle = self.search.to_lowercase();
+    /// Whether an element's tag, keyword, attribute name or value (as the screen shows it)
+    /// contains the search text, in any case.
+    fn element_matches(&self, c: &Change, needle: &str) -> bool {
         let value = c
             .before
             .as_ref()
             .map(|v| self.value_text(c, v, 0))
             .unwrap_or_default();
+        let name = super::names::attribute_name(c.path.tag).unwrap_or_default();
         [
-            crate::dataset::tag_string(c.path.tag),
+            tag_string(c.path.tag),
             c.keyword.to_string(),
+            super::names::keyword_words(c.keyword),
+            name.to_string(),
             value,
         ]
         .iter()
-        .any(|h| h.to_lowercase().contains(&needle))
+        .any(|h| h.to_lowercase().contains(needle))
     }
 
+    /// The next (or previous) element that matches the search, among every element of the
+    /// file whatever the filter or folding; the filter and folds give way to show it.
     fn find(&mut self, forward: bool) {
-        if self.search.is_empty() || self.rows.is_empty() {
+        if self.search.is_empty() {
             self.message = "no search: / searches".into();
             return;
         }
-        let n = self.rows.len();
-        let hit = (1..=n)
-            .map(|k| {
-                if forward {
-                    (self.selected + k) % n
-                } else {
-                    (self.selected + n - k) % n
-                }
-            })
-            .find(|&i| self.matches_search(&self.rows[i]));
-        match hit {
-            Some(i) => self.selected = i,
-            None => self.message = format!("'{}' not found", self.search),
+        let needle = self.search.to_lowercase();
+        let hits: Vec<usize> = (0..self.listed.len())
+            .filter(|&i| self.element(i).is_some_and(|c| self.element_matches(c, &needle)))
+            .collect();
+        if hits.is_empty() {
+            self.message = format!("'{}' not found", self.search);
+            return;
+        }
+        let here = self.rows.get(self.selected).map(|r| r.entry);
+        let on_element = self.rows.get(self.selected).is_some_and(|r| r.item.is_none());
+        let (k, wrapped) = match (here, forward) {
+            (None, _) => (0, false),
+            (Some(h), true) => match hits.iter().position(|&i| i > h || (i == h && !on_element)) {
+                Some(k) => (k, false),
+                None => (0, true),
+            },
+            (Some(h), false) => match hits.iter().rposition(|&i| i < h) {
+                Some(k) => (k, false),
+                None => (hits.len() - 1, true),
+            },
+        };
+        let target = hits[k];
+        self.show_entry(target);
+        if let Some(i) = self
+            .rows
+            .iter()
+            .position(|r| r.entry == target && r.item.is_none())
+        {
+            self.selected = i;
+        }
+        let wrap = match (wrapped, forward) {
+            (true, true) => " (wrapped to the top)",
+            (true, false) => " (wrapped to the bottom)",
+            _ => "",
+        };
+        self.message = format!("'{}': match {}/{}{wrap}", self.search, k + 1, hits.len());
+    }
+
+    /// Makes the element at `entry` a shown row: unfolds its sequences and, if the filter
+    /// hides it, shows every element.
+    fn show_entry(&mut self, entry: usize) {
+        let Some(path) = self.element(entry).map(|c| c.path.clone()) else {
+            return;
+        };
+        for depth in 0..path.depth() {
+            self.collapsed.remove(&ancestor(&path, depth));
+        }
+        self.refresh_rows();
+        if !self.rows.iter().any(|r| r.entry == entry) {
+            self.filter = Filter::All;
+            self.refresh_rows();
         }
     }
 
+    /// Whether an element matches the search, for highlighting (empty search: none).
+    pub fn search_needle(&self) -> Option<String> {
+        (!self.search.is_empty()).then(|| self.search.to_lowercase())
+    }
+
     fn reselect(&mut self, path: Option<&TagPath>) {
-        if let Some(i) = path.and_then(|p| {
-            self.rows
-                .iter()
-                .position(|r| self.element(r.entry).is_some_and(|c| &c.path == p))
-        }) {
+        if let Some(i) = path.and_then(|p| self.row_of(p)) {
             self.selected = i;
         }
     }
@@ -1105,35 +1353,78 @@ impl App {
             .iter()
             .filter_map(|l| Some((self.resolve(l)?, matches!(l, Listed::WithSequence(_)))))
             .collect();
-        self.rows = elements
+        let shown_by_filter = |c: &Change| match self.filter {
+            Filter::All => true,
+            Filter::Changed => c.is_change(),
+            Filter::Phi => {
+                c.is_change()
+                    || crate::risk::category_of(c.path.tag, Some(c.vr)).is_some()
+                    || crate::dataset::private::is_private(c.path.tag)
+            }
+        };
+        // A filtered view keeps the sequences that lead to what it shows.
+        let mut ancestors: BTreeSet<TagPath> = BTreeSet::new();
+        if self.filter != Filter::All {
+            for (c, _) in elements.iter().filter(|(c, _)| shown_by_filter(c)) {
+                for depth in 0..c.path.depth() {
+                    ancestors.insert(ancestor(&c.path, depth));
+                }
+            }
+        }
+        let folded =
+            |c: &Change| (0..c.path.depth()).any(|depth| self.collapsed.contains(&ancestor(&c.path, depth)));
+        // Each sequence's place in the list and how many items it has, for the rows that
+        // start items: looked up once, so that a file of many nested elements lists in one pass.
+        let sequences: std::collections::HashMap<&TagPath, (usize, usize)> = elements
             .iter()
             .enumerate()
-            .filter(|(_, (c, _))| match self.filter {
-                Filter::All => true,
-                Filter::Changed => c.is_change(),
-                Filter::Phi => {
-                    c.is_change()
-                        || crate::risk::category_of(c.path.tag, Some(c.vr)).is_some()
-                        || crate::dataset::private::is_private(c.path.tag)
-                }
-            })
-            .filter(|(_, (c, _))| {
-                !c.path
-                    .items
-                    .iter()
-                    .enumerate()
-                    .any(|(depth, _)| self.collapsed.contains(&ancestor(&c.path, depth)))
-            })
-            .map(|(i, (c, with_sequence))| Row {
-                entry: i,
-                depth: c.path.depth(),
-                has_children: elements
-                    .get(i + 1)
-                    .is_some_and(|(n, _)| n.path.depth() > c.path.depth()),
-                with_sequence: *with_sequence,
+            .filter_map(|(i, (c, _))| match c.before {
+                Some(Snapshot::Items(n)) => Some((&c.path, (i, n))),
+                _ => None,
             })
             .collect();
+        let mut rows = Vec::new();
+        let mut started: BTreeSet<(TagPath, u32)> = BTreeSet::new();
+        for (i, (c, with_sequence)) in elements.iter().enumerate() {
+            if !(shown_by_filter(c) || ancestors.contains(&c.path)) || folded(c) {
+                continue;
+            }
+            let depth = c.path.depth();
+            if let Some(step) = c.path.items.last() {
+                let sequence = ancestor(&c.path, depth - 1);
+                if let Some(&(seq_index, items)) = sequences.get(&sequence) {
+                    if items > 1 && started.insert((sequence, step.item)) {
+                        rows.push(Row {
+                            entry: seq_index,
+                            depth,
+                            has_children: false,
+                            with_sequence: *with_sequence,
+                            item: Some(step.item),
+                            items,
+                        });
+                    }
+                }
+            }
+            rows.push(Row {
+                entry: i,
+                depth,
+                has_children: elements.get(i + 1).is_some_and(|(n, _)| n.path.depth() > depth),
+                with_sequence: *with_sequence,
+                item: None,
+                items: 0,
+            });
+        }
+        self.rows = rows;
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+    }
+}
+
+/// A limit of columns: 0 means none.
+fn limit(max_chars: usize) -> usize {
+    if max_chars == 0 {
+        usize::MAX
+    } else {
+        max_chars
     }
 }
 

@@ -2,7 +2,11 @@
 //! update are in `app`, the key table in `keys`, drawing in `view`.
 
 pub mod app;
+pub mod charset;
+pub mod describe;
 pub mod keys;
+pub mod names;
+pub mod text;
 pub mod theme;
 pub mod view;
 
@@ -24,10 +28,10 @@ pub const DEMO: &[u8] = include_bytes!("../../fixtures/demo.dcm");
 const PREVIEW_SALT: &[u8] = b"dpk-preview-salt-not-secret";
 
 const AFTER_HELP: &str = "\
-Keys: ↑↓ j k move, ← → h l fold, Space changes the selected element's action, r resets it,
-e explains it, s saves the profile as RON, w writes the de-identified file, t changes the
-colours, ? shows every key (↑↓ PgUp PgDn scroll the help or an explanation, Esc closes it),
-q quits.
+Keys: ↑↓ j k move, ← → h l fold, Space changes the selected tag's action, r resets it,
+e explains it, / searches, F lists every finding, s saves the profile as RON, w writes the
+de-identified file, t changes the colours, ? shows every key (↑↓ PgUp PgDn scroll the help
+or an explanation, Esc closes it), q quits.
 
 Exit codes:
   0  quit normally
@@ -129,6 +133,9 @@ pub fn open(args: &Args) -> crate::Result<App> {
     };
     let mut app = App::new(name, file, base, ctx, preview)?;
     app.source = args.file.clone();
+    app.profile_file = crate::profile::builtin::profile_text(&args.profile.profile)
+        .is_none()
+        .then(|| PathBuf::from(&args.profile.profile));
     app.theme = theme;
     Ok(app)
 }

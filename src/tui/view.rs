@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Gauge, List, ListItem, ListState, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::app::{App, PromptKind};
+use super::app::{App, PromptKind, Row};
 use super::keys::BINDINGS;
+use super::text;
 use super::theme::Theme;
 use crate::dataset::tag_string;
 use crate::diff::ChangeKind;
@@ -17,19 +18,72 @@ use crate::risk::RiskReport;
 /// The width of the action badge column.
 pub const BADGE_WIDTH: usize = 10;
 
-/// The width of the name column at a depth: it gives up what the indent takes, so that the
-/// VR, badge and value columns line up at every depth.
-fn name_width(depth: usize) -> usize {
-    28usize.saturating_sub(2 * depth).max(8)
+/// The keyword column's width at depth 0 when the tree has room for it.
+pub const NAME_WIDTH: usize = 28;
+
+/// The value column gets at least this much before the keyword column gives up room, and
+/// before the panes are laid side by side.
+const MIN_VALUE: usize = 20;
+
+/// The narrowest the risk and change panes are drawn beside the tree.
+const MIN_SIDE: u16 = 40;
+
+/// The columns of a tree row that are not the indent, the keyword or the value: the fold
+/// mark, `(GGGG,EEEE) `, a space, the VR and a space, the badge, the override mark, a space.
+const FIXED_COLUMNS: usize = 1 + 12 + 1 + 3 + BADGE_WIDTH + 1 + 1;
+
+/// The width of the keyword column at a depth: it gives up what the indent takes, so that
+/// the VR, badge and value columns line up at every depth.
+fn name_width(base: usize, depth: usize) -> usize {
+    base.saturating_sub(2 * depth).max(8)
 }
 
-/// Where a row's action badge starts, counted from the row's first cell: the indent, the fold
-/// mark, `(GGGG,EEEE) `, the name and a space, and the VR and a space.
-pub fn badge_column(depth: usize) -> usize {
-    2 * depth + 1 + 12 + name_width(depth) + 1 + 3
+/// Where a row's action badge starts, counted from the row's first cell, with a keyword
+/// column of `base` at depth 0.
+pub fn badge_column(base: usize, depth: usize) -> usize {
+    2 * depth + 1 + 12 + name_width(base, depth) + 1 + 3
 }
 
-/// A `width` × `height` rectangle in the middle of `area`.
+/// The keyword column for a tree of `inner` columns: its full width, unless the value column
+/// would then have less than its minimum.
+fn name_base(inner: usize) -> usize {
+    inner
+        .saturating_sub(FIXED_COLUMNS + MIN_VALUE)
+        .clamp(12, NAME_WIDTH)
+}
+
+/// Where the panes go.
+struct Panes {
+    tree: Rect,
+    risk: Rect,
+    diff: Rect,
+}
+
+/// Side by side when the tree keeps a full keyword column and a value column of
+/// [`MIN_VALUE`] beside panes of [`MIN_SIDE`]; stacked otherwise, with the risk and change
+/// panes side by side under the tree, so that the tree keeps most of the rows.
+fn panes(main: Rect, findings: usize) -> Panes {
+    let tree_min = (2 + FIXED_COLUMNS + NAME_WIDTH + MIN_VALUE) as u16;
+    if main.width >= tree_min + MIN_SIDE {
+        let side = (main.width * 3 / 10).max(MIN_SIDE);
+        let [tree, side] =
+            Layout::horizontal([Constraint::Min(tree_min), Constraint::Length(side)]).areas(main);
+        // Two gauge rows, the findings (one row when none), the borders.
+        let risk_height = (4 + findings.clamp(1, 8) as u16).min(side.height / 2);
+        let [risk, diff] =
+            Layout::vertical([Constraint::Length(risk_height), Constraint::Min(3)]).areas(side);
+        return Panes { tree, risk, diff };
+    }
+    let bottom = if main.height >= 28 { 8 } else { 6 }.min(main.height / 2);
+    let [tree, below] = Layout::vertical([Constraint::Min(3), Constraint::Length(bottom)]).areas(main);
+    let [risk, diff] = if below.width >= 2 * MIN_SIDE - 10 {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(below)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(below)
+    };
+    Panes { tree, risk, diff }
+}
+
 /// How many rows `text` takes wrapped at word boundaries to `width` columns, as a wrapping
 /// paragraph lays it out: an overlay sized by its lines alone would cut off its end.
 fn wrapped_rows(text: &str, width: usize) -> usize {
@@ -56,6 +110,7 @@ fn wrapped_rows(text: &str, width: usize) -> usize {
         .sum()
 }
 
+/// A `width` × `height` rectangle in the middle of `area`.
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
     Rect {
         x: area.x + area.width.saturating_sub(width) / 2,
@@ -65,12 +120,13 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
     }
 }
 
-/// A bordered pane in the theme's colours.
-fn pane(theme: &Theme, title: impl Into<String>) -> Block<'static> {
+/// A bordered pane in the theme's colours, its title fitted to `width` columns.
+fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
+    let title = text::fit(&title.into(), usize::from(width.saturating_sub(2)));
     Block::bordered()
         .border_style(Style::new().fg(theme.border))
         .title(Span::styled(
-            title.into(),
+            title,
             Style::new().fg(theme.title).add_modifier(Modifier::BOLD),
         ))
 }
@@ -93,45 +149,58 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
         panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
     }
     let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
-    // Narrow terminals stack the panes instead of squeezing them side by side; the risk pane
-    // keeps room for both gauges either way.
-    let [tree, risk, diff] = if main.width >= 110 {
-        let [tree, side] =
-            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
-        let [risk, diff] = Layout::vertical([Constraint::Length(9), Constraint::Min(3)]).areas(side);
-        [tree, risk, diff]
-    } else {
-        Layout::vertical([Constraint::Min(4), Constraint::Length(7), Constraint::Length(6)]).areas(main)
-    };
-    app.page = usize::from(tree.height.saturating_sub(2)).max(1);
+    let Panes { tree, risk, diff } = panes(main, app.after.findings.len());
     draw_tree(frame, tree, app);
     draw_risk(frame, risk, app);
     draw_diff(frame, diff, app);
     draw_status(frame, status, app);
     let overlay = if app.help {
-        Some((" Keys (? closes) ", help_text(), 70))
+        Some((" Keys (? closes) ".to_string(), super::keys::help_text(), 80))
+    } else if app.findings_open {
+        Some((
+            format!(" Findings — {} left (F or Esc closes) ", app.after.findings.len()),
+            findings_text(app),
+            110,
+        ))
     } else {
-        app.explain
-            .as_ref()
-            .map(|text| (" Explain (e or Esc closes) ", text.clone(), 100))
+        app.explain.as_ref().map(|text| {
+            (
+                " Explain (e or Esc closes) ".to_string(),
+                text::visible_lines(text),
+                100,
+            )
+        })
     };
     if let Some((title, text, width)) = overlay {
         let scroll = OverlayScroll {
             rows: &mut app.overlay_scroll,
             page: &mut app.overlay_page,
         };
-        draw_overlay(frame, frame.area(), width, title, &text, &app.theme, scroll);
+        draw_overlay(frame, frame.area(), width, &title, &text, &app.theme, scroll);
     }
     if let Some(menu) = &app.menu {
         draw_menu(frame, frame.area(), menu, &app.theme);
     }
 }
 
-/// The help: every binding, in the key table's order.
-fn help_text() -> String {
-    let lines: Vec<String> = BINDINGS
+/// One line per finding left after the plan: weight, place, keyword, why.
+fn findings_text(app: &App) -> String {
+    if app.after.findings.is_empty() {
+        return "no findings left".into();
+    }
+    let lines: Vec<String> = app
+        .after
+        .findings
         .iter()
-        .map(|b| format!("{:<8} {}", b.label, b.help))
+        .map(|f| {
+            text::visible(&format!(
+                "{:.2} {} {} {}",
+                f.weight,
+                f.path,
+                f.keyword.unwrap_or("(private)"),
+                f.reason
+            ))
+        })
         .collect();
     lines.join("\n")
 }
@@ -145,30 +214,42 @@ struct OverlayScroll<'a> {
 
 fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: &Theme) {
     let title = match menu.kind {
-        super::app::MenuKind::Action => " Action (Enter picks, Esc closes) ",
+        super::app::MenuKind::Action => " Action (⏎ picks, Esc closes; ● now) ",
         super::app::MenuKind::Options => " PS3.15 options (Space toggles, Esc closes) ",
-        super::app::MenuKind::Profile => " Base profile (Enter picks, Esc closes) ",
+        super::app::MenuKind::Profile => " Base profile (⏎ picks, Esc closes; ● now) ",
     };
-    let width = area.width.min(70);
+    let width = area.width.min(90);
     let height = (menu.items.len() as u16 + 2).min(area.height);
     let popup = centered(area, width, height);
+    let inner = usize::from(width.saturating_sub(2));
+    let label_width = menu
+        .items
+        .iter()
+        .map(|(l, _)| text::width(l))
+        .max()
+        .unwrap_or(0)
+        .min(inner / 2);
     let items: Vec<ListItem<'_>> = menu
         .items
         .iter()
-        .map(|(label, on)| {
+        .enumerate()
+        .map(|(i, (label, on))| {
             let mark = match on {
                 Some(true) => "[x] ",
                 Some(false) => "[ ] ",
-                None => "",
+                None if menu.current == Some(i) => "● ",
+                None => "  ",
             };
-            ListItem::new(format!("{mark}{label}"))
+            let about = menu.about.get(i).map(String::as_str).unwrap_or_default();
+            let line = format!("{mark}{}  {about}", text::fit_pad(label, label_width));
+            ListItem::new(text::fit(&line, inner))
         })
         .collect();
     let mut state = ratatui::widgets::ListState::default().with_selected(Some(menu.selected));
     frame.render_widget(Clear, popup);
     frame.render_stateful_widget(
         List::new(items)
-            .block(pane(theme, title))
+            .block(pane(theme, title, width))
             .highlight_style(selection(theme)),
         popup,
         &mut state,
@@ -192,13 +273,15 @@ fn draw_overlay(
     let shown = height.saturating_sub(2);
     *scroll.rows = (*scroll.rows).min(rows.saturating_sub(shown));
     *scroll.page = shown.saturating_sub(1).max(1);
-    let mut block = pane(theme, title.to_string());
+    let mut block = pane(theme, title.to_string(), width);
     if shown < rows {
         let first = *scroll.rows + 1;
         let last = *scroll.rows + shown;
-        block = block.title_bottom(
-            Line::from(format!(" rows {first}–{last} of {rows} · ↑↓ PgUp PgDn scroll ")).right_aligned(),
+        let note = text::fit(
+            &format!(" rows {first}–{last} of {rows} · ↑↓ PgUp PgDn scroll "),
+            usize::from(width.saturating_sub(2)),
         );
+        block = block.title_bottom(Line::from(note).right_aligned());
     }
     let popup = centered(area, width, height);
     frame.render_widget(Clear, popup);
@@ -211,71 +294,144 @@ fn draw_overlay(
     );
 }
 
+/// `text` as spans, the parts that match `needle` (lower case) highlighted.
+fn highlighted(text: String, needle: Option<&str>, style: Style, highlight: Style) -> Vec<Span<'static>> {
+    let Some(needle) = needle.filter(|n| !n.is_empty()) else {
+        return vec![Span::styled(text, style)];
+    };
+    let lower = text.to_lowercase();
+    // Lower-casing that changes byte offsets (rare scripts) is not highlighted.
+    if lower.len() != text.len() {
+        return vec![Span::styled(text, style)];
+    }
+    let mut spans = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(needle) {
+        let start = at + found;
+        let end = start + needle.len();
+        if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            break;
+        }
+        spans.push(Span::styled(text[at..start].to_string(), style));
+        spans.push(Span::styled(text[start..end].to_string(), highlight));
+        at = end;
+    }
+    spans.push(Span::styled(text[at..].to_string(), style));
+    spans
+}
+
 fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
-    let value_width = usize::from(area.width).saturating_sub(60).max(10);
+    let block = pane(
+        &app.theme,
+        format!(
+            " Tags — {} elements, {} shown ({}) ",
+            app.element_count(),
+            app.rows.iter().filter(|r| r.item.is_none()).count(),
+            app.filter.label()
+        ),
+        area.width,
+    );
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let columns = usize::from(inner.width);
+    let base = name_base(columns);
+    app.tree_name_width = base;
+    let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let head = format!(
+        " {} {} {} {}  {}",
+        text::fit_pad("Tag", 11),
+        text::fit_pad("Keyword", base),
+        "VR",
+        text::fit_pad("Action", BADGE_WIDTH),
+        "Value before"
+    );
+    frame.render_widget(
+        Paragraph::new(text::fit(&head, columns)).style(Style::new().add_modifier(Modifier::UNDERLINED)),
+        header,
+    );
     // Only the rows that fit are built: a large file's tree costs a keypress no more than a
     // small one's. The window scrolls as a list widget's would, keeping the selection in view.
-    let inner = Block::bordered().inner(area);
-    let height = usize::from(inner.height).max(1);
+    let height = usize::from(body.height).max(1);
+    app.page = height;
     let offset = scroll_offset(app.list_state.offset(), app.selected, app.rows.len(), height);
     let end = (offset + height).min(app.rows.len());
+    let needle = app.search_needle();
     let items: Vec<ListItem<'_>> = app.rows[offset.min(end)..end]
         .iter()
-        .map(|row| {
-            let Some(c) = app.element(row.entry) else {
-                return ListItem::new("");
-            };
-            // What goes with a removed sequence is drawn faint: its own action does not apply.
-            let (faint, name_style) = if row.with_sequence {
-                let faint = Style::new().add_modifier(Modifier::DIM);
-                (faint, faint)
-            } else {
-                (Style::new(), Style::new().add_modifier(Modifier::BOLD))
-            };
-            let action = c.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
-            let marker = if app.is_overridden(c) { "*" } else { " " };
-            let fold = if row.has_children { "▾" } else { " " };
-            let value = c
-                .before
-                .as_ref()
-                .map(|v| app.value_text(c, v, value_width))
-                .unwrap_or_else(|| "(new)".into());
-            let name = if c.keyword.is_empty() {
-                app.creator(c)
-                    .map_or_else(|| "(private)".to_string(), |cr| format!("[{cr}]"))
-            } else {
-                c.keyword.to_string()
-            };
-            ListItem::new(Line::from(vec![
-                Span::styled(format!("{}{fold}", "  ".repeat(row.depth)), faint),
-                Span::styled(format!("{} ", tag_string(c.path.tag)), faint),
-                Span::styled(format!("{name:<w$.w$} ", w = name_width(row.depth)), name_style),
-                Span::styled(format!("{} ", c.vr.to_string()), faint),
-                Span::styled(
-                    format!("{:<10}", action.label()),
-                    Style::new().fg(app.theme.badge(action)),
-                ),
-                Span::styled(marker, Style::new().fg(app.theme.modified)),
-                Span::styled(format!(" {value}"), faint),
-            ]))
-        })
+        .map(|row| ListItem::new(tree_row(app, row, base, columns, needle.as_deref())))
         .collect();
-    let list = List::new(items)
-        .block(pane(
-            &app.theme,
-            format!(
-                " Tags — {} elements, {} shown ({}) ",
-                app.element_count(),
-                app.rows.len(),
-                app.filter.label()
-            ),
-        ))
-        .highlight_style(selection(&app.theme));
+    let list = List::new(items).highlight_style(selection(&app.theme));
     let mut window = ListState::default().with_selected(app.selected.checked_sub(offset));
-    frame.render_stateful_widget(list, area, &mut window);
+    frame.render_stateful_widget(list, body, &mut window);
     app.list_state.select(Some(app.selected));
     *app.list_state.offset_mut() = offset;
-    app.tree_rows = inner;
+    app.tree_rows = body;
+}
+
+/// One row of the tree, in `columns` columns: every text in it fitted to its column.
+fn tree_row(app: &App, row: &Row, base: usize, columns: usize, needle: Option<&str>) -> Line<'static> {
+    let Some(c) = app.element(row.entry) else {
+        return Line::from("");
+    };
+    let faint = Style::new().add_modifier(Modifier::DIM);
+    let indent = "  ".repeat(row.depth);
+    if let Some(item) = row.item {
+        let label = format!("{indent} ┄ Item {} of {} ┄", item + 1, row.items);
+        return Line::from(Span::styled(text::fit(&label, columns), faint));
+    }
+    // What goes with a removed sequence is drawn faint: its own action does not apply.
+    let (faint, name_style) = if row.with_sequence {
+        (faint, faint)
+    } else {
+        (Style::new(), Style::new().add_modifier(Modifier::BOLD))
+    };
+    let mark = Style::new().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED);
+    let action = c.decision.as_ref().map_or(RuleAction::Keep, |d| d.action);
+    let marker = if app.is_overridden(c) { "*" } else { " " };
+    let fold = match (row.has_children, app.is_collapsed(&c.path)) {
+        (true, true) => "▸",
+        (true, false) => "▾",
+        _ => " ",
+    };
+    let name = if c.keyword.is_empty() {
+        app.creator(c).map_or_else(
+            || "(private)".to_string(),
+            |cr| format!("[{}]", text::visible(&cr)),
+        )
+    } else {
+        c.keyword.to_string()
+    };
+    let name_columns = name_width(base, row.depth);
+    let used = 2 * row.depth + FIXED_COLUMNS + name_columns;
+    let value_columns = columns.saturating_sub(used);
+    let value = c
+        .before
+        .as_ref()
+        .map(|v| app.value_text(c, v, value_columns.max(1)))
+        .unwrap_or_else(|| text::fit("(new)", value_columns));
+    let mut spans = vec![
+        Span::styled(format!("{indent}{fold}"), faint),
+        Span::styled(format!("{} ", tag_string(c.path.tag)), faint),
+    ];
+    spans.extend(highlighted(
+        text::fit_pad(&name, name_columns),
+        needle,
+        name_style,
+        mark,
+    ));
+    spans.extend([
+        Span::styled(format!(" {} ", c.vr), faint),
+        Span::styled(
+            text::fit_pad(action.label(), BADGE_WIDTH),
+            Style::new().fg(app.theme.badge(action)),
+        ),
+        Span::styled(marker, Style::new().fg(app.theme.modified)),
+        Span::styled(" ", faint),
+    ]);
+    if value_columns > 0 {
+        spans.extend(highlighted(value, needle, faint, mark));
+    }
+    Line::from(spans)
 }
 
 /// The first row shown: the previous one, moved just enough to show `selected`.
@@ -287,35 +443,66 @@ fn scroll_offset(previous: usize, selected: usize, len: usize, height: usize) ->
     offset.min(selected)
 }
 
-fn gauge(report: &RiskReport, title: &str, theme: &Theme) -> Gauge<'static> {
-    Gauge::default()
-        .block(Block::new().title(title.to_string()))
-        .gauge_style(Style::new().fg(theme.level(report.level)))
-        .ratio((report.score / 100.0).clamp(0.0, 1.0))
-        .label(format!("{:.1}% {}", report.score, report.level.label()))
+/// A risk score in one row: its name, a bar and the score.
+fn gauge_row(frame: &mut Frame<'_>, area: Rect, report: &RiskReport, name: &str, theme: &Theme) {
+    let [label, bar] = Layout::horizontal([Constraint::Length(7), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(name.to_string()), label);
+    let score = format!("{:.1}% {}", report.score, report.level.label());
+    frame.render_widget(
+        Gauge::default()
+            .gauge_style(Style::new().fg(theme.level(report.level)))
+            .ratio((report.score / 100.0).clamp(0.0, 1.0))
+            .label(text::fit(&score, usize::from(bar.width))),
+        bar,
+    );
 }
 
 fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
-    let block = pane(&app.theme, " Risk ");
+    let block = pane(&app.theme, " Risk (F: every finding) ", area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [before, after, findings] =
-        Layout::vertical([Constraint::Length(2), Constraint::Length(2), Constraint::Min(1)]).areas(inner);
-    frame.render_widget(gauge(&app.before, "before", &app.theme), before);
-    frame.render_widget(gauge(&app.after, "after", &app.theme), after);
-    let lines: Vec<Line<'_>> = app
-        .after
-        .findings
-        .iter()
-        .take(usize::from(findings.height))
-        .map(|f| Line::from(format!("{:.2} {} {}", f.weight, f.path, f.reason)))
-        .collect();
-    let text = if lines.is_empty() {
-        vec![Line::from("no findings left")]
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    gauge_row(frame, before, &app.before, "before", &app.theme);
+    gauge_row(frame, after, &app.after, "after", &app.theme);
+    let columns = usize::from(findings.width);
+    let room = usize::from(findings.height);
+    let all = &app.after.findings;
+    let lines: Vec<Line<'_>> = if all.is_empty() {
+        vec![Line::from(text::fit("no findings left", columns))]
     } else {
+        // When they do not all fit, the last row says how many more there are, and the
+        // window scrolls to the selected element's finding, highlighted.
+        let shown = if all.len() > room {
+            room.saturating_sub(1)
+        } else {
+            all.len()
+        };
+        let selected = app.selected_entry().map(|c| &c.path);
+        let at = selected.and_then(|p| all.iter().position(|f| &f.path == p));
+        let offset = at.map_or(0, |i| (i + 1).saturating_sub(shown));
+        let mut lines: Vec<Line<'_>> = all
+            .iter()
+            .enumerate()
+            .skip(offset)
+            .take(shown)
+            .map(|(i, f)| {
+                let line = text::visible(&format!("{:.2} {} {}", f.weight, f.path, f.reason));
+                let line = Line::from(text::fit(&line, columns));
+                if Some(i) == at {
+                    line.style(selection(&app.theme))
+                } else {
+                    line
+                }
+            })
+            .collect();
+        if shown < all.len() {
+            let more = format!("+{} more (F lists all {})", all.len() - shown, all.len());
+            lines.push(Line::from(text::fit(&more, columns)).style(Style::new().add_modifier(Modifier::DIM)));
+        }
         lines
     };
-    frame.render_widget(Paragraph::new(text), findings);
+    frame.render_widget(Paragraph::new(lines), findings);
 }
 
 fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
@@ -323,39 +510,57 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
         draw_change_list(frame, area, app);
         return;
     }
-    let mut lines = Vec::new();
-    if let Some(c) = app.selected_entry() {
-        let show = |s: &Option<crate::dataset::Snapshot>| match s {
-            None => "(absent)".to_string(),
-            Some(v) if v.is_empty() => "(empty)".to_string(),
-            Some(v) => app.value_text(c, v, 0),
-        };
-        let after = if c.kind == ChangeKind::Removed {
-            "(removed)".to_string()
-        } else {
-            show(&c.after)
-        };
-        lines.push(Line::from(format!("{} {}", c.path, c.keyword)));
-        lines.push(Line::from(format!("before: {}", show(&c.before))));
-        lines.push(Line::from(format!("after:  {after}")));
-        if let Some(d) = &c.decision {
-            lines.push(Line::from(format!(
-                "action: {}  rule: {}",
-                d.action.label(),
-                d.rule
-            )));
-            if let Some(note) = &d.note {
-                lines.push(Line::from(format!("note:   {note}")));
+    let title = format!(" Change — {} changes (c: all) ", app.plan.change_count());
+    let block = pane(&app.theme, title, area.width);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let columns = usize::from(inner.width);
+    let mut rows: Vec<String> = Vec::new();
+    // Each line wraps whole: a value is never cut short here, only the pane's last row can
+    // end with `…` when the pane is too small for all of it.
+    let mut add = |line: String| rows.extend(text::wrap(&line, columns));
+    let row = app.rows.get(app.selected);
+    match (app.selected_entry(), row) {
+        (Some(c), _) => {
+            let show = |s: &Option<crate::dataset::Snapshot>| match s {
+                None => "(absent)".to_string(),
+                Some(v) if v.is_empty() => "(empty)".to_string(),
+                Some(v) => app.value_text(c, v, 0),
+            };
+            let after = if c.kind == ChangeKind::Removed {
+                "(removed)".to_string()
+            } else {
+                show(&c.after)
+            };
+            add(format!("{} {}", c.path, c.keyword));
+            add(format!("before: {}", show(&c.before)));
+            add(format!("after:  {after}"));
+            if let Some(d) = &c.decision {
+                add(text::visible(&format!(
+                    "action: {}  rule: {}",
+                    d.action.label(),
+                    d.rule
+                )));
+                if let Some(note) = &d.note {
+                    add(text::visible(&format!("note:   {note}")));
+                }
             }
         }
+        (None, Some(row)) if row.item.is_some() => {
+            if let Some(c) = app.element(row.entry) {
+                add(format!(
+                    "item {} of {} of {} {}",
+                    row.item.unwrap_or(0) + 1,
+                    row.items,
+                    c.path,
+                    c.keyword
+                ));
+            }
+        }
+        _ => {}
     }
-    let title = format!(" Change — {} changes (c: all) ", app.plan.change_count());
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(pane(&app.theme, title)),
-        area,
-    );
+    let rows = text::clip_rows(rows, usize::from(inner.height), columns);
+    frame.render_widget(Paragraph::new(rows.join("\n")), inner);
 }
 
 /// Every change of the plan, one per line in file order, the selected element's highlighted
@@ -364,12 +569,17 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let block = pane(
         &app.theme,
         format!(" Changes — {} in the plan (c: one) ", app.plan.change_count()),
+        area.width,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    let columns = usize::from(inner.width);
     let changes: Vec<&crate::diff::Change> = app.plan.entries.iter().filter(|c| c.is_change()).collect();
     if changes.is_empty() {
-        frame.render_widget(Paragraph::new("the profile changes nothing in this file"), inner);
+        frame.render_widget(
+            Paragraph::new(text::fit("the profile changes nothing in this file", columns)),
+            inner,
+        );
         return;
     }
     let selected = app
@@ -379,7 +589,7 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let offset = selected
         .map_or(0, |i| i.saturating_sub(height / 2))
         .min(changes.len().saturating_sub(height));
-    let value_width = usize::from(inner.width / 4).max(8);
+    let value_width = (columns / 4).max(8);
     let lines: Vec<Line<'_>> = changes
         .iter()
         .enumerate()
@@ -397,12 +607,13 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
             } else {
                 text(&c.after)
             };
+            let rest = format!("{} {}: {} → {after}", c.path, c.keyword, text(&c.before));
             let line = Line::from(vec![
                 Span::styled(
-                    format!("{:<10}", action.label()),
+                    text::fit_pad(action.label(), BADGE_WIDTH.min(columns)),
                     Style::new().fg(app.theme.badge(action)),
                 ),
-                Span::raw(format!("{} {}: {} → {after}", c.path, c.keyword, text(&c.before))),
+                Span::raw(text::fit(&rest, columns.saturating_sub(BADGE_WIDTH))),
             ]);
             if Some(i) == selected {
                 line.style(selection(&app.theme))
@@ -414,35 +625,103 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
+/// The first status row in `columns`: file, summary, profile and, with a preview salt, the
+/// warning. What gives way first: the summary, then the file's path (from the left, its end
+/// names the file), then the profile's name; the warning last, and only to its short form.
+fn status_first_row(app: &App, columns: usize) -> String {
     let modified = if app.unsaved() { " [modified]" } else { "" };
-    let salt = if app.preview_salt {
-        "  PREVIEW SALT (--salt-file to use yours)"
+    let profile = format!("profile {}{modified}", app.profile.name());
+    let warnings: &[&str] = if app.preview_salt {
+        &["  PREVIEW SALT (--salt-file to use yours)", "  PREVIEW SALT"]
     } else {
-        ""
+        &[""]
     };
-    let first = format!(
-        "{}  {}  profile {}{modified}{salt}",
-        app.file_name,
-        app.file_summary(),
-        app.profile.name()
-    );
-    let hints: Vec<String> = BINDINGS
+    let file = text::visible(&app.file_name);
+    let summary = app.file_summary();
+    for warning in warnings {
+        let fixed = text::width(&profile) + text::width(warning);
+        // The file and summary share what is left; the file keeps at least its name.
+        let left = columns.saturating_sub(fixed + 4);
+        let file_width = text::width(&file);
+        if file_width + 2 + text::width(&summary) <= left {
+            return format!("{file}  {summary}  {profile}{warning}");
+        }
+        if file_width + 2 + 12 <= left {
+            let summary = text::fit(&summary, left - file_width - 2);
+            return format!("{file}  {summary}  {profile}{warning}");
+        }
+        if left >= 12 {
+            return format!("{}  {profile}{warning}", text::fit_left(&file, left));
+        }
+    }
+    let warning = warnings.last().copied().unwrap_or_default();
+    let room = columns.saturating_sub(text::width(warning));
+    format!("{}{warning}", text::fit(&profile, room))
+}
+
+/// The hints that fit in `columns`: the table's hints in its order, those of the highest
+/// priority number left out first; `? help` and `q quit` (priority 0) always stay.
+pub fn hints(columns: usize) -> String {
+    let all: Vec<(String, u8)> = BINDINGS
         .iter()
-        .filter_map(|b| b.hint.map(|word| format!("{} {word}", b.label)))
+        .filter_map(|b| {
+            b.hint
+                .map(|(word, priority)| (format!("{} {word}", b.label), priority))
+        })
         .collect();
+    let mut cutoff = all.iter().map(|(_, p)| *p).max().unwrap_or(0);
+    loop {
+        let line = all
+            .iter()
+            .filter(|(_, p)| *p <= cutoff)
+            .map(|(h, _)| h.as_str())
+            .collect::<Vec<_>>()
+            .join("  ");
+        if text::width(&line) <= columns || cutoff == 0 {
+            return line;
+        }
+        cutoff -= 1;
+    }
+}
+
+fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
+    let columns = usize::from(area.width);
+    let first = status_first_row(app, columns);
     let second = match &app.prompt {
-        Some(p) if p.confirm => format!("{} exists: overwrite? (y/n)", p.input),
+        Some(p) if p.confirm && p.kind == PromptKind::ConfirmAction => {
+            text::fit(&text::visible(&format!("{} (y/n)", p.input)), columns)
+        }
+        Some(p) if p.confirm => text::fit_left(
+            &text::visible(&format!("{} exists: overwrite? (y/n)", p.input)),
+            columns,
+        ),
         Some(p) => {
             let what = match p.kind {
                 PromptKind::SaveProfile => "Save profile as",
                 PromptKind::WriteOutput => "Write de-identified file to",
-                PromptKind::Search => "Search",
+                PromptKind::Search if !app.search.is_empty() => "Search (⏎ alone: again)",
+                PromptKind::Search | PromptKind::ConfirmAction => "Search",
             };
-            format!("{what}: {}█   ({})", p.input, super::keys::PROMPT_KEYS)
+            let line = format!("{what}: {}█", text::visible(&p.input));
+            let keys = format!("   ({})", super::keys::PROMPT_KEYS);
+            if text::width(&line) + text::width(&keys) <= columns {
+                format!("{line}{keys}")
+            } else {
+                text::fit_left(&line, columns)
+            }
         }
-        None if !app.message.is_empty() => app.message.clone(),
-        None => hints.join("  "),
+        None => {
+            // The message, then as many hints as fit; `? help  q quit` always.
+            let always = hints(0);
+            if app.message.is_empty() {
+                hints(columns)
+            } else {
+                let room = columns.saturating_sub(text::width(&always) + 2);
+                let message = text::fit(&text::visible(&app.message), room);
+                let pad = columns.saturating_sub(text::width(&message) + text::width(&always));
+                format!("{message}{}{always}", " ".repeat(pad))
+            }
+        }
     };
     frame.render_widget(Paragraph::new(vec![Line::from(first), Line::from(second)]), area);
 }

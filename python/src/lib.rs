@@ -1,0 +1,391 @@
+//! The `dpk` Python module: the engine of the `dpk` program, called from Python.
+//!
+//! Every function copies what it needs out of its Python arguments, then releases the GIL
+//! while dpk reads, plans, writes or scores, so threads (and Dask's threaded scheduler) run
+//! in parallel. Errors become `dpk.DpkError` subclasses; nothing a file holds can crash the
+//! interpreter (the engine has no `unsafe` code and no panics on input).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyOSError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
+
+use dpk::batch::{Batch, BatchSummary, Progress};
+use dpk::dataset::{render, tag_string, Snapshot};
+use dpk::diff::Change;
+use dpk::risk::{RiskReport, Weights};
+use dpk::{Cancel, Context, Profile, ResolvedProfile, Salt};
+
+create_exception!(dpk, DpkError, PyException, "Every error dpk raises.");
+create_exception!(
+    dpk,
+    InvalidFileError,
+    DpkError,
+    "The input is not DICOM, or is damaged in a way dpk refuses to guess about."
+);
+create_exception!(
+    dpk,
+    LimitError,
+    InvalidFileError,
+    "The input is over one of dpk's limits (nesting depth, elements, bytes of one value)."
+);
+create_exception!(dpk, ProfileError, DpkError, "The profile or an option is unknown or malformed.");
+create_exception!(
+    dpk,
+    SaltError,
+    DpkError,
+    "The salt is missing where the profile needs one, or is too short."
+);
+create_exception!(
+    dpk,
+    WriteError,
+    DpkError,
+    "The de-identified copy could not be encoded (a value the input holds breaks its VR)."
+);
+
+/// `DpkIOError(DpkError, OSError)`: made at import, as a Python class with two bases, so that
+/// `except OSError` catches it too.
+static IO_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn io_error_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    let ty = IO_ERROR.get_or_try_init(py, || -> PyResult<Py<PyType>> {
+        let bases = PyTuple::new(py, [py.get_type::<DpkError>(), py.get_type::<PyOSError>()])?;
+        let attrs = PyDict::new(py);
+        attrs.set_item("__module__", "dpk")?;
+        attrs.set_item("__doc__", "Reading or writing a file failed.")?;
+        let made = py
+            .get_type::<PyType>()
+            .call1(("DpkIOError", bases, attrs))?
+            .cast_into::<PyType>()?;
+        Ok(made.unbind())
+    })?;
+    Ok(ty.bind(py))
+}
+
+/// The Python exception for a library error: its class by kind, its text the error's.
+fn to_py(err: dpk::Error) -> PyErr {
+    let text = err.to_string();
+    Python::attach(|py| match &err {
+        dpk::Error::Io { .. } => match io_error_type(py) {
+            Ok(ty) => PyErr::from_type(ty.clone(), text),
+            Err(e) => e,
+        },
+        dpk::Error::Open { .. } => InvalidFileError::new_err(text),
+        dpk::Error::Limit { .. } => LimitError::new_err(text),
+        dpk::Error::Profile(_) => ProfileError::new_err(text),
+        dpk::Error::MissingSalt { .. } | dpk::Error::WeakSalt { .. } => SaltError::new_err(text),
+        dpk::Error::Write { .. } | dpk::Error::Encode { .. } => WriteError::new_err(text),
+        _ => DpkError::new_err(text),
+    })
+}
+
+/// A DICOM file as the caller gave it: bytes (copied, so the GIL can go) or a path.
+enum Input {
+    Bytes(Vec<u8>),
+    Path(PathBuf),
+}
+
+impl Input {
+    fn extract(data: &Bound<'_, PyAny>) -> PyResult<Input> {
+        if let Ok(bytes) = data.cast::<PyBytes>() {
+            return Ok(Input::Bytes(bytes.as_bytes().to_vec()));
+        }
+        if data.cast::<PyString>().is_ok() || data.hasattr("__fspath__")? {
+            return Ok(Input::Path(data.extract::<PathBuf>()?));
+        }
+        // bytearray, memoryview and other buffers.
+        match data.extract::<Vec<u8>>() {
+            Ok(bytes) if !data.is_instance_of::<PyList>() => Ok(Input::Bytes(bytes)),
+            _ => Err(PyTypeError::new_err(format!(
+                "expected DICOM bytes or a path, not {}",
+                data.get_type().name()?
+            ))),
+        }
+    }
+
+    /// The name errors give the input.
+    fn name(&self) -> &Path {
+        match self {
+            Input::Bytes(_) => Path::new("<bytes>"),
+            Input::Path(p) => p,
+        }
+    }
+
+    /// The file's bytes: a path is read whole (the output is returned whole anyway).
+    fn bytes(&self) -> dpk::Result<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Input::Bytes(b) => Ok(b.as_slice().into()),
+            Input::Path(p) => std::fs::read(p)
+                .map(Into::into)
+                .map_err(|source| dpk::Error::Io {
+                    path: p.clone(),
+                    source,
+                }),
+        }
+    }
+}
+
+/// The secret: bytes, or text taken as its UTF-8 bytes.
+fn salt_bytes(salt: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+    if let Ok(text) = salt.cast::<PyString>() {
+        return Ok(text.to_str()?.as_bytes().to_vec());
+    }
+    salt.extract::<Vec<u8>>()
+        .map_err(|_| PyTypeError::new_err("salt must be bytes or str"))
+}
+
+/// What every de-identifying call is given: the profile with its options, and the salt.
+struct Setup {
+    profile: ResolvedProfile,
+    ctx: Context,
+}
+
+impl Setup {
+    fn new(profile: &str, options: Vec<String>, salt: Option<Vec<u8>>) -> dpk::Result<Setup> {
+        let profile = Profile::with_options(profile, &options)?.resolve()?;
+        let ctx = match salt {
+            Some(bytes) => Context::new(Salt::new(bytes)?),
+            None => Context::without_salt(),
+        };
+        Ok(Setup { profile, ctx })
+    }
+}
+
+/// De-identifies one file: the bytes `dpk anonymize` writes for it.
+#[pyfunction]
+#[pyo3(signature = (data, *, salt, profile = "basic", options = Vec::new()))]
+fn anonymize<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    salt: &Bound<'py, PyAny>,
+    profile: &str,
+    options: Vec<String>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let input = Input::extract(data)?;
+    let salt = salt_bytes(salt)?;
+    let out = py
+        .detach(|| -> dpk::Result<Vec<u8>> {
+            let setup = Setup::new(profile, options, Some(salt))?;
+            let bytes = input.bytes()?;
+            Ok(dpk::anonymize_bytes(&bytes, input.name(), &setup.profile, &setup.ctx)?.bytes)
+        })
+        .map_err(to_py)?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// What the profile changes in the file: one dict per change, in file order.
+#[pyfunction]
+#[pyo3(signature = (data, *, salt, profile = "basic", options = Vec::new()))]
+fn plan<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    salt: &Bound<'py, PyAny>,
+    profile: &str,
+    options: Vec<String>,
+) -> PyResult<Bound<'py, PyList>> {
+    let input = Input::extract(data)?;
+    let salt = salt_bytes(salt)?;
+    let plan = py
+        .detach(|| -> dpk::Result<dpk::Plan> {
+            let setup = Setup::new(profile, options, Some(salt))?;
+            let header = match &input {
+                Input::Bytes(b) => dpk::dataset::open_header_bytes(b, input.name())?,
+                Input::Path(p) => dpk::dataset::open_header(p)?,
+            };
+            dpk::plan_header(&header, &setup.profile, &setup.ctx)
+        })
+        .map_err(to_py)?;
+    let list = PyList::empty(py);
+    for change in plan.changes() {
+        list.append(change_dict(py, change)?)?;
+    }
+    Ok(list)
+}
+
+fn shown(value: &Option<Snapshot>, change: &Change) -> Option<String> {
+    value.as_ref().map(|v| render(v, change.vr, 0))
+}
+
+fn change_dict<'py>(py: Python<'py>, c: &Change) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("path", c.path.to_string())?;
+    d.set_item("tag", tag_string(c.path.tag))?;
+    d.set_item("keyword", (!c.keyword.is_empty()).then_some(c.keyword))?;
+    d.set_item("vr", c.vr.to_string())?;
+    let (action, rule) = match &c.decision {
+        Some(decision) => (decision.action.label(), decision.rule.as_str()),
+        None => ("", ""),
+    };
+    d.set_item("action", action)?;
+    d.set_item("before", shown(&c.before, c))?;
+    d.set_item("after", shown(&c.after, c))?;
+    d.set_item("rule", rule)?;
+    Ok(d)
+}
+
+/// The PHI risk score (0–100), its level and the findings behind it.
+#[pyfunction]
+#[pyo3(signature = (data, *, weights = None))]
+fn score<'py>(
+    py: Python<'py>,
+    data: &Bound<'py, PyAny>,
+    weights: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let input = Input::extract(data)?;
+    let report = py
+        .detach(|| -> dpk::Result<RiskReport> {
+            let weights = match &weights {
+                Some(path) => Weights::load(path).map_err(|e| dpk::Error::Open {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?,
+                None => Weights::builtin(),
+            };
+            let header = match &input {
+                Input::Bytes(b) => dpk::dataset::open_header_bytes(b, input.name())?,
+                Input::Path(p) => dpk::dataset::open_header(p)?,
+            };
+            Ok(dpk::risk::score(&header.file, &weights))
+        })
+        .map_err(to_py)?;
+    let d = PyDict::new(py);
+    d.set_item("score", report.score)?;
+    d.set_item("level", report.level.label())?;
+    let findings = PyList::empty(py);
+    for f in &report.findings {
+        let item = PyDict::new(py);
+        item.set_item("path", f.path.to_string())?;
+        item.set_item("tag", tag_string(f.path.tag))?;
+        item.set_item("keyword", f.keyword)?;
+        item.set_item("category", f.category.key())?;
+        item.set_item("weight", f.weight)?;
+        item.set_item("reason", f.reason.to_string())?;
+        findings.append(item)?;
+    }
+    d.set_item("findings", findings)?;
+    Ok(d)
+}
+
+/// Checks de-identified files (a file or a folder) as `dpk verify` does.
+#[pyfunction]
+#[pyo3(signature = (path, *, profile = "basic", options = Vec::new(), originals = None))]
+fn verify<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    profile: &str,
+    options: Vec<String>,
+    originals: Option<PathBuf>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let outcome = py
+        .detach(|| -> dpk::Result<dpk::verify::TreeReport> {
+            let setup = Setup::new(profile, options, None)?;
+            dpk::verify::verify_tree(&path, &setup.profile, originals.as_deref())
+        })
+        .map_err(to_py)?;
+    let d = PyDict::new(py);
+    d.set_item("files", outcome.files)?;
+    let violations = PyList::empty(py);
+    for v in &outcome.violations {
+        let item = PyDict::new(py);
+        item.set_item("file", v.file.display().to_string())?;
+        item.set_item("path", v.path.as_ref().map(ToString::to_string))?;
+        item.set_item("problem", &v.problem)?;
+        violations.append(item)?;
+    }
+    d.set_item("violations", violations)?;
+    Ok(d)
+}
+
+/// De-identifies every DICOM file under `src` into `dst`, as `dpk anonymize SRC -o DST`.
+#[pyfunction]
+#[pyo3(signature = (src, dst, *, salt, profile = "basic", options = Vec::new(), jobs = None,
+                    skip_existing = false, progress = None))]
+#[allow(clippy::too_many_arguments)] // the Python signature, keyword-only
+fn anonymize_tree<'py>(
+    py: Python<'py>,
+    src: PathBuf,
+    dst: PathBuf,
+    salt: &Bound<'py, PyAny>,
+    profile: &str,
+    options: Vec<String>,
+    jobs: Option<usize>,
+    skip_existing: bool,
+    progress: Option<Py<PyAny>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let salt = salt_bytes(salt)?;
+    let cancel = Cancel::new();
+    // An exception raised by the callback (or a Ctrl-C seen while it runs) stops the run
+    // and is raised again once dpk has cleaned up.
+    let raised: Mutex<Option<PyErr>> = Mutex::new(None);
+    let on_progress = |p: &Progress<'_>| {
+        Python::attach(|py| {
+            let outcome = py.check_signals().and_then(|()| match &progress {
+                Some(callback) => callback
+                    .call1(py, (p.done, p.total.unwrap_or(0), p.path.display().to_string()))
+                    .map(drop),
+                None => Ok(()),
+            });
+            if let Err(e) = outcome {
+                if let Ok(mut slot) = raised.lock() {
+                    slot.get_or_insert(e);
+                }
+                cancel.cancel();
+            }
+        });
+    };
+    let summary = py
+        .detach(|| -> dpk::Result<BatchSummary> {
+            let setup = Setup::new(profile, options, Some(salt))?;
+            let batch = Batch {
+                inputs: vec![src],
+                output: dst,
+                profile: setup.profile,
+                ctx: setup.ctx,
+                jobs,
+                skip_existing,
+                ..Batch::default()
+            };
+            batch.run(&on_progress, &cancel)
+        })
+        .map_err(to_py);
+    if let Some(err) = raised.lock().ok().and_then(|mut slot| slot.take()) {
+        return Err(err);
+    }
+    let summary = summary?;
+    let d = PyDict::new(py);
+    d.set_item("done", summary.done)?;
+    d.set_item("skipped", summary.skipped)?;
+    d.set_item("changes", summary.changes)?;
+    let failed = PyList::empty(py);
+    for f in &summary.failed {
+        let item = PyDict::new(py);
+        item.set_item("file", f.input.display().to_string())?;
+        item.set_item("error", f.error.to_string())?;
+        failed.append(item)?;
+    }
+    d.set_item("failed", failed)?;
+    Ok(d)
+}
+
+#[pymodule]
+fn _dpk(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("DpkError", py.get_type::<DpkError>())?;
+    m.add("InvalidFileError", py.get_type::<InvalidFileError>())?;
+    m.add("LimitError", py.get_type::<LimitError>())?;
+    m.add("ProfileError", py.get_type::<ProfileError>())?;
+    m.add("SaltError", py.get_type::<SaltError>())?;
+    m.add("WriteError", py.get_type::<WriteError>())?;
+    m.add("DpkIOError", io_error_type(py)?)?;
+    m.add_function(wrap_pyfunction!(anonymize, m)?)?;
+    m.add_function(wrap_pyfunction!(plan, m)?)?;
+    m.add_function(wrap_pyfunction!(score, m)?)?;
+    m.add_function(wrap_pyfunction!(verify, m)?)?;
+    m.add_function(wrap_pyfunction!(anonymize_tree, m)?)?;
+    Ok(())
+}
