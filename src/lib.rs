@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+mod cancel;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod confidentiality;
@@ -45,6 +46,7 @@ pub mod verify;
 
 pub mod terminal_text;
 
+pub use cancel::Cancel;
 pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};

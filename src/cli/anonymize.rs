@@ -205,12 +205,12 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         }
     };
     let progress = Progress::new(&total);
-    // Ctrl-C or SIGTERM: no new file starts, files in flight finish their (atomic) write, and
-    // the run ends saying how to resume. Killing the process mid-write would strand a
-    // temporary file.
-    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = std::sync::Arc::clone(&interrupted);
-    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
+    // Ctrl-C or SIGTERM: no new file starts, files in flight stop within a few megabytes
+    // and leave nothing (their temporary files removed), and the run ends saying how to
+    // resume. Killing the process mid-write would strand a temporary file.
+    let cancel = crate::Cancel::new();
+    let on_signal = cancel.clone();
+    let _ = ctrlc::set_handler(move || on_signal.cancel());
     let mut failures = Failures::default();
     let mut run_errors: Vec<String> = Vec::new();
     let mut report_error = None;
@@ -246,10 +246,15 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             chunk
                 .par_iter()
                 .map(|job| {
-                    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+                    if cancel.is_cancelled() {
                         return None;
                     }
-                    let result = run_job(job, &profile, &ctx, &tree).map(|plan| Done {
+                    let result = cancel.watch(|| run_job(job, &profile, &ctx, &tree));
+                    // Stopped by the cancel: not finished, nothing written (not a failure).
+                    if result.is_err() && cancel.is_cancelled() {
+                        return None;
+                    }
+                    let result = result.map(|plan| Done {
                         dicomdir: plan.sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY_STORAGE),
                         notes: plan.notes.clone(),
                         changed: plan.change_count(),
@@ -394,8 +399,8 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     eprintln!("{}", summary.line());
     if not_started > 0 {
         eprintln!(
-            "dpk: interrupted: {not_started} file{} not started; every output written is complete. \
-             Run the same command with --skip-existing to finish.",
+            "dpk: interrupted: {not_started} file{} not written (stopped or not started); every output \
+             written is complete. Run the same command with --skip-existing to finish.",
             if not_started == 1 { "" } else { "s" }
         );
         return Outcome::Interrupted;

@@ -39,12 +39,12 @@ impl Failure {
                 };
                 format!("cannot write {}: {}", folder.display(), os_reason(source))
             }
-            other => without_prefix(&other.to_string(), &job.input),
+            other => without_prefix(&super::describe(other), &job.input),
         };
         Failure {
             input: job.input.clone(),
             cause,
-            error: err.to_string(),
+            error: super::describe(err),
         }
     }
 

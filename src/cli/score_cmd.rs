@@ -193,7 +193,7 @@ fn score_file(file: &std::path::Path, weights: &Weights) -> (FileScore, Vec<Stri
             FileScore {
                 file: file.to_path_buf(),
                 report: None,
-                error: Some(e.to_string()),
+                error: Some(super::describe(&e)),
             },
             Vec::new(),
         ),
