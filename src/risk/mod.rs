@@ -273,6 +273,9 @@ pub enum Reason {
     PersonName(&'static str),
     /// A date.
     Date(&'static str),
+    /// A date dpk shifted: the file says Longitudinal Temporal Information Modified is
+    /// MODIFIED (and, when the original is known, the value differs from the original's).
+    ShiftedDate(&'static str),
     /// A UID with an organisation root.
     UidOrgRoot(&'static str),
     /// A UID the file says was retained.
@@ -289,10 +292,18 @@ pub enum Reason {
     PrivateIdentifying(Option<String>),
     /// Burned In Annotation YES.
     BurnedInYes,
-    /// A modality (or Secondary Capture) that often burns text in; whether the file says NO.
+    /// A modality that often burns text in; whether the file says NO.
     BurnedInModality {
-        /// The modality, or `SC` for a Secondary Capture SOP class.
+        /// The modality.
         modality: String,
+        /// Burned In Annotation is NO.
+        says_no: bool,
+    },
+    /// A Secondary Capture SOP class (a screen or a scanned page, often with text in it),
+    /// whatever the modality says; whether the file says NO.
+    BurnedInSopClass {
+        /// The SOP class's name (or UID).
+        sop_class: String,
         /// Burned In Annotation is NO.
         says_no: bool,
     },
@@ -321,6 +332,12 @@ impl fmt::Display for Reason {
             Reason::Date(k) => write!(
                 f,
                 "{} is a date: it dates the exam or the patient's life, and narrows down who they are",
+                name(k)
+            ),
+            Reason::ShiftedDate(k) => write!(
+                f,
+                "{} is a date dpk shifted (Longitudinal Temporal Information Modified: MODIFIED): \
+                 it keeps intervals, not the real day",
                 name(k)
             ),
             Reason::UidOrgRoot(k) => write!(
@@ -367,6 +384,12 @@ impl fmt::Display for Reason {
             Reason::BurnedInModality { modality, says_no } => write!(
                 f,
                 "modality {modality} often has text burned into the pixels{}; dpk cannot see pixels to check",
+                if *says_no { " (Burned In Annotation says NO)" } else { "" }
+            ),
+            Reason::BurnedInSopClass { sop_class, says_no } => write!(
+                f,
+                "SOP class {sop_class} is a secondary capture (a screen or scanned page), which often has text in \
+                 its pixels{}; dpk cannot see pixels to check",
                 if *says_no { " (Burned In Annotation says NO)" } else { "" }
             ),
         }
@@ -437,11 +460,25 @@ impl RiskReport {
 
 /// Scores a dataset with `weights`. See the module documentation for the model.
 pub fn score(obj: &InMemDicomObject, weights: &Weights) -> RiskReport {
+    score_with(obj, weights, None)
+}
+
+/// Scores a de-identified dataset against the original it was made from: free text is
+/// searched for the *original's* names, IDs and dates (the de-identified header no longer
+/// holds them, so [`score`] would find nothing), and a date counts as shifted only where it
+/// differs from the original's. Kept text that names the patient scores as it did before.
+pub fn score_against(obj: &InMemDicomObject, weights: &Weights, original: &InMemDicomObject) -> RiskReport {
+    score_with(obj, weights, Some(original))
+}
+
+fn score_with(obj: &InMemDicomObject, weights: &Weights, original: Option<&InMemDicomObject>) -> RiskReport {
     let mut walker = Walker {
         weights,
-        root: obj,
+        root: original.unwrap_or(obj),
         ids: None,
         retain_uids: declares_retained_uids(obj),
+        shifted_dates: declares_shifted_dates(obj),
+        original,
         stack: Vec::new(),
         findings: Vec::new(),
     };
@@ -481,6 +518,21 @@ const MARKERS: &[Tag] = &[
 
 /// CID 7050 code of the Retain UIDs Option.
 const RETAIN_UIDS_CODE: &str = "113110";
+
+/// Whether the dataset says its dates were shifted (Longitudinal Temporal Information
+/// Modified, PS3.15 E.3.6: MODIFIED).
+fn declares_shifted_dates(obj: &InMemDicomObject) -> bool {
+    dataset::text_of(obj, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED)
+        .is_some_and(|v| v.eq_ignore_ascii_case("MODIFIED"))
+}
+
+/// Whether `uid` is a Secondary Capture SOP class: `…1.1.7` or one of its `…1.1.7.n`
+/// multi-frame forms, and not a class that merely starts with the same digits
+/// (`…1.1.77.1.n`, the VL classes).
+pub fn is_secondary_capture(uid: &str) -> bool {
+    const SC: &str = "1.2.840.10008.5.1.4.1.1.7";
+    uid == SC || uid.strip_prefix(SC).is_some_and(|rest| rest.starts_with('.'))
+}
 
 /// Whether the dataset says its UIDs were retained.
 fn declares_retained_uids(obj: &InMemDicomObject) -> bool {
@@ -536,17 +588,18 @@ fn burned_in(obj: &InMemDicomObject, weights: &Weights) -> Option<Finding> {
             );
         }
     }
-    let secondary_capture =
-        dataset::sop_class_uid(obj).is_some_and(|c| c.starts_with("1.2.840.10008.5.1.4.1.1.7"));
-    if secondary_capture && weights.burned_in_modalities.iter().any(|m| m == "SC") {
-        offer(
-            tags::SOP_CLASS_UID,
-            weights.burned_in_modality,
-            Reason::BurnedInModality {
-                modality: "SC".into(),
-                says_no,
-            },
-        );
+    if let Some(class) = dataset::sop_class_uid(obj).filter(|c| is_secondary_capture(c)) {
+        if weights.burned_in_modalities.iter().any(|m| m == "SC") {
+            use dicom_core::dictionary::UidDictionary;
+            let sop_class = dicom_dictionary_std::StandardSopClassDictionary
+                .by_uid(&class)
+                .map_or(class.clone(), |e| e.name.to_string());
+            offer(
+                tags::SOP_CLASS_UID,
+                weights.burned_in_modality,
+                Reason::BurnedInSopClass { sop_class, says_no },
+            );
+        }
     }
     best
 }
@@ -558,6 +611,10 @@ struct Walker<'a> {
     /// de-identification never need them.
     ids: Option<Identifiers>,
     retain_uids: bool,
+    /// The file says its dates were shifted.
+    shifted_dates: bool,
+    /// The original, when scoring against it.
+    original: Option<&'a InMemDicomObject>,
     stack: Vec<ItemStep>,
     findings: Vec<Finding>,
 }
@@ -677,6 +734,10 @@ impl Walker<'_> {
                     .unwrap_or(self.weights.person_name);
                 Reason::PersonName(name)
             }
+            Category::Date if self.shifted_dates && matches!(vr, VR::DA | VR::DT) && !self.same_as_original(tag, p) => {
+                weight = self.weights.shifted_date;
+                Reason::ShiftedDate(name)
+            }
             _ => reason_for(listed, name, category),
         };
         self.push(tag, keyword, category, weight, reason);
@@ -718,6 +779,19 @@ impl Walker<'_> {
             weight,
             reason,
         });
+    }
+
+    /// Whether the original (when known) holds the same value at this place: a date dpk did
+    /// not change is a real date, whatever the marker says.
+    fn same_as_original(&self, tag: Tag, p: &PrimitiveValue) -> bool {
+        let Some(original) = self.original else {
+            return false;
+        };
+        let path = self.path(tag);
+        dataset::item_at(original, &path)
+            .and_then(|item| item.get(tag))
+            .and_then(|e| e.value().primitive())
+            .is_some_and(|o| strs(o).eq(strs(p)))
     }
 
     /// Whether cleaning (PS3.15 C) would change one of the value's texts: it holds a name, ID
