@@ -508,6 +508,49 @@ fn score_with(obj: &InMemDicomObject, weights: &Weights, original: Option<&InMem
     }
 }
 
+/// What the model makes of an element at `path` whatever its value: the category and the
+/// weight a non-empty value of it starts from (free text holding identifiers, shifted dates
+/// and UIDs depend on the value and are decided by [`score`]). `creator` is its private
+/// creator; `vr` its VR. `None`: the element is not scored. `dpk profile explain` and the
+/// inspector say this, from the same lists and weights the scorer uses.
+pub fn model_of(path: &TagPath, creator: Option<&str>, vr: Option<VR>, weights: &Weights) -> Option<(Category, f64)> {
+    let tag = path.tag;
+    if tag.element() == 0 || tag.group() == 0x0002 || (path.depth() == 0 && MARKERS.contains(&tag)) {
+        return None;
+    }
+    if private::is_private(tag) {
+        if private::is_private_creator(tag)
+            || private::block_and_offset(tag).is_none()
+            || safe_private::is_safe(path, creator)
+        {
+            return None;
+        }
+        return Some((Category::PrivateData, weights.category(Category::PrivateData).weight));
+    }
+    if tag == tags::BURNED_IN_ANNOTATION {
+        return Some((
+            Category::BurnedInAnnotation,
+            weights.category(Category::BurnedInAnnotation).weight,
+        ));
+    }
+    let listed = categories::info(tag);
+    let category = match listed {
+        Some(info) => info.category,
+        None => categories::category_of_vr(vr?)?,
+    };
+    Some((category, base_weight(weights, tag, vr, listed.is_some(), category)))
+}
+
+/// The weight of a public element before its value is looked at: a keyword's own weight, a
+/// person name's, or its category's.
+fn base_weight(weights: &Weights, tag: Tag, vr: Option<VR>, listed: bool, category: Category) -> f64 {
+    if category == Category::QuasiIdentifier && vr == Some(VR::PN) && !listed {
+        weights.keyword_weight(tag).unwrap_or(weights.person_name)
+    } else {
+        weights.weight_of(tag, category)
+    }
+}
+
 /// The de-identification markers: dpk's own bookkeeping, never findings.
 const MARKERS: &[Tag] = &[
     tags::PATIENT_IDENTITY_REMOVED,
@@ -705,7 +748,7 @@ impl Walker<'_> {
         if is_blank(p) || is_dummy(vr, p) {
             return;
         }
-        let mut weight = self.weights.weight_of(tag, category);
+        let mut weight = base_weight(self.weights, tag, Some(vr), listed.is_some(), category);
         let reason = match category {
             Category::Uid => {
                 if vr != VR::UI {
@@ -727,13 +770,7 @@ impl Walker<'_> {
                     Reason::FreeText(name)
                 }
             }
-            Category::QuasiIdentifier if vr == VR::PN && listed.is_none() => {
-                weight = self
-                    .weights
-                    .keyword_weight(tag)
-                    .unwrap_or(self.weights.person_name);
-                Reason::PersonName(name)
-            }
+            Category::QuasiIdentifier if vr == VR::PN && listed.is_none() => Reason::PersonName(name),
             Category::Date if self.shifted_dates && matches!(vr, VR::DA | VR::DT) && !self.same_as_original(tag, p) => {
                 weight = self.weights.shifted_date;
                 Reason::ShiftedDate(name)

@@ -593,7 +593,14 @@ impl App {
             .filter(|c| c.path.tag == entry.path.tag)
             .cloned()
             .collect();
-        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.weights, &places);
+        let creator = crate::dataset::creator_at(&self.header.file, &entry.path);
+        let file = crate::explain::InFile {
+            entries: &places,
+            creator: creator.as_deref(),
+            before: Some(&self.before),
+            after: Some(&self.after),
+        };
+        let text = crate::explain::explain(&entry.path, &self.profile, &self.weights, &file);
         self.explain = Some(text.to_string());
     }
 
