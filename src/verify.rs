@@ -418,6 +418,7 @@ fn check_file(
         sop_class,
         identifiers: identifiers.as_ref(),
         original,
+        is_dicomdir: crate::engine::dicomdir::is_dicomdir(file),
         found: Vec::new(),
     };
     check.object(file, None, 0);
@@ -576,8 +577,20 @@ struct Checker<'a> {
     identifiers: Option<&'a Identifiers>,
     /// The original, when known: an attribute it already held empty was not emptied here.
     original: Option<&'a InMemDicomObject>,
+    /// A DICOMDIR is no composite instance.
+    is_dicomdir: bool,
     found: Vec<Violation>,
 }
+
+/// Type 1 in every composite IOD (PS3.3 C.12.1 SOP Common, C.7.2.1 General Study, C.7.3.1
+/// General Series and the series modules that replace it).
+const COMPOSITE_TYPE_1: &[Tag] = &[
+    tags::SOP_CLASS_UID,
+    tags::SOP_INSTANCE_UID,
+    tags::STUDY_INSTANCE_UID,
+    tags::SERIES_INSTANCE_UID,
+    tags::MODALITY,
+];
 
 /// Attributes of a coded entry (PS3.3 8.8): codes and their meanings name no one.
 const CODE_ATTRIBUTES: &[Tag] = &[
@@ -598,8 +611,15 @@ impl Checker<'_> {
         });
     }
 
+    /// The attribute's Type: from the IOD table the engine resolves combined codes with,
+    /// and, for every composite instance, the Type 1 attributes of the SOP Common, General
+    /// Study and General Series modules (and their equivalents) that every IOD has.
     fn iod_type(&self, path: &TagPath) -> Option<(iod::AttrType, &'static str)> {
-        let iod = iod::table().iod(self.sop_class.as_deref()?)?;
+        let sop_class = self.sop_class.as_deref()?;
+        if path.depth() == 0 && COMPOSITE_TYPE_1.contains(&path.tag) && !self.is_dicomdir {
+            return Some((iod::AttrType::One, "every composite IOD"));
+        }
+        let iod = iod::table().iod(sop_class)?;
         Some((iod.type_at(path), iod.name.as_str()))
     }
 
