@@ -227,7 +227,8 @@ fn list_files(root: &Path, follow_links: bool, unreadable: &mut Vec<String>) -> 
     let mut files = Vec::new();
     for entry in walkdir::WalkDir::new(root).follow_links(follow_links).sort_by_file_name() {
         match entry {
-            Ok(e) if e.file_type().is_file() => {
+            // What a killed run left under dpk's temporary names is no output.
+            Ok(e) if e.file_type().is_file() && !is_dpk_temp(e.file_name()) => {
                 let relative = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
                 files.push((e.path().to_path_buf(), relative));
             }
@@ -236,6 +237,12 @@ fn list_files(root: &Path, follow_links: bool, unreadable: &mut Vec<String>) -> 
         }
     }
     files
+}
+
+/// dpk's temporary file names (`.dpk-XXXXXX.tmp`, as `dataset::temp_beside` makes them).
+fn is_dpk_temp(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name.len() > b".dpk-.tmp".len() && name.starts_with(b".dpk-") && name.ends_with(b".tmp")
 }
 
 /// Whether a file starts as DICOM files do: `DICM` after the 128-byte preamble (or, without
@@ -410,7 +417,12 @@ fn check_file(
     profile: &ResolvedProfile,
     original: Option<&InMemDicomObject>,
 ) -> Vec<Violation> {
-    let sop_class = sop_class_uid(file);
+    // A DICOMDIR has no SOP Class UID in its data set: its meta group names the class, as
+    // the planner takes it.
+    let sop_class = sop_class_uid(file).or_else(|| {
+        let meta = file.meta().media_storage_sop_class_uid().trim_end_matches(['\0', ' ']);
+        (!meta.is_empty()).then(|| meta.to_string())
+    });
     let identifiers = original.map(|o| Identifiers::of(o, profile, sop_class.as_deref()));
     let mut check = Checker {
         file: path,
@@ -682,6 +694,15 @@ impl Checker<'_> {
         }
     }
 
+    /// Whether the original holds `value` (one of its values) at `path`.
+    fn original_value_is(&self, path: &TagPath, value: &str) -> bool {
+        let Some(original) = self.original else { return false };
+        dataset::item_at(original, path)
+            .and_then(|item| item.get(path.tag))
+            .and_then(|el| el.value().primitive())
+            .is_some_and(|p| strings_of(p).iter().any(|s| s.trim_matches(['\0', ' ']) == value))
+    }
+
     /// Whether the original held the element at `path` empty (or not at all).
     fn empty_in_original(&self, path: &TagPath) -> bool {
         let Some(original) = self.original else { return false };
@@ -707,6 +728,14 @@ impl Checker<'_> {
                 continue;
             }
             if action == Action::Keep || vr == VR::CS || CODE_ATTRIBUTES.contains(&path.tag) {
+                continue;
+            }
+            if action == Action::ShiftDate {
+                // A shifted date may land on another of the original's dates (shifts are whole
+                // weeks); it leaks only when it is still its own original value.
+                if self.original_value_is(path, v) {
+                    hits.push(format!("the original's date {v} was not shifted"));
+                }
                 continue;
             }
             // Binary values are not text; numbers name no one.
@@ -783,7 +812,7 @@ impl Checker<'_> {
                 format!("meta {meta_uid} disagrees with SOP Instance UID {sop}"),
             );
         }
-        let class = self.sop_class.clone().unwrap_or_default();
+        let class = dataset::text_of(file, tags::SOP_CLASS_UID).unwrap_or_default();
         if meta_class != class {
             self.report(
                 Some(TagPath::root(tags::MEDIA_STORAGE_SOP_CLASS_UID)),

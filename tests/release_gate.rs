@@ -506,3 +506,66 @@ fn diff_exit_codes_and_whole_values() {
     let help = dpk().args(["diff", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("1  they differ"));
 }
+
+#[path = "support/uid_iod.rs"]
+mod uid_iod;
+
+/// A DICOMDIR file-set whose folder names are patient IDs (dpk renames them): with the run's
+/// report every output finds its original, the DICOMDIR's offsets are checked, and an offset
+/// that points at no record is a violation.
+#[test]
+fn a_dicomdir_file_set_pairs_through_the_report_and_its_offsets_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let originals = dir.path().join("in");
+    let patient = uid_iod::Patient {
+        name: "FICTIVE^ALMA",
+        id: "PA000123",
+        birth: "19610203",
+        sex: "F",
+    };
+    let (study, series, instance) = (uid_iod::uid(1, 21), uid_iod::uid(2, 21), uid_iod::uid(3, 21));
+    std::fs::create_dir_all(originals.join(patient.id)).unwrap();
+    uid_iod::write(
+        &originals.join(patient.id).join("IM000001"),
+        uid_iod::ct(&patient, &study, &series, &instance, &instance),
+        dicom_dictionary_std::uids::CT_IMAGE_STORAGE,
+        &instance,
+    )
+    .unwrap();
+    let member = uid_iod::Member {
+        patient: &patient,
+        study,
+        series,
+        instance,
+        file_id: vec![patient.id, "IM000001"],
+    };
+    uid_iod::dicomdir(&originals.join("DICOMDIR"), &[member], &uid_iod::uid(9, 1)).unwrap();
+    let out = dir.path().join("out");
+    let report = dir.path().join("run.json");
+    anonymize(&originals, &out, &["--report", report.to_str().unwrap()]);
+    assert!(!out.join(patient.id).exists(), "the folder named by the patient ID is renamed");
+    let p = profile(&[]);
+    let options = TreeOptions {
+        report: Some(report),
+        ..TreeOptions::default()
+    };
+    let tree = verify_tree(&out, &p, Some(&originals), &options).unwrap();
+    assert!(tree.passes(), "{:#?} {:?}", lines(&tree), tree.missing_outputs);
+    assert_eq!(tree.files_checked, 2);
+    assert!(tree.unpaired.is_empty(), "{:?}", tree.unpaired);
+
+    let path = out.join("DICOMDIR");
+    let mut f = dataset::open(&path).unwrap();
+    f.put(DataElement::new(
+        tags::OFFSET_OF_THE_FIRST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+        VR::UL,
+        PrimitiveValue::from(7u32),
+    ));
+    release_gate::rewrite(&f, &path);
+    let tree = verify_tree(&out, &p, Some(&originals), &options).unwrap();
+    let all = lines(&tree);
+    assert!(
+        all.iter().any(|l| l.ends_with("DICOMDIR: (0004,1200): offset 7 points at no directory record")),
+        "{all:#?}"
+    );
+}

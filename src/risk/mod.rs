@@ -14,7 +14,10 @@
 //! - **quasi-identifier**: sex, age, size, weight, ethnic group, occupation …, and the names
 //!   of staff (every other PN element: referring physician, operators): personal data of
 //!   staff, and they narrow down where and when the patient was seen (weight `person_name`);
-//! - **date**: every non-empty DA or DT element (and Patient Birth Time);
+//! - **date**: every non-empty DA or DT element (and Patient Birth Time); a date dpk shifted
+//!   (the file says Longitudinal Temporal Information Modified is MODIFIED and, scored
+//!   against the original, the value differs from the original's) with the much lower weight
+//!   `shifted_date` and its own reason;
 //! - **UID**: an instance UID (Table E.1-1 U rows) that still carries an organisation root
 //!   (does not start with `2.25.`), or any of them when the file says its UIDs were retained
 //!   (Retain UIDs Option, 113110, in De-identification Method (Code Sequence));
@@ -26,9 +29,10 @@
 //! - **private data**: a private element not on the PS3.15 Table E.3.10-1 safe list (the
 //!   creators themselves are not counted), raised to `identifying_text` when it holds
 //!   identifying text;
-//! - **burned-in annotation**: Burned In Annotation YES, or a modality that often burns text
-//!   into its pixels (US, XA, OT/SC, …; weight `burned_in_modality`). dpk cannot see pixels,
-//!   so the reason says so.
+//! - **burned-in annotation**: Burned In Annotation YES, a modality that often burns text
+//!   into its pixels (US, XA, OT, …; weight `burned_in_modality`), or a Secondary Capture SOP
+//!   class (`…1.1.7` and `…1.1.7.n`, not the VL classes `…1.1.77.…` that share its digits),
+//!   each with its own reason. dpk cannot see pixels, so the reason says so.
 //!
 //! Not findings: empty elements, dpk's own dummy values (`ANONYMIZED`, `20000101`,
 //! `2.25.0` …, see `engine::dummy`), the de-identification markers (Patient Identity
@@ -66,6 +70,14 @@
 //!    missing is on the safe list when its group and offset are on it for any creator
 //!    (otherwise deleting a creator would raise the score).
 //!
+//! One exception, by design: the MODIFIED marker lowers the weight of dates, so deleting it
+//! raises the score (shifted dates then count as real ones); the marker is dpk's own
+//! statement, and scored against the original a date counts as shifted only where it differs
+//! from the original's.
+//!
+//! [`score_against`] scores a de-identified dataset with the *original's* identifiers: the
+//! de-identified header no longer holds the names and IDs that kept text may still mention.
+//!
 //! The unit tests check this on every fixture (as is, after Basic, after Basic + Retain UIDs) by
 //! removing and emptying each element in turn.
 //!
@@ -82,11 +94,12 @@
 //! - The score is a teaching and triage aid, not a re-identification probability: weights are
 //!   judgements, and findings are treated as independent where they are not.
 //! - dpk reads no pixels: burned-in text is reported from the header only.
-//! - Free text is searched for *this file's* names, IDs and dates and for date and e-mail
-//!   shapes; a name that appears nowhere else in the header, a place or a rare condition is not
+//! - Free text is searched for *this file's* names, IDs and dates (the original's, with
+//!   [`score_against`]) and for date and e-mail shapes; a name that appears nowhere else in the header, a place or a rare condition is not
 //!   found (it still counts with the low free-text weight).
 //! - A UID under `2.25.` cannot be told from a remapped one: an original `2.25.` UID counts only
-//!   when the file declares Retain UIDs. Shifted dates count as dates.
+//!   when the file declares Retain UIDs. Shifted dates are taken at the file's word unless the
+//!   original is given.
 //! - Scores saturate: a file with the patient's name and ID scores 100 whatever else it holds;
 //!   the findings, not the score, show what is left to do on such a file.
 //! - Private PN, DA and DT values are themselves gathered as identifiers, so they are not
