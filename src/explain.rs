@@ -63,7 +63,12 @@ fn code_in(ron: &str, name: &str, ctx: &ElementContext<'_>) -> Option<&'static s
 
 /// Explains the attribute at `path` under `profile`; `file` says what the plan and the
 /// scorer make of it in one file (its values before → after, the decision, the findings).
-pub fn explain(path: &TagPath, profile: &ResolvedProfile, weights: &Weights, file: &InFile<'_>) -> Explanation {
+pub fn explain(
+    path: &TagPath,
+    profile: &ResolvedProfile,
+    weights: &Weights,
+    file: &InFile<'_>,
+) -> Explanation {
     let tag = path.tag;
     let vr = dictionary_vr(tag).or_else(|| file.entries.iter().find(|c| c.path.tag == tag).map(|c| c.vr));
     let ctx = ElementContext {
@@ -84,16 +89,27 @@ pub fn explain(path: &TagPath, profile: &ResolvedProfile, weights: &Weights, fil
         .and_then(|c| c.decision.as_ref());
     let action = match decided {
         Some(d) => Some((d.action.label().to_string(), d.rule.to_string())),
-        None => profile
-            .decide(&ctx)
-            .map(|m| (m.action.label().to_string(), format!("{}: {}", m.layer, m.selector))),
+        None => profile.decide(&ctx).map(|m| {
+            (
+                m.action.label().to_string(),
+                format!("{}: {}", m.layer, m.selector),
+            )
+        }),
     };
     let finding_lines = |report: &RiskReport| -> Vec<String> {
         report
             .findings
             .iter()
             .filter(|f| f.path.tag == tag)
-            .map(|f| format!("{}: {:.2} {} — {}", f.path, f.weight, f.category.label(), f.reason))
+            .map(|f| {
+                format!(
+                    "{}: {:.2} {} — {}",
+                    f.path,
+                    f.weight,
+                    f.category.label(),
+                    f.reason
+                )
+            })
             .collect()
     };
     // In a file, the category and weight are the finding's; otherwise the model's.
@@ -262,7 +278,13 @@ mod tests {
     #[test]
     fn explains_patient_name_for_a_workshop() {
         let profile = Profile::builtin("basic").unwrap().resolve().unwrap();
-        let text = explain(&TagPath::root(tags::PATIENT_NAME), &profile, &Weights::builtin(), &InFile::default()).to_string();
+        let text = explain(
+            &TagPath::root(tags::PATIENT_NAME),
+            &profile,
+            &Weights::builtin(),
+            &InFile::default(),
+        )
+        .to_string();
         assert!(
             text.starts_with("(0010,0010) Patient Name — keyword PatientName, VR PN"),
             "{text}"
@@ -278,10 +300,22 @@ mod tests {
     #[test]
     fn lists_what_each_option_changes() {
         let profile = Profile::builtin("basic").unwrap().resolve().unwrap();
-        let text = explain(&TagPath::root(tags::STUDY_DATE), &profile, &Weights::builtin(), &InFile::default()).to_string();
+        let text = explain(
+            &TagPath::root(tags::STUDY_DATE),
+            &profile,
+            &Weights::builtin(),
+            &InFile::default(),
+        )
+        .to_string();
         assert!(text.contains("with retain-long-full-dates: K"), "{text}");
         assert!(text.contains("with retain-long-modified-dates: C"), "{text}");
-        let curve = explain(&TagPath::root(Tag(0x5002, 0x3000)), &profile, &Weights::builtin(), &InFile::default()).to_string();
+        let curve = explain(
+            &TagPath::root(Tag(0x5002, 0x3000)),
+            &profile,
+            &Weights::builtin(),
+            &InFile::default(),
+        )
+        .to_string();
         assert!(curve.contains("Basic Profile: X"), "{curve}");
     }
 }

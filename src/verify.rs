@@ -148,10 +148,7 @@ pub fn verify_tree(
                     report.violations.push(Violation {
                         file: path,
                         path: None,
-                        problem: format!(
-                            "not a DICOM file, but the output of {}",
-                            original.display()
-                        ),
+                        problem: format!("not a DICOM file, but the output of {}", original.display()),
                     });
                 }
                 None => report.not_dicom.push(path),
@@ -225,7 +222,10 @@ pub fn verify_tree(
 /// read go to `unreadable`.
 fn list_files(root: &Path, follow_links: bool, unreadable: &mut Vec<String>) -> Vec<(PathBuf, PathBuf)> {
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(root).follow_links(follow_links).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(follow_links)
+        .sort_by_file_name()
+    {
         match entry {
             // What a killed run left under dpk's temporary names is no output.
             Ok(e) if e.file_type().is_file() && !is_dpk_temp(e.file_name()) => {
@@ -400,7 +400,11 @@ fn uid_map(report: &Path) -> Result<HashMap<String, String>> {
 /// Checks one output file against the profile and, when given, its own original; an empty
 /// list means it passes. (Duplicate UIDs and missing outputs need the whole tree: see
 /// [`verify_tree`].)
-pub fn verify_file(path: &Path, profile: &ResolvedProfile, original: Option<&InMemDicomObject>) -> Vec<Violation> {
+pub fn verify_file(
+    path: &Path,
+    profile: &ResolvedProfile,
+    original: Option<&InMemDicomObject>,
+) -> Vec<Violation> {
     match dataset::open_around_pixel_data(path) {
         Ok(header) => check_file(path, &header.file, profile, original),
         Err(e) => vec![Violation {
@@ -420,7 +424,10 @@ fn check_file(
     // A DICOMDIR has no SOP Class UID in its data set: its meta group names the class, as
     // the planner takes it.
     let sop_class = sop_class_uid(file).or_else(|| {
-        let meta = file.meta().media_storage_sop_class_uid().trim_end_matches(['\0', ' ']);
+        let meta = file
+            .meta()
+            .media_storage_sop_class_uid()
+            .trim_end_matches(['\0', ' ']);
         (!meta.is_empty()).then(|| meta.to_string())
     });
     let identifiers = original.map(|o| Identifiers::of(o, profile, sop_class.as_deref()));
@@ -448,7 +455,13 @@ fn check_file(
 
 /// The action the engine takes on an element: the profile's rule, a combined code resolved by
 /// the IOD, the IOD's own needs, and what a VR allows, as the planner decides it.
-fn effective_action(profile: &ResolvedProfile, sop_class: Option<&str>, path: &TagPath, creator: Option<&str>, vr: VR) -> Action {
+fn effective_action(
+    profile: &ResolvedProfile,
+    sop_class: Option<&str>,
+    path: &TagPath,
+    creator: Option<&str>,
+    vr: VR,
+) -> Action {
     let ctx = ElementContext { path, creator };
     let Some(m) = profile.decide(&ctx) else {
         return Action::Keep;
@@ -465,7 +478,8 @@ fn effective_action(profile: &ResolvedProfile, sop_class: Option<&str>, path: &T
     if action == Action::Clean && !Action::cleans_in_place(vr) {
         action = Action::Remove;
     }
-    if !action.fits_vr(vr) && !(vr == VR::SQ && matches!(action, Action::Dummy | Action::ReplaceUid | Action::Clean)) {
+    let sequence_ok = vr == VR::SQ && matches!(action, Action::Dummy | Action::ReplaceUid | Action::Clean);
+    if !action.fits_vr(vr) && !sequence_ok {
         action = Action::Remove;
     }
     action
@@ -503,7 +517,9 @@ impl Identifiers {
 }
 
 fn dummy_text(vr: VR) -> String {
-    dummy::dummy_value(vr).map(|v| v.to_str().into_owned()).unwrap_or_default()
+    dummy::dummy_value(vr)
+        .map(|v| v.to_str().into_owned())
+        .unwrap_or_default()
 }
 
 struct Gather<'a> {
@@ -514,7 +530,13 @@ struct Gather<'a> {
 }
 
 impl Gather<'_> {
-    fn walk(&self, obj: &InMemDicomObject, parent: Option<(&TagPath, u32)>, depth: usize, out: &mut Identifiers) {
+    fn walk(
+        &self,
+        obj: &InMemDicomObject,
+        parent: Option<(&TagPath, u32)>,
+        depth: usize,
+        out: &mut Identifiers,
+    ) {
         if depth > crate::limits::max_depth() {
             return;
         }
@@ -648,27 +670,44 @@ impl Checker<'_> {
                 None => TagPath::root(tag),
             };
             let creator = private::creator_of(obj, tag);
-            let mut action = effective_action(self.profile, self.sop_class.as_deref(), &path, creator.as_deref(), el.vr());
+            let mut action = effective_action(
+                self.profile,
+                self.sop_class.as_deref(),
+                &path,
+                creator.as_deref(),
+                el.vr(),
+            );
             if action == Action::Remove && private::is_private_creator(tag) && live_blocks.contains(&tag) {
                 action = Action::Keep;
             }
             let empty = match el.value() {
-                Value::Primitive(p) => strings_of(p).iter().all(|s| s.trim_matches(['\0', ' ']).is_empty()) || p.calculate_byte_len() == 0,
+                Value::Primitive(p) => {
+                    strings_of(p)
+                        .iter()
+                        .all(|s| s.trim_matches(['\0', ' ']).is_empty())
+                        || p.calculate_byte_len() == 0
+                }
                 Value::Sequence(s) => s.items().is_empty(),
                 Value::PixelSequence(s) => s.fragments().is_empty(),
             };
             match action {
-                Action::Remove => self.report(Some(path.clone()), "present, but the profile removes it".into()),
-                Action::Empty if !empty => {
-                    self.report(Some(path.clone()), "holds a value, but the profile empties it".into())
+                Action::Remove => {
+                    self.report(Some(path.clone()), "present, but the profile removes it".into())
                 }
+                Action::Empty if !empty => self.report(
+                    Some(path.clone()),
+                    "holds a value, but the profile empties it".into(),
+                ),
                 _ => {}
             }
             if empty && !self.empty_in_original(&path) {
                 if let Some((ty @ (iod::AttrType::One | iod::AttrType::OneC), name)) = self.iod_type(&path) {
                     self.report(
                         Some(path.clone()),
-                        format!("empty, but it is Type {} in {name}: it needs a value", ty.as_str()),
+                        format!(
+                            "empty, but it is Type {} in {name}: it needs a value",
+                            ty.as_str()
+                        ),
                     );
                 }
             }
@@ -681,7 +720,11 @@ impl Checker<'_> {
                 Value::Primitive(p) => {
                     let values = strings_of(p);
                     if el.vr() == VR::UI {
-                        for v in values.iter().map(|v| v.trim_matches(['\0', ' '])).filter(|v| !v.is_empty()) {
+                        for v in values
+                            .iter()
+                            .map(|v| v.trim_matches(['\0', ' ']))
+                            .filter(|v| !v.is_empty())
+                        {
                             if !valid_uid(v) {
                                 self.report(Some(path.clone()), format!("'{v}' is not a valid UID"));
                             }
@@ -696,7 +739,9 @@ impl Checker<'_> {
 
     /// Whether the original holds `value` (one of its values) at `path`.
     fn original_value_is(&self, path: &TagPath, value: &str) -> bool {
-        let Some(original) = self.original else { return false };
+        let Some(original) = self.original else {
+            return false;
+        };
         dataset::item_at(original, path)
             .and_then(|item| item.get(path.tag))
             .and_then(|el| el.value().primitive())
@@ -705,12 +750,19 @@ impl Checker<'_> {
 
     /// Whether the original held the element at `path` empty (or not at all).
     fn empty_in_original(&self, path: &TagPath) -> bool {
-        let Some(original) = self.original else { return false };
+        let Some(original) = self.original else {
+            return false;
+        };
         let Some(el) = dataset::item_at(original, path).and_then(|item| item.get(path.tag)) else {
             return false;
         };
         match el.value() {
-            Value::Primitive(p) => strings_of(p).iter().all(|s| s.trim_matches(['\0', ' ']).is_empty()) || p.calculate_byte_len() == 0,
+            Value::Primitive(p) => {
+                strings_of(p)
+                    .iter()
+                    .all(|s| s.trim_matches(['\0', ' ']).is_empty())
+                    || p.calculate_byte_len() == 0
+            }
             Value::Sequence(s) => s.items().is_empty(),
             Value::PixelSequence(s) => s.fragments().is_empty(),
         }
@@ -720,7 +772,11 @@ impl Checker<'_> {
     fn identifiers_in(&mut self, path: &TagPath, vr: VR, action: Action, values: &[String]) {
         let Some(ids) = self.identifiers else { return };
         let mut hits: Vec<String> = Vec::new();
-        for v in values.iter().map(|v| v.trim_matches(['\0', ' '])).filter(|v| !v.is_empty()) {
+        for v in values
+            .iter()
+            .map(|v| v.trim_matches(['\0', ' ']))
+            .filter(|v| !v.is_empty())
+        {
             if vr == VR::UI {
                 if ids.uids.contains(v) {
                     hits.push(format!("the original's UID {v}"));
@@ -739,7 +795,20 @@ impl Checker<'_> {
                 continue;
             }
             // Binary values are not text; numbers name no one.
-            if !matches!(vr, VR::AE | VR::LO | VR::LT | VR::PN | VR::SH | VR::ST | VR::UC | VR::UT | VR::DA | VR::DT | VR::UN) {
+            if !matches!(
+                vr,
+                VR::AE
+                    | VR::LO
+                    | VR::LT
+                    | VR::PN
+                    | VR::SH
+                    | VR::ST
+                    | VR::UC
+                    | VR::UT
+                    | VR::DA
+                    | VR::DT
+                    | VR::UN
+            ) {
                 continue;
             }
             let low = v.to_lowercase();
@@ -753,14 +822,19 @@ impl Checker<'_> {
             hits.extend(
                 ids.ids
                     .iter()
-                    .filter(|id| words.contains(id.as_str()) || (id.chars().count() >= 6 && low.contains(id.as_str())))
+                    .filter(|id| {
+                        words.contains(id.as_str()) || (id.chars().count() >= 6 && low.contains(id.as_str()))
+                    })
                     .map(|id| format!("the original's identifier '{id}'")),
             );
             let digits: String = v.chars().filter(|c| c.is_ascii_digit()).collect();
             hits.extend(
                 ids.dates
                     .iter()
-                    .filter(|d| v.contains(d.as_str()) || (matches!(vr, VR::DA | VR::DT) && digits.starts_with(d.as_str())))
+                    .filter(|d| {
+                        v.contains(d.as_str())
+                            || (matches!(vr, VR::DA | VR::DT) && digits.starts_with(d.as_str()))
+                    })
                     .map(|d| format!("the original's date {d}")),
             );
             for uid in &ids.uids {
@@ -778,7 +852,10 @@ impl Checker<'_> {
 
     fn markers(&mut self, obj: &InMemDicomObject) {
         if dataset::text_of(obj, tags::PATIENT_IDENTITY_REMOVED).is_none() {
-            self.report(Some(TagPath::root(tags::PATIENT_IDENTITY_REMOVED)), "marker missing".into());
+            self.report(
+                Some(TagPath::root(tags::PATIENT_IDENTITY_REMOVED)),
+                "marker missing".into(),
+            );
         }
         let present: HashSet<String> = obj
             .get(tags::DEIDENTIFICATION_METHOD_CODE_SEQUENCE)
@@ -858,7 +935,10 @@ impl Checker<'_> {
             if !has_value(0x3000) && !embedded {
                 self.report(
                     Some(TagPath::root(Tag(group, 0x3000))),
-                    format!("overlay plane {group:04X} has {} element(s) but no Overlay Data", present.len()),
+                    format!(
+                        "overlay plane {group:04X} has {} element(s) but no Overlay Data",
+                        present.len()
+                    ),
                 );
                 continue;
             }
@@ -899,7 +979,12 @@ impl Checker<'_> {
         };
         let positions: HashSet<u64> = match crate::engine::dicomdir::record_positions(&bytes) {
             Ok(p) => p.into_iter().collect(),
-            Err(e) => return self.report(Some(TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE)), format!("records cannot be located: {e}")),
+            Err(e) => {
+                return self.report(
+                    Some(TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE)),
+                    format!("records cannot be located: {e}"),
+                )
+            }
         };
         let check = |path: TagPath, obj: &InMemDicomObject, found: &mut Vec<Violation>| {
             if let Some(offset) = obj.get(path.tag).and_then(|e| e.to_int::<u64>().ok()) {
@@ -919,7 +1004,10 @@ impl Checker<'_> {
         ] {
             check(TagPath::root(tag), file, &mut found);
         }
-        let records = file.get(tags::DIRECTORY_RECORD_SEQUENCE).and_then(|e| e.items()).unwrap_or(&[]);
+        let records = file
+            .get(tags::DIRECTORY_RECORD_SEQUENCE)
+            .and_then(|e| e.items())
+            .unwrap_or(&[]);
         let seq = TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE);
         for (i, record) in records.iter().enumerate() {
             for tag in [

@@ -848,7 +848,12 @@ fn nesting_past_the_limit_is_refused_and_the_limit_can_be_raised() {
         );
         let diff = dpk(&["diff", "--max-depth", "300", "in.dcm", "out/out.dcm"]);
         // The files differ: exit 1, as diff(1).
-        assert_eq!(diff.status.code(), Some(1), "{}", String::from_utf8_lossy(&diff.stderr));
+        assert_eq!(
+            diff.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&diff.stderr)
+        );
         assert!(String::from_utf8_lossy(&diff.stdout).contains("PatientName"));
     }
 }

@@ -41,7 +41,12 @@ fn anonymize(input: &Path, output: &Path, extra: &[&str]) {
         .args(extra)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::remove_file(&salt).unwrap();
 }
 
@@ -83,8 +88,16 @@ fn copy_tree(from: &Path, to: &Path) {
 
 const OPTION_SETS: [&[&str]; 3] = [
     &[],
-    &["retain-long-modified-dates", "retain-safe-private", "clean-descriptors"],
-    &["retain-uids", "retain-device-identity", "retain-patient-characteristics"],
+    &[
+        "retain-long-modified-dates",
+        "retain-safe-private",
+        "clean-descriptors",
+    ],
+    &[
+        "retain-uids",
+        "retain-device-identity",
+        "retain-patient-characteristics",
+    ],
 ];
 
 /// dpk's own outputs of the hard cases and of every fixture give no violation, with and
@@ -113,7 +126,11 @@ fn dpks_own_outputs_pass_and_plain_copies_do_not() {
         args.extend(["--report", &report_arg]);
         anonymize(&originals, &out, &args);
         let tree = verify_tree(&out, &profile(options), Some(&originals), &TreeOptions::default()).unwrap();
-        assert!(tree.violations.is_empty(), "options {options:?}: {:#?}", lines(&tree));
+        assert!(
+            tree.violations.is_empty(),
+            "options {options:?}: {:#?}",
+            lines(&tree)
+        );
         assert_eq!(tree.files_checked, dicom_count, "{options:?}");
         assert!(tree.missing_outputs.is_empty(), "{:?}", tree.missing_outputs);
         assert!(tree.unpaired.is_empty(), "{:?}", tree.unpaired);
@@ -134,14 +151,20 @@ fn dpks_own_outputs_pass_and_plain_copies_do_not() {
     assert_eq!(failing.len(), dicom_count, "{:#?}", lines(&tree));
     let all = lines(&tree);
     assert!(
-        all.iter().any(|l| l.contains("ct/a.dcm: (0020,4000): the original's name part 'fictive' is still here")),
+        all.iter()
+            .any(|l| l.contains("ct/a.dcm: (0020,4000): the original's name part 'fictive' is still here")),
         "{all:#?}"
     );
     assert!(
-        all.iter().any(|l| l.contains("ct/a.dcm: (0010,0020): the original's identifier 'mrn4711' is still here")),
+        all.iter()
+            .any(|l| l.contains("ct/a.dcm: (0010,0020): the original's identifier 'mrn4711' is still here")),
         "{all:#?}"
     );
-    eprintln!("plain copies: {} files, {} violations", tree.files_checked, tree.violations.len());
+    eprintln!(
+        "plain copies: {} files, {} violations",
+        tree.files_checked,
+        tree.violations.len()
+    );
 }
 
 /// Broken outputs of each kind are caught, each violation naming the file, the tag path and
@@ -160,20 +183,44 @@ fn broken_outputs_of_each_kind_are_caught() {
     let open = |rel: &str| dataset::open(out.join(rel)).unwrap();
     // An emptied Type 1 attribute: Content Date of an Enhanced CT, Series Instance UID.
     let mut f = open("enhanced/ct.dcm");
-    f.put(DataElement::new(tags::CONTENT_DATE, VR::DA, PrimitiveValue::Empty));
-    f.put(DataElement::new(tags::SERIES_INSTANCE_UID, VR::UI, PrimitiveValue::Empty));
+    f.put(DataElement::new(
+        tags::CONTENT_DATE,
+        VR::DA,
+        PrimitiveValue::Empty,
+    ));
+    f.put(DataElement::new(
+        tags::SERIES_INSTANCE_UID,
+        VR::UI,
+        PrimitiveValue::Empty,
+    ));
     release_gate::rewrite(&f, &out.join("enhanced/ct.dcm"));
     // A half-removed overlay plane: Overlay Data gone, the rest left (dpk drops the plane
     // whole, as Overlay Data is X).
     let mut f = open("ct/a.dcm");
     assert!(f.iter().all(|e| e.header().tag.group() != 0x6000));
-    f.put(DataElement::new(Tag(0x6000, 0x0010), VR::US, PrimitiveValue::from(8u16)));
-    f.put(DataElement::new(Tag(0x6000, 0x0011), VR::US, PrimitiveValue::from(8u16)));
-    f.put(DataElement::new(Tag(0x6000, 0x0040), VR::CS, PrimitiveValue::from("G")));
+    f.put(DataElement::new(
+        Tag(0x6000, 0x0010),
+        VR::US,
+        PrimitiveValue::from(8u16),
+    ));
+    f.put(DataElement::new(
+        Tag(0x6000, 0x0011),
+        VR::US,
+        PrimitiveValue::from(8u16),
+    ));
+    f.put(DataElement::new(
+        Tag(0x6000, 0x0040),
+        VR::CS,
+        PrimitiveValue::from("G"),
+    ));
     release_gate::rewrite(&f, &out.join("ct/a.dcm"));
     // Meta and data set disagree.
     let mut f = open("nm/capture.dcm");
-    f.put(DataElement::new(tags::SOP_INSTANCE_UID, VR::UI, PrimitiveValue::from("2.25.42")));
+    f.put(DataElement::new(
+        tags::SOP_INSTANCE_UID,
+        VR::UI,
+        PrimitiveValue::from("2.25.42"),
+    ));
     release_gate::rewrite(&f, &out.join("nm/capture.dcm"));
     // Two outputs share a SOP Instance UID: a copy of one output under another name.
     std::fs::copy(out.join("us/us.dcm"), out.join("us/us-again.dcm")).unwrap();
@@ -189,7 +236,10 @@ fn broken_outputs_of_each_kind_are_caught() {
         has("enhanced/ct.dcm: (0008,0023): empty, but it is Type 1 in Enhanced CT Image: it needs a value"),
         "{all:#?}"
     );
-    assert!(has("enhanced/ct.dcm: (0020,000E): empty, but it is Type 1"), "{all:#?}");
+    assert!(
+        has("enhanced/ct.dcm: (0020,000E): empty, but it is Type 1"),
+        "{all:#?}"
+    );
     assert!(
         has("ct/a.dcm: (6000,3000): overlay plane 6000 has 3 element(s) but no Overlay Data"),
         "{all:#?}"
@@ -206,13 +256,18 @@ fn broken_outputs_of_each_kind_are_caught() {
 
     // Overlay Data without its rows and columns.
     let mut f = open("ct/a.dcm");
-    f.put(DataElement::new(Tag(0x6000, 0x3000), VR::OW, PrimitiveValue::U16([1u16; 4].as_slice().into())));
+    f.put(DataElement::new(
+        Tag(0x6000, 0x3000),
+        VR::OW,
+        PrimitiveValue::U16([1u16; 4].as_slice().into()),
+    ));
     f.remove_element(Tag(0x6000, 0x0010));
     release_gate::rewrite(&f, &out.join("ct/a.dcm"));
     let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
     let all = lines(&tree);
     assert!(
-        all.iter().any(|l| l.contains("ct/a.dcm: (6000,0010): overlay plane 6000 lacks Overlay Rows")),
+        all.iter()
+            .any(|l| l.contains("ct/a.dcm: (6000,0010): overlay plane 6000 lacks Overlay Rows")),
         "{all:#?}"
     );
 
@@ -226,9 +281,15 @@ fn broken_outputs_of_each_kind_are_caught() {
         .unwrap();
     assert_eq!(run.status.code(), Some(3));
     let stdout = String::from_utf8_lossy(&run.stdout);
-    assert!(stdout.contains("ct/b.dcm: original without an output"), "{stdout}");
+    assert!(
+        stdout.contains("ct/b.dcm: original without an output"),
+        "{stdout}"
+    );
     assert!(stdout.contains("report.json: not DICOM, not checked"), "{stdout}");
-    assert!(stdout.contains("(0008,0023): empty, but it is Type 1"), "{stdout}");
+    assert!(
+        stdout.contains("(0008,0023): empty, but it is Type 1"),
+        "{stdout}"
+    );
 }
 
 /// With the run's JSON report, outputs that were renamed or moved still find their originals
@@ -260,7 +321,11 @@ fn the_run_report_pairs_renamed_outputs() {
     // A leak in a renamed output is found against its own original.
     let path = flat.join("IM0000");
     let mut f = dataset::open(&path).unwrap();
-    f.put(DataElement::new(tags::CONTENT_CREATOR_NAME, VR::PN, PrimitiveValue::from("FICTIVE^A")));
+    f.put(DataElement::new(
+        tags::CONTENT_CREATOR_NAME,
+        VR::PN,
+        PrimitiveValue::from("FICTIVE^A"),
+    ));
     release_gate::rewrite(&f, &path);
     let tree = verify_tree(&flat, &p, Some(&originals), &options).unwrap();
     assert!(
@@ -299,7 +364,10 @@ fn kept_free_text_naming_the_patient_scores_as_before() {
     let before = score(&original, &weights);
     assert_eq!(weight_of(&before), Some((0.8, Category::FreeText)));
     // On its own header the output hides the leak.
-    assert_eq!(weight_of(&score(&output, &weights)), Some((0.05, Category::FreeText)));
+    assert_eq!(
+        weight_of(&score(&output, &weights)),
+        Some((0.05, Category::FreeText))
+    );
     let after = score_against(&output, &weights, &original);
     assert_eq!(weight_of(&after), Some((0.8, Category::FreeText)));
     assert!(after.score >= 75.0, "{}", after.score);
@@ -312,7 +380,12 @@ fn kept_free_text_naming_the_patient_scores_as_before() {
         .args(["--top", "0"])
         .output()
         .unwrap();
-    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let stdout = String::from_utf8_lossy(&run.stdout);
     let line = stdout
         .lines()
@@ -336,7 +409,10 @@ fn shifted_dates_are_not_real_dates() {
     let weights = Weights::builtin();
     let original = dataset::open(originals.join("ct/b.dcm")).unwrap();
     let mut output = dataset::open(out.join("ct/b.dcm")).unwrap();
-    for report in [score(&output, &weights), score_against(&output, &weights, &original)] {
+    for report in [
+        score(&output, &weights),
+        score_against(&output, &weights, &original),
+    ] {
         let dates: Vec<_> = report.in_category(Category::Date).collect();
         assert!(dates.len() >= 3, "{dates:?}");
         for d in &dates {
@@ -347,7 +423,11 @@ fn shifted_dates_are_not_real_dates() {
         assert!(report.score < 25.0, "{}", report.score);
     }
     // A date left as it was is a real date, whatever the marker says.
-    output.put(DataElement::new(tags::SERIES_DATE, VR::DA, PrimitiveValue::from("20210304")));
+    output.put(DataElement::new(
+        tags::SERIES_DATE,
+        VR::DA,
+        PrimitiveValue::from("20210304"),
+    ));
     let against = score_against(&output, &weights, &original);
     let series = against
         .findings
@@ -372,15 +452,27 @@ fn burned_in_findings_name_the_right_cause() {
     release_gate::hospital_originals(&originals);
     let weights = Weights::builtin();
     let mut nm = dataset::open(originals.join("nm/capture.dcm")).unwrap();
-    let burned: Vec<_> = score(&nm, &weights).in_category(Category::BurnedInAnnotation).cloned().collect();
+    let burned: Vec<_> = score(&nm, &weights)
+        .in_category(Category::BurnedInAnnotation)
+        .cloned()
+        .collect();
     assert_eq!(burned.len(), 1);
     assert_eq!(burned[0].path, TagPath::root(tags::SOP_CLASS_UID));
     let reason = burned[0].reason.to_string();
     assert!(reason.contains("Secondary Capture Image Storage"), "{reason}");
     assert!(!reason.contains("modality"), "{reason}");
     // VL Photographic Image (…1.1.77.1.4) with a modality not on the list: no finding.
-    nm.put(DataElement::new(tags::SOP_CLASS_UID, VR::UI, PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.77.1.4")));
-    assert_eq!(score(&nm, &weights).in_category(Category::BurnedInAnnotation).count(), 0);
+    nm.put(DataElement::new(
+        tags::SOP_CLASS_UID,
+        VR::UI,
+        PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.77.1.4"),
+    ));
+    assert_eq!(
+        score(&nm, &weights)
+            .in_category(Category::BurnedInAnnotation)
+            .count(),
+        0
+    );
     for (uid, sc) in [
         ("1.2.840.10008.5.1.4.1.1.7", true),
         ("1.2.840.10008.5.1.4.1.1.7.4", true),
@@ -391,8 +483,15 @@ fn burned_in_findings_name_the_right_cause() {
     }
     // The modality reason is the modality's.
     let us = dataset::open(originals.join("us/us.dcm")).unwrap();
-    let burned: Vec<_> = score(&us, &weights).in_category(Category::BurnedInAnnotation).cloned().collect();
-    assert!(burned[0].reason.to_string().starts_with("modality US"), "{:?}", burned[0].reason);
+    let burned: Vec<_> = score(&us, &weights)
+        .in_category(Category::BurnedInAnnotation)
+        .cloned()
+        .collect();
+    assert!(
+        burned[0].reason.to_string().starts_with("modality US"),
+        "{:?}",
+        burned[0].reason
+    );
 }
 
 /// Explain and score from one source: for every element of fixtures/demo.dcm, the category
@@ -417,7 +516,12 @@ fn explain_agrees_with_score_and_plan_on_every_element_of_demo() {
     let mut counted = 0;
     for path in &paths {
         let creator = dataset::creator_at(&header.file, path);
-        let places: Vec<_> = plan.entries.iter().filter(|c| c.path.tag == path.tag).cloned().collect();
+        let places: Vec<_> = plan
+            .entries
+            .iter()
+            .filter(|c| c.path.tag == path.tag)
+            .cloned()
+            .collect();
         let file = InFile {
             entries: &places,
             creator: creator.as_deref(),
@@ -488,20 +592,39 @@ fn diff_exit_codes_and_whole_values() {
     let b = dir.path().join("b.dcm");
     let mut f = dataset::open(fixtures().join("ct_explicit_le.dcm")).unwrap();
     let long = format!("{}-END-A", "x".repeat(200));
-    f.put(DataElement::new(tags::IMAGE_COMMENTS, VR::LT, PrimitiveValue::from(long.as_str())));
+    f.put(DataElement::new(
+        tags::IMAGE_COMMENTS,
+        VR::LT,
+        PrimitiveValue::from(long.as_str()),
+    ));
     release_gate::rewrite(&f, &a);
     std::fs::copy(&a, &b).unwrap();
     let same = dpk().arg("diff").arg(&a).arg(&b).output().unwrap();
     assert_eq!(same.status.code(), Some(0));
-    f.put(DataElement::new(tags::IMAGE_COMMENTS, VR::LT, PrimitiveValue::from(long.replace("-END-A", "-END-B").as_str())));
+    f.put(DataElement::new(
+        tags::IMAGE_COMMENTS,
+        VR::LT,
+        PrimitiveValue::from(long.replace("-END-A", "-END-B").as_str()),
+    ));
     release_gate::rewrite(&f, &b);
-    let differ = dpk().arg("diff").arg(&a).arg(&b).env("COLUMNS", "80").output().unwrap();
+    let differ = dpk()
+        .arg("diff")
+        .arg(&a)
+        .arg(&b)
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
     assert_eq!(differ.status.code(), Some(1));
     let out = String::from_utf8_lossy(&differ.stdout);
     assert!(out.contains("END-A"), "{out}");
     assert!(out.contains("END-B"), "{out}");
     assert!(out.lines().all(|l| l.chars().count() <= 80), "{out}");
-    let trouble = dpk().arg("diff").arg(&a).arg(dir.path().join("none.dcm")).output().unwrap();
+    let trouble = dpk()
+        .arg("diff")
+        .arg(&a)
+        .arg(dir.path().join("none.dcm"))
+        .output()
+        .unwrap();
     assert_eq!(trouble.status.code(), Some(2));
     let help = dpk().args(["diff", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("1  they differ"));
@@ -543,7 +666,10 @@ fn a_dicomdir_file_set_pairs_through_the_report_and_its_offsets_are_checked() {
     let out = dir.path().join("out");
     let report = dir.path().join("run.json");
     anonymize(&originals, &out, &["--report", report.to_str().unwrap()]);
-    assert!(!out.join(patient.id).exists(), "the folder named by the patient ID is renamed");
+    assert!(
+        !out.join(patient.id).exists(),
+        "the folder named by the patient ID is renamed"
+    );
     let p = profile(&[]);
     let options = TreeOptions {
         report: Some(report),
@@ -565,7 +691,8 @@ fn a_dicomdir_file_set_pairs_through_the_report_and_its_offsets_are_checked() {
     let tree = verify_tree(&out, &p, Some(&originals), &options).unwrap();
     let all = lines(&tree);
     assert!(
-        all.iter().any(|l| l.ends_with("DICOMDIR: (0004,1200): offset 7 points at no directory record")),
+        all.iter()
+            .any(|l| l.ends_with("DICOMDIR: (0004,1200): offset 7 points at no directory record")),
         "{all:#?}"
     );
 }

@@ -243,12 +243,16 @@ fn original_uids_anywhere_and_names_outside_kept_values_are_caught() {
     ));
     let p = problems(&f, "ct_explicit_le.dcm");
     assert!(
-        p.contains(&format!("(0008,010C): the original's UID {study_uid} is still here")),
+        p.contains(&format!(
+            "(0008,010C): the original's UID {study_uid} is still here"
+        )),
         "{p:?}"
     );
     let part = family.to_lowercase();
     assert!(
-        p.contains(&format!("(0070,0084): the original's name part '{part}' is still here")),
+        p.contains(&format!(
+            "(0070,0084): the original's name part '{part}' is still here"
+        )),
         "{p:?}"
     );
     assert!(!p.iter().any(|l| l.starts_with("(0018,0015)")), "{p:?}");

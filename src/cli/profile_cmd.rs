@@ -7,9 +7,9 @@ use dicom_core::value::PrimitiveValue;
 
 use super::{report_error, Outcome, ProfileArgs, SaltArgs};
 use crate::dataset::Snapshot;
+use crate::dataset::TagPath;
 use crate::diff::Change;
 use crate::engine::{Context, Salt};
-use crate::dataset::TagPath;
 use crate::explain::{attribute, explain, InFile};
 use crate::profile::{builtin, Profile};
 use crate::risk::{score, score_against, Weights};
@@ -166,7 +166,11 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
         let planned = crate::dataset::open_header(file_path).and_then(|h| {
             let plan = crate::plan_header(&h, &profile, &ctx)?;
             let before = score(&h.file, &weights);
-            let after = score_against(&crate::apply(&plan, h.file.clone())?.into_inner(), &weights, &h.file);
+            let after = score_against(
+                &crate::apply(&plan, h.file.clone())?.into_inner(),
+                &weights,
+                &h.file,
+            );
             Ok((h, plan, before, after))
         });
         match planned {

@@ -10,8 +10,8 @@ use super::inputs::{batches, checked_walk_files, Links};
 use super::Outcome;
 use crate::dataset;
 use crate::risk::{score, score_against, Level, RiskReport, Weights};
-use crate::verify::{Pairing, TreeOptions};
 use crate::terminal_text::{escape, path as show};
+use crate::verify::{Pairing, TreeOptions};
 
 pub const AFTER_HELP: &str = "\
 The score is 0–100 %: LOW < 25 ≤ MEDIUM < 50 ≤ HIGH < 75 ≤ CRITICAL. Each finding is an
@@ -218,7 +218,11 @@ const CHUNK: usize = 256;
 
 /// Scores one file from its header, against its original when `pairing` finds it; with the
 /// reader's notes.
-fn score_file(file: &std::path::Path, weights: &Weights, pairing: Option<&Pairing>) -> (FileScore, Vec<String>) {
+fn score_file(
+    file: &std::path::Path,
+    weights: &Weights,
+    pairing: Option<&Pairing>,
+) -> (FileScore, Vec<String>) {
     match dataset::open_header(file) {
         Ok(header) => {
             let mut notes = header.notes;
@@ -227,7 +231,9 @@ fn score_file(file: &std::path::Path, weights: &Weights, pairing: Option<&Pairin
                 Some(Some(path)) => match dataset::open_header(&path) {
                     Ok(original) => score_against(&header.file, weights, &original.file),
                     Err(e) => {
-                        notes.push(format!("its original cannot be read ({e}): scored on its own header"));
+                        notes.push(format!(
+                            "its original cannot be read ({e}): scored on its own header"
+                        ));
                         score(&header.file, weights)
                     }
                 },

@@ -526,7 +526,12 @@ fn score_with(obj: &InMemDicomObject, weights: &Weights, original: Option<&InMem
 /// and UIDs depend on the value and are decided by [`score`]). `creator` is its private
 /// creator; `vr` its VR. `None`: the element is not scored. `dpk profile explain` and the
 /// inspector say this, from the same lists and weights the scorer uses.
-pub fn model_of(path: &TagPath, creator: Option<&str>, vr: Option<VR>, weights: &Weights) -> Option<(Category, f64)> {
+pub fn model_of(
+    path: &TagPath,
+    creator: Option<&str>,
+    vr: Option<VR>,
+    weights: &Weights,
+) -> Option<(Category, f64)> {
     let tag = path.tag;
     if tag.element() == 0 || tag.group() == 0x0002 || (path.depth() == 0 && MARKERS.contains(&tag)) {
         return None;
@@ -538,7 +543,10 @@ pub fn model_of(path: &TagPath, creator: Option<&str>, vr: Option<VR>, weights: 
         {
             return None;
         }
-        return Some((Category::PrivateData, weights.category(Category::PrivateData).weight));
+        return Some((
+            Category::PrivateData,
+            weights.category(Category::PrivateData).weight,
+        ));
     }
     if tag == tags::BURNED_IN_ANNOTATION {
         return Some((
@@ -551,7 +559,10 @@ pub fn model_of(path: &TagPath, creator: Option<&str>, vr: Option<VR>, weights: 
         Some(info) => info.category,
         None => categories::category_of_vr(vr?)?,
     };
-    Some((category, base_weight(weights, tag, vr, listed.is_some(), category)))
+    Some((
+        category,
+        base_weight(weights, tag, vr, listed.is_some(), category),
+    ))
 }
 
 /// The weight of a public element before its value is looked at: a keyword's own weight, a
@@ -784,7 +795,9 @@ impl Walker<'_> {
                 }
             }
             Category::QuasiIdentifier if vr == VR::PN && listed.is_none() => Reason::PersonName(name),
-            Category::Date if self.shifted_dates && matches!(vr, VR::DA | VR::DT) && !self.same_as_original(tag, p) => {
+            Category::Date
+                if self.shifted_dates && matches!(vr, VR::DA | VR::DT) && !self.same_as_original(tag, p) =>
+            {
                 weight = self.weights.shifted_date;
                 Reason::ShiftedDate(name)
             }

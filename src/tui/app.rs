@@ -294,7 +294,11 @@ impl App {
         let before = score(&header.file, &weights);
         let profile = base.resolve()?;
         let plan = crate::plan_header(&header, &profile, &ctx)?;
-        let after = score_against(&crate::apply(&plan, header.file.clone())?.into_inner(), &weights, &header.file);
+        let after = score_against(
+            &crate::apply(&plan, header.file.clone())?.into_inner(),
+            &weights,
+            &header.file,
+        );
         let listed = list_elements(&plan, &header.file, &profile);
         let mut app = App {
             file_name,

@@ -41,7 +41,13 @@ fn sequence(obj: &mut InMemDicomObject, tag: Tag, items: Vec<InMemDicomObject>) 
 }
 
 /// The patient, study and equipment of every original; `n` tells instances apart.
-fn common(sop_class: &str, n: u32, modality: &str, study_date: &str, acquisition_date: &str) -> InMemDicomObject {
+fn common(
+    sop_class: &str,
+    n: u32,
+    modality: &str,
+    study_date: &str,
+    acquisition_date: &str,
+) -> InMemDicomObject {
     let mut obj = InMemDicomObject::new_empty();
     text(&mut obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
     text(&mut obj, tags::SOP_CLASS_UID, VR::UI, sop_class);
@@ -55,12 +61,22 @@ fn common(sop_class: &str, n: u32, modality: &str, study_date: &str, acquisition
     text(&mut obj, tags::MODALITY, VR::CS, modality);
     // A vendor's name that is also a name part of a person: kept where basic keeps it.
     text(&mut obj, tags::MANUFACTURER, VR::LO, "Philips");
-    text(&mut obj, tags::MANUFACTURER_MODEL_NAME, VR::LO, "Test RIS Scanner");
+    text(
+        &mut obj,
+        tags::MANUFACTURER_MODEL_NAME,
+        VR::LO,
+        "Test RIS Scanner",
+    );
     text(&mut obj, tags::INSTITUTION_NAME, VR::LO, "Saint Example Hospital");
     text(&mut obj, tags::REFERRING_PHYSICIAN_NAME, VR::PN, "EXAMPLE^ROBERT");
     text(&mut obj, tags::OPERATORS_NAME, VR::PN, "PHILIPS^SERVICE");
     text(&mut obj, tags::STATION_NAME, VR::SH, "CT01");
-    text(&mut obj, tags::STUDY_DESCRIPTION, VR::LO, "Thorax FICTIVE MRN4711");
+    text(
+        &mut obj,
+        tags::STUDY_DESCRIPTION,
+        VR::LO,
+        "Thorax FICTIVE MRN4711",
+    );
     sequence(
         &mut obj,
         tags::PROCEDURE_CODE_SEQUENCE,
@@ -97,14 +113,38 @@ fn common(sop_class: &str, n: u32, modality: &str, study_date: &str, acquisition
 
 /// An 8×8 16-bit monochrome image.
 fn image(obj: &mut InMemDicomObject) {
-    obj.put(DataElement::new(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1u16)));
+    obj.put(DataElement::new(
+        tags::SAMPLES_PER_PIXEL,
+        VR::US,
+        PrimitiveValue::from(1u16),
+    ));
     text(obj, tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2");
     obj.put(DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(8u16)));
-    obj.put(DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(8u16)));
-    obj.put(DataElement::new(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(16u16)));
-    obj.put(DataElement::new(tags::BITS_STORED, VR::US, PrimitiveValue::from(12u16)));
-    obj.put(DataElement::new(tags::HIGH_BIT, VR::US, PrimitiveValue::from(11u16)));
-    obj.put(DataElement::new(tags::PIXEL_REPRESENTATION, VR::US, PrimitiveValue::from(0u16)));
+    obj.put(DataElement::new(
+        tags::COLUMNS,
+        VR::US,
+        PrimitiveValue::from(8u16),
+    ));
+    obj.put(DataElement::new(
+        tags::BITS_ALLOCATED,
+        VR::US,
+        PrimitiveValue::from(16u16),
+    ));
+    obj.put(DataElement::new(
+        tags::BITS_STORED,
+        VR::US,
+        PrimitiveValue::from(12u16),
+    ));
+    obj.put(DataElement::new(
+        tags::HIGH_BIT,
+        VR::US,
+        PrimitiveValue::from(11u16),
+    ));
+    obj.put(DataElement::new(
+        tags::PIXEL_REPRESENTATION,
+        VR::US,
+        PrimitiveValue::from(0u16),
+    ));
     obj.put(DataElement::new(
         tags::PIXEL_DATA,
         VR::OW,
@@ -115,18 +155,52 @@ fn image(obj: &mut InMemDicomObject) {
 /// A complete overlay plane in group 6000.
 fn overlay(obj: &mut InMemDicomObject) {
     let g = 0x6000;
-    obj.put(DataElement::new(Tag(g, 0x0010), VR::US, PrimitiveValue::from(8u16)));
-    obj.put(DataElement::new(Tag(g, 0x0011), VR::US, PrimitiveValue::from(8u16)));
+    obj.put(DataElement::new(
+        Tag(g, 0x0010),
+        VR::US,
+        PrimitiveValue::from(8u16),
+    ));
+    obj.put(DataElement::new(
+        Tag(g, 0x0011),
+        VR::US,
+        PrimitiveValue::from(8u16),
+    ));
     text(obj, Tag(g, 0x0040), VR::CS, "G");
-    obj.put(DataElement::new(Tag(g, 0x0050), VR::SS, PrimitiveValue::I16([1, 1].as_slice().into())));
-    obj.put(DataElement::new(Tag(g, 0x0100), VR::US, PrimitiveValue::from(1u16)));
-    obj.put(DataElement::new(Tag(g, 0x0102), VR::US, PrimitiveValue::from(0u16)));
-    obj.put(DataElement::new(Tag(g, 0x3000), VR::OW, PrimitiveValue::U16([0xFFFF; 4].as_slice().into())));
+    obj.put(DataElement::new(
+        Tag(g, 0x0050),
+        VR::SS,
+        PrimitiveValue::I16([1, 1].as_slice().into()),
+    ));
+    obj.put(DataElement::new(
+        Tag(g, 0x0100),
+        VR::US,
+        PrimitiveValue::from(1u16),
+    ));
+    obj.put(DataElement::new(
+        Tag(g, 0x0102),
+        VR::US,
+        PrimitiveValue::from(0u16),
+    ));
+    obj.put(DataElement::new(
+        Tag(g, 0x3000),
+        VR::OW,
+        PrimitiveValue::U16([0xFFFF; 4].as_slice().into()),
+    ));
 }
 
 fn write(obj: InMemDicomObject, path: &Path) {
-    let sop_class = obj.element(tags::SOP_CLASS_UID).unwrap().to_str().unwrap().to_string();
-    let sop_instance = obj.element(tags::SOP_INSTANCE_UID).unwrap().to_str().unwrap().to_string();
+    let sop_class = obj
+        .element(tags::SOP_CLASS_UID)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let sop_instance = obj
+        .element(tags::SOP_INSTANCE_UID)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let file = obj
         .with_meta(
             FileMetaTableBuilder::new()
@@ -154,14 +228,25 @@ pub fn hospital_originals(dir: &Path) -> Vec<PathBuf> {
     let mut a = common(uids::CT_IMAGE_STORAGE, 11, "CT", "20000101", "20000101");
     image(&mut a);
     overlay(&mut a);
-    text(&mut a, tags::IMAGE_COMMENTS, VR::LT, "FICTIVE ALMA, MRN4711, seen for a cough");
+    text(
+        &mut a,
+        tags::IMAGE_COMMENTS,
+        VR::LT,
+        "FICTIVE ALMA, MRN4711, seen for a cough",
+    );
     write(a, &dir.join(FILES[0]));
     // The same series, another day's acquisition.
     let mut b = common(uids::CT_IMAGE_STORAGE, 12, "CT", "20000101", "20221117");
     image(&mut b);
     write(b, &dir.join(FILES[1]));
     // A Secondary Capture made on an NM camera.
-    let mut nm = common(uids::SECONDARY_CAPTURE_IMAGE_STORAGE, 21, "NM", "20000101", "20221118");
+    let mut nm = common(
+        uids::SECONDARY_CAPTURE_IMAGE_STORAGE,
+        21,
+        "NM",
+        "20000101",
+        "20221118",
+    );
     text(&mut nm, tags::CONVERSION_TYPE, VR::CS, "WSD");
     image(&mut nm);
     write(nm, &dir.join(FILES[2]));
