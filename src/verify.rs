@@ -786,11 +786,12 @@ impl Checker<'_> {
             if action == Action::Keep || vr == VR::CS || CODE_ATTRIBUTES.contains(&path.tag) {
                 continue;
             }
-            if action == Action::ShiftDate {
-                // A shifted date may land on another of the original's dates (shifts are whole
-                // weeks); it leaks only when it is still its own original value.
+            // Retain Longitudinal Temporal Information with Modified Dates cleans (C) or
+            // shifts dates: a shifted date may land on another of the original's dates (shifts
+            // are whole weeks), so it leaks only when it is still its own original value.
+            if action == Action::ShiftDate || (action == Action::Clean && matches!(vr, VR::DA | VR::DT)) {
                 if self.original_value_is(path, v) {
-                    hits.push(format!("the original's date {v} was not shifted"));
+                    hits.push(format!("the original's date {v} (not shifted)"));
                 }
                 continue;
             }

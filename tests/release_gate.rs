@@ -394,6 +394,16 @@ fn kept_free_text_naming_the_patient_scores_as_before() {
         .unwrap_or_default();
     assert!(line.trim_start().starts_with("0.80"), "{stdout}");
     assert!(line.contains("contains identifying text"), "{stdout}");
+    // One INPUT pairs with the originals; two are a usage error.
+    let two = dpk()
+        .arg("score")
+        .arg(&out)
+        .arg(&originals)
+        .arg("--originals")
+        .arg(&originals)
+        .output()
+        .unwrap();
+    assert_eq!(two.status.code(), Some(2));
 }
 
 /// Shifted dates count for much less than real dates: with Retain Longitudinal Temporal
@@ -694,5 +704,42 @@ fn a_dicomdir_file_set_pairs_through_the_report_and_its_offsets_are_checked() {
         all.iter()
             .any(|l| l.ends_with("DICOMDIR: (0004,1200): offset 7 points at no directory record")),
         "{all:#?}"
+    );
+}
+
+/// A shifted date is no violation even where it lands on another of the original's dates;
+/// a date the profile shifts that still holds its own original value is one.
+#[test]
+fn a_date_left_unshifted_is_caught_and_shifted_ones_are_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let originals = dir.path().join("in");
+    release_gate::hospital_originals(&originals);
+    let out = dir.path().join("out");
+    anonymize(&originals, &out, &["--option", "retain-long-modified-dates"]);
+    let p = profile(&["retain-long-modified-dates"]);
+    let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    assert!(tree.passes(), "{:#?}", lines(&tree));
+    let path = out.join("ct/b.dcm");
+    let mut f = dataset::open(&path).unwrap();
+    // Another of the original's dates, where a shift might land: not a leak.
+    f.put(DataElement::new(
+        tags::SERIES_DATE,
+        VR::DA,
+        PrimitiveValue::from("20221117"),
+    ));
+    // Its own original value: not shifted.
+    f.put(DataElement::new(
+        tags::ACQUISITION_DATE,
+        VR::DA,
+        PrimitiveValue::from("20221117"),
+    ));
+    release_gate::rewrite(&f, &path);
+    let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    assert_eq!(
+        lines(&tree),
+        vec![format!(
+            "{}: (0008,0022): the original's date 20221117 (not shifted) is still here",
+            path.display()
+        )]
     );
 }
