@@ -72,8 +72,8 @@ pub struct TreeOptions {
 /// What [`verify_tree`] found.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct TreeReport {
-    /// DICOM outputs checked.
-    pub files_checked: usize,
+    /// DICOM outputs checked (files that are not DICOM are listed in `not_dicom`).
+    pub files: usize,
     /// Of them, how many have at least one violation.
     pub files_failing: usize,
     /// Everything wrong, file by file in path order.
@@ -96,7 +96,7 @@ impl TreeReport {
 
     /// Adds another tree's report to this one.
     pub fn merge(&mut self, other: TreeReport) {
-        self.files_checked += other.files_checked;
+        self.files += other.files;
         self.files_failing += other.files_failing;
         self.violations.extend(other.violations);
         self.not_dicom.extend(other.not_dicom);
@@ -108,9 +108,19 @@ impl TreeReport {
 
 /// Checks every file under `outputs` (a folder or one file) against `profile` and, given
 /// `originals` (a folder, or one file when `outputs` is one file), against each output's own
-/// original: paired by relative path, or with [`TreeOptions::report`] by the original's SOP
-/// Instance UID. This is what `dpk verify` runs; it only prints the result.
+/// original, paired by relative path. See [`verify_tree_with`] for the options.
 pub fn verify_tree(
+    outputs: &Path,
+    profile: &ResolvedProfile,
+    originals: Option<&Path>,
+) -> Result<TreeReport> {
+    verify_tree_with(outputs, profile, originals, &TreeOptions::default())
+}
+
+/// [`verify_tree`] with options: following symbolic links, and pairing outputs with
+/// originals by the original's SOP Instance UID through the run's JSON report
+/// ([`TreeOptions::report`]). This is what `dpk verify` runs; it only prints the result.
+pub fn verify_tree_with(
     outputs: &Path,
     profile: &ResolvedProfile,
     originals: Option<&Path>,
@@ -143,7 +153,7 @@ pub fn verify_tree(
             match pairing.as_ref().and_then(|p| p.by_relative(&relative)) {
                 Some(original) => {
                     used_originals.insert(original.clone());
-                    report.files_checked += 1;
+                    report.files += 1;
                     report.files_failing += 1;
                     report.violations.push(Violation {
                         file: path,
@@ -155,7 +165,7 @@ pub fn verify_tree(
             }
             continue;
         }
-        report.files_checked += 1;
+        report.files += 1;
         let file = match dataset::open_around_pixel_data(&path) {
             Ok(header) => header.file,
             Err(e) => {

@@ -11,7 +11,7 @@ use dicom_dictionary_std::tags;
 use dpk::dataset::{self, TagPath};
 use dpk::explain::{explain, InFile};
 use dpk::risk::{score, score_against, Category, Reason, Weights};
-use dpk::verify::{verify_tree, TreeOptions, TreeReport};
+use dpk::verify::{verify_tree, verify_tree_with, TreeOptions, TreeReport};
 use dpk::{Context, Profile, Salt};
 
 #[path = "support/release_gate.rs"]
@@ -125,13 +125,13 @@ fn dpks_own_outputs_pass_and_plain_copies_do_not() {
         let report_arg = report.to_str().unwrap().to_string();
         args.extend(["--report", &report_arg]);
         anonymize(&originals, &out, &args);
-        let tree = verify_tree(&out, &profile(options), Some(&originals), &TreeOptions::default()).unwrap();
+        let tree = verify_tree(&out, &profile(options), Some(&originals)).unwrap();
         assert!(
             tree.violations.is_empty(),
             "options {options:?}: {:#?}",
             lines(&tree)
         );
-        assert_eq!(tree.files_checked, dicom_count, "{options:?}");
+        assert_eq!(tree.files, dicom_count, "{options:?}");
         assert!(tree.missing_outputs.is_empty(), "{:?}", tree.missing_outputs);
         assert!(tree.unpaired.is_empty(), "{:?}", tree.unpaired);
         // The run's report is in the tree: listed apart, not a violation.
@@ -139,14 +139,14 @@ fn dpks_own_outputs_pass_and_plain_copies_do_not() {
         assert!(tree.passes());
         eprintln!(
             "options {options:?}: {} outputs, {} violations",
-            tree.files_checked,
+            tree.files,
             tree.violations.len()
         );
     }
     // Plain copies of the originals: every file is flagged, with the identifiers it leaks.
     let copies = dir.path().join("copies");
     copy_tree(&originals, &copies);
-    let tree = verify_tree(&copies, &profile(&[]), Some(&originals), &TreeOptions::default()).unwrap();
+    let tree = verify_tree(&copies, &profile(&[]), Some(&originals)).unwrap();
     let failing: std::collections::BTreeSet<&PathBuf> = tree.violations.iter().map(|v| &v.file).collect();
     assert_eq!(failing.len(), dicom_count, "{:#?}", lines(&tree));
     let all = lines(&tree);
@@ -162,7 +162,7 @@ fn dpks_own_outputs_pass_and_plain_copies_do_not() {
     );
     eprintln!(
         "plain copies: {} files, {} violations",
-        tree.files_checked,
+        tree.files,
         tree.violations.len()
     );
 }
@@ -177,7 +177,7 @@ fn broken_outputs_of_each_kind_are_caught() {
     let out = dir.path().join("out");
     anonymize(&originals, &out, &[]);
     let p = profile(&[]);
-    let clean = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    let clean = verify_tree(&out, &p, Some(&originals)).unwrap();
     assert!(clean.passes(), "{:#?}", lines(&clean));
 
     let open = |rel: &str| dataset::open(out.join(rel)).unwrap();
@@ -229,7 +229,7 @@ fn broken_outputs_of_each_kind_are_caught() {
     // A file that is not DICOM.
     std::fs::write(out.join("report.json"), b"{\"files\": []}").unwrap();
 
-    let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    let tree = verify_tree(&out, &p, Some(&originals)).unwrap();
     let all = lines(&tree);
     let has = |needle: &str| all.iter().any(|l| l.contains(needle));
     assert!(
@@ -263,7 +263,7 @@ fn broken_outputs_of_each_kind_are_caught() {
     ));
     f.remove_element(Tag(0x6000, 0x0010));
     release_gate::rewrite(&f, &out.join("ct/a.dcm"));
-    let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    let tree = verify_tree(&out, &p, Some(&originals)).unwrap();
     let all = lines(&tree);
     assert!(
         all.iter()
@@ -312,11 +312,11 @@ fn the_run_report_pairs_renamed_outputs() {
         report: Some(report.clone()),
         ..TreeOptions::default()
     };
-    let tree = verify_tree(&flat, &p, Some(&originals), &options).unwrap();
+    let tree = verify_tree_with(&flat, &p, Some(&originals), &options).unwrap();
     assert!(tree.passes(), "{:#?} {:?}", lines(&tree), tree.missing_outputs);
     assert!(tree.unpaired.is_empty());
     // Without the report, nothing pairs: every original is missing.
-    let unpaired = verify_tree(&flat, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    let unpaired = verify_tree(&flat, &p, Some(&originals)).unwrap();
     assert_eq!(unpaired.missing_outputs.len(), release_gate::FILES.len());
     // A leak in a renamed output is found against its own original.
     let path = flat.join("IM0000");
@@ -327,7 +327,7 @@ fn the_run_report_pairs_renamed_outputs() {
         PrimitiveValue::from("FICTIVE^A"),
     ));
     release_gate::rewrite(&f, &path);
-    let tree = verify_tree(&flat, &p, Some(&originals), &options).unwrap();
+    let tree = verify_tree_with(&flat, &p, Some(&originals), &options).unwrap();
     assert!(
         lines(&tree)
             .iter()
@@ -685,9 +685,9 @@ fn a_dicomdir_file_set_pairs_through_the_report_and_its_offsets_are_checked() {
         report: Some(report),
         ..TreeOptions::default()
     };
-    let tree = verify_tree(&out, &p, Some(&originals), &options).unwrap();
+    let tree = verify_tree_with(&out, &p, Some(&originals), &options).unwrap();
     assert!(tree.passes(), "{:#?} {:?}", lines(&tree), tree.missing_outputs);
-    assert_eq!(tree.files_checked, 2);
+    assert_eq!(tree.files, 2);
     assert!(tree.unpaired.is_empty(), "{:?}", tree.unpaired);
 
     let path = out.join("DICOMDIR");
@@ -698,7 +698,7 @@ fn a_dicomdir_file_set_pairs_through_the_report_and_its_offsets_are_checked() {
         PrimitiveValue::from(7u32),
     ));
     release_gate::rewrite(&f, &path);
-    let tree = verify_tree(&out, &p, Some(&originals), &options).unwrap();
+    let tree = verify_tree_with(&out, &p, Some(&originals), &options).unwrap();
     let all = lines(&tree);
     assert!(
         all.iter()
@@ -717,7 +717,7 @@ fn a_date_left_unshifted_is_caught_and_shifted_ones_are_not() {
     let out = dir.path().join("out");
     anonymize(&originals, &out, &["--option", "retain-long-modified-dates"]);
     let p = profile(&["retain-long-modified-dates"]);
-    let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    let tree = verify_tree(&out, &p, Some(&originals)).unwrap();
     assert!(tree.passes(), "{:#?}", lines(&tree));
     let path = out.join("ct/b.dcm");
     let mut f = dataset::open(&path).unwrap();
@@ -734,7 +734,7 @@ fn a_date_left_unshifted_is_caught_and_shifted_ones_are_not() {
         PrimitiveValue::from("20221117"),
     ));
     release_gate::rewrite(&f, &path);
-    let tree = verify_tree(&out, &p, Some(&originals), &TreeOptions::default()).unwrap();
+    let tree = verify_tree(&out, &p, Some(&originals)).unwrap();
     assert_eq!(
         lines(&tree),
         vec![format!(

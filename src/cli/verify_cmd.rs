@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::{report_error, Outcome, ProfileArgs};
 use crate::terminal_text::{escape, path as show};
-use crate::verify::{verify_tree, TreeOptions, TreeReport};
+use crate::verify::{verify_tree_with, TreeOptions, TreeReport};
 
 pub const AFTER_HELP: &str = "\
 Re-reads de-identified files and checks them against the profile, without trusting the
@@ -67,7 +67,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     };
     let mut result = TreeReport::default();
     for output in &args.outputs {
-        match verify_tree(output, &profile, args.originals.as_deref(), &options) {
+        match verify_tree_with(output, &profile, args.originals.as_deref(), &options) {
             Ok(tree) => result.merge(tree),
             Err(e) => return report_error(&e),
         }
@@ -75,7 +75,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     if args.json {
         match serde_json::to_string_pretty(&serde_json::json!({
             "profile": profile.name(),
-            "files": result.files_checked,
+            "files": result.files,
             "violations": result.violations,
             "not_dicom": result.not_dicom,
             "missing_outputs": result.missing_outputs,
@@ -109,7 +109,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
     let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
     errln!(
         "dpk: {} verified, {} with violations, {}, {} missing, {} not DICOM",
-        n(result.files_checked, "file", "files"),
+        n(result.files, "file", "files"),
         result.files_failing,
         n(result.violations.len(), "violation", "violations"),
         n(result.missing_outputs.len(), "output", "outputs"),
