@@ -1,21 +1,36 @@
 //! An independent check of de-identified files, for a release gate: it reads the outputs
-//! again and checks them against the profile's rules, without trusting the plan the engine
-//! made when it wrote them.
+//! again and checks them against the profile's rules and against their own originals,
+//! without trusting the plan the engine made when it wrote them.
 //!
-//! For each file it checks that
-//! - the file opens;
-//! - no element that the profile removes is present, and none it empties holds a value, at
-//!   any depth (combined codes resolved by the file's IOD, as the engine does; a private
-//!   creator may stay while an element of its block stays);
-//! - every UID is a valid UID (digits and dots, no leading zeros, at most 64 characters);
-//! - the PS3.15 markers are present: Patient Identity Removed, and a De-identification Method
-//!   Code Sequence holding the profile's CID 7050 codes;
-//! - given the original files, no original identifying value occurs anywhere in any text
-//!   element: names (every name component but prefixes and suffixes, of at least three
-//!   letters, whole words), patient and accession IDs, dates (unless the profile keeps full
-//!   dates) and UIDs (unless it retains UIDs).
+//! A release gate is only useful when it raises no false alarm on correct outputs (people
+//! learn to ignore it) and has no blind spot on broken ones. So each output is compared with
+//! *its own* original, never with a pool of every original: a pooled list flags one file's
+//! dates in another file, or a vendor's word that happens to be some patient's name.
+//!
+//! For each output it checks that
+//! - the file opens again (a file without the `DICM` prefix is listed as not DICOM, not
+//!   checked: a run's `report.json` lives there too);
+//! - the meta group agrees with the data set (Media Storage SOP Instance and Class UIDs);
+//! - no element the profile removes is present, none it empties holds a value, at any depth
+//!   (combined codes resolved by the file's IOD, and the IOD's own needs, as the engine does);
+//! - no Type 1 attribute (of the IOD types the engine resolves with) is empty, or was removed
+//!   when its original held it;
+//! - no overlay plane is half there (some 60xx elements without Overlay Data, or Overlay Data
+//!   without its rows, columns, type, origin, bits);
+//! - a DICOMDIR's offsets each point at a record;
+//! - every UID is valid, and no two outputs share a SOP Instance UID;
+//! - the PS3.15 markers are present;
+//! - given the originals, none of the original's identifiers is still there: the names of
+//!   the patient and of the persons the profile does not keep (name parts of at least three
+//!   letters, whole words), patient and record IDs, dates (unless the profile keeps dates) and
+//!   instance UIDs (unless it retains UIDs), looked for in the values the profile does not keep
+//!   as they are. Registry UIDs (coding schemes, SOP classes) and dpk's own dummy values are
+//!   never findings; CS values and the codes of coded entries name no one.
+//!
+//! An original whose output is missing is reported too.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use dicom_core::value::Value;
@@ -24,9 +39,11 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
-use crate::confidentiality::iod;
+use crate::confidentiality::{iod, registry};
 use crate::dataset::{self, private, sop_class_uid, strings_of, valid_uid, DicomFile, TagPath};
+use crate::engine::dummy;
 use crate::profile::{Action, ElementContext, ResolvedProfile};
+use crate::{Error, Result};
 
 /// One thing wrong with one output file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -40,129 +57,594 @@ pub struct Violation {
     pub problem: String,
 }
 
-/// Identifying values gathered from the original files, to be looked for in the outputs.
+/// How [`verify_tree`] walks and pairs.
+#[derive(Clone, Debug, Default)]
+pub struct TreeOptions {
+    /// Follow symbolic links inside folders (walkdir refuses loops); without it they are
+    /// skipped.
+    pub follow_links: bool,
+    /// The JSON report (`dpk anonymize --report FILE.json`) of the run that wrote the
+    /// outputs: outputs are then paired with originals by the original's SOP Instance UID,
+    /// which finds them when files were renamed or moved.
+    pub report: Option<PathBuf>,
+}
+
+/// What [`verify_tree`] found.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TreeReport {
+    /// DICOM outputs checked (files that are not DICOM are listed in `not_dicom`).
+    pub files: usize,
+    /// Of them, how many have at least one violation.
+    pub files_failing: usize,
+    /// Everything wrong, file by file in path order.
+    pub violations: Vec<Violation>,
+    /// Files in the output tree that are not DICOM (no `DICM` prefix): not checked.
+    pub not_dicom: Vec<PathBuf>,
+    /// Originals (DICOM files) with no output.
+    pub missing_outputs: Vec<PathBuf>,
+    /// DICOM outputs no original was found for: their identifiers were not compared.
+    pub unpaired: Vec<PathBuf>,
+    /// Places in the output tree that could not be read, with why.
+    pub unreadable: Vec<String>,
+}
+
+impl TreeReport {
+    /// Whether the gate opens: no violation, no missing output, nothing unread.
+    pub fn passes(&self) -> bool {
+        self.violations.is_empty() && self.missing_outputs.is_empty() && self.unreadable.is_empty()
+    }
+
+    /// Adds another tree's report to this one.
+    pub fn merge(&mut self, other: TreeReport) {
+        self.files += other.files;
+        self.files_failing += other.files_failing;
+        self.violations.extend(other.violations);
+        self.not_dicom.extend(other.not_dicom);
+        self.missing_outputs.extend(other.missing_outputs);
+        self.unpaired.extend(other.unpaired);
+        self.unreadable.extend(other.unreadable);
+    }
+}
+
+/// Checks every file under `outputs` (a folder or one file) against `profile` and, given
+/// `originals` (a folder, or one file when `outputs` is one file), against each output's own
+/// original, paired by relative path. See [`verify_tree_with`] for the options.
+pub fn verify_tree(
+    outputs: &Path,
+    profile: &ResolvedProfile,
+    originals: Option<&Path>,
+) -> Result<TreeReport> {
+    verify_tree_with(outputs, profile, originals, &TreeOptions::default())
+}
+
+/// [`verify_tree`] with options: following symbolic links, and pairing outputs with
+/// originals by the original's SOP Instance UID through the run's JSON report
+/// ([`TreeOptions::report`]). This is what `dpk verify` runs; it only prints the result.
+pub fn verify_tree_with(
+    outputs: &Path,
+    profile: &ResolvedProfile,
+    originals: Option<&Path>,
+    options: &TreeOptions,
+) -> Result<TreeReport> {
+    let io_error = |path: &Path, source: std::io::Error| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    std::fs::metadata(outputs).map_err(|e| io_error(outputs, e))?;
+    if let Some(o) = originals {
+        std::fs::metadata(o).map_err(|e| io_error(o, e))?;
+    }
+    let mut report = TreeReport::default();
+    let output_files: Vec<(PathBuf, PathBuf)> = if outputs.is_dir() {
+        list_files(outputs, options.follow_links, &mut report.unreadable)
+    } else {
+        let name = outputs.file_name().map(PathBuf::from).unwrap_or_default();
+        vec![(outputs.to_path_buf(), name)]
+    };
+    let pairing = match originals {
+        Some(dir) => Some(Pairing::new(dir, outputs, options)?),
+        None => None,
+    };
+    let mut seen_uids: HashMap<String, PathBuf> = HashMap::new();
+    let mut used_originals: HashSet<PathBuf> = HashSet::new();
+    for (path, relative) in output_files {
+        if !looks_like_dicom(&path) {
+            // A file that was the output of a paired original is one that should be DICOM.
+            match pairing.as_ref().and_then(|p| p.by_relative(&relative)) {
+                Some(original) => {
+                    used_originals.insert(original.clone());
+                    report.files += 1;
+                    report.files_failing += 1;
+                    report.violations.push(Violation {
+                        file: path,
+                        path: None,
+                        problem: format!("not a DICOM file, but the output of {}", original.display()),
+                    });
+                }
+                None => report.not_dicom.push(path),
+            }
+            continue;
+        }
+        report.files += 1;
+        let file = match dataset::open_around_pixel_data(&path) {
+            Ok(header) => header.file,
+            Err(e) => {
+                report.files_failing += 1;
+                report.violations.push(Violation {
+                    file: path.clone(),
+                    path: None,
+                    problem: format!("does not open: {e}"),
+                });
+                if let Some(original) = pairing.as_ref().and_then(|p| p.by_relative(&relative)) {
+                    used_originals.insert(original.clone());
+                }
+                continue;
+            }
+        };
+        let original_path = pairing.as_ref().and_then(|p| p.find(&file, &relative));
+        let original = match &original_path {
+            Some(o) => {
+                used_originals.insert(o.clone());
+                match dataset::open_header(o) {
+                    Ok(h) => Some(h.file),
+                    Err(e) => {
+                        report.unreadable.push(e.to_string());
+                        None
+                    }
+                }
+            }
+            None => {
+                if pairing.is_some() {
+                    report.unpaired.push(path.clone());
+                }
+                None
+            }
+        };
+        let mut found = check_file(&path, &file, profile, original.as_deref());
+        if let Some(uid) = dataset::text_of(&file, tags::SOP_INSTANCE_UID) {
+            if let Some(first) = seen_uids.get(&uid) {
+                found.push(Violation {
+                    file: path.clone(),
+                    path: Some(TagPath::root(tags::SOP_INSTANCE_UID)),
+                    problem: format!("SOP Instance UID {uid} is also that of {}", first.display()),
+                });
+            } else {
+                seen_uids.insert(uid, path.clone());
+            }
+        }
+        if !found.is_empty() {
+            report.files_failing += 1;
+        }
+        report.violations.extend(found);
+    }
+    if let Some(p) = &pairing {
+        report.missing_outputs = p
+            .all
+            .iter()
+            .filter(|o| !used_originals.contains(*o))
+            .cloned()
+            .collect();
+    }
+    Ok(report)
+}
+
+/// Every file under `root`, sorted, with its path relative to `root`; places that cannot be
+/// read go to `unreadable`.
+fn list_files(root: &Path, follow_links: bool, unreadable: &mut Vec<String>) -> Vec<(PathBuf, PathBuf)> {
+    let mut files = Vec::new();
+    for entry in walkdir::WalkDir::new(root)
+        .follow_links(follow_links)
+        .sort_by_file_name()
+    {
+        match entry {
+            // What a killed run left under dpk's temporary names is no output.
+            Ok(e) if e.file_type().is_file() && !is_dpk_temp(e.file_name()) => {
+                let relative = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
+                files.push((e.path().to_path_buf(), relative));
+            }
+            Ok(_) => {}
+            Err(e) => unreadable.push(e.to_string()),
+        }
+    }
+    files
+}
+
+/// dpk's temporary file names (`.dpk-XXXXXX.tmp`, as `dataset::temp_beside` makes them).
+fn is_dpk_temp(name: &std::ffi::OsStr) -> bool {
+    let name = name.as_encoded_bytes();
+    name.len() > b".dpk-.tmp".len() && name.starts_with(b".dpk-") && name.ends_with(b".tmp")
+}
+
+/// Whether a file starts as DICOM files do: `DICM` after the 128-byte preamble (or, without
+/// a preamble, at the start).
+fn looks_like_dicom(path: &Path) -> bool {
+    let mut head = [0u8; 132];
+    let Ok(mut f) = std::fs::File::open(path) else {
+        // Unreadable: treated as DICOM, so that opening it reports why.
+        return true;
+    };
+    let mut read = 0;
+    while read < head.len() {
+        match f.read(&mut head[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(_) => return true,
+        }
+    }
+    (read >= 132 && &head[128..132] == b"DICM") || (read >= 4 && &head[..4] == b"DICM")
+}
+
+/// How outputs find their originals (see [`verify_tree`]); `dpk score --originals` pairs
+/// the same way.
+pub struct Pairing {
+    /// The originals' root (a folder), or the one original file.
+    root: PathBuf,
+    /// The outputs' root (a folder), or the one output file.
+    outputs: PathBuf,
+    single: bool,
+    /// Every DICOM original, to report those without an output.
+    all: BTreeSet<PathBuf>,
+    /// With a report: an output's SOP Instance UID → the original's.
+    uid_map: HashMap<String, String>,
+    /// With a report: originals by SOP Instance UID.
+    by_uid: HashMap<String, PathBuf>,
+}
+
+impl Pairing {
+    /// Lists the originals (and reads the report, when given) for the outputs under
+    /// `outputs`.
+    pub fn new(originals: &Path, outputs: &Path, options: &TreeOptions) -> Result<Pairing> {
+        let outputs_are_a_tree = outputs.is_dir();
+        let single = !originals.is_dir();
+        let mut pairing = Pairing {
+            root: originals.to_path_buf(),
+            outputs: outputs.to_path_buf(),
+            single,
+            all: BTreeSet::new(),
+            uid_map: HashMap::new(),
+            by_uid: HashMap::new(),
+        };
+        if single {
+            pairing.all.insert(originals.to_path_buf());
+        } else {
+            let mut ignored = Vec::new();
+            for (path, _) in list_files(originals, options.follow_links, &mut ignored) {
+                if !looks_like_dicom(&path) {
+                    continue;
+                }
+                let Ok(header) = dataset::open_header(&path) else {
+                    continue;
+                };
+                if options.report.is_some() {
+                    if let Some(uid) = dataset::text_of(&header.file, tags::SOP_INSTANCE_UID) {
+                        pairing.by_uid.insert(uid, path.clone());
+                    }
+                }
+                pairing.all.insert(path);
+            }
+        }
+        if !outputs_are_a_tree && !single {
+            // One output against a folder: only the original it pairs with is expected.
+            pairing.all.clear();
+        }
+        if let Some(report) = &options.report {
+            pairing.uid_map = uid_map(report)?;
+        }
+        Ok(pairing)
+    }
+
+    /// The original at the same relative place.
+    fn by_relative(&self, relative: &Path) -> Option<&PathBuf> {
+        if self.single {
+            return self.all.first();
+        }
+        self.all.get(&self.root.join(relative))
+    }
+
+    /// The original of the output file at `output` (under the outputs' root), whose data set
+    /// is `obj`.
+    pub fn original_of(&self, output: &Path, obj: &InMemDicomObject) -> Option<PathBuf> {
+        let relative = if self.outputs.is_dir() {
+            output.strip_prefix(&self.outputs).unwrap_or(output).to_path_buf()
+        } else {
+            output.file_name().map(PathBuf::from).unwrap_or_default()
+        };
+        self.find(obj, &relative)
+    }
+
+    /// The original of an output: by SOP Instance UID through the report, then by place.
+    fn find(&self, output: &InMemDicomObject, relative: &Path) -> Option<PathBuf> {
+        if self.single {
+            return Some(self.root.clone());
+        }
+        if let Some(uid) = dataset::text_of(output, tags::SOP_INSTANCE_UID) {
+            let original_uid = self.uid_map.get(&uid).unwrap_or(&uid);
+            if let Some(p) = self.by_uid.get(original_uid) {
+                return Some(p.clone());
+            }
+        }
+        let candidate = self.root.join(relative);
+        if self.all.contains(&candidate) || (self.all.is_empty() && candidate.is_file()) {
+            return Some(candidate);
+        }
+        None
+    }
+}
+
+/// Reads a run's JSON report: for each file, its new SOP Instance UID → its original one.
+fn uid_map(report: &Path) -> Result<HashMap<String, String>> {
+    let text = std::fs::read_to_string(report).map_err(|source| Error::Io {
+        path: report.to_path_buf(),
+        source,
+    })?;
+    let not_a_report = |reason: String| Error::Open {
+        path: report.to_path_buf(),
+        reason: format!("not a dpk JSON report: {reason}"),
+    };
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|e| not_a_report(e.to_string()))?;
+    let files = json
+        .get("files")
+        .and_then(|f| f.as_array())
+        .ok_or_else(|| not_a_report("no \"files\" list".into()))?;
+    let mut map = HashMap::new();
+    for file in files {
+        let changes = file.get("changes").and_then(|c| c.as_array());
+        for change in changes.into_iter().flatten() {
+            if change.get("path").and_then(|p| p.as_str()) != Some("(0008,0018)") {
+                continue;
+            }
+            let value = |key: &str| {
+                change
+                    .get(key)
+                    .and_then(|v| v.as_str())
+                    .map(|s| s.trim_matches(['\0', ' ']).to_string())
+            };
+            if let (Some(before), Some(after)) = (value("before"), value("after")) {
+                map.insert(after, before);
+            }
+        }
+    }
+    Ok(map)
+}
+
+/// Checks one output file against the profile and, when given, its own original; an empty
+/// list means it passes. (Duplicate UIDs and missing outputs need the whole tree: see
+/// [`verify_tree`].)
+pub fn verify_file(
+    path: &Path,
+    profile: &ResolvedProfile,
+    original: Option<&InMemDicomObject>,
+) -> Vec<Violation> {
+    match dataset::open_around_pixel_data(path) {
+        Ok(header) => check_file(path, &header.file, profile, original),
+        Err(e) => vec![Violation {
+            file: path.to_path_buf(),
+            path: None,
+            problem: format!("does not open: {e}"),
+        }],
+    }
+}
+
+fn check_file(
+    path: &Path,
+    file: &DicomFile,
+    profile: &ResolvedProfile,
+    original: Option<&InMemDicomObject>,
+) -> Vec<Violation> {
+    // A DICOMDIR has no SOP Class UID in its data set: its meta group names the class, as
+    // the planner takes it.
+    let sop_class = sop_class_uid(file).or_else(|| {
+        let meta = file
+            .meta()
+            .media_storage_sop_class_uid()
+            .trim_end_matches(['\0', ' ']);
+        (!meta.is_empty()).then(|| meta.to_string())
+    });
+    let identifiers = original.map(|o| Identifiers::of(o, profile, sop_class.as_deref()));
+    let mut check = Checker {
+        file: path,
+        profile,
+        sop_class,
+        identifiers: identifiers.as_ref(),
+        original,
+        is_dicomdir: crate::engine::dicomdir::is_dicomdir(file),
+        found: Vec::new(),
+    };
+    check.object(file, None, 0);
+    check.markers(file);
+    check.meta(file);
+    check.overlays(file);
+    if let Some(o) = original {
+        check.type1_removed(file, o);
+    }
+    if crate::engine::dicomdir::is_dicomdir(file) {
+        check.dicomdir(file);
+    }
+    check.found
+}
+
+/// The action the engine takes on an element: the profile's rule, a combined code resolved by
+/// the IOD, the IOD's own needs, and what a VR allows, as the planner decides it.
+fn effective_action(
+    profile: &ResolvedProfile,
+    sop_class: Option<&str>,
+    path: &TagPath,
+    creator: Option<&str>,
+    vr: VR,
+) -> Action {
+    let ctx = ElementContext { path, creator };
+    let Some(m) = profile.decide(&ctx) else {
+        return Action::Keep;
+    };
+    let mut action = m.action;
+    if action.is_combined() {
+        action = iod::resolve(action, sop_class, path).action;
+    }
+    if matches!(action, Action::Remove | Action::Empty) {
+        if let Some((needed, _)) = iod::required(action, sop_class, path) {
+            action = needed;
+        }
+    }
+    if action == Action::Clean && !Action::cleans_in_place(vr) {
+        action = Action::Remove;
+    }
+    let sequence_ok = vr == VR::SQ && matches!(action, Action::Dummy | Action::ReplaceUid | Action::Clean);
+    if !action.fits_vr(vr) && !sequence_ok {
+        action = Action::Remove;
+    }
+    action
+}
+
+/// The identifiers one original really holds, as [`verify_tree`] looks for them.
 #[derive(Debug, Default)]
-pub struct Originals {
-    /// Lower-case name parts (whole-word matches).
+struct Identifiers {
+    /// Lower-case name parts of at least three letters (whole-word matches).
     names: BTreeSet<String>,
-    /// Lower-case identifiers (substring matches).
+    /// Lower-case patient and record IDs of at least three characters.
     ids: BTreeSet<String>,
-    /// Dates, `YYYYMMDD`.
+    /// Dates, `YYYYMMDD` (none when the profile keeps dates).
     dates: BTreeSet<String>,
-    /// UIDs other than the standard's own (`1.2.840.10008.…`).
+    /// Instance UIDs (none when the profile retains UIDs).
     uids: BTreeSet<String>,
 }
 
-impl Originals {
-    /// Gathers identifying values from one original dataset.
-    pub fn add(&mut self, obj: &InMemDicomObject) {
-        self.collect(obj, 0);
+impl Identifiers {
+    fn of(original: &InMemDicomObject, profile: &ResolvedProfile, sop_class: Option<&str>) -> Identifiers {
+        let mut ids = Identifiers::default();
+        let gather = Gather {
+            profile,
+            sop_class,
+            keeps_dates: profile.has_option("retain-long-full-dates"),
+            keeps_uids: profile.has_option("retain-uids"),
+        };
+        gather.walk(original, None, 0, &mut ids);
+        // dpk's own dummies are what correct outputs hold: never an original's identifier.
+        ids.dates.remove(&dummy_text(VR::DA));
+        ids.names.remove(&dummy::DUMMY_TEXT.to_lowercase());
+        ids.ids.remove(&dummy::DUMMY_TEXT.to_lowercase());
+        ids
     }
+}
 
-    fn collect(&mut self, obj: &InMemDicomObject, depth: usize) {
+fn dummy_text(vr: VR) -> String {
+    dummy::dummy_value(vr)
+        .map(|v| v.to_str().into_owned())
+        .unwrap_or_default()
+}
+
+struct Gather<'a> {
+    profile: &'a ResolvedProfile,
+    sop_class: Option<&'a str>,
+    keeps_dates: bool,
+    keeps_uids: bool,
+}
+
+impl Gather<'_> {
+    fn walk(
+        &self,
+        obj: &InMemDicomObject,
+        parent: Option<(&TagPath, u32)>,
+        depth: usize,
+        out: &mut Identifiers,
+    ) {
         if depth > crate::limits::max_depth() {
             return;
         }
         for el in obj.iter() {
-            match el.value() {
-                Value::Sequence(seq) => seq.items().iter().for_each(|item| self.collect(item, depth + 1)),
-                Value::Primitive(p) => {
-                    let tag = el.header().tag;
-                    for v in strings_of(p).into_iter().filter(|v| !v.is_empty()) {
-                        match el.vr() {
-                            VR::PN => {
-                                for part in crate::engine::clean::name_parts(&v) {
-                                    for word in part.split([' ', ',']) {
-                                        if word.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
-                                            self.names.insert(word.to_lowercase());
-                                        }
-                                    }
-                                }
-                            }
-                            VR::DA if v.len() == 8 => {
-                                self.dates.insert(v);
-                            }
-                            VR::UI if !v.starts_with("1.2.840.10008.") => {
-                                self.uids.insert(v);
-                            }
-                            _ if crate::engine::clean::ID_TAGS.contains(&tag) && v.chars().count() >= 3 => {
-                                self.ids.insert(v.to_lowercase());
-                            }
-                            _ => {}
+            let tag = el.header().tag;
+            let path = match parent {
+                Some((p, i)) => p.child(i, tag),
+                None => TagPath::root(tag),
+            };
+            let p = match el.value() {
+                Value::Sequence(seq) => {
+                    for (i, item) in seq.items().iter().enumerate() {
+                        self.walk(item, Some((&path, i as u32)), depth + 1, out);
+                    }
+                    continue;
+                }
+                Value::Primitive(p) => p,
+                Value::PixelSequence(_) => continue,
+            };
+            let vr = el.vr();
+            if vr == VR::UI {
+                // Whatever holds them, instance UIDs are replaced (registry UIDs stay).
+                if !self.keeps_uids && !registry::names_a_class(tag) {
+                    for v in strings_of(p) {
+                        let v = v.trim_matches(['\0', ' ']);
+                        if !v.is_empty() && !registry::is_registry_uid(v) {
+                            out.uids.insert(v.to_string());
                         }
                     }
                 }
-                Value::PixelSequence(_) => {}
+                continue;
             }
-        }
-    }
-
-    /// Reads every DICOM file under `dir` (files that do not open are skipped: they cannot
-    /// have produced an output).
-    pub fn from_dir(dir: &Path) -> Originals {
-        let mut originals = Originals::default();
-        for entry in walkdir::WalkDir::new(dir)
-            .follow_links(false)
-            .into_iter()
-            .flatten()
-        {
-            if entry.file_type().is_file() {
-                if let Ok(header) = dataset::open_header(entry.path()) {
-                    originals.add(&header.file);
+            // What the profile keeps as it is identifies no one by the profile's own terms.
+            let creator = private::creator_of(obj, tag);
+            if effective_action(self.profile, self.sop_class, &path, creator.as_deref(), vr) == Action::Keep {
+                continue;
+            }
+            for v in strings_of(p) {
+                let v = v.trim_matches(['\0', ' ']);
+                if v.is_empty() {
+                    continue;
+                }
+                match vr {
+                    VR::PN => {
+                        for part in crate::engine::clean::name_parts(v) {
+                            for word in part.split(|c: char| !c.is_alphanumeric()) {
+                                if word.chars().filter(|c| c.is_alphabetic()).count() >= 3 {
+                                    out.names.insert(word.to_lowercase());
+                                }
+                            }
+                        }
+                    }
+                    VR::DA | VR::DT if !self.keeps_dates && v.len() >= 8 => {
+                        if let Some(date) = v.get(..8).filter(|d| d.bytes().all(|b| b.is_ascii_digit())) {
+                            out.dates.insert(date.to_string());
+                        }
+                    }
+                    _ if crate::engine::clean::ID_TAGS.contains(&tag) && v.chars().count() >= 3 => {
+                        out.ids.insert(v.to_lowercase());
+                    }
+                    _ => {}
                 }
             }
         }
-        originals
     }
-
-    /// How many values will be looked for.
-    pub fn len(&self) -> usize {
-        self.names.len() + self.ids.len() + self.dates.len() + self.uids.len()
-    }
-
-    /// Whether nothing was gathered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// Checks one output file; an empty list means it passes.
-pub fn verify_file(path: &Path, profile: &ResolvedProfile, originals: Option<&Originals>) -> Vec<Violation> {
-    // The whole file is checked for soundness; its pixel data is not read into memory.
-    let file = match dataset::open_around_pixel_data(path) {
-        Ok(header) => header.file,
-        Err(e) => {
-            return vec![Violation {
-                file: path.to_path_buf(),
-                path: None,
-                problem: format!("does not open: {e}"),
-            }]
-        }
-    };
-    let mut check = Checker {
-        file: path,
-        profile,
-        sop_class: sop_class_uid(&file),
-        originals,
-        keeps_dates: profile.has_option("retain-long-full-dates"),
-        keeps_uids: profile.has_option("retain-uids"),
-        found: Vec::new(),
-    };
-    check.object(&file, None, 0);
-    check.markers(&file);
-    check.meta(&file);
-    check.found
 }
 
 struct Checker<'a> {
     file: &'a Path,
     profile: &'a ResolvedProfile,
     sop_class: Option<String>,
-    originals: Option<&'a Originals>,
-    keeps_dates: bool,
-    keeps_uids: bool,
+    identifiers: Option<&'a Identifiers>,
+    /// The original, when known: an attribute it already held empty was not emptied here.
+    original: Option<&'a InMemDicomObject>,
+    /// A DICOMDIR is no composite instance.
+    is_dicomdir: bool,
     found: Vec<Violation>,
 }
+
+/// Type 1 in every composite IOD (PS3.3 C.12.1 SOP Common, C.7.2.1 General Study, C.7.3.1
+/// General Series and the series modules that replace it).
+const COMPOSITE_TYPE_1: &[Tag] = &[
+    tags::SOP_CLASS_UID,
+    tags::SOP_INSTANCE_UID,
+    tags::STUDY_INSTANCE_UID,
+    tags::SERIES_INSTANCE_UID,
+    tags::MODALITY,
+];
+
+/// Attributes of a coded entry (PS3.3 8.8): codes and their meanings name no one.
+const CODE_ATTRIBUTES: &[Tag] = &[
+    tags::CODE_VALUE,
+    tags::CODING_SCHEME_DESIGNATOR,
+    tags::CODING_SCHEME_VERSION,
+    tags::CODE_MEANING,
+    tags::LONG_CODE_VALUE,
+    tags::URN_CODE_VALUE,
+];
 
 impl Checker<'_> {
     fn report(&mut self, path: Option<TagPath>, problem: String) {
@@ -171,6 +653,18 @@ impl Checker<'_> {
             path,
             problem,
         });
+    }
+
+    /// The attribute's Type: from the IOD table the engine resolves combined codes with,
+    /// and, for every composite instance, the Type 1 attributes of the SOP Common, General
+    /// Study and General Series modules (and their equivalents) that every IOD has.
+    fn iod_type(&self, path: &TagPath) -> Option<(iod::AttrType, &'static str)> {
+        let sop_class = self.sop_class.as_deref()?;
+        if path.depth() == 0 && COMPOSITE_TYPE_1.contains(&path.tag) && !self.is_dicomdir {
+            return Some((iod::AttrType::One, "every composite IOD"));
+        }
+        let iod = iod::table().iod(sop_class)?;
+        Some((iod.type_at(path), iod.name.as_str()))
     }
 
     fn object(&mut self, obj: &InMemDicomObject, parent: Option<(&TagPath, u32)>, depth: usize) {
@@ -186,19 +680,23 @@ impl Checker<'_> {
                 None => TagPath::root(tag),
             };
             let creator = private::creator_of(obj, tag);
-            let ctx = ElementContext {
-                path: &path,
-                creator: creator.as_deref(),
-            };
-            let mut action = self.profile.decide(&ctx).map_or(Action::Keep, |m| m.action);
-            if action.is_combined() {
-                action = iod::resolve(action, self.sop_class.as_deref(), &path).action;
-            }
+            let mut action = effective_action(
+                self.profile,
+                self.sop_class.as_deref(),
+                &path,
+                creator.as_deref(),
+                el.vr(),
+            );
             if action == Action::Remove && private::is_private_creator(tag) && live_blocks.contains(&tag) {
                 action = Action::Keep;
             }
             let empty = match el.value() {
-                Value::Primitive(p) => p.calculate_byte_len() == 0,
+                Value::Primitive(p) => {
+                    strings_of(p)
+                        .iter()
+                        .all(|s| s.trim_matches(['\0', ' ']).is_empty())
+                        || p.calculate_byte_len() == 0
+                }
                 Value::Sequence(s) => s.items().is_empty(),
                 Value::PixelSequence(s) => s.fragments().is_empty(),
             };
@@ -212,6 +710,17 @@ impl Checker<'_> {
                 ),
                 _ => {}
             }
+            if empty && !self.empty_in_original(&path) {
+                if let Some((ty @ (iod::AttrType::One | iod::AttrType::OneC), name)) = self.iod_type(&path) {
+                    self.report(
+                        Some(path.clone()),
+                        format!(
+                            "empty, but it is Type {} in {name}: it needs a value",
+                            ty.as_str()
+                        ),
+                    );
+                }
+            }
             match el.value() {
                 Value::Sequence(seq) if depth < crate::limits::max_depth() => {
                     for (i, item) in seq.items().iter().enumerate() {
@@ -221,55 +730,134 @@ impl Checker<'_> {
                 Value::Primitive(p) => {
                     let values = strings_of(p);
                     if el.vr() == VR::UI {
-                        for v in values.iter().filter(|v| !v.is_empty()) {
+                        for v in values
+                            .iter()
+                            .map(|v| v.trim_matches(['\0', ' ']))
+                            .filter(|v| !v.is_empty())
+                        {
                             if !valid_uid(v) {
                                 self.report(Some(path.clone()), format!("'{v}' is not a valid UID"));
                             }
                         }
                     }
-                    self.originals_in(&path, el.vr(), &values);
+                    self.identifiers_in(&path, el.vr(), action, &values);
                 }
                 _ => {}
             }
         }
     }
 
-    fn originals_in(&mut self, path: &TagPath, vr: VR, values: &[String]) {
-        let Some(orig) = self.originals else { return };
-        for v in values.iter().filter(|v| !v.is_empty()) {
-            let low = v.to_lowercase();
-            let mut hits: Vec<String> = Vec::new();
-            if !self.keeps_uids && orig.uids.contains(v.as_str()) {
-                hits.push(format!("original UID {v}"));
+    /// Whether the original holds `value` (one of its values) at `path`.
+    fn original_value_is(&self, path: &TagPath, value: &str) -> bool {
+        let Some(original) = self.original else {
+            return false;
+        };
+        dataset::item_at(original, path)
+            .and_then(|item| item.get(path.tag))
+            .and_then(|el| el.value().primitive())
+            .is_some_and(|p| strings_of(p).iter().any(|s| s.trim_matches(['\0', ' ']) == value))
+    }
+
+    /// Whether the original held the element at `path` empty (or not at all).
+    fn empty_in_original(&self, path: &TagPath) -> bool {
+        let Some(original) = self.original else {
+            return false;
+        };
+        let Some(el) = dataset::item_at(original, path).and_then(|item| item.get(path.tag)) else {
+            return false;
+        };
+        match el.value() {
+            Value::Primitive(p) => {
+                strings_of(p)
+                    .iter()
+                    .all(|s| s.trim_matches(['\0', ' ']).is_empty())
+                    || p.calculate_byte_len() == 0
             }
-            if vr != VR::UI {
-                let words: HashSet<&str> = low.split(|c: char| !c.is_alphanumeric()).collect();
-                hits.extend(
-                    orig.names
-                        .iter()
-                        .filter(|n| words.contains(n.as_str()))
-                        .map(|n| format!("original name part '{n}'")),
-                );
-                hits.extend(
-                    orig.ids
-                        .iter()
-                        .filter(|id| low.contains(id.as_str()))
-                        .map(|id| format!("original identifier '{id}'")),
-                );
-                if !self.keeps_dates
-                    && matches!(vr, VR::DA | VR::DT | VR::LO | VR::LT | VR::ST | VR::UT | VR::SH)
-                {
-                    hits.extend(
-                        orig.dates
-                            .iter()
-                            .filter(|d| low.contains(d.as_str()))
-                            .map(|d| format!("original date {d}")),
-                    );
+            Value::Sequence(s) => s.items().is_empty(),
+            Value::PixelSequence(s) => s.fragments().is_empty(),
+        }
+    }
+
+    /// The original's identifiers in a value the profile does not keep as it is.
+    fn identifiers_in(&mut self, path: &TagPath, vr: VR, action: Action, values: &[String]) {
+        let Some(ids) = self.identifiers else { return };
+        let mut hits: Vec<String> = Vec::new();
+        for v in values
+            .iter()
+            .map(|v| v.trim_matches(['\0', ' ']))
+            .filter(|v| !v.is_empty())
+        {
+            if vr == VR::UI {
+                if ids.uids.contains(v) {
+                    hits.push(format!("the original's UID {v}"));
+                }
+                continue;
+            }
+            if action == Action::Keep || vr == VR::CS || CODE_ATTRIBUTES.contains(&path.tag) {
+                continue;
+            }
+            // Retain Longitudinal Temporal Information with Modified Dates cleans (C) or
+            // shifts dates: a shifted date may land on another of the original's dates (shifts
+            // are whole weeks), so it leaks only when it is still its own original value.
+            if action == Action::ShiftDate || (action == Action::Clean && matches!(vr, VR::DA | VR::DT)) {
+                if self.original_value_is(path, v) {
+                    hits.push(format!("the original's date {v} (not shifted)"));
+                }
+                continue;
+            }
+            // Binary values are not text; numbers name no one.
+            if !matches!(
+                vr,
+                VR::AE
+                    | VR::LO
+                    | VR::LT
+                    | VR::PN
+                    | VR::SH
+                    | VR::ST
+                    | VR::UC
+                    | VR::UT
+                    | VR::DA
+                    | VR::DT
+                    | VR::UN
+            ) {
+                continue;
+            }
+            let low = v.to_lowercase();
+            let words: HashSet<&str> = low.split(|c: char| !c.is_alphanumeric()).collect();
+            hits.extend(
+                ids.names
+                    .iter()
+                    .filter(|n| words.contains(n.as_str()))
+                    .map(|n| format!("the original's name part '{n}'")),
+            );
+            hits.extend(
+                ids.ids
+                    .iter()
+                    .filter(|id| {
+                        words.contains(id.as_str()) || (id.chars().count() >= 6 && low.contains(id.as_str()))
+                    })
+                    .map(|id| format!("the original's identifier '{id}'")),
+            );
+            let digits: String = v.chars().filter(|c| c.is_ascii_digit()).collect();
+            hits.extend(
+                ids.dates
+                    .iter()
+                    .filter(|d| {
+                        v.contains(d.as_str())
+                            || (matches!(vr, VR::DA | VR::DT) && digits.starts_with(d.as_str()))
+                    })
+                    .map(|d| format!("the original's date {d}")),
+            );
+            for uid in &ids.uids {
+                if v.contains(uid.as_str()) {
+                    hits.push(format!("the original's UID {uid}"));
                 }
             }
-            for hit in hits {
-                self.report(Some(path.clone()), format!("{hit} is still here"));
-            }
+        }
+        hits.sort();
+        hits.dedup();
+        for hit in hits {
+            self.report(Some(path.clone()), format!("{hit} is still here"));
         }
     }
 
@@ -298,11 +886,13 @@ impl Checker<'_> {
     }
 
     fn meta(&mut self, file: &DicomFile) {
-        let meta_uid = file
-            .meta()
-            .media_storage_sop_instance_uid()
-            .trim_end_matches(['\0', ' '])
-            .to_string();
+        let trim = |s: &str| s.trim_end_matches(['\0', ' ']).to_string();
+        let meta_uid = trim(file.meta().media_storage_sop_instance_uid());
+        let meta_class = trim(file.meta().media_storage_sop_class_uid());
+        if crate::engine::dicomdir::is_dicomdir(file) {
+            // A DICOMDIR's data set has no SOP Instance UID of its own.
+            return;
+        }
         let sop = dataset::text_of(file, tags::SOP_INSTANCE_UID).unwrap_or_default();
         if meta_uid != sop {
             self.report(
@@ -310,14 +900,135 @@ impl Checker<'_> {
                 format!("meta {meta_uid} disagrees with SOP Instance UID {sop}"),
             );
         }
-        if let Some(orig) = self.originals {
-            if !self.keeps_uids && orig.uids.contains(&meta_uid) {
+        let class = dataset::text_of(file, tags::SOP_CLASS_UID).unwrap_or_default();
+        if meta_class != class {
+            self.report(
+                Some(TagPath::root(tags::MEDIA_STORAGE_SOP_CLASS_UID)),
+                format!("meta {meta_class} disagrees with SOP Class UID {class}"),
+            );
+        }
+        if self.identifiers.is_some_and(|ids| ids.uids.contains(&meta_uid)) {
+            self.report(
+                Some(TagPath::root(tags::MEDIA_STORAGE_SOP_INSTANCE_UID)),
+                format!("the original's UID {meta_uid} is still here"),
+            );
+        }
+    }
+
+    /// Overlay planes (PS3.3 C.9.2): all of one or none of it.
+    fn overlays(&mut self, obj: &InMemDicomObject) {
+        const NEEDED: [(u16, &str); 6] = [
+            (0x0010, "Overlay Rows"),
+            (0x0011, "Overlay Columns"),
+            (0x0040, "Overlay Type"),
+            (0x0050, "Overlay Origin"),
+            (0x0100, "Overlay Bits Allocated"),
+            (0x0102, "Overlay Bit Position"),
+        ];
+        for group in (0x6000u16..=0x601E).step_by(2) {
+            let present: Vec<Tag> = obj
+                .iter()
+                .map(|e| e.header().tag)
+                .filter(|t| t.group() == group && t.element() != 0)
+                .collect();
+            if present.is_empty() {
+                continue;
+            }
+            let has_value = |element: u16| {
+                obj.get(Tag(group, element))
+                    .is_some_and(|e| e.value().primitive().is_some_and(|p| p.calculate_byte_len() > 0))
+            };
+            // An overlay in the unused high bits of Pixel Data (retired) has no Overlay Data.
+            let embedded = obj
+                .get(Tag(group, 0x0100))
+                .and_then(|e| e.to_int::<u16>().ok())
+                .is_some_and(|bits| bits > 1);
+            if !has_value(0x3000) && !embedded {
                 self.report(
-                    Some(TagPath::root(tags::MEDIA_STORAGE_SOP_INSTANCE_UID)),
-                    format!("original UID {meta_uid} is still here"),
+                    Some(TagPath::root(Tag(group, 0x3000))),
+                    format!(
+                        "overlay plane {group:04X} has {} element(s) but no Overlay Data",
+                        present.len()
+                    ),
                 );
+                continue;
+            }
+            for (element, name) in NEEDED {
+                if !has_value(element) {
+                    self.report(
+                        Some(TagPath::root(Tag(group, element))),
+                        format!("overlay plane {group:04X} lacks {name}"),
+                    );
+                }
             }
         }
+    }
+
+    /// A top-level Type 1 attribute that the original held with a value must still be there.
+    fn type1_removed(&mut self, output: &InMemDicomObject, original: &InMemDicomObject) {
+        for el in original.iter() {
+            let path = TagPath::root(el.header().tag);
+            if output.get(path.tag).is_some() {
+                continue;
+            }
+            let held = match el.value() {
+                Value::Primitive(p) => p.calculate_byte_len() > 0,
+                Value::Sequence(s) => !s.items().is_empty(),
+                Value::PixelSequence(_) => false,
+            };
+            if let (true, Some((iod::AttrType::One, name))) = (held, self.iod_type(&path)) {
+                self.report(Some(path), format!("removed, but it is Type 1 in {name}"));
+            }
+        }
+    }
+
+    /// Every offset of a DICOMDIR names the byte position of one of its records.
+    fn dicomdir(&mut self, file: &DicomFile) {
+        let bytes = match std::fs::read(self.file) {
+            Ok(b) => b,
+            Err(e) => return self.report(None, format!("cannot be read again: {e}")),
+        };
+        let positions: HashSet<u64> = match crate::engine::dicomdir::record_positions(&bytes) {
+            Ok(p) => p.into_iter().collect(),
+            Err(e) => {
+                return self.report(
+                    Some(TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE)),
+                    format!("records cannot be located: {e}"),
+                )
+            }
+        };
+        let check = |path: TagPath, obj: &InMemDicomObject, found: &mut Vec<Violation>| {
+            if let Some(offset) = obj.get(path.tag).and_then(|e| e.to_int::<u64>().ok()) {
+                if offset != 0 && !positions.contains(&offset) {
+                    found.push(Violation {
+                        file: self.file.to_path_buf(),
+                        path: Some(path),
+                        problem: format!("offset {offset} points at no directory record"),
+                    });
+                }
+            }
+        };
+        let mut found = Vec::new();
+        for tag in [
+            tags::OFFSET_OF_THE_FIRST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+            tags::OFFSET_OF_THE_LAST_DIRECTORY_RECORD_OF_THE_ROOT_DIRECTORY_ENTITY,
+        ] {
+            check(TagPath::root(tag), file, &mut found);
+        }
+        let records = file
+            .get(tags::DIRECTORY_RECORD_SEQUENCE)
+            .and_then(|e| e.items())
+            .unwrap_or(&[]);
+        let seq = TagPath::root(tags::DIRECTORY_RECORD_SEQUENCE);
+        for (i, record) in records.iter().enumerate() {
+            for tag in [
+                tags::OFFSET_OF_THE_NEXT_DIRECTORY_RECORD,
+                tags::OFFSET_OF_REFERENCED_LOWER_LEVEL_DIRECTORY_ENTITY,
+            ] {
+                check(seq.child(i as u32, tag), record, &mut found);
+            }
+        }
+        self.found.extend(found);
     }
 }
 

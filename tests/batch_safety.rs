@@ -369,7 +369,7 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
         anonymize.stderr
     );
     let (_, diff) = &runs[1];
-    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    assert_eq!(diff.code, 1, "{}", diff.stderr);
     assert!(diff.stdout.contains(r"\x1b]0;owned title\x07"), "{}", diff.stdout);
     let (_, explain) = &runs[3];
     assert!(
@@ -386,7 +386,7 @@ fn values_and_file_names_are_escaped_on_the_terminal_and_exact_in_json() {
             .arg(file(&output));
         c
     });
-    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).expect("diff JSON parses");
     let name = json["changes"]
         .as_array()

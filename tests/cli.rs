@@ -921,7 +921,8 @@ fn diff_shows_what_anonymize_did_as_text_and_json() {
     let (_, _, changed) = summary(&r.stderr);
 
     let text = run(dpk(dir.path()).arg("diff").arg(&input).arg(&out));
-    assert_eq!(text.code, 0, "{}", text.stderr);
+    // As diff(1): 1 when the files differ.
+    assert_eq!(text.code, 1, "{}", text.stderr);
     assert!(
         text.stdout
             .lines()
@@ -940,7 +941,7 @@ fn diff_shows_what_anonymize_did_as_text_and_json() {
         .arg(&input)
         .arg(&out)
         .args(["--format", "json"]));
-    assert_eq!(json.code, 0);
+    assert_eq!(json.code, 1);
     let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
     let changes = v["changes"].as_array().unwrap();
     assert_eq!(changes.len(), changed);
@@ -954,7 +955,7 @@ fn diff_shows_what_anonymize_did_as_text_and_json() {
         .arg("diff")
         .arg(&input)
         .arg(dir.path().join("nope.dcm")));
-    assert_eq!(missing.code, 1);
+    assert_eq!(missing.code, 2);
     assert!(missing.stderr.contains("nope.dcm"));
 }
 

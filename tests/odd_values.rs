@@ -866,7 +866,13 @@ fn nesting_past_the_limit_is_refused_and_the_limit_can_be_raised() {
             String::from_utf8_lossy(&verify.stdout)
         );
         let diff = dpk(&["diff", "--max-depth", "300", "in.dcm", "out/out.dcm"]);
-        assert!(diff.status.success(), "{}", String::from_utf8_lossy(&diff.stderr));
+        // The files differ: exit 1, as diff(1).
+        assert_eq!(
+            diff.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&diff.stderr)
+        );
         assert!(String::from_utf8_lossy(&diff.stdout).contains("PatientName"));
     }
 }

@@ -982,32 +982,32 @@ fn an_explanation_taller_than_the_screen_scrolls() {
     select(&mut app, "PatientBirthDate");
     let selected = app.selected;
     app.update(Action::Explain);
-    // 60 columns wrap the explanation to 10 rows; 8 lines of screen show 6 of them.
+    // 60 columns wrap the explanation to 14 rows; 8 lines of screen show 6 of them.
     let top = screen(&mut app, 60, 8);
-    assert!(top.contains("rows 1–6 of 10"), "{top}");
+    assert!(top.contains("rows 1–6 of 14"), "{top}");
     assert!(
         top.contains("(0010,0030) Patient Birth Date") && !top.contains("19520229"),
         "{top}"
     );
     app.update(Action::Down);
-    assert!(screen(&mut app, 60, 8).contains("rows 2–7 of 10"));
+    assert!(screen(&mut app, 60, 8).contains("rows 2–7 of 14"));
     app.update(Action::Bottom);
     let bottom = screen(&mut app, 60, 8);
-    assert!(bottom.contains("rows 5–10 of 10"), "{bottom}");
+    assert!(bottom.contains("rows 9–14 of 14"), "{bottom}");
     assert!(
-        bottom.contains("19520229 → (empty)") && bottom.contains("│(0010,0030)]"),
+        bottom.contains("Score of this file:") && bottom.contains("Score after the profile: not counted"),
         "{bottom}"
     );
-    assert!(!bottom.contains("Patient Birth Date"), "{bottom}");
+    assert!(!bottom.contains("keyword PatientBirthDate"), "{bottom}");
     // Scrolling past either end stays at it.
     app.update(Action::PageDown);
-    assert!(screen(&mut app, 60, 8).contains("rows 5–10 of 10"));
+    assert!(screen(&mut app, 60, 8).contains("rows 9–14 of 14"));
     app.update(Action::PageUp);
     app.update(Action::PageUp);
-    assert!(screen(&mut app, 60, 8).contains("rows 1–6 of 10"));
+    assert!(screen(&mut app, 60, 8).contains("rows 1–6 of 14"));
     assert_eq!(app.selected, selected, "the tree moved under the explanation");
     // Where it fits, it says nothing of rows.
-    assert!(!screen(&mut app, 60, 14).contains("rows "));
+    assert!(!screen(&mut app, 60, 18).contains("rows "));
 
     app.update(Action::Cancel);
     assert!(app.explain.is_none());
@@ -1016,7 +1016,7 @@ fn an_explanation_taller_than_the_screen_scrolls() {
     app.update(Action::Up);
     app.update(Action::Explain);
     assert!(
-        screen(&mut app, 60, 8).contains("rows 1–6 of 10"),
+        screen(&mut app, 60, 8).contains("rows 1–6 of 14"),
         "opens at its top"
     );
 }

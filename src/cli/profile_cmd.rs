@@ -7,11 +7,12 @@ use dicom_core::value::PrimitiveValue;
 
 use super::{report_error, Outcome, ProfileArgs, SaltArgs};
 use crate::dataset::Snapshot;
+use crate::dataset::TagPath;
 use crate::diff::Change;
 use crate::engine::{Context, Salt};
-use crate::explain::{attribute, explain};
+use crate::explain::{attribute, explain, InFile};
 use crate::profile::{builtin, Profile};
-use crate::risk::Weights;
+use crate::risk::{score, score_against, Weights};
 use crate::terminal_text::{escape, path as show};
 
 #[derive(Subcommand, Debug)]
@@ -144,7 +145,10 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
     };
     let mut entries = Vec::new();
     let mut preview = false;
-    if let Some(path) = file {
+    let mut scored = None;
+    let mut creator = None;
+    let mut path = TagPath::root(tag);
+    if let Some(file_path) = file {
         let ctx = match salt.context() {
             Ok(ctx) if ctx.salt().is_some() || !profile.needs_salt() => ctx,
             Ok(_) => {
@@ -156,28 +160,52 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
             }
             Err(e) => return report_error(&e),
         };
-        match crate::dataset::open_header(path).and_then(|h| crate::plan_header(&h, &profile, &ctx)) {
+        let weights = Weights::builtin();
+        // The plan and both scores, from the same engine and scorer `dpk anonymize` and
+        // `dpk score` run: the explanation says what they do.
+        let planned = crate::dataset::open_header(file_path).and_then(|h| {
+            let plan = crate::plan_header(&h, &profile, &ctx)?;
+            let before = score(&h.file, &weights);
+            let after = score_against(
+                &crate::apply(&plan, h.file.clone())?.into_inner(),
+                &weights,
+                &h.file,
+            );
+            Ok((h, plan, before, after))
+        });
+        match planned {
             // The file's values are shown on a terminal: escaped before they are laid out.
-            Ok(plan) => {
+            Ok((header, plan, before, after)) => {
                 entries = plan
                     .entries
                     .iter()
                     .filter(|c| c.path.tag == tag)
                     .map(visible)
-                    .collect()
+                    .collect();
+                if let Some(first) = entries.first() {
+                    path = first.path.clone();
+                }
+                creator = crate::dataset::creator_at(&header.file, &path);
+                scored = Some((before, after));
             }
             Err(e) => return report_error(&e),
         }
     }
+    let in_file = InFile {
+        entries: &entries,
+        creator: creator.as_deref(),
+        before: scored.as_ref().map(|(b, _)| b),
+        after: scored.as_ref().map(|(_, a)| a),
+    };
     outln!(
         "{}",
-        explain(tag, &profile, &Weights::builtin(), &entries)
+        explain(&path, &profile, &Weights::builtin(), &in_file)
             .to_string()
             .trim_end()
     );
-    if let Some(path) = file {
+    if let Some(file_path) = file {
         if entries.iter().all(|c| c.path.tag != tag) {
-            outln!("In {}: not present", show(path));
+            outln!("In {}: not present", show(file_path));
         }
     }
     if preview {

@@ -9,8 +9,9 @@ use serde::Serialize;
 use super::Outcome;
 use crate::batch::inputs::{batches, checked_walk_files, Links};
 use crate::dataset;
-use crate::risk::{score, Level, RiskReport, Weights};
+use crate::risk::{score, score_against, Level, RiskReport, Weights};
 use crate::terminal_text::{escape, path as show};
+use crate::verify::{Pairing, TreeOptions};
 
 pub const AFTER_HELP: &str = "\
 The score is 0–100 %: LOW < 25 ≤ MEDIUM < 50 ≤ HIGH < 75 ≤ CRITICAL. Each finding is an
@@ -19,10 +20,19 @@ text naming the patient, private data, device identity, burned-in text dpk canno
 with the weight it contributes and why. Weights come from profiles/risk-weights.ron; a
 --weights file names only what it changes.
 
+A de-identified header no longer holds the patient's names and IDs, so alone it cannot tell
+whether kept text still names them. With --originals, each file is scored against its own
+original (same relative path, or by SOP Instance UID through --report, as `dpk verify`
+pairs): free text holding the original's names, IDs or dates scores as it did before, and a
+date counts as shifted only where it differs from the original's. A date dpk shifted (the
+file says Longitudinal Temporal Information Modified: MODIFIED) counts far less than a real
+one.
+
 Examples:
   dpk score scan.dcm
   dpk score study/ --fail-on-risk 50
   dpk score study/ --format json --weights my-weights.ron
+  dpk score study_anon/ --originals study/
 
 Exit codes:
   0  scored (and, with --fail-on-risk, every file below the threshold)
@@ -56,6 +66,14 @@ pub struct ScoreArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// The original files (a folder laid out as INPUT, or the one original of one file):
+    /// each file is scored against its own original's identifiers. Needs a single INPUT.
+    #[arg(long, value_name = "DIR")]
+    originals: Option<PathBuf>,
+    /// The JSON report of the run that wrote INPUT: pairs files with originals by SOP
+    /// Instance UID.
+    #[arg(long, value_name = "FILE.json", requires = "originals")]
+    report: Option<PathBuf>,
     /// Findings shown per file in text output (0: all).
     #[arg(long, default_value_t = 5, value_name = "N")]
     top: usize,
@@ -80,6 +98,26 @@ pub fn run(args: &ScoreArgs) -> Outcome {
             }
         },
         None => Weights::builtin(),
+    };
+    let pairing = match &args.originals {
+        Some(originals) => {
+            let [input] = args.inputs.as_slice() else {
+                errln!("dpk: error: --originals pairs one INPUT (a folder or a file) with its originals");
+                return Outcome::Usage;
+            };
+            let options = TreeOptions {
+                follow_links: args.follow_links,
+                report: args.report.clone(),
+            };
+            match Pairing::new(originals, input, &options) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    errln!("dpk: error: {}", escape(&e.to_string()));
+                    return Outcome::Failed;
+                }
+            }
+        }
+        None => None,
     };
     let links = Links::followed(args.follow_links);
     let skipped_links = std::cell::Cell::new(0);
@@ -107,7 +145,7 @@ pub fn run(args: &ScoreArgs) -> Outcome {
             chunk
                 .par_iter()
                 .map(|file| match file {
-                    Ok(file) => score_file(file, &weights),
+                    Ok(file) => score_file(file, &weights, pairing.as_ref()),
                     Err(e) => (
                         FileScore {
                             file: e.path().to_path_buf(),
@@ -178,17 +216,42 @@ pub fn run(args: &ScoreArgs) -> Outcome {
 /// How many files are read at a time (see [`run`]).
 const CHUNK: usize = 256;
 
-/// Scores one file from its header; with the reader's notes.
-fn score_file(file: &std::path::Path, weights: &Weights) -> (FileScore, Vec<String>) {
+/// Scores one file from its header, against its original when `pairing` finds it; with the
+/// reader's notes.
+fn score_file(
+    file: &std::path::Path,
+    weights: &Weights,
+    pairing: Option<&Pairing>,
+) -> (FileScore, Vec<String>) {
     match dataset::open_header(file) {
-        Ok(header) => (
-            FileScore {
-                report: Some(score(&header.file, weights)),
-                file: file.to_path_buf(),
-                error: None,
-            },
-            header.notes,
-        ),
+        Ok(header) => {
+            let mut notes = header.notes;
+            let original = pairing.map(|p| p.original_of(file, &header.file));
+            let report = match original {
+                Some(Some(path)) => match dataset::open_header(&path) {
+                    Ok(original) => score_against(&header.file, weights, &original.file),
+                    Err(e) => {
+                        notes.push(format!(
+                            "its original cannot be read ({e}): scored on its own header"
+                        ));
+                        score(&header.file, weights)
+                    }
+                },
+                Some(None) => {
+                    notes.push("no original found: scored on its own header".into());
+                    score(&header.file, weights)
+                }
+                None => score(&header.file, weights),
+            };
+            (
+                FileScore {
+                    report: Some(report),
+                    file: file.to_path_buf(),
+                    error: None,
+                },
+                notes,
+            )
+        }
         Err(e) => (
             FileScore {
                 file: file.to_path_buf(),

@@ -5,26 +5,32 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{report_error, Outcome, ProfileArgs};
-use crate::batch::inputs::{checked_walk_files, Links};
 use crate::terminal_text::{escape, path as show};
-use crate::verify::{verify_file, Originals, Violation};
+use crate::verify::{verify_tree_with, TreeOptions, TreeReport};
 
 pub const AFTER_HELP: &str = "\
 Re-reads de-identified files and checks them against the profile, without trusting the
-plan the engine made: nothing the profile removes or empties holds a value at any depth,
-every UID is valid, the PS3.15 markers are present, no private element outside what the
-profile keeps, every file opens. With --originals, no original name, ID, date or UID
-occurs anywhere in the outputs.
+plan the engine made: every output opens, its meta group agrees with its data set, nothing
+the profile removes or empties holds a value at any depth, no Type 1 attribute is empty, no
+overlay plane is half removed, a DICOMDIR's offsets point at its records, every UID is
+valid and no two outputs share a SOP Instance UID, the PS3.15 markers are present.
+
+With --originals, each output is compared with its own original (same relative path; with
+--report, the run's JSON report pairs them by SOP Instance UID): none of the names, IDs,
+dates and instance UIDs that original holds may occur in a value the profile does not keep
+as it is, and every original must have an output. Registry UIDs and dpk's own dummy values
+are not findings. Files that are not DICOM (a report.json) are listed, not checked.
 
 Examples:
   dpk verify study_anon/ --profile basic
   dpk verify study_anon/ --profile basic --option retain-safe-private --originals study/
+  dpk verify study_anon/ --originals study/ --report run.json
 
 Exit codes:
   0  every file passes
-  1  error: the profile is invalid, an input cannot be listed
+  1  error: the profile is invalid, an input cannot be listed or read
   2  usage
-  3  at least one violation (each is listed: file, tag path, what is wrong)";
+  3  at least one violation or missing output (each is listed: file, tag path, what is wrong)";
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
@@ -37,11 +43,15 @@ pub struct VerifyArgs {
     /// The profile and options the files were de-identified with.
     #[command(flatten)]
     profile: ProfileArgs,
-    /// Folder (or file) of the original files: their names, IDs, dates and UIDs must occur
-    /// nowhere in the outputs.
+    /// The original files (a folder laid out as the outputs, or the one original of one
+    /// output): each output is checked against its own original's identifiers.
     #[arg(long, value_name = "DIR")]
     originals: Option<PathBuf>,
-    /// Print the violations as JSON.
+    /// The JSON report of the run (`dpk anonymize --report FILE.json`): pairs outputs with
+    /// originals by SOP Instance UID.
+    #[arg(long, value_name = "FILE.json", requires = "originals")]
+    report: Option<PathBuf>,
+    /// Print the result as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -51,75 +61,63 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         Ok(p) => p,
         Err(e) => return report_error(&e),
     };
-    let links = Links::followed(args.follow_links);
-    let skipped_links = std::cell::Cell::new(0);
-    let files = match checked_walk_files(&args.outputs, links, &skipped_links) {
-        Ok(files) => files,
-        Err(e) => {
-            errln!("dpk: error: {}", escape(&e.to_string()));
-            return Outcome::Failed;
-        }
+    let options = TreeOptions {
+        follow_links: args.follow_links,
+        report: args.report.clone(),
     };
-    let originals = args.originals.as_deref().map(Originals::from_dir);
-    if let Some(o) = &originals {
-        if o.is_empty() {
-            errln!("dpk: error: no DICOM file with identifying values found under --originals");
-            return Outcome::Failed;
+    let mut result = TreeReport::default();
+    for output in &args.outputs {
+        match verify_tree_with(output, &profile, args.originals.as_deref(), &options) {
+            Ok(tree) => result.merge(tree),
+            Err(e) => return report_error(&e),
         }
-    }
-    let mut violations: Vec<Violation> = Vec::new();
-    let mut failing_files = 0;
-    let mut checked = 0usize;
-    let mut walk_error = false;
-    for file in files {
-        let file = match file {
-            Ok(file) => file,
-            Err(e) => {
-                // A place that cannot be read: what it holds is not verified, so the run
-                // cannot pass; the rest is still checked.
-                errln!("dpk: error: {}", escape(&e.to_string()));
-                walk_error = true;
-                continue;
-            }
-        };
-        checked += 1;
-        let found = verify_file(&file, &profile, originals.as_ref());
-        if !found.is_empty() {
-            failing_files += 1;
-        }
-        if !args.json {
-            for v in &found {
-                let place = v.path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
-                outln!("{}: {}{}", show(&v.file), escape(&place), escape(&v.problem));
-            }
-        }
-        violations.extend(found);
     }
     if args.json {
         match serde_json::to_string_pretty(&serde_json::json!({
             "profile": profile.name(),
-            "files": checked,
-            "violations": violations,
+            "files": result.files,
+            "violations": result.violations,
+            "not_dicom": result.not_dicom,
+            "missing_outputs": result.missing_outputs,
+            "unpaired": result.unpaired,
+            "unreadable": result.unreadable,
         })) {
             Ok(text) => outln_exact!("{text}"),
             Err(e) => errln!("dpk: error: {e}"),
         }
+    } else {
+        for v in &result.violations {
+            let place = v.path.as_ref().map(|p| format!("{p}: ")).unwrap_or_default();
+            outln!("{}: {}{}", show(&v.file), escape(&place), escape(&v.problem));
+        }
+        for original in &result.missing_outputs {
+            outln!("{}: original without an output", show(original));
+        }
+        for file in &result.not_dicom {
+            outln!("{}: not DICOM, not checked", show(file));
+        }
+        for file in &result.unpaired {
+            outln!(
+                "{}: no original found (give --report of the run), identifiers not compared",
+                show(file)
+            );
+        }
     }
-    let links = match skipped_links.get() {
-        0 => String::new(),
-        1 => ", 1 symbolic link skipped".to_string(),
-        n => format!(", {n} symbolic links skipped"),
-    };
-    eprintln!(
-        "dpk: {} file{} verified, {failing_files} with violations, {} violation{}{links}",
-        checked,
-        if checked == 1 { "" } else { "s" },
-        violations.len(),
-        if violations.len() == 1 { "" } else { "s" },
+    for place in &result.unreadable {
+        errln!("dpk: error: {}", escape(place));
+    }
+    let n = |count: usize, one: &str, many: &str| format!("{count} {}", if count == 1 { one } else { many });
+    errln!(
+        "dpk: {} verified, {} with violations, {}, {} missing, {} not DICOM",
+        n(result.files, "file", "files"),
+        result.files_failing,
+        n(result.violations.len(), "violation", "violations"),
+        n(result.missing_outputs.len(), "output", "outputs"),
+        result.not_dicom.len(),
     );
-    if !violations.is_empty() {
+    if !result.violations.is_empty() || !result.missing_outputs.is_empty() {
         Outcome::Violations
-    } else if walk_error {
+    } else if !result.unreadable.is_empty() {
         Outcome::Failed
     } else {
         Outcome::Ok

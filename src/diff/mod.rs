@@ -307,6 +307,48 @@ pub fn render_lines(changes: &[&Change], max_value: usize) -> Vec<String> {
         .collect()
 }
 
+/// Renders changes as [`render_lines`] does, with values whole and escaped for a terminal:
+/// a line that fits in `width` characters stays one line; a longer one is split into the
+/// element's line and one wrapped block per side (`- ` before, `+ ` after), so that two long
+/// values that differ only at their end never look the same.
+pub fn render_wrapped(changes: &[&Change], width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for (c, line) in changes.iter().zip(render_lines(changes, 0)) {
+        let line = crate::terminal_text::escape(&line).into_owned();
+        if line.chars().count() <= width {
+            out.push(line);
+            continue;
+        }
+        let what = match c.decision.as_ref() {
+            Some(d) => d.action.label(),
+            None => kind_label(c.kind),
+        };
+        out.push(format!("{}  {}  {}  {what}", c.path, c.keyword, c.vr.to_string()));
+        let show = |s: &Option<Snapshot>, removed: bool| match s {
+            _ if removed => "(removed)".to_string(),
+            None => "(absent)".to_string(),
+            Some(s) if s.is_empty() => "(empty)".to_string(),
+            Some(s) => crate::terminal_text::escape(&crate::dataset::render(s, c.vr, 0)).into_owned(),
+        };
+        let sides = [
+            ("- ", show(&c.before, false)),
+            ("+ ", show(&c.after, c.kind == ChangeKind::Removed)),
+        ];
+        let room = width.saturating_sub(4).max(20);
+        for (mark, value) in sides {
+            let chars: Vec<char> = value.chars().collect();
+            for (i, chunk) in chars.chunks(room).enumerate() {
+                let lead = if i == 0 { mark } else { "  " };
+                out.push(format!("  {lead}{}", chunk.iter().collect::<String>()));
+            }
+            if chars.is_empty() {
+                out.push(format!("  {mark}"));
+            }
+        }
+    }
+    out
+}
+
 /// A one-word label of a change's kind.
 pub fn kind_label(kind: ChangeKind) -> &'static str {
     match kind {

@@ -14,7 +14,10 @@
 //! - **quasi-identifier**: sex, age, size, weight, ethnic group, occupation …, and the names
 //!   of staff (every other PN element: referring physician, operators): personal data of
 //!   staff, and they narrow down where and when the patient was seen (weight `person_name`);
-//! - **date**: every non-empty DA or DT element (and Patient Birth Time);
+//! - **date**: every non-empty DA or DT element (and Patient Birth Time); a date dpk shifted
+//!   (the file says Longitudinal Temporal Information Modified is MODIFIED and, scored
+//!   against the original, the value differs from the original's) with the much lower weight
+//!   `shifted_date` and its own reason;
 //! - **UID**: an instance UID (Table E.1-1 U rows) that still carries an organisation root
 //!   (does not start with `2.25.`), or any of them when the file says its UIDs were retained
 //!   (Retain UIDs Option, 113110, in De-identification Method (Code Sequence));
@@ -26,9 +29,10 @@
 //! - **private data**: a private element not on the PS3.15 Table E.3.10-1 safe list (the
 //!   creators themselves are not counted), raised to `identifying_text` when it holds
 //!   identifying text;
-//! - **burned-in annotation**: Burned In Annotation YES, or a modality that often burns text
-//!   into its pixels (US, XA, OT/SC, …; weight `burned_in_modality`). dpk cannot see pixels,
-//!   so the reason says so.
+//! - **burned-in annotation**: Burned In Annotation YES, a modality that often burns text
+//!   into its pixels (US, XA, OT, …; weight `burned_in_modality`), or a Secondary Capture SOP
+//!   class (`…1.1.7` and `…1.1.7.n`, not the VL classes `…1.1.77.…` that share its digits),
+//!   each with its own reason. dpk cannot see pixels, so the reason says so.
 //!
 //! Not findings: empty elements, dpk's own dummy values (`ANONYMIZED`, `20000101`,
 //! `2.25.0` …, see `engine::dummy`), the de-identification markers (Patient Identity
@@ -66,6 +70,14 @@
 //!    missing is on the safe list when its group and offset are on it for any creator
 //!    (otherwise deleting a creator would raise the score).
 //!
+//! One exception, by design: the MODIFIED marker lowers the weight of dates, so deleting it
+//! raises the score (shifted dates then count as real ones); the marker is dpk's own
+//! statement, and scored against the original a date counts as shifted only where it differs
+//! from the original's.
+//!
+//! [`score_against`] scores a de-identified dataset with the *original's* identifiers: the
+//! de-identified header no longer holds the names and IDs that kept text may still mention.
+//!
 //! The unit tests check this on every fixture (as is, after Basic, after Basic + Retain UIDs) by
 //! removing and emptying each element in turn.
 //!
@@ -82,11 +94,12 @@
 //! - The score is a teaching and triage aid, not a re-identification probability: weights are
 //!   judgements, and findings are treated as independent where they are not.
 //! - dpk reads no pixels: burned-in text is reported from the header only.
-//! - Free text is searched for *this file's* names, IDs and dates and for date and e-mail
-//!   shapes; a name that appears nowhere else in the header, a place or a rare condition is not
+//! - Free text is searched for *this file's* names, IDs and dates (the original's, with
+//!   [`score_against`]) and for date and e-mail shapes; a name that appears nowhere else in the header, a place or a rare condition is not
 //!   found (it still counts with the low free-text weight).
 //! - A UID under `2.25.` cannot be told from a remapped one: an original `2.25.` UID counts only
-//!   when the file declares Retain UIDs. Shifted dates count as dates.
+//!   when the file declares Retain UIDs. Shifted dates are taken at the file's word unless the
+//!   original is given.
 //! - Scores saturate: a file with the patient's name and ID scores 100 whatever else it holds;
 //!   the findings, not the score, show what is left to do on such a file.
 //! - Private PN, DA and DT values are themselves gathered as identifiers, so they are not
@@ -273,6 +286,9 @@ pub enum Reason {
     PersonName(&'static str),
     /// A date.
     Date(&'static str),
+    /// A date dpk shifted: the file says Longitudinal Temporal Information Modified is
+    /// MODIFIED (and, when the original is known, the value differs from the original's).
+    ShiftedDate(&'static str),
     /// A UID with an organisation root.
     UidOrgRoot(&'static str),
     /// A UID the file says was retained.
@@ -289,10 +305,18 @@ pub enum Reason {
     PrivateIdentifying(Option<String>),
     /// Burned In Annotation YES.
     BurnedInYes,
-    /// A modality (or Secondary Capture) that often burns text in; whether the file says NO.
+    /// A modality that often burns text in; whether the file says NO.
     BurnedInModality {
-        /// The modality, or `SC` for a Secondary Capture SOP class.
+        /// The modality.
         modality: String,
+        /// Burned In Annotation is NO.
+        says_no: bool,
+    },
+    /// A Secondary Capture SOP class (a screen or a scanned page, often with text in it),
+    /// whatever the modality says; whether the file says NO.
+    BurnedInSopClass {
+        /// The SOP class's name (or UID).
+        sop_class: String,
         /// Burned In Annotation is NO.
         says_no: bool,
     },
@@ -321,6 +345,12 @@ impl fmt::Display for Reason {
             Reason::Date(k) => write!(
                 f,
                 "{} is a date: it dates the exam or the patient's life, and narrows down who they are",
+                name(k)
+            ),
+            Reason::ShiftedDate(k) => write!(
+                f,
+                "{} is a date dpk shifted (Longitudinal Temporal Information Modified: MODIFIED): \
+                 it keeps intervals, not the real day",
                 name(k)
             ),
             Reason::UidOrgRoot(k) => write!(
@@ -367,6 +397,12 @@ impl fmt::Display for Reason {
             Reason::BurnedInModality { modality, says_no } => write!(
                 f,
                 "modality {modality} often has text burned into the pixels{}; dpk cannot see pixels to check",
+                if *says_no { " (Burned In Annotation says NO)" } else { "" }
+            ),
+            Reason::BurnedInSopClass { sop_class, says_no } => write!(
+                f,
+                "SOP class {sop_class} is a secondary capture (a screen or scanned page), which often has text in \
+                 its pixels{}; dpk cannot see pixels to check",
                 if *says_no { " (Burned In Annotation says NO)" } else { "" }
             ),
         }
@@ -437,11 +473,25 @@ impl RiskReport {
 
 /// Scores a dataset with `weights`. See the module documentation for the model.
 pub fn score(obj: &InMemDicomObject, weights: &Weights) -> RiskReport {
+    score_with(obj, weights, None)
+}
+
+/// Scores a de-identified dataset against the original it was made from: free text is
+/// searched for the *original's* names, IDs and dates (the de-identified header no longer
+/// holds them, so [`score`] would find nothing), and a date counts as shifted only where it
+/// differs from the original's. Kept text that names the patient scores as it did before.
+pub fn score_against(obj: &InMemDicomObject, weights: &Weights, original: &InMemDicomObject) -> RiskReport {
+    score_with(obj, weights, Some(original))
+}
+
+fn score_with(obj: &InMemDicomObject, weights: &Weights, original: Option<&InMemDicomObject>) -> RiskReport {
     let mut walker = Walker {
         weights,
-        root: obj,
+        root: original.unwrap_or(obj),
         ids: None,
         retain_uids: declares_retained_uids(obj),
+        shifted_dates: declares_shifted_dates(obj),
+        original,
         stack: Vec::new(),
         findings: Vec::new(),
     };
@@ -471,6 +521,60 @@ pub fn score(obj: &InMemDicomObject, weights: &Weights) -> RiskReport {
     }
 }
 
+/// What the model makes of an element at `path` whatever its value: the category and the
+/// weight a non-empty value of it starts from (free text holding identifiers, shifted dates
+/// and UIDs depend on the value and are decided by [`score`]). `creator` is its private
+/// creator; `vr` its VR. `None`: the element is not scored. `dpk profile explain` and the
+/// inspector say this, from the same lists and weights the scorer uses.
+pub fn model_of(
+    path: &TagPath,
+    creator: Option<&str>,
+    vr: Option<VR>,
+    weights: &Weights,
+) -> Option<(Category, f64)> {
+    let tag = path.tag;
+    if tag.element() == 0 || tag.group() == 0x0002 || (path.depth() == 0 && MARKERS.contains(&tag)) {
+        return None;
+    }
+    if private::is_private(tag) {
+        if private::is_private_creator(tag)
+            || private::block_and_offset(tag).is_none()
+            || safe_private::is_safe(path, creator)
+        {
+            return None;
+        }
+        return Some((
+            Category::PrivateData,
+            weights.category(Category::PrivateData).weight,
+        ));
+    }
+    if tag == tags::BURNED_IN_ANNOTATION {
+        return Some((
+            Category::BurnedInAnnotation,
+            weights.category(Category::BurnedInAnnotation).weight,
+        ));
+    }
+    let listed = categories::info(tag);
+    let category = match listed {
+        Some(info) => info.category,
+        None => categories::category_of_vr(vr?)?,
+    };
+    Some((
+        category,
+        base_weight(weights, tag, vr, listed.is_some(), category),
+    ))
+}
+
+/// The weight of a public element before its value is looked at: a keyword's own weight, a
+/// person name's, or its category's.
+fn base_weight(weights: &Weights, tag: Tag, vr: Option<VR>, listed: bool, category: Category) -> f64 {
+    if category == Category::QuasiIdentifier && vr == Some(VR::PN) && !listed {
+        weights.keyword_weight(tag).unwrap_or(weights.person_name)
+    } else {
+        weights.weight_of(tag, category)
+    }
+}
+
 /// The de-identification markers: dpk's own bookkeeping, never findings.
 const MARKERS: &[Tag] = &[
     tags::PATIENT_IDENTITY_REMOVED,
@@ -481,6 +585,21 @@ const MARKERS: &[Tag] = &[
 
 /// CID 7050 code of the Retain UIDs Option.
 const RETAIN_UIDS_CODE: &str = "113110";
+
+/// Whether the dataset says its dates were shifted (Longitudinal Temporal Information
+/// Modified, PS3.15 E.3.6: MODIFIED).
+fn declares_shifted_dates(obj: &InMemDicomObject) -> bool {
+    dataset::text_of(obj, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED)
+        .is_some_and(|v| v.eq_ignore_ascii_case("MODIFIED"))
+}
+
+/// Whether `uid` is a Secondary Capture SOP class: `…1.1.7` or one of its `…1.1.7.n`
+/// multi-frame forms, and not a class that merely starts with the same digits
+/// (`…1.1.77.1.n`, the VL classes).
+pub fn is_secondary_capture(uid: &str) -> bool {
+    const SC: &str = "1.2.840.10008.5.1.4.1.1.7";
+    uid == SC || uid.strip_prefix(SC).is_some_and(|rest| rest.starts_with('.'))
+}
 
 /// Whether the dataset says its UIDs were retained.
 fn declares_retained_uids(obj: &InMemDicomObject) -> bool {
@@ -536,17 +655,18 @@ fn burned_in(obj: &InMemDicomObject, weights: &Weights) -> Option<Finding> {
             );
         }
     }
-    let secondary_capture =
-        dataset::sop_class_uid(obj).is_some_and(|c| c.starts_with("1.2.840.10008.5.1.4.1.1.7"));
-    if secondary_capture && weights.burned_in_modalities.iter().any(|m| m == "SC") {
-        offer(
-            tags::SOP_CLASS_UID,
-            weights.burned_in_modality,
-            Reason::BurnedInModality {
-                modality: "SC".into(),
-                says_no,
-            },
-        );
+    if let Some(class) = dataset::sop_class_uid(obj).filter(|c| is_secondary_capture(c)) {
+        if weights.burned_in_modalities.iter().any(|m| m == "SC") {
+            use dicom_core::dictionary::UidDictionary;
+            let sop_class = dicom_dictionary_std::StandardSopClassDictionary
+                .by_uid(&class)
+                .map_or(class.clone(), |e| e.name.to_string());
+            offer(
+                tags::SOP_CLASS_UID,
+                weights.burned_in_modality,
+                Reason::BurnedInSopClass { sop_class, says_no },
+            );
+        }
     }
     best
 }
@@ -558,6 +678,10 @@ struct Walker<'a> {
     /// de-identification never need them.
     ids: Option<Identifiers>,
     retain_uids: bool,
+    /// The file says its dates were shifted.
+    shifted_dates: bool,
+    /// The original, when scoring against it.
+    original: Option<&'a InMemDicomObject>,
     stack: Vec<ItemStep>,
     findings: Vec<Finding>,
 }
@@ -648,7 +772,7 @@ impl Walker<'_> {
         if is_blank(p) || is_dummy(vr, p) {
             return;
         }
-        let mut weight = self.weights.weight_of(tag, category);
+        let mut weight = base_weight(self.weights, tag, Some(vr), listed.is_some(), category);
         let reason = match category {
             Category::Uid => {
                 if vr != VR::UI {
@@ -670,12 +794,12 @@ impl Walker<'_> {
                     Reason::FreeText(name)
                 }
             }
-            Category::QuasiIdentifier if vr == VR::PN && listed.is_none() => {
-                weight = self
-                    .weights
-                    .keyword_weight(tag)
-                    .unwrap_or(self.weights.person_name);
-                Reason::PersonName(name)
+            Category::QuasiIdentifier if vr == VR::PN && listed.is_none() => Reason::PersonName(name),
+            Category::Date
+                if self.shifted_dates && matches!(vr, VR::DA | VR::DT) && !self.same_as_original(tag, p) =>
+            {
+                weight = self.weights.shifted_date;
+                Reason::ShiftedDate(name)
             }
             _ => reason_for(listed, name, category),
         };
@@ -718,6 +842,19 @@ impl Walker<'_> {
             weight,
             reason,
         });
+    }
+
+    /// Whether the original (when known) holds the same value at this place: a date dpk did
+    /// not change is a real date, whatever the marker says.
+    fn same_as_original(&self, tag: Tag, p: &PrimitiveValue) -> bool {
+        let Some(original) = self.original else {
+            return false;
+        };
+        let path = self.path(tag);
+        dataset::item_at(original, &path)
+            .and_then(|item| item.get(tag))
+            .and_then(|e| e.value().primitive())
+            .is_some_and(|o| strs(o).eq(strs(p)))
     }
 
     /// Whether cleaning (PS3.15 C) would change one of the value's texts: it holds a name, ID

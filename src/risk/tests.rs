@@ -518,3 +518,44 @@ fn a_user_file_changes_only_what_it_names() -> TestResult {
     assert_eq!(score(&obj, &lower).score, 20.0);
     Ok(())
 }
+
+/// Shifted dates take their own weight, which a user file can change; a date the marker does
+/// not call modified is a real date.
+#[test]
+fn shifted_dates_take_their_own_weight() -> TestResult {
+    let mut obj = fixture("ct_explicit_le.dcm").into_inner();
+    let real: Vec<f64> = score(&obj, &Weights::builtin())
+        .in_category(Category::Date)
+        .map(|f| f.weight)
+        .collect();
+    assert!(!real.is_empty() && real.iter().all(|w| *w >= 0.1), "{real:?}");
+    obj.put(text(
+        tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+        VR::CS,
+        "MODIFIED",
+    ));
+    let builtin = score(&obj, &Weights::builtin());
+    let dates: Vec<&Finding> = builtin.in_category(Category::Date).collect();
+    assert_eq!(dates.len(), real.len());
+    assert!(dates
+        .iter()
+        .all(|f| f.weight == 0.01 && matches!(f.reason, Reason::ShiftedDate(_))));
+    let mine = Weights::from_ron("(shifted_date: 0.05)", "mine.ron")?;
+    assert!(score(&obj, &mine)
+        .in_category(Category::Date)
+        .all(|f| f.weight == 0.05));
+    assert!(matches!(
+        Weights::from_ron("(shifted_date: 2.0)", "x"),
+        Err(WeightsError::Invalid { .. })
+    ));
+    // UNMODIFIED (or anything else) is no claim of shifting.
+    obj.put(text(
+        tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
+        VR::CS,
+        "UNMODIFIED",
+    ));
+    assert!(score(&obj, &Weights::builtin())
+        .in_category(Category::Date)
+        .all(|f| matches!(f.reason, Reason::Date(_))));
+    Ok(())
+}

@@ -33,6 +33,7 @@ pub struct Weights {
     pub(super) keywords: TagTable<f64>,
     pub(super) identifying_text: f64,
     pub(super) person_name: f64,
+    pub(super) shifted_date: f64,
     pub(super) burned_in_modality: f64,
     pub(super) burned_in_modalities: Vec<String>,
 }
@@ -84,6 +85,7 @@ struct WeightsFile {
     keywords: BTreeMap<String, f64>,
     identifying_text: Option<f64>,
     person_name: Option<f64>,
+    shifted_date: Option<f64>,
     burned_in_modality: Option<f64>,
     burned_in_modalities: Option<Vec<String>>,
 }
@@ -151,6 +153,7 @@ impl Weights {
             keywords: TagTable::default(),
             identifying_text: 0.0,
             person_name: 0.0,
+            shifted_date: 0.0,
             burned_in_modality: 0.0,
             burned_in_modalities: Vec::new(),
         }
@@ -219,6 +222,7 @@ impl Weights {
                 &mut out.identifying_text,
             ),
             ("person_name", file.person_name, &mut out.person_name),
+            ("shifted_date", file.shifted_date, &mut out.shifted_date),
             (
                 "burned_in_modality",
                 file.burned_in_modality,

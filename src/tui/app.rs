@@ -16,7 +16,7 @@ use crate::engine::{Context, Plan};
 use crate::profile::{
     Action as RuleAction, ElementContext, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS,
 };
-use crate::risk::{score, RiskReport, Weights};
+use crate::risk::{score, score_against, RiskReport, Weights};
 
 /// What the user can ask for; keys map onto these (see `keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -318,7 +318,11 @@ impl App {
         let before = score(&header.file, &weights);
         let profile = base.resolve()?;
         let plan = crate::plan_header(&header, &profile, &ctx)?;
-        let after = score(&crate::apply(&plan, header.file.clone())?.into_inner(), &weights);
+        let after = score_against(
+            &crate::apply(&plan, header.file.clone())?.into_inner(),
+            &weights,
+            &header.file,
+        );
         let listed = list_elements(&plan, &header.file, &profile);
         let mut app = App {
             file_name,
@@ -695,7 +699,14 @@ impl App {
             .filter(|c| c.path.tag == entry.path.tag)
             .cloned()
             .collect();
-        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.weights, &places);
+        let creator = crate::dataset::creator_at(&self.header.file, &entry.path);
+        let file = crate::explain::InFile {
+            entries: &places,
+            creator: creator.as_deref(),
+            before: Some(&self.before),
+            after: Some(&self.after),
+        };
+        let text = crate::explain::explain(&entry.path, &self.profile, &self.weights, &file);
         self.explain = Some(text.to_string());
     }
 
@@ -1328,9 +1339,10 @@ impl App {
             .map_err(crate::Error::from)
             .and_then(|profile| {
                 let plan = crate::plan_header(&self.header, &profile, &self.ctx)?;
-                let after = score(
+                let after = score_against(
                     &crate::apply(&plan, self.header.file.clone())?.into_inner(),
                     &self.weights,
+                    &self.header.file,
                 );
                 Ok((profile, plan, after))
             });
