@@ -75,6 +75,10 @@ pub struct AnonymizeArgs {
     /// JSON instead (never on an input, inside an input folder, on -o or where an output goes).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     report: Option<PathBuf>,
+    /// Pixel rules to add to the profile's, for `--option clean-pixel-data`: a dpk RON list
+    /// (FILE ending in .ron) or a CTP DicomPixelAnonymizer script.
+    #[arg(long, value_name = "FILE")]
+    pixel_rules: Option<PathBuf>,
 }
 
 /// How many files the workers take at a time (see [`run`]).
@@ -86,10 +90,16 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         eprintln!("{}", Summary::default().line());
         outcome
     };
-    let profile = match args.profile.resolve() {
+    let mut profile = match args.profile.resolve() {
         Ok(p) => p,
         Err(e) => return stop(report_error(&e)),
     };
+    if let Some(path) = &args.pixel_rules {
+        match crate::pixels::load_rules(path) {
+            Ok(rules) => profile.add_pixel_rules(rules),
+            Err(e) => return stop(report_error(&e.into())),
+        }
+    }
     let ctx = match args
         .salt
         .context()
@@ -128,6 +138,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         Err(e) => return refuse(&e),
     };
     let mut summary = Summary::default();
+    let mut pixel_review = 0usize;
     let in_shard = |job: &Result<Job, _>| {
         job.as_ref().map_or(true, |j| {
             shard.as_ref().is_none_or(|s| s.takes(&args.output, &j.output))
@@ -304,6 +315,9 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                             summary.files_done += 1;
                             summary.elements_changed += done.changed;
                             summary.count_notes(&done.notes);
+                            if done.notes.iter().any(|n| n.starts_with(crate::engine::NEEDS_PIXEL_REVIEW)) {
+                                pixel_review += 1;
+                            }
                             for note in &done.notes {
                                 progress.println(&format!(
                                     "dpk: note: {}: {}",
@@ -392,6 +406,14 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         errln!("dpk: error: {}", escape(error));
     }
     eprintln!("{}", summary.line());
+    if pixel_review > 0 {
+        eprintln!(
+            "dpk: {pixel_review} file{} {}: {}; no pixel rule matched (their notes name them)",
+            if pixel_review == 1 { "" } else { "s" },
+            crate::engine::NEEDS_PIXEL_REVIEW.replacen("needs", if pixel_review == 1 { "needs" } else { "need" }, 1),
+            "burned-in text may remain"
+        );
+    }
     if not_started > 0 {
         eprintln!(
             "dpk: interrupted: {not_started} file{} not started; every output written is complete. \
