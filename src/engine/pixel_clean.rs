@@ -115,6 +115,9 @@ pub(super) fn anonymize(
     } else {
         Snapshot::primitive(blanked.value.clone())
     };
+    // Applied as kept, then replaced: the plan's entry holds only the new value's size.
+    let mut out = apply(&plan, file)?;
+    out.put(DataElement::new(tags::PIXEL_DATA, blanked.vr, blanked.value));
     if let Some(entry) = plan.entries.iter_mut().find(|e| e.path == pixel_path) {
         entry.kind = ChangeKind::Replaced;
         entry.vr = blanked.vr;
@@ -125,9 +128,6 @@ pub(super) fn anonymize(
             Some(note),
         ));
     }
-
-    let mut out = apply(&plan, file)?;
-    out.put(DataElement::new(tags::PIXEL_DATA, blanked.vr, blanked.value));
     dataset::write_atomic_durable(&out, output, durability)?;
     Ok(plan)
 }
