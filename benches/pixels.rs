@@ -25,7 +25,11 @@ fn frame(samples: usize, f: usize) -> Vec<u8> {
         for x in 0..usize::from(COLUMNS) {
             for s in 0..samples {
                 let text = y < 40 && (x / 3 + y / 3) % 2 == 0;
-                out.push(if text { 255 } else { ((x + y * 2 + f * 5 + s * 30) % 220) as u8 });
+                out.push(if text {
+                    255
+                } else {
+                    ((x + y * 2 + f * 5 + s * 30) % 220) as u8
+                });
             }
         }
     }
@@ -64,12 +68,26 @@ fn jpeg(frame: &[u8]) -> Vec<u8> {
 
 fn benches(c: &mut Criterion) {
     let regions = [
-        Region { x: 0, y: 0, width: 640, height: 40 },
-        Region { x: 500, y: 420, width: 140, height: 60 },
+        Region {
+            x: 0,
+            y: 0,
+            width: 640,
+            height: 40,
+        },
+        Region {
+            x: 500,
+            y: 420,
+            width: 140,
+            height: 60,
+        },
     ];
     let mut native = header(1, "MONOCHROME2");
     let pixels: Vec<u8> = (0..FRAMES).flat_map(|f| frame(1, f)).collect();
-    native.put(DataElement::new(tags::PIXEL_DATA, VR::OB, PrimitiveValue::U8(pixels.into())));
+    native.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OB,
+        PrimitiveValue::U8(pixels.into()),
+    ));
 
     let rgb_frames: Vec<Vec<u8>> = (0..FRAMES).map(|f| frame(3, f)).collect();
     let jpeg_frames: Vec<Vec<u8>> = rgb_frames.iter().map(|f| jpeg(f)).collect();
@@ -82,13 +100,21 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("clean pixels, 10 frames of 640x480");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes((usize::from(ROWS) * usize::from(COLUMNS) * FRAMES) as u64));
+    group.throughput(Throughput::Bytes(
+        (usize::from(ROWS) * usize::from(COLUMNS) * FRAMES) as u64,
+    ));
     group.bench_function("native grey: blank", |b| {
-        b.iter(|| blank_pixel_data(black_box(&native), uids::EXPLICIT_VR_LITTLE_ENDIAN, &regions).expect("blanked"))
+        b.iter(|| {
+            blank_pixel_data(black_box(&native), uids::EXPLICIT_VR_LITTLE_ENDIAN, &regions).expect("blanked")
+        })
     });
-    group.throughput(Throughput::Bytes((usize::from(ROWS) * usize::from(COLUMNS) * 3 * FRAMES) as u64));
+    group.throughput(Throughput::Bytes(
+        (usize::from(ROWS) * usize::from(COLUMNS) * 3 * FRAMES) as u64,
+    ));
     group.bench_function("JPEG colour: decode, blank, write native", |b| {
-        b.iter(|| blank_pixel_data(black_box(&encapsulated), uids::JPEG_BASELINE8_BIT, &regions).expect("blanked"))
+        b.iter(|| {
+            blank_pixel_data(black_box(&encapsulated), uids::JPEG_BASELINE8_BIT, &regions).expect("blanked")
+        })
     });
     group.bench_function("JPEG colour: plain decode + encode", |b| {
         b.iter(|| {

@@ -71,7 +71,6 @@ fn basic_with_option() -> ResolvedProfile {
         .expect("resolves")
 }
 
-
 /// The samples of a file's native pixel data, whatever VR holds them.
 fn native_samples(file: &DefaultDicomObject, bits: u16) -> Vec<u16> {
     let el = file.element(tags::PIXEL_DATA).expect("pixel data");
@@ -104,7 +103,11 @@ fn blanked(image: &Image, mut interleaved: Vec<u16>, regions: &[Rect], fill: u16
 fn text(file: &DefaultDicomObject, tag: dicom_core::Tag) -> String {
     file.element(tag)
         .ok()
-        .and_then(|e| e.to_str().ok().map(|s| s.trim_end_matches(['\0', ' ']).to_string()))
+        .and_then(|e| {
+            e.to_str()
+                .ok()
+                .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+        })
         .unwrap_or_default()
 }
 
@@ -147,7 +150,11 @@ fn assert_cleaned_markers(run: &Run, regions: &str) {
         .expect("a Pixel Data entry");
     assert_eq!(entry.kind, ChangeKind::Replaced);
     let decision = entry.decision.as_ref().expect("decided");
-    assert!(decision.rule.to_string().starts_with("clean-pixel-data: "), "{}", decision.rule);
+    assert!(
+        decision.rule.to_string().starts_with("clean-pixel-data: "),
+        "{}",
+        decision.rule
+    );
     assert!(decision.rule.to_string().contains(regions), "{}", decision.rule);
 }
 
@@ -159,7 +166,10 @@ fn native_grey_8_bit_multi_frame_is_blanked_in_every_frame_and_nothing_else() {
     let expected = blanked(&image, image.samples_interleaved(), &regions, 0);
     let got = native_samples(&run.output, 8);
     assert_eq!(got.len(), expected.len());
-    assert!(got == expected, "pixels differ from the input outside or inside the regions");
+    assert!(
+        got == expected,
+        "pixels differ from the input outside or inside the regions"
+    );
     // The text really was there, and is gone.
     assert!(image.samples_interleaved().contains(&255) && !got.contains(&255));
     assert_eq!(
@@ -205,7 +215,11 @@ fn native_16_bit_and_colour_in_every_syntax_and_planar_configuration() {
             transfer_syntax: ts,
             ..image
         };
-        let regions: Vec<Rect> = image.text.iter().map(|&(x, y, w, h)| (x, y, w + 2, h + 1)).collect();
+        let regions: Vec<Rect> = image
+            .text
+            .iter()
+            .map(|&(x, y, w, h)| (x, y, w + 2, h + 1))
+            .collect();
         let run = run(&image, &profile_for(&image, &regions));
         let expected = image.to_stored(blanked(&image, image.samples_interleaved(), &regions, 0));
         let got = native_samples(&run.output, image.bits);
@@ -245,7 +259,10 @@ fn jpeg_baseline_is_decoded_blanked_and_written_native() {
             assert_eq!(text(out, tags::PLANAR_CONFIGURATION), "0");
         }
         // Outside the regions, what a viewer decodes from the input; inside, black.
-        let decoded: Vec<u16> = decode_jpeg(&image.jpeg_frames()).into_iter().map(u16::from).collect();
+        let decoded: Vec<u16> = decode_jpeg(&image.jpeg_frames())
+            .into_iter()
+            .map(u16::from)
+            .collect();
         let expected = blanked(&image, decoded, &regions, 0);
         assert!(native_samples(out, 8) == expected, "{photometric}: pixels wrong");
         assert_cleaned_markers(&run, "(8,16,24,8)");
@@ -274,9 +291,15 @@ fn rle_lossless_is_decoded_blanked_and_written_native() {
         };
         let regions = [(0, 0, 64, 8)];
         let run = run(&image, &profile_for(&image, &regions));
-        assert_eq!(run.output.meta().transfer_syntax(), uids::EXPLICIT_VR_LITTLE_ENDIAN);
+        assert_eq!(
+            run.output.meta().transfer_syntax(),
+            uids::EXPLICIT_VR_LITTLE_ENDIAN
+        );
         let expected = blanked(&image, image.samples_interleaved(), &regions, 0);
-        assert!(native_samples(&run.output, bits) == expected, "{bits} bits: pixels wrong");
+        assert!(
+            native_samples(&run.output, bits) == expected,
+            "{bits} bits: pixels wrong"
+        );
         if samples == 3 {
             assert_eq!(text(&run.output, tags::PLANAR_CONFIGURATION), "0");
         }
@@ -326,16 +349,28 @@ fn a_file_no_rule_matches_is_written_as_without_the_option_and_flagged() {
     image.write(&input);
     let with = dir.path().join("with.dcm");
     let without = dir.path().join("without.dcm");
-    let plan = dpk::anonymize_file(&input, &with, &profile_for(&other_device, &[(0, 0, 64, 8)]), &ctx())
-        .expect("anonymized with the option");
-    dpk::anonymize_file(&input, &without, &profile_with(&other_device, &[(0, 0, 64, 8)], false), &ctx())
-        .expect("anonymized without");
+    let plan = dpk::anonymize_file(
+        &input,
+        &with,
+        &profile_for(&other_device, &[(0, 0, 64, 8)]),
+        &ctx(),
+    )
+    .expect("anonymized with the option");
+    dpk::anonymize_file(
+        &input,
+        &without,
+        &profile_with(&other_device, &[(0, 0, 64, 8)], false),
+        &ctx(),
+    )
+    .expect("anonymized without");
     assert!(
         std::fs::read(&with).expect("read") == std::fs::read(&without).expect("read"),
         "a file no rule matches must come out byte for byte as without the option"
     );
     assert!(
-        plan.notes.iter().any(|n| n.starts_with("needs pixel review: Burned In Annotation is YES")),
+        plan.notes
+            .iter()
+            .any(|n| n.starts_with("needs pixel review: Burned In Annotation is YES")),
         "{:?}",
         plan.notes
     );
@@ -357,8 +392,13 @@ fn a_file_no_rule_matches_is_written_as_without_the_option_and_flagged() {
     };
     let ct_in = dir.path().join("ct.dcm");
     ct.write(&ct_in);
-    let plan = dpk::anonymize_file(&ct_in, &dir.path().join("ct_out.dcm"), &basic_with_option(), &ctx())
-        .expect("anonymized");
+    let plan = dpk::anonymize_file(
+        &ct_in,
+        &dir.path().join("ct_out.dcm"),
+        &basic_with_option(),
+        &ctx(),
+    )
+    .expect("anonymized");
     assert!(plan.notes.is_empty(), "{:?}", plan.notes);
 }
 
@@ -382,7 +422,11 @@ fn a_matched_file_whose_pixels_cannot_be_cleaned_fails_alone_and_is_not_written(
     );
     assert!(message.contains("in.dcm"), "{message}");
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "no temporary left");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "no temporary left"
+    );
 }
 
 const SCRIPT: &str = r#"Burned-in text of invented devices
@@ -411,8 +455,18 @@ fn a_ctp_script_with_two_signatures_is_read_and_each_matches_its_device() {
     assert_eq!(
         rules[0].regions,
         vec![
-            Region { x: 0, y: 0, width: 64, height: 8 },
-            Region { x: 40, y: 40, width: 20, height: 6 }
+            Region {
+                x: 0,
+                y: 0,
+                width: 64,
+                height: 8
+            },
+            Region {
+                x: 40,
+                y: 40,
+                width: 20,
+                height: 6
+            }
         ]
     );
     assert!(matches!(&rules[1].signature, Signature::All(p) if p.len() == 2));
@@ -435,7 +489,8 @@ fn a_ctp_script_with_two_signatures_is_read_and_each_matches_its_device() {
 
 fn dpk_cli(cwd: &Path) -> Command {
     let mut cmd = Command::cargo_bin("dpk").expect("the dpk binary is built");
-    cmd.current_dir(cwd).env("DPK_SALT", String::from_utf8_lossy(SALT).to_string());
+    cmd.current_dir(cwd)
+        .env("DPK_SALT", String::from_utf8_lossy(SALT).to_string());
     cmd
 }
 
@@ -474,7 +529,10 @@ fn the_command_line_applies_a_ctp_script_reports_regions_and_lists_files_to_revi
     assert!(stderr.contains("unmatched.dcm: needs pixel review"), "{stderr}");
     let report = std::fs::read_to_string(dir.path().join("report.json")).expect("report");
     assert!(report.contains("needs pixel review"), "{report}");
-    assert!(report.contains("clean-pixel-data: Fictive Sonics EchoView {"), "{report}");
+    assert!(
+        report.contains("clean-pixel-data: Fictive Sonics EchoView {"),
+        "{report}"
+    );
     assert!(report.contains("(0,0,64,8) (40,40,20,6)"), "{report}");
 
     let us = Image::ultrasound();
@@ -497,14 +555,25 @@ fn the_command_line_applies_a_ctp_script_reports_regions_and_lists_files_to_revi
         .output()
         .expect("dpk diff runs");
     let shown = String::from_utf8_lossy(&text_diff.stdout);
-    assert!(shown.contains("BurnedInAnnotation") && shown.contains("YES → NO"), "{shown}");
-    assert!(shown.lines().any(|l| l.contains("PixelData") && l.contains("replaced")), "{shown}");
+    assert!(
+        shown.contains("BurnedInAnnotation") && shown.contains("YES → NO"),
+        "{shown}"
+    );
+    assert!(
+        shown
+            .lines()
+            .any(|l| l.contains("PixelData") && l.contains("replaced")),
+        "{shown}"
+    );
 }
 
 #[test]
 fn outputs_show_no_dciodvfy_error_their_input_did_not_have() {
     let errors = |path: &Path| {
-        let out = Command::new("dciodvfy").arg(path).output().expect("dciodvfy runs");
+        let out = Command::new("dciodvfy")
+            .arg(path)
+            .output()
+            .expect("dciodvfy runs");
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -528,6 +597,10 @@ fn outputs_show_no_dciodvfy_error_their_input_did_not_have() {
         image.write(&input);
         let before = errors(&input);
         let new: Vec<_> = errors(&run.out_path).difference(&before).cloned().collect();
-        assert!(new.is_empty(), "{}: new dciodvfy errors: {new:#?}", image.photometric);
+        assert!(
+            new.is_empty(),
+            "{}: new dciodvfy errors: {new:#?}",
+            image.photometric
+        );
     }
 }

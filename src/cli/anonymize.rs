@@ -315,7 +315,11 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
                             summary.files_done += 1;
                             summary.elements_changed += done.changed;
                             summary.count_notes(&done.notes);
-                            if done.notes.iter().any(|n| n.starts_with(crate::engine::NEEDS_PIXEL_REVIEW)) {
+                            if done
+                                .notes
+                                .iter()
+                                .any(|n| n.starts_with(crate::engine::NEEDS_PIXEL_REVIEW))
+                            {
                                 pixel_review += 1;
                             }
                             for note in &done.notes {
@@ -407,11 +411,14 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
     }
     eprintln!("{}", summary.line());
     if pixel_review > 0 {
+        let (files, need) = if pixel_review == 1 {
+            ("file", "needs")
+        } else {
+            ("files", "need")
+        };
         eprintln!(
-            "dpk: {pixel_review} file{} {}: {}; no pixel rule matched (their notes name them)",
-            if pixel_review == 1 { "" } else { "s" },
-            crate::engine::NEEDS_PIXEL_REVIEW.replacen("needs", if pixel_review == 1 { "needs" } else { "need" }, 1),
-            "burned-in text may remain"
+            "dpk: {pixel_review} {files} {need} pixel review: no pixel rule matched and \
+             burned-in text may remain (each is named in a note above)"
         );
     }
     if not_started > 0 {

@@ -115,7 +115,8 @@ pub fn anonymize_file_durable(
     let notes = header.notes.clone();
     // The Clean Pixel Data Option: the rules the file matches, or why it needs a look.
     let (matched, review) = if profile.cleans_pixel_data() {
-        let has_pixels = header.pixel_data.is_some() || header.file.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
+        let has_pixels =
+            header.pixel_data.is_some() || header.file.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
         let matched = crate::pixels::matching_rules(&header.file, profile.pixel_rules());
         let matched = if has_pixels { matched } else { Vec::new() };
         let review = matched
@@ -129,18 +130,16 @@ pub fn anonymize_file_durable(
     let result = if matched.is_empty() {
         anonymize_header(header, input, output, profile, ctx, durability)
     } else {
-        drop(header);
-        dataset::open(input)
-            .and_then(|file| pixel_clean::anonymize(file, input, output, profile, ctx, &matched, durability))
+        pixel_clean::anonymize_header(header, input, output, profile, ctx, &matched, durability)
     };
     let mut plan = result.map_err(|e| match e {
-            Error::Write { path, reason } => Error::Encode {
-                input: input.to_path_buf(),
-                output: path,
-                reason,
-            },
-            other => other,
-        })?;
+        Error::Write { path, reason } => Error::Encode {
+            input: input.to_path_buf(),
+            output: path,
+            reason,
+        },
+        other => other,
+    })?;
     plan.notes = notes;
     if let Some(why) = review {
         plan.notes.push(format!("{NEEDS_PIXEL_REVIEW}: {why}"));

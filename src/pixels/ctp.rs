@@ -208,9 +208,7 @@ impl Parser<'_> {
         self.expect(']')?;
         let hex = |s: &str| {
             let s = s.trim();
-            (s.len() == 4)
-                .then(|| u16::from_str_radix(s, 16).ok())
-                .flatten()
+            (s.len() == 4).then(|| u16::from_str_radix(s, 16).ok()).flatten()
         };
         let parsed = inside
             .split_once(',')
@@ -261,8 +259,8 @@ impl Parser<'_> {
                 },
                 _ => {
                     return Err(self.error(format!(
-                        "'({inside})' is not a region (x,y,w,h) of four whole numbers, width and height above 0"
-                    )))
+                    "'({inside})' is not a region (x,y,w,h) of four whole numbers, width and height above 0"
+                )))
                 }
             };
             regions.push(region);

@@ -124,7 +124,10 @@ impl Layout {
             ("MONOCHROME2", false) => ([0, 0, 0], "0 (black, MONOCHROME2)".to_string()),
             ("MONOCHROME2", true) => (
                 [signed_min as u16; 3],
-                format!("the lowest stored value, {} (black, MONOCHROME2)", -(1i32 << (bits - 1))),
+                format!(
+                    "the lowest stored value, {} (black, MONOCHROME2)",
+                    -(1i32 << (bits - 1))
+                ),
             ),
             ("MONOCHROME1", false) => (
                 [unsigned_max as u16; 3],
@@ -230,7 +233,8 @@ pub fn blank_pixel_data(
         }
         Samples::from_native(p, layout.bits_allocated)?
     } else if ts == RLE_LOSSLESS || ts == JPEG_BASELINE {
-        let (Some(fragments), Some(offsets)) = (element.value().fragments(), element.value().offset_table()) else {
+        let (Some(fragments), Some(offsets)) = (element.value().fragments(), element.value().offset_table())
+        else {
             return fail(format!("pixel data in transfer syntax {ts} is not encapsulated"));
         };
         let frames = split_frames(fragments, offsets, layout.frames)?;
@@ -285,14 +289,85 @@ pub fn blank_pixel_data(
     Ok(blanked)
 }
 
+/// Native little-endian pixel data blanked a frame at a time as it is copied, so that
+/// memory holds one frame whatever the number of frames.
+#[derive(Clone, Debug)]
+pub struct FrameMask {
+    layout: Layout,
+    regions: Vec<Region>,
+    fill: [u16; 3],
+    fill_words: String,
+}
+
+/// The little-endian native transfer syntaxes: their pixel bytes are the same whatever VR
+/// (OB or OW) holds them.
+const NATIVE_LITTLE_ENDIAN: &[&str] = &["1.2.840.10008.1.2", "1.2.840.10008.1.2.1"];
+
+impl FrameMask {
+    /// The mask for a data set's pixel data, when it can be blanked frame by frame (native,
+    /// little endian, a layout dpk cleans); `None` when it cannot be so (the whole pixel data
+    /// then goes through [`blank_pixel_data`]).
+    pub fn new(obj: &InMemDicomObject, transfer_syntax: &str, regions: &[Region]) -> Option<FrameMask> {
+        let ts = transfer_syntax.trim_end_matches(['\0', ' ']);
+        if !NATIVE_LITTLE_ENDIAN.contains(&ts) {
+            return None;
+        }
+        let layout = Layout::of(obj).ok()?;
+        if layout.photometric.ends_with("_422") || layout.photometric.ends_with("_420") {
+            return None;
+        }
+        let (fill, fill_words) = layout.fill().ok()?;
+        Some(FrameMask {
+            layout,
+            regions: regions.to_vec(),
+            fill,
+            fill_words,
+        })
+    }
+
+    /// Bytes in one frame.
+    pub fn frame_len(&self) -> usize {
+        self.layout.frame_samples() * usize::from(self.layout.bits_allocated / 8)
+    }
+
+    /// Frames, by Number of Frames.
+    pub fn frames(&self) -> usize {
+        self.layout.frames
+    }
+
+    /// The value regions are set to, in words.
+    pub fn fill(&self) -> &str {
+        &self.fill_words
+    }
+
+    /// Blanks the regions in one frame's bytes ([`FrameMask::frame_len`] of them).
+    pub fn blank(&self, frame: &mut [u8]) {
+        if self.layout.bits_allocated == 8 {
+            blank_frame(frame, &self.layout, &self.regions, self.fill.map(|v| v as u8));
+        } else {
+            let (words, _) = frame.as_chunks_mut::<2>();
+            blank_frame(
+                words,
+                &self.layout,
+                &self.regions,
+                self.fill.map(u16::to_le_bytes),
+            );
+        }
+    }
+}
+
 /// Sets each region of one frame (regions clamped to the image) to `fill`, sample by sample.
 fn blank_frame<T: Copy>(frame: &mut [T], layout: &Layout, regions: &[Region], fill: [T; 3]) {
     let (rows, columns, spp) = (layout.rows, layout.columns, layout.samples);
     for region in regions {
         let x0 = (region.x as usize).min(columns);
-        let x1 = (region.x as usize).saturating_add(region.width as usize).min(columns);
+        let x1 = (region.x as usize)
+            .saturating_add(region.width as usize)
+            .min(columns);
         let y0 = (region.y as usize).min(rows);
-        let y1 = (region.y as usize).saturating_add(region.height as usize).min(rows);
+        let y1 = (region.y as usize)
+            .saturating_add(region.height as usize)
+            .min(rows);
         for y in y0..y1 {
             if layout.planar == 1 && spp > 1 {
                 for (s, value) in fill.iter().enumerate().take(spp) {
@@ -329,7 +404,10 @@ fn split_frames(fragments: &[Vec<u8>], offsets: &[u32], frames: usize) -> Result
     let mut out: Vec<Vec<u8>> = vec![Vec::new(); frames];
     let mut position = 0u64;
     for fragment in fragments {
-        let frame = offsets.iter().rposition(|&o| u64::from(o) <= position).unwrap_or(0);
+        let frame = offsets
+            .iter()
+            .rposition(|&o| u64::from(o) <= position)
+            .unwrap_or(0);
         out[frame].extend_from_slice(fragment);
         position += fragment.len() as u64 + 8;
     }
@@ -372,21 +450,21 @@ fn decode_rle(frames: &[Vec<u8>], layout: &Layout) -> Result<Samples, MaskError>
                 .get(start..end.max(start).min(frame.len()))
                 .filter(|_| start >= 64)
                 .ok_or_else(|| MaskError(format!("RLE frame {} segment {} lies outside it", f + 1, k + 1)))?;
-            segments.push(unpack_bits(data, pixels).ok_or_else(|| {
-                MaskError(format!("RLE frame {} segment {} decodes short", f + 1, k + 1))
-            })?);
+            segments.push(
+                unpack_bits(data, pixels).ok_or_else(|| {
+                    MaskError(format!("RLE frame {} segment {} decodes short", f + 1, k + 1))
+                })?,
+            );
         }
-        for p in 0..pixels {
-            for s in 0..layout.samples {
-                match &mut out {
-                    Samples::Bytes(b) => b.push(segments[s][p]),
-                    Samples::Words(w) => {
-                        let msb = segments[s * 2][p];
-                        let lsb = segments[s * 2 + 1][p];
-                        w.push(u16::from_be_bytes([msb, lsb]));
-                    }
-                }
-            }
+        // Segments are sample by sample, most significant byte first (PS3.5 G.2).
+        let segments = &segments;
+        match &mut out {
+            Samples::Bytes(b) => b.extend((0..pixels).flat_map(|p| segments.iter().map(move |seg| seg[p]))),
+            Samples::Words(w) => w.extend((0..pixels).flat_map(|p| {
+                segments
+                    .chunks_exact(2)
+                    .map(move |pair| u16::from_be_bytes([pair[0][p], pair[1][p]]))
+            })),
         }
     }
     Ok(out)
@@ -450,7 +528,10 @@ fn decode_jpeg(frames: &[Vec<u8>], layout: &mut Layout) -> Result<Samples, MaskE
             PixelFormat::RGB24 => 3,
             other => return fail(format!("JPEG frame {} decodes to {other:?}", f + 1)),
         };
-        if usize::from(info.width) != layout.columns || usize::from(info.height) != layout.rows || samples != layout.samples {
+        if usize::from(info.width) != layout.columns
+            || usize::from(info.height) != layout.rows
+            || samples != layout.samples
+        {
             return fail(format!(
                 "JPEG frame {} is {}×{}×{samples}; the data set says {}×{}×{}",
                 f + 1,

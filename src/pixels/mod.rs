@@ -9,10 +9,10 @@ pub mod ctp;
 pub mod mask;
 pub mod rules;
 
-pub use mask::{blank_pixel_data, Blanked, MaskError};
+pub use mask::{blank_pixel_data, Blanked, FrameMask, MaskError};
 pub use rules::{
-    matching_rules, needs_review, DeviceSignature, Op, PixelRule, PixelRuleError, PixelRuleRon, Region, Signature,
-    Test,
+    matching_rules, needs_review, DeviceSignature, Op, PixelRule, PixelRuleError, PixelRuleRon, Region,
+    Signature, Test,
 };
 
 /// The CID 7050 code of the Clean Pixel Data Option.
@@ -33,9 +33,7 @@ pub fn load_rules(path: &std::path::Path) -> Result<Vec<PixelRule>, PixelRuleErr
         message: e.to_string(),
     })?;
     let origin = path.display().to_string();
-    let is_ron = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("ron"));
+    let is_ron = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("ron"));
     if is_ron {
         rules::from_ron(&text, &origin)
     } else {

@@ -254,7 +254,12 @@ impl DeviceSignature {
             parts.push(test(tags::MODALITY, "Modality", Op::EqualsIgnoreCase, v.clone()));
         }
         if let Some(v) = &self.manufacturer {
-            parts.push(test(tags::MANUFACTURER, "Manufacturer", Op::ContainsIgnoreCase, v.clone()));
+            parts.push(test(
+                tags::MANUFACTURER,
+                "Manufacturer",
+                Op::ContainsIgnoreCase,
+                v.clone(),
+            ));
         }
         if let Some(v) = &self.model {
             parts.push(test(
@@ -271,7 +276,12 @@ impl DeviceSignature {
             parts.push(test(tags::COLUMNS, "Columns", Op::Equals, v.to_string()));
         }
         if let Some(v) = &self.sop_class {
-            parts.push(test(tags::SOP_CLASS_UID, "SOPClassUID", Op::EqualsIgnoreCase, v.clone()));
+            parts.push(test(
+                tags::SOP_CLASS_UID,
+                "SOPClassUID",
+                Op::EqualsIgnoreCase,
+                v.clone(),
+            ));
         }
         Signature::All(parts)
     }

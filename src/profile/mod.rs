@@ -239,11 +239,13 @@ impl Profile {
     /// Checks what can be checked without a dataset: option names, and that each rule's action
     /// fits the VR of the attribute it names. Locations come from `text`, the RON source.
     fn check(&self, text: &str, origin: &str) -> Result<(), ProfileError> {
-        crate::pixels::rules::check_regions(&self.pixel_rules, origin).map_err(|e| ProfileError::Invalid {
-            origin: origin.to_string(),
-            line: 0,
-            column: 0,
-            message: e.message,
+        crate::pixels::rules::check_regions(&self.pixel_rules, origin).map_err(|e| {
+            ProfileError::Invalid {
+                origin: origin.to_string(),
+                line: 0,
+                column: 0,
+                message: e.message,
+            }
         })?;
         for name in &self.options {
             if name == crate::pixels::CLEAN_PIXEL_DATA_OPTION {

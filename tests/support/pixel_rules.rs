@@ -247,7 +247,9 @@ impl Image {
                 let mut segments = Vec::new();
                 for s in 0..self.samples {
                     for b in (0..bytes_per_sample).rev() {
-                        let plane: Vec<u8> = (0..n).map(|p| (frame[p * self.samples + s] >> (8 * b)) as u8).collect();
+                        let plane: Vec<u8> = (0..n)
+                            .map(|p| (frame[p * self.samples + s] >> (8 * b)) as u8)
+                            .collect();
                         let mut seg = Vec::new();
                         for chunk in plane.chunks(128) {
                             seg.push((chunk.len() - 1) as u8);
@@ -299,6 +301,11 @@ pub fn code_values(obj: &InMemDicomObject) -> Vec<String> {
     el.items()
         .unwrap_or(&[])
         .iter()
-        .filter_map(|item| item.get(tags::CODE_VALUE)?.to_str().ok().map(|s| s.trim().to_string()))
+        .filter_map(|item| {
+            item.get(tags::CODE_VALUE)?
+                .to_str()
+                .ok()
+                .map(|s| s.trim().to_string())
+        })
         .collect()
 }
