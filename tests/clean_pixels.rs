@@ -429,6 +429,62 @@ fn a_matched_file_whose_pixels_cannot_be_cleaned_fails_alone_and_is_not_written(
     );
 }
 
+#[test]
+fn hostile_sizes_and_short_pixel_data_fail_by_name_without_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        // RLE claiming 65535×65535 pixels in 200 frames, from a few bytes.
+        (
+            uids::RLE_LOSSLESS,
+            65535usize,
+            65535usize,
+            "200",
+            "decode to more than",
+        ),
+        // Native pixel data shorter than its frames (read whole: big-endian).
+        ("1.2.840.10008.1.2.2", 48, 64, "9", "samples; 9 frames"),
+        // The same, left in the file (little endian).
+        (
+            uids::EXPLICIT_VR_LITTLE_ENDIAN,
+            48,
+            64,
+            "2000000000",
+            "frames need",
+        ),
+    ];
+    for (ts, rows, columns, frames, says) in cases {
+        let written = Image {
+            transfer_syntax: ts,
+            ..Image::ultrasound()
+        };
+        let input = dir.path().join("in.dcm");
+        written.write(&input);
+        let mut file = open_file(&input).expect("opens");
+        let us = |tag, v: usize| {
+            dicom_core::DataElement::new(tag, dicom_core::VR::US, PrimitiveValue::from(v as u16))
+        };
+        file.put(us(tags::ROWS, rows));
+        file.put(us(tags::COLUMNS, columns));
+        file.put(dicom_core::DataElement::new(
+            tags::NUMBER_OF_FRAMES,
+            dicom_core::VR::IS,
+            PrimitiveValue::from(frames),
+        ));
+        file.write_to_file(&input).expect("rewritten");
+        let claimed = Image {
+            rows,
+            columns,
+            ..written
+        };
+        let out = dir.path().join("out.dcm");
+        let err = dpk::anonymize_file(&input, &out, &profile_for(&claimed, &[(0, 0, 8, 8)]), &ctx())
+            .expect_err("cannot be cleaned");
+        assert!(matches!(err, dpk::Error::PixelClean { .. }), "{ts}: {err}");
+        assert!(err.to_string().contains(says), "{ts}: {err}");
+        assert!(!out.exists());
+    }
+}
+
 const SCRIPT: &str = r#"Burned-in text of invented devices
 
 **************

@@ -57,7 +57,7 @@ pub(super) fn anonymize_header(
             durability,
         );
     };
-    let need = mask.frame_len() as u64 * mask.frames() as u64;
+    let need = mask.total_len().unwrap_or(u64::MAX);
     if bytes < need {
         return Err(Error::PixelClean {
             path: input.to_path_buf(),

@@ -2,7 +2,8 @@
 //!
 //! Native pixel data is blanked where it lies; RLE Lossless and JPEG Baseline pixel data is
 //! decoded first and written native (Explicit VR Little Endian), so no lossy step is added.
-//! The whole pixel data is held in memory while it is cleaned.
+//! [`blank_pixel_data`] works on pixel data held in memory whole; [`FrameMask`] blanks native
+//! little-endian frames one at a time as they are copied.
 
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
@@ -19,6 +20,8 @@ const NATIVE: &[&str] = &[
     "1.2.840.10008.1.2.2",
     "1.2.840.10008.1.2.1.99",
 ];
+/// The most decoded (RLE or JPEG) pixel data dpk holds in memory to clean it.
+const MAX_DECODED_BYTES: u64 = 4 << 30;
 const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
 
@@ -93,8 +96,9 @@ impl Layout {
         if !matches!(samples, 1 | 3) {
             return fail(format!("cannot clean pixels of Samples per Pixel {samples}"));
         }
-        if rows == 0 || columns == 0 {
-            return fail("Rows or Columns is 0");
+        // Both are US (PS3.3 C.7.6.3): a larger number is a damaged file.
+        if rows == 0 || columns == 0 || rows > 0xFFFF || columns > 0xFFFF {
+            return fail(format!("Rows {rows} and Columns {columns} are not an image's"));
         }
         Ok(Layout {
             rows,
@@ -107,6 +111,18 @@ impl Layout {
             photometric,
             frames,
         })
+    }
+
+    /// Bytes of native pixel data all frames take; `None` past what a `u64` counts.
+    fn total_bytes(&self) -> Option<u64> {
+        [
+            self.columns,
+            self.samples,
+            usize::from(self.bits_allocated / 8),
+            self.frames,
+        ]
+        .into_iter()
+        .try_fold(self.rows as u64, |n, f| n.checked_mul(f as u64))
     }
 
     fn frame_samples(&self) -> usize {
@@ -233,6 +249,20 @@ pub fn blank_pixel_data(
         }
         Samples::from_native(p, layout.bits_allocated)?
     } else if ts == RLE_LOSSLESS || ts == JPEG_BASELINE {
+        // Decoded pixels are held whole: refuse sizes no real image has before reserving them.
+        match layout.total_bytes() {
+            Some(n) if n <= MAX_DECODED_BYTES => {}
+            _ => {
+                return fail(format!(
+                    "{} frames of {}×{}×{} decode to more than the {} GiB dpk decodes in memory",
+                    layout.frames,
+                    layout.columns,
+                    layout.rows,
+                    layout.samples,
+                    MAX_DECODED_BYTES >> 30
+                ))
+            }
+        }
         let (Some(fragments), Some(offsets)) = (element.value().fragments(), element.value().offset_table())
         else {
             return fail(format!("pixel data in transfer syntax {ts} is not encapsulated"));
@@ -263,7 +293,7 @@ pub fn blank_pixel_data(
         ));
     };
     let (fill, words) = layout.fill()?;
-    let need = layout.frame_samples() * layout.frames;
+    let need = layout.frame_samples().saturating_mul(layout.frames);
     if samples.len() < need {
         return fail(format!(
             "the pixel data holds {} samples; {} frames of {}×{}×{} need {need}",
@@ -328,6 +358,11 @@ impl FrameMask {
     /// Bytes in one frame.
     pub fn frame_len(&self) -> usize {
         self.layout.frame_samples() * usize::from(self.layout.bits_allocated / 8)
+    }
+
+    /// Bytes all frames take (`None`: more than a `u64` counts, so more than any file holds).
+    pub fn total_len(&self) -> Option<u64> {
+        self.layout.total_bytes()
     }
 
     /// Frames, by Number of Frames.
