@@ -545,12 +545,11 @@ fn decode_jpeg(frames: &[Vec<u8>], layout: &mut Layout) -> Result<Samples, MaskE
     let mut out = Vec::with_capacity(layout.frame_samples() * frames.len());
     for (f, frame) in frames.iter().enumerate() {
         let mut decoder = Decoder::new(frame.as_slice());
-        if layout.samples == 3 {
-            decoder.set_color_transform(if layout.photometric == "RGB" {
-                ColorTransform::RGB
-            } else {
-                ColorTransform::YCbCr
-            });
+        // YBR_FULL_422 says the stream is YCbCr. Under another name (RGB, which some
+        // writers use for YCbCr streams too) the stream's own markers decide (JFIF, Adobe,
+        // component identifiers), as libjpeg reads them.
+        if layout.samples == 3 && layout.photometric.starts_with("YBR") {
+            decoder.set_color_transform(ColorTransform::YCbCr);
         }
         let pixels = decoder
             .decode()

@@ -403,3 +403,57 @@ pub fn needs_review(obj: &InMemDicomObject, has_pixels: bool) -> Option<String> 
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dicom_core::value::PrimitiveValue;
+    use dicom_core::{DataElement, VR};
+
+    fn obj(modality: &str, model: &str, rows: u16) -> InMemDicomObject {
+        InMemDicomObject::from_element_iter([
+            DataElement::new(tags::MODALITY, VR::CS, PrimitiveValue::from(modality)),
+            DataElement::new(tags::MANUFACTURER_MODEL_NAME, VR::LO, PrimitiveValue::from(model)),
+            DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(rows)),
+        ])
+    }
+
+    #[test]
+    fn ron_rules_match_ignoring_case_and_by_number() {
+        let text = r#"[(name: "banner", signature: (modality: "us", model: "echoview", rows: 480),
+                        regions: [(x: 0, y: 0, width: 640, height: 40)])]"#;
+        let rules = from_ron(text, "r.ron").expect("parses");
+        assert_eq!(rules[0].origin, "r.ron: rule 1");
+        assert!(rules[0].signature.matches(&obj("US", "Fictive EchoView 9", 480)));
+        assert!(!rules[0].signature.matches(&obj("US", "Fictive EchoView 9", 600)));
+        assert!(!rules[0].signature.matches(&obj("CT", "Fictive EchoView 9", 480)));
+        assert_eq!(
+            rules[0].to_string(),
+            "banner { Modality.equalsIgnoreCase(\"us\") * ManufacturerModelName.containsIgnoreCase(\"echoview\") * Rows.equals(\"480\") } (0,0,640,40)"
+        );
+    }
+
+    #[test]
+    fn a_rule_without_a_region_or_with_an_empty_one_is_refused() {
+        for regions in ["[]", "[(x: 0, y: 0, width: 0, height: 4)]"] {
+            let text = format!("[(signature: (modality: \"US\"), regions: {regions})]");
+            let err = from_ron(&text, "r.ron").expect_err("refused");
+            assert!(err.message.contains("at least one pixel"), "{err}");
+        }
+        assert!(from_ron("[(regions: [(x: 0, y: 0, width: 1)])]", "r.ron").is_err());
+    }
+
+    #[test]
+    fn review_is_asked_for_burned_in_text_and_risky_modalities_only() {
+        assert!(needs_review(&obj("US", "", 1), true).is_some());
+        assert!(needs_review(&obj("US", "", 1), false).is_none());
+        assert!(needs_review(&obj("CT", "", 1), true).is_none());
+        let mut ct = obj("CT", "", 1);
+        ct.put(DataElement::new(
+            tags::BURNED_IN_ANNOTATION,
+            VR::CS,
+            PrimitiveValue::from("YES"),
+        ));
+        assert!(needs_review(&ct, true).is_some_and(|r| r.contains("Burned In Annotation")));
+    }
+}
