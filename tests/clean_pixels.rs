@@ -581,6 +581,41 @@ fn the_command_line_applies_a_ctp_script_reports_regions_and_lists_files_to_revi
         .expect("dpk runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    // Rules without the option would not run: refused as a usage error, nothing written.
+    let refused = dpk_cli(dir.path())
+        .args(["anonymize", "in", "-o", "out2", "--pixel-rules", "rules.script"])
+        .output()
+        .expect("dpk runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--pixel-rules needs --option clean-pixel-data")
+    );
+    assert!(!dir.path().join("out2").exists());
+    // A script that does not parse is named with its line.
+    std::fs::write(
+        dir.path().join("bad.script"),
+        "title\n{ Modality.equals(\"US\") }\n(1,2)\n",
+    )
+    .expect("written");
+    let bad = dpk_cli(dir.path())
+        .args([
+            "anonymize",
+            "in",
+            "-o",
+            "out3",
+            "--option",
+            "clean-pixel-data",
+            "--pixel-rules",
+            "bad.script",
+        ])
+        .output()
+        .expect("dpk runs");
+    assert_ne!(bad.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("bad.script:3:"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
     assert!(stderr.contains("dpk: 1 file needs pixel review"), "{stderr}");
     assert!(stderr.contains("unmatched.dcm: needs pixel review"), "{stderr}");
     let report = std::fs::read_to_string(dir.path().join("report.json")).expect("report");

@@ -95,6 +95,13 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         Err(e) => return stop(report_error(&e)),
     };
     if let Some(path) = &args.pixel_rules {
+        // Rules that would not run would let a user believe the pixels were cleaned.
+        if !profile.cleans_pixel_data() {
+            errln!(
+                "dpk: error: --pixel-rules needs --option clean-pixel-data (or the option in the profile)"
+            );
+            return stop(Outcome::Usage);
+        }
         match crate::pixels::load_rules(path) {
             Ok(rules) => profile.add_pixel_rules(rules),
             Err(e) => return stop(report_error(&e.into())),
