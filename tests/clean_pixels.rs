@@ -279,6 +279,51 @@ fn jpeg_baseline_is_decoded_blanked_and_written_native() {
 }
 
 #[test]
+fn jpeg_frames_over_several_fragments_are_found_by_offset_table_or_end_markers() {
+    let image = Image {
+        frames: 3,
+        transfer_syntax: uids::JPEG_BASELINE8_BIT,
+        ..Image::ultrasound()
+    };
+    let regions = [(0, 0, 64, 8)];
+    let frames = image.jpeg_frames();
+    // Each frame in two fragments of even length.
+    let fragments: Vec<Vec<u8>> = frames
+        .iter()
+        .flat_map(|f| {
+            let cut = (f.len() / 2) & !1;
+            [f[..cut].to_vec(), f[cut..].to_vec()]
+        })
+        .collect();
+    let mut offsets = Vec::new();
+    let mut at = 0u32;
+    for (i, f) in fragments.iter().enumerate() {
+        if i % 2 == 0 {
+            offsets.push(at);
+        }
+        at += f.len() as u32 + 8;
+    }
+    let decoded: Vec<u16> = decode_jpeg(&frames).into_iter().map(u16::from).collect();
+    let expected = blanked(&image, decoded, &regions, 0);
+    for table in [Vec::new(), offsets] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = dir.path().join("in.dcm");
+        image.write(&input);
+        let mut file = open_file(&input).expect("opens");
+        file.put(dicom_core::DataElement::new(
+            tags::PIXEL_DATA,
+            dicom_core::VR::OB,
+            dicom_core::value::PixelFragmentSequence::new(table.clone(), fragments.clone()),
+        ));
+        file.write_to_file(&input).expect("rewritten");
+        let out = dir.path().join("out.dcm");
+        dpk::anonymize_file(&input, &out, &profile_for(&image, &regions), &ctx()).expect("cleaned");
+        let got = native_samples(&open_file(&out).expect("opens"), 8);
+        assert!(got == expected, "offset table {table:?}: pixels wrong");
+    }
+}
+
+#[test]
 fn rle_lossless_is_decoded_blanked_and_written_native() {
     for (bits, samples, photometric) in [(16, 1, "MONOCHROME2"), (8, 3, "RGB")] {
         let image = Image {
@@ -681,7 +726,18 @@ fn outputs_show_no_dciodvfy_error_their_input_did_not_have() {
         transfer_syntax: uids::JPEG_BASELINE8_BIT,
         ..Image::ultrasound()
     };
-    for image in [Image::ultrasound(), jpeg] {
+    let rle16 = Image {
+        bits: 16,
+        transfer_syntax: uids::RLE_LOSSLESS,
+        ..Image::ultrasound()
+    };
+    let rgb_planar = Image {
+        samples: 3,
+        photometric: "RGB",
+        planar: 1,
+        ..Image::ultrasound()
+    };
+    for image in [Image::ultrasound(), jpeg, rle16, rgb_planar] {
         let run = run(&image, &profile_for(&image, &[(0, 0, 64, 8)]));
         let dir = tempfile::tempdir().expect("temp dir");
         let input = dir.path().join("in.dcm");

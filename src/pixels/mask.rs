@@ -267,7 +267,7 @@ pub fn blank_pixel_data(
         else {
             return fail(format!("pixel data in transfer syntax {ts} is not encapsulated"));
         };
-        let frames = split_frames(fragments, offsets, layout.frames)?;
+        let frames = split_frames(fragments, offsets, layout.frames, ts == JPEG_BASELINE)?;
         let decoded = if ts == RLE_LOSSLESS {
             decode_rle(&frames, &layout)?
         } else {
@@ -422,13 +422,36 @@ fn blank_frame<T: Copy>(frame: &mut [T], layout: &Layout, regions: &[Region], fi
 }
 
 /// The bytes of each frame of encapsulated pixel data (PS3.5 A.4): one fragment per frame,
-/// all fragments for a single frame, or the Basic Offset Table's grouping.
-fn split_frames(fragments: &[Vec<u8>], offsets: &[u32], frames: usize) -> Result<Vec<Vec<u8>>, MaskError> {
+/// all fragments for a single frame, the Basic Offset Table's grouping, or for JPEG without
+/// a table, fragments up to each one that ends a JPEG stream (EOI, FFD9, maybe padded).
+fn split_frames(
+    fragments: &[Vec<u8>],
+    offsets: &[u32],
+    frames: usize,
+    jpeg: bool,
+) -> Result<Vec<Vec<u8>>, MaskError> {
     if fragments.len() == frames {
         return Ok(fragments.to_vec());
     }
     if frames == 1 {
         return Ok(vec![fragments.concat()]);
+    }
+    if offsets.is_empty() && jpeg {
+        let ends_stream = |f: &[u8]| {
+            let f = f.strip_suffix(&[0]).unwrap_or(f);
+            f.ends_with(&[0xFF, 0xD9])
+        };
+        let mut out: Vec<Vec<u8>> = Vec::with_capacity(frames);
+        let mut current = Vec::new();
+        for fragment in fragments {
+            current.extend_from_slice(fragment);
+            if ends_stream(fragment) {
+                out.push(std::mem::take(&mut current));
+            }
+        }
+        if out.len() == frames && current.is_empty() {
+            return Ok(out);
+        }
     }
     if offsets.len() != frames {
         return fail(format!(
