@@ -751,3 +751,56 @@ fn outputs_show_no_dciodvfy_error_their_input_did_not_have() {
         );
     }
 }
+
+/// (path, kind, rendered value after) of every entry that changes something.
+fn change_summary<'a>(changes: impl Iterator<Item = &'a dpk::diff::Change>) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = changes
+        .filter(|c| c.is_change())
+        .map(|c| {
+            let after = c
+                .after
+                .as_ref()
+                .map(|a| dpk::dataset::render(a, c.vr, 0))
+                .unwrap_or_default();
+            (c.path.to_string(), format!("{:?}", c.kind), after)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_diff_of_a_cleaned_file_is_its_plan() {
+    let jpeg = Image {
+        samples: 3,
+        photometric: "YBR_FULL_422",
+        transfer_syntax: uids::JPEG_BASELINE8_BIT,
+        ..Image::ultrasound()
+    };
+    let big_endian = Image {
+        bits: 16,
+        transfer_syntax: "1.2.840.10008.1.2.2",
+        ..Image::ultrasound()
+    };
+    let rle = Image {
+        transfer_syntax: uids::RLE_LOSSLESS,
+        ..Image::secondary_capture()
+    };
+    for image in [Image::ultrasound(), jpeg, big_endian, rle] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = dir.path().join("in.dcm");
+        image.write(&input);
+        let output = dir.path().join("out.dcm");
+        let plan = dpk::anonymize_file(&input, &output, &profile_for(&image, &[(0, 0, 64, 8)]), &ctx())
+            .expect("cleaned");
+        let a = dpk::dataset::open_around_pixel_data(&input).expect("input");
+        let b = dpk::dataset::open_around_pixel_data(&output).expect("output");
+        let diff = dpk::diff::diff_headers(&a, &input, &b, &output).expect("diff");
+        assert_eq!(
+            change_summary(plan.changes()),
+            change_summary(diff.iter()),
+            "{}: plan and diff disagree",
+            image.transfer_syntax
+        );
+    }
+}
