@@ -5,6 +5,8 @@
 //! [`blank_pixel_data`] works on pixel data held in memory whole; [`FrameMask`] blanks native
 //! little-endian frames one at a time as they are copied.
 
+use std::borrow::Cow;
+
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
 use dicom_dictionary_std::tags;
@@ -424,29 +426,29 @@ fn blank_frame<T: Copy>(frame: &mut [T], layout: &Layout, regions: &[Region], fi
 /// The bytes of each frame of encapsulated pixel data (PS3.5 A.4): one fragment per frame,
 /// all fragments for a single frame, the Basic Offset Table's grouping, or for JPEG without
 /// a table, fragments up to each one that ends a JPEG stream (EOI, FFD9, maybe padded).
-fn split_frames(
-    fragments: &[Vec<u8>],
+fn split_frames<'f>(
+    fragments: &'f [Vec<u8>],
     offsets: &[u32],
     frames: usize,
     jpeg: bool,
-) -> Result<Vec<Vec<u8>>, MaskError> {
+) -> Result<Vec<Cow<'f, [u8]>>, MaskError> {
     if fragments.len() == frames {
-        return Ok(fragments.to_vec());
+        return Ok(fragments.iter().map(|f| Cow::Borrowed(f.as_slice())).collect());
     }
     if frames == 1 {
-        return Ok(vec![fragments.concat()]);
+        return Ok(vec![Cow::Owned(fragments.concat())]);
     }
     if offsets.is_empty() && jpeg {
         let ends_stream = |f: &[u8]| {
             let f = f.strip_suffix(&[0]).unwrap_or(f);
             f.ends_with(&[0xFF, 0xD9])
         };
-        let mut out: Vec<Vec<u8>> = Vec::with_capacity(frames);
+        let mut out: Vec<Cow<'f, [u8]>> = Vec::with_capacity(frames);
         let mut current = Vec::new();
         for fragment in fragments {
             current.extend_from_slice(fragment);
             if ends_stream(fragment) {
-                out.push(std::mem::take(&mut current));
+                out.push(Cow::Owned(std::mem::take(&mut current)));
             }
         }
         if out.len() == frames && current.is_empty() {
@@ -469,11 +471,11 @@ fn split_frames(
         out[frame].extend_from_slice(fragment);
         position += fragment.len() as u64 + 8;
     }
-    Ok(out)
+    Ok(out.into_iter().map(Cow::Owned).collect())
 }
 
 /// Decodes RLE Lossless frames (PS3.5 Annex G) into interleaved native samples.
-fn decode_rle(frames: &[Vec<u8>], layout: &Layout) -> Result<Samples, MaskError> {
+fn decode_rle(frames: &[Cow<'_, [u8]>], layout: &Layout) -> Result<Samples, MaskError> {
     let bytes_per_sample = usize::from(layout.bits_allocated / 8);
     let pixels = layout.rows * layout.columns;
     let mut out = match bytes_per_sample {
@@ -557,7 +559,7 @@ fn unpack_bits(data: &[u8], len: usize) -> Option<Vec<u8>> {
 
 /// Decodes JPEG Baseline frames (ISO 10918-1, 8-bit) into interleaved samples; colour comes
 /// out as RGB, which `layout` then says.
-fn decode_jpeg(frames: &[Vec<u8>], layout: &mut Layout) -> Result<Samples, MaskError> {
+fn decode_jpeg(frames: &[Cow<'_, [u8]>], layout: &mut Layout) -> Result<Samples, MaskError> {
     use jpeg_decoder::{ColorTransform, Decoder, PixelFormat};
     if layout.bits_allocated != 8 {
         return fail(format!(
@@ -567,7 +569,7 @@ fn decode_jpeg(frames: &[Vec<u8>], layout: &mut Layout) -> Result<Samples, MaskE
     }
     let mut out = Vec::with_capacity(layout.frame_samples() * frames.len());
     for (f, frame) in frames.iter().enumerate() {
-        let mut decoder = Decoder::new(frame.as_slice());
+        let mut decoder = Decoder::new(frame.as_ref());
         // YBR_FULL_422 says the stream is YCbCr. Under another name (RGB, which some
         // writers use for YCbCr streams too) the stream's own markers decide (JFIF, Adobe,
         // component identifiers), as libjpeg reads them.
