@@ -45,6 +45,7 @@ impl fmt::Display for Region {
 /// A condition on a file's attributes, as CTP writes them: tests joined by and (`*`), or
 /// (`+`) and not (`!`).
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub enum Signature {
     /// One test of one attribute.
     Test(Test),
@@ -72,6 +73,7 @@ pub struct Test {
 
 /// CTP's comparisons (Java's `String` methods of the same names).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Op {
     /// The whole value, exactly.
     Equals,
