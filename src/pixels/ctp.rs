@@ -11,6 +11,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<PixelRule>, PixelRuleError>
         chars: text.chars().collect(),
         at: 0,
         line: 1,
+        depth: 0,
         origin,
     };
     let mut rules = Vec::new();
@@ -51,8 +52,14 @@ struct Parser<'a> {
     chars: Vec<char>,
     at: usize,
     line: usize,
+    /// Parentheses and `!` open around the current test: bounded, so that a hostile script
+    /// cannot exhaust the stack.
+    depth: usize,
     origin: &'a str,
 }
+
+/// The deepest nesting of parentheses and `!` a signature may have.
+const MAX_NESTING: usize = 64;
 
 impl Parser<'_> {
     fn peek(&self) -> Option<char> {
@@ -129,6 +136,20 @@ impl Parser<'_> {
     /// `'!' unary | '(' or ')' | test`
     fn unary(&mut self) -> Result<Signature, PixelRuleError> {
         self.skip_space();
+        if matches!(self.peek(), Some('!' | '(')) {
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                return Err(self.error(format!("a signature nests deeper than {MAX_NESTING} levels")));
+            }
+            let nested = self.nested();
+            self.depth -= 1;
+            return nested;
+        }
+        self.test()
+    }
+
+    /// `'!' unary | '(' or ')'`
+    fn nested(&mut self) -> Result<Signature, PixelRuleError> {
         match self.peek() {
             Some('!') => {
                 self.bump();
@@ -305,5 +326,8 @@ mod tests {
         assert!(err.message.contains("NoSuchKeyword"));
         let err = parse("{ Modality.equals(\"US\") }\n text", "s").expect_err("no region");
         assert!(err.message.contains("at least one region"));
+        let deep = format!("{{ {}Modality.equals(\"US\") }} (0,0,1,1)", "!(".repeat(100_000));
+        let err = parse(&deep, "s").expect_err("too deep");
+        assert!(err.message.contains("nests deeper"), "{err}");
     }
 }
