@@ -98,6 +98,17 @@ pub enum Error {
     /// A required attribute is missing (e.g. SOP Class UID).
     #[error("missing required attribute {0}")]
     Missing(&'static str),
+    /// A pixel rule matched the file and its pixels cannot be cleaned: it is not written.
+    #[error("{}: {reason}", path.display())]
+    PixelClean {
+        /// The input.
+        path: PathBuf,
+        /// Why, e.g. "cannot clean pixels of transfer syntax …".
+        reason: String,
+    },
+    /// A pixel rules file (`--pixel-rules`) is malformed.
+    #[error(transparent)]
+    PixelRules(#[from] crate::pixels::PixelRuleError),
 }
 
 /// The library's result type.

@@ -38,6 +38,7 @@ pub mod engine;
 mod error;
 pub mod explain;
 pub mod limits;
+pub mod pixels;
 pub mod profile;
 pub mod risk;
 mod ron_text;

@@ -145,6 +145,10 @@ pub struct Summary {
     /// has a note starting "read with a fallback:").
     #[serde(skip_serializing_if = "is_zero")]
     pub files_with_fallback: usize,
+    /// Files that may show burned-in text no pixel rule cleaned (with `clean-pixel-data`;
+    /// each has a note starting "needs pixel review").
+    #[serde(skip_serializing_if = "is_zero")]
+    pub files_needing_pixel_review: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -157,6 +161,12 @@ impl Summary {
         let fallback = crate::dataset::lenient::FALLBACK;
         if notes.iter().any(|n| n.starts_with(fallback)) {
             self.files_with_fallback += 1;
+        }
+        if notes
+            .iter()
+            .any(|n| n.starts_with(crate::engine::NEEDS_PIXEL_REVIEW))
+        {
+            self.files_needing_pixel_review += 1;
         }
     }
 }

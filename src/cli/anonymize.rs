@@ -70,6 +70,10 @@ pub struct AnonymizeArgs {
     /// JSON instead (never on an input, inside an input folder, on -o or where an output goes).
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     report: Option<PathBuf>,
+    /// Pixel rules to add to the profile's, for `--option clean-pixel-data`: a dpk RON list
+    /// (FILE ending in .ron) or a CTP DicomPixelAnonymizer script.
+    #[arg(long, value_name = "FILE")]
+    pixel_rules: Option<PathBuf>,
 }
 
 pub fn run(args: &AnonymizeArgs) -> Outcome {
@@ -78,10 +82,23 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         eprintln!("{}", Summary::default().line());
         outcome
     };
-    let profile = match args.profile.resolve() {
+    let mut profile = match args.profile.resolve() {
         Ok(p) => p,
         Err(e) => return stop(report_error(&e)),
     };
+    if let Some(path) = &args.pixel_rules {
+        // Rules that would not run would let a user believe the pixels were cleaned.
+        if !profile.cleans_pixel_data() {
+            errln!(
+                "dpk: error: --pixel-rules needs --option clean-pixel-data (or the option in the profile)"
+            );
+            return stop(Outcome::Usage);
+        }
+        match crate::pixels::load_rules(path) {
+            Ok(rules) => profile.add_pixel_rules(rules),
+            Err(e) => return stop(report_error(&e.into())),
+        }
+    }
     let ctx = match args.salt.context() {
         Ok(ctx) => ctx,
         Err(e) => return stop(report_error(&e)),
@@ -146,6 +163,18 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         errln!("dpk: error: {}", escape(error));
     }
     eprintln!("{}", outcome.summary.line());
+    let review = outcome.summary.files_needing_pixel_review;
+    if review > 0 {
+        let (files, need) = if review == 1 {
+            ("file", "needs")
+        } else {
+            ("files", "need")
+        };
+        eprintln!(
+            "dpk: {review} {files} {need} pixel review: no pixel rule matched and burned-in text \
+             may remain (each is named in a note above)"
+        );
+    }
     if outcome.not_started > 0 {
         eprintln!(
             "dpk: interrupted: {} file{} not written (stopped or not started); every output \

@@ -21,7 +21,10 @@ use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 
 pub use encodable::{encode_failure, first_unencodable, keep_input_bytes};
 pub use path::{parse_tag, tag_string, ItemStep, PathParseError, TagPath};
-pub use pixels::{describe_pixel_data, frame_count, is_pixel_data, write_with_pixel_data, Header, PixelData};
+pub use pixels::{
+    describe_pixel_data, frame_count, is_pixel_data, write_with_pixel_data, write_with_pixel_data_patched,
+    Header, PixelData,
+};
 pub use value::{render, strings_of, SharedValue, Snapshot};
 pub use write::{
     error_chain, sync_all_under, temp_beside, write_atomic, write_atomic_durable, write_atomic_with,

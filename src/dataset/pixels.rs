@@ -534,9 +534,57 @@ pub fn write_with_pixel_data(
     let written = if pixel.inflated.is_some() {
         write_deflated(file, source, pixel, output, durability)
     } else {
-        write_plain(file, source, pixel, output, durability)
+        write_plain(file, source, pixel, output, durability, copy_range)
     };
     match written {
+        Err(_) if crate::cancel::requested() => Err(Error::Cancelled {
+            path: source.to_path_buf(),
+        }),
+        written => written,
+    }
+}
+
+/// [`write_with_pixel_data`] with each frame of the pixel data changed by `patch` on the way
+/// (frame index, its bytes) — native pixel data in a little-endian transfer syntax, of at
+/// least `frames` frames of `frame_len` bytes each. One frame is held in memory at a time;
+/// bytes after the last frame (padding) are copied as they are.
+pub fn write_with_pixel_data_patched(
+    file: &DicomFile,
+    source: &Path,
+    pixel: &PixelData,
+    output: &Path,
+    durability: Durability,
+    (frame_len, frames): (usize, usize),
+    patch: &mut dyn FnMut(usize, &mut [u8]),
+) -> Result<()> {
+    let value_len = match pixel.snapshot {
+        Snapshot::Bulk { bytes } if pixel.missing == 0 && pixel.inflated.is_none() => bytes,
+        _ => {
+            return Err(Error::Write {
+                path: output.to_path_buf(),
+                reason: "only native pixel data all in its file is patched frame by frame".into(),
+            })
+        }
+    };
+    let copy = |source: &Path, range: Range<u64>, out: &mut File| -> std::result::Result<(), String> {
+        let at = |e: std::io::Error| format!("copying the pixel data of {}: {e}", source.display());
+        let header_len = (range.end - range.start).saturating_sub(value_len);
+        let mut input = BufReader::new(File::open(source).map_err(at)?);
+        input.seek(SeekFrom::Start(range.start)).map_err(at)?;
+        let mut input = input.take(range.end - range.start);
+        let mut w = BufWriter::new(out);
+        std::io::copy(&mut (&mut input).take(header_len), &mut w).map_err(at)?;
+        let mut frame = vec![0u8; frame_len];
+        for index in 0..frames {
+            crate::cancel::check().map_err(at)?;
+            input.read_exact(&mut frame).map_err(at)?;
+            patch(index, &mut frame);
+            w.write_all(&frame).map_err(at)?;
+        }
+        std::io::copy(&mut input, &mut w).map_err(at)?;
+        w.flush().map_err(at)
+    };
+    match write_plain(file, source, pixel, output, durability, copy) {
         Err(_) if crate::cancel::requested() => Err(Error::Cancelled {
             path: source.to_path_buf(),
         }),
@@ -628,13 +676,15 @@ fn copy_inflated(
     Ok(())
 }
 
-/// [`write_with_pixel_data`] for a source whose data set is not deflated.
+/// [`write_with_pixel_data`] for a source whose data set is not deflated, the pixel data's
+/// bytes (element header included) put in place by `copy` from `source`.
 fn write_plain(
     file: &DicomFile,
     source: &Path,
     pixel: &PixelData,
     output: &Path,
     durability: Durability,
+    copy: impl FnOnce(&Path, Range<u64>, &mut File) -> std::result::Result<(), String>,
 ) -> Result<()> {
     let write_error = |reason: String| Error::Write {
         path: output.to_path_buf(),
@@ -665,7 +715,7 @@ fn write_plain(
             .map_err(|e| write_error(super::encode_failure(file, &e)))?;
         w.flush().map_err(|e| write_error(e.to_string()))?;
         drop(w);
-        copy_range(source, range.clone(), out).map_err(write_error)?;
+        copy(source, range.clone(), out).map_err(write_error)?;
         let mut w = BufWriter::new(&mut *out);
         std::io::copy(&mut std::io::repeat(0).take(pixel.missing), &mut w)
             .map_err(|e| write_error(e.to_string()))?;

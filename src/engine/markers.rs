@@ -24,13 +24,27 @@ pub fn plan_markers(
     entries: &[Change],
     profile: &ResolvedProfile,
 ) -> (Vec<Change>, Vec<InMemElement>) {
+    plan_markers_cleaned(obj, entries, profile, &[])
+}
+
+/// [`plan_markers`] of a file whose pixels the Clean Pixel Data Option cleaned, each of
+/// `cleaned` saying what was blanked: Burned In Annotation becomes NO, code 113101 joins the
+/// method codes, and Patient Identity Removed no longer waits on the annotation. With
+/// `cleaned` empty, the markers of a file whose pixels are left as they are.
+pub fn plan_markers_cleaned(
+    obj: &InMemDicomObject,
+    entries: &[Change],
+    profile: &ResolvedProfile,
+    cleaned: &[String],
+) -> (Vec<Change>, Vec<InMemElement>) {
     let identity_kept = entries.iter().any(|e| {
         e.path.depth() == 0
             && DIRECT_IDENTIFIERS.contains(&e.path.tag)
             && e.kind == ChangeKind::Unchanged
             && e.before.as_ref().is_some_and(|b| !b.is_empty())
     });
-    let burned_in = text_of(obj, tags::BURNED_IN_ANNOTATION).is_some_and(|v| v.eq_ignore_ascii_case("YES"));
+    let burned_in = cleaned.is_empty()
+        && text_of(obj, tags::BURNED_IN_ANNOTATION).is_some_and(|v| v.eq_ignore_ascii_case("YES"));
     let identity_removed = if identity_kept || burned_in { "NO" } else { "YES" };
 
     let mut method = vec![lo(format!("dpk profile {}", profile.name()))];
@@ -47,10 +61,19 @@ pub fn plan_markers(
     if burned_in {
         method.push("burned-in annotation in pixel data not removed".into());
     }
+    let pixel_code = (!cleaned.is_empty()).then(|| crate::profile::MethodCode {
+        code: crate::pixels::CLEAN_PIXEL_DATA_CODE.into(),
+        meaning: crate::pixels::CLEAN_PIXEL_DATA_MEANING.into(),
+    });
+    if let Some(code) = &pixel_code {
+        method.push(lo(code.meaning.clone()));
+        method.extend(cleaned.iter().map(|c| lo(c.clone())));
+    }
 
     let items: Vec<InMemDicomObject> = profile
         .methods()
         .iter()
+        .chain(pixel_code.as_ref())
         .map(|m| {
             InMemDicomObject::from_element_iter([
                 DataElement::new(tags::CODE_VALUE, VR::SH, PrimitiveValue::from(m.code.as_str())),
@@ -83,7 +106,7 @@ pub fn plan_markers(
         "REMOVED"
     };
 
-    let elements: Vec<InMemElement> = vec![
+    let mut elements: Vec<InMemElement> = vec![
         DataElement::new(
             tags::PATIENT_IDENTITY_REMOVED,
             VR::CS,
@@ -105,6 +128,13 @@ pub fn plan_markers(
             PrimitiveValue::from(temporal),
         ),
     ];
+    if pixel_code.is_some() {
+        elements.push(DataElement::new(
+            tags::BURNED_IN_ANNOTATION,
+            VR::CS,
+            PrimitiveValue::from("NO"),
+        ));
+    }
 
     let changes = elements
         .iter()

@@ -12,6 +12,7 @@ pub mod dummy;
 mod in_memory;
 pub mod keyed;
 mod markers;
+mod pixel_clean;
 mod plan;
 
 use std::path::Path;
@@ -114,18 +115,43 @@ pub fn anonymize_file_durable(
 ) -> Result<Plan> {
     let header = dataset::open_around_pixel_data(input)?;
     let notes = header.notes.clone();
-    let mut plan =
-        anonymize_header(header, input, output, profile, ctx, durability).map_err(|e| match e {
-            Error::Write { path, reason } => Error::Encode {
-                input: input.to_path_buf(),
-                output: path,
-                reason,
-            },
-            other => other,
-        })?;
+    // The Clean Pixel Data Option: the rules the file matches, or why it needs a look.
+    let (matched, review) = if profile.cleans_pixel_data() {
+        let has_pixels =
+            header.pixel_data.is_some() || header.file.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
+        let matched = crate::pixels::matching_rules(&header.file, profile.pixel_rules());
+        let matched = if has_pixels { matched } else { Vec::new() };
+        let review = matched
+            .is_empty()
+            .then(|| crate::pixels::needs_review(&header.file, has_pixels))
+            .flatten();
+        (matched, review)
+    } else {
+        (Vec::new(), None)
+    };
+    let result = if matched.is_empty() {
+        anonymize_header(header, input, output, profile, ctx, durability)
+    } else {
+        pixel_clean::anonymize_header(header, input, output, profile, ctx, &matched, durability)
+    };
+    let mut plan = result.map_err(|e| match e {
+        Error::Write { path, reason } => Error::Encode {
+            input: input.to_path_buf(),
+            output: path,
+            reason,
+        },
+        other => other,
+    })?;
     plan.notes = notes;
+    if let Some(why) = review {
+        plan.notes.push(format!("{NEEDS_PIXEL_REVIEW}: {why}"));
+    }
     Ok(plan)
 }
+
+/// How a plan's note begins for a file whose pixels may show burned-in text that no pixel
+/// rule blanked (with the Clean Pixel Data Option).
+pub const NEEDS_PIXEL_REVIEW: &str = "needs pixel review";
 
 /// Plans, applies and writes a file read around its pixel data.
 fn anonymize_header(

@@ -55,6 +55,10 @@ pub struct Profile {
     /// The rules, in order; see the module documentation for precedence.
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// Where devices burn text into their images, blanked with the `clean-pixel-data`
+    /// option (see [`crate::pixels`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pixel_rules: Vec<crate::pixels::rules::PixelRuleRon>,
     /// Where the profile was loaded from, to resolve a relative `extends`.
     #[serde(skip)]
     pub origin: Option<PathBuf>,
@@ -152,6 +156,7 @@ impl Profile {
             options: Vec::new(),
             method: None,
             rules: Vec::new(),
+            pixel_rules: Vec::new(),
             origin: None,
         }
     }
@@ -234,7 +239,18 @@ impl Profile {
     /// Checks what can be checked without a dataset: option names, and that each rule's action
     /// fits the VR of the attribute it names. Locations come from `text`, the RON source.
     fn check(&self, text: &str, origin: &str) -> Result<(), ProfileError> {
+        crate::pixels::rules::check_regions(&self.pixel_rules, origin).map_err(|e| {
+            ProfileError::Invalid {
+                origin: origin.to_string(),
+                line: 0,
+                column: 0,
+                message: e.message,
+            }
+        })?;
         for name in &self.options {
+            if name == crate::pixels::CLEAN_PIXEL_DATA_OPTION {
+                continue;
+            }
             if builtin::option(name).is_none() {
                 let (line, column) = locate(text, &format!("\"{name}\""));
                 return Err(ProfileError::Invalid {
@@ -300,6 +316,11 @@ impl Profile {
         }
         let mut options: Vec<&'static Ps315Option> = Vec::new();
         for name in chain.iter().flat_map(|p| p.options.iter()) {
+            // Clean Pixel Data changes pixels, not elements: no overlay of rules.
+            if name == crate::pixels::CLEAN_PIXEL_DATA_OPTION {
+                resolved.clean_pixel_data = true;
+                continue;
+            }
             let opt = builtin::option(name).ok_or_else(|| ProfileError::UnknownOption(name.clone()))?;
             if !options.contains(&opt) {
                 options.push(opt);
@@ -318,6 +339,21 @@ impl Profile {
         for p in custom {
             resolved.push_layer(&p.name, None, &p.rules);
             resolved.custom_layers.push(p.name.clone());
+        }
+        if resolved.clean_pixel_data {
+            resolved.options.push(crate::pixels::CLEAN_PIXEL_DATA_OPTION);
+        }
+        for p in &chain {
+            let origin = p
+                .origin
+                .as_ref()
+                .map_or_else(|| p.name.clone(), |o| o.display().to_string());
+            resolved.pixel_rules.extend(
+                p.pixel_rules
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| r.to_rule(&format!("{origin}: pixel rule {}", i + 1))),
+            );
         }
         Ok(resolved)
     }
@@ -365,6 +401,10 @@ pub struct ResolvedProfile {
     masks: Vec<usize>,
     /// Private element, private block and all-private selectors.
     private: Vec<usize>,
+    /// Whether the Clean Pixel Data Option is in force.
+    clean_pixel_data: bool,
+    /// The pixel rules of every layer, then those added (`--pixel-rules`).
+    pixel_rules: Vec<crate::pixels::PixelRule>,
 }
 
 #[derive(Clone, Debug)]
@@ -464,6 +504,21 @@ impl ResolvedProfile {
     /// Whether any rule hashes, remaps UIDs or shifts dates (and so needs a salt).
     pub fn needs_salt(&self) -> bool {
         self.rules.iter().any(|r| r.rule.action.needs_salt())
+    }
+
+    /// Whether the Clean Pixel Data Option is in force: pixel rules are applied.
+    pub fn cleans_pixel_data(&self) -> bool {
+        self.clean_pixel_data
+    }
+
+    /// The pixel rules, in order.
+    pub fn pixel_rules(&self) -> &[crate::pixels::PixelRule] {
+        &self.pixel_rules
+    }
+
+    /// Adds pixel rules (from a rules file) after the profile's own.
+    pub fn add_pixel_rules(&mut self, rules: impl IntoIterator<Item = crate::pixels::PixelRule>) {
+        self.pixel_rules.extend(rules);
     }
 
     /// Whether an option is in force.

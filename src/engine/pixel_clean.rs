@@ -1,0 +1,259 @@
+//! The Clean Pixel Data Option in the engine: a file some pixel rule matches has the rules'
+//! regions blanked in every frame, and its plan says so — the Pixel Data entry names the
+//! rules and regions, and every attribute that must now describe the pixels differently
+//! (transfer syntax, Photometric Interpretation, Burned In Annotation, the markers) has its
+//! entry. Native little-endian pixel data left in the file is blanked a frame at a time as it
+//! is copied; other pixel data is held in memory whole while it is cleaned.
+
+use std::path::Path;
+
+use dicom_core::value::PrimitiveValue;
+use dicom_core::{DataElement, Tag, VR};
+use dicom_dictionary_std::tags;
+
+use super::{apply, markers, Context, Plan};
+use crate::dataset::{self, DicomFile, Durability, Header, Snapshot, TagPath};
+use crate::diff::{Change, ChangeKind, Decision};
+use crate::error::{Error, Result};
+use crate::pixels::{blank_pixel_data, FrameMask, PixelRule, Region};
+use crate::profile::{Action, ResolvedProfile};
+
+/// The rule text of the attributes that change with the pixels.
+const RULE: &str = "clean-pixel-data: the pixels changed form";
+
+/// Plans, cleans and writes a file read around its pixel data that `rules` (not empty)
+/// match: frame by frame from the input when its pixel data allows, else read whole.
+pub(super) fn anonymize_header(
+    header: Header,
+    input: &Path,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    rules: &[&PixelRule],
+    durability: Durability,
+) -> Result<Plan> {
+    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let streamed = header
+        .pixel_data
+        .clone()
+        .filter(|p| p.span.is_some() && p.missing == 0)
+        .and_then(|p| match p.snapshot {
+            Snapshot::Bulk { bytes } => Some((p, bytes)),
+            _ => None,
+        })
+        .and_then(|(p, bytes)| {
+            FrameMask::new(&header.file, header.file.meta().transfer_syntax(), &regions)
+                .map(|m| (p, bytes, m))
+        });
+    let Some((pixels, bytes, mask)) = streamed else {
+        drop(header);
+        return anonymize(
+            dataset::open(input)?,
+            input,
+            output,
+            profile,
+            ctx,
+            rules,
+            durability,
+        );
+    };
+    let need = mask.total_len().unwrap_or(u64::MAX);
+    if bytes < need {
+        return Err(Error::PixelClean {
+            path: input.to_path_buf(),
+            reason: format!(
+                "the pixel data holds {bytes} bytes; its {} frames need {need}",
+                mask.frames()
+            ),
+        });
+    }
+    let mut plan = super::plan_header(&header, profile, ctx)?;
+    let pixel_path = TagPath::root(pixels.tag);
+    if plan.entry(&pixel_path).map(|c| c.kind) != Some(ChangeKind::Unchanged) {
+        return super::anonymize_header(header, input, output, profile, ctx, durability);
+    }
+    replan_markers(&mut plan, &header.file, profile, rules);
+    let out = apply(&plan, header.file)?;
+    dataset::write_with_pixel_data_patched(
+        &out,
+        input,
+        &pixels,
+        output,
+        durability,
+        (mask.frame_len(), mask.frames()),
+        &mut |_, frame| mask.blank(frame),
+    )?;
+    let note = fill_note(regions.len(), mask.fill(), mask.frames());
+    mark_pixel_entry(
+        &mut plan,
+        &pixel_path,
+        rules,
+        pixels.vr,
+        Snapshot::Bulk { bytes },
+        note,
+    );
+    Ok(plan)
+}
+
+/// The markers again, now that the pixels are clean.
+fn replan_markers(
+    plan: &mut Plan,
+    obj: &dicom_object::InMemDicomObject,
+    profile: &ResolvedProfile,
+    rules: &[&PixelRule],
+) {
+    let cleaned: Vec<String> = rules
+        .iter()
+        .map(|r| {
+            let regions: Vec<String> = r.regions.iter().map(ToString::to_string).collect();
+            format!("blanked {}", regions.join(" "))
+        })
+        .collect();
+    let (marker_entries, added) = markers::plan_markers_cleaned(obj, &plan.entries, profile, &cleaned);
+    plan.entries
+        .retain(|e| !(e.path.depth() == 0 && marker_entries.iter().any(|m| m.path == e.path)));
+    plan.entries.extend(marker_entries);
+    plan.added = added;
+}
+
+fn fill_note(regions: usize, fill: &str, frames: impl std::fmt::Display) -> String {
+    format!("{regions} region(s) set to {fill} in each of {frames} frame(s)")
+}
+
+/// The Pixel Data entry: which rules, which regions, to what value.
+fn mark_pixel_entry(
+    plan: &mut Plan,
+    path: &TagPath,
+    rules: &[&PixelRule],
+    vr: VR,
+    after: Snapshot,
+    note: String,
+) {
+    let rule_text: Vec<String> = rules.iter().map(|r| r.to_string()).collect();
+    if let Some(entry) = plan.entries.iter_mut().find(|e| &e.path == path) {
+        entry.kind = ChangeKind::Replaced;
+        entry.vr = vr;
+        entry.after = Some(after);
+        entry.decision = Some(decision(
+            Action::Clean,
+            format!("clean-pixel-data: {}", rule_text.join("; ")),
+            Some(note),
+        ));
+    }
+}
+
+/// Plans, cleans and writes a file held whole that `rules` (not empty) match.
+fn anonymize(
+    file: DicomFile,
+    input: &Path,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    rules: &[&PixelRule],
+    durability: Durability,
+) -> Result<Plan> {
+    let mut plan = super::plan(&file, profile, ctx)?;
+    let pixel_path = TagPath::root(tags::PIXEL_DATA);
+    // A profile that removes or replaces the pixel data leaves nothing to clean.
+    if plan.entry(&pixel_path).map(|c| c.kind) != Some(ChangeKind::Unchanged) {
+        let out = apply(&plan, file)?;
+        dataset::write_atomic_durable(&out, output, durability)?;
+        return Ok(plan);
+    }
+    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let blanked =
+        blank_pixel_data(&file, file.meta().transfer_syntax(), &regions).map_err(|e| Error::PixelClean {
+            path: input.to_path_buf(),
+            reason: e.0,
+        })?;
+
+    replan_markers(&mut plan, &file, profile, rules);
+
+    // What describes the pixels and changes with them.
+    let mut edits: Vec<(Tag, VR, &'static str)> = Vec::new();
+    if let Some(p) = blanked.photometric {
+        edits.push((tags::PHOTOMETRIC_INTERPRETATION, VR::CS, p));
+    }
+    if blanked.from_lossy {
+        edits.push((tags::LOSSY_IMAGE_COMPRESSION, VR::CS, "01"));
+        if file.get(tags::LOSSY_IMAGE_COMPRESSION_METHOD).is_none() {
+            edits.push((tags::LOSSY_IMAGE_COMPRESSION_METHOD, VR::CS, "ISO_10918_1"));
+        }
+    }
+    for (tag, vr, value) in edits {
+        set(
+            &mut plan,
+            &file,
+            DataElement::new(tag, vr, PrimitiveValue::from(value)),
+        );
+    }
+    if let Some(planar) = blanked.planar_configuration {
+        set(
+            &mut plan,
+            &file,
+            DataElement::new(tags::PLANAR_CONFIGURATION, VR::US, PrimitiveValue::from(planar)),
+        );
+    }
+    if let Some(ts) = blanked.transfer_syntax {
+        // Offset tables of encapsulated frames mean nothing in native pixel data.
+        for tag in [tags::EXTENDED_OFFSET_TABLE, tags::EXTENDED_OFFSET_TABLE_LENGTHS] {
+            if let Some(entry) = plan.entries.iter_mut().find(|e| e.path == TagPath::root(tag)) {
+                entry.kind = ChangeKind::Removed;
+                entry.after = None;
+                entry.decision = Some(decision(Action::Remove, RULE.into(), None));
+            }
+        }
+        plan.meta.retain(|c| c.path.tag != tags::TRANSFER_SYNTAX_UID);
+        let before = Snapshot::primitive(PrimitiveValue::from(file.meta().transfer_syntax()));
+        let mut change = Change::new(
+            TagPath::root(tags::TRANSFER_SYNTAX_UID),
+            VR::UI,
+            ChangeKind::Replaced,
+            Some(before),
+            Some(Snapshot::primitive(PrimitiveValue::from(ts))),
+        );
+        change.decision = Some(decision(Action::Dummy, RULE.into(), None));
+        plan.meta.push(change);
+    }
+
+    let note = fill_note(regions.len(), &blanked.fill, blanked.frames);
+    let bytes = blanked.value.calculate_byte_len();
+    let after = if bytes > 1024 {
+        Snapshot::Bulk { bytes: bytes as u64 }
+    } else {
+        Snapshot::primitive(blanked.value.clone())
+    };
+    // Applied as kept, then replaced: the plan's entry holds only the new value's size.
+    let mut out = apply(&plan, file)?;
+    out.put(DataElement::new(tags::PIXEL_DATA, blanked.vr, blanked.value));
+    mark_pixel_entry(&mut plan, &pixel_path, rules, blanked.vr, after, note);
+    dataset::write_atomic_durable(&out, output, durability)?;
+    Ok(plan)
+}
+
+fn decision(action: Action, rule: String, note: Option<String>) -> Decision {
+    Decision {
+        action,
+        requested: None,
+        rule: rule.into(),
+        note: note.map(Into::into),
+    }
+}
+
+/// Plans a top-level element written whole (as the markers are), replacing its entry.
+fn set(plan: &mut Plan, file: &DicomFile, element: dicom_object::mem::InMemElement) {
+    let tag = element.header().tag;
+    let before = file.get(tag).map(|old| Snapshot::of(old.value()));
+    let after = Snapshot::of(element.value());
+    let kind = match &before {
+        None => ChangeKind::Added,
+        Some(b) if *b == after => ChangeKind::Unchanged,
+        Some(_) => ChangeKind::Replaced,
+    };
+    let path = TagPath::root(tag);
+    plan.entries.retain(|e| e.path != path);
+    let mut change = Change::new(path, element.vr(), kind, before, Some(after));
+    change.decision = Some(decision(Action::Dummy, RULE.into(), None));
+    crate::diff::insert_in_file_order(&mut plan.entries, change);
+    plan.added.push(element);
+}
