@@ -1623,7 +1623,7 @@ fn save_offers_the_loaded_profile_and_needs_no_salt() {
     app.update(Action::Save);
     assert_eq!(app.prompt.as_ref().unwrap().input, "basic-edited.ron");
     app.update(Action::Cancel);
-    app.profile_file = Some("profiles/site-ct.ron".into());
+    app.edits.profile_file = Some("profiles/site-ct.ron".into());
     app.update(Action::Save);
     assert_eq!(app.prompt.as_ref().unwrap().input, "profiles/site-ct.ron");
     // Saved under the preview salt: the profile holds no salt.

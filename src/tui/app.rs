@@ -14,9 +14,10 @@ use crate::dataset::{tag_string, Header, Snapshot, TagPath};
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::engine::{Context, Plan};
 use crate::profile::{
-    Action as RuleAction, ElementContext, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS,
+    Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS,
 };
-use crate::risk::{score, RiskReport, Weights};
+use crate::risk::{score, RiskReport};
+use super::document::Edits;
 
 /// What the user can ask for; keys map onto these (see `keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,12 +232,8 @@ pub struct App {
     /// Name shown in the status line.
     pub file_name: String,
     header: Header,
-    base: Profile,
-    overrides: Vec<Rule>,
-    ctx: Context,
-    /// Whether hashes and UIDs are previewed with a stand-in salt.
-    pub preview_salt: bool,
-    weights: Weights,
+    /// The profile being built: shared by every file of a folder.
+    pub edits: Edits,
     /// The profile in force (base + overrides).
     pub profile: ResolvedProfile,
     /// What it does to the file.
@@ -273,16 +270,8 @@ pub struct App {
     pub menu: Option<Menu>,
     /// Where the file came from (`None`: the bundled demo), to re-read it whole for writing.
     pub source: Option<std::path::PathBuf>,
-    /// The file the base profile was read from (`None`: a built-in one).
-    pub profile_file: Option<std::path::PathBuf>,
-    /// The overrides as last saved, to tell unsaved changes.
-    saved: Vec<Rule>,
     /// Set after a first `q` with unsaved changes.
     quit_pending: bool,
-    /// Earlier override sets, for undo.
-    history: Vec<Vec<Rule>>,
-    /// Undone override sets, for redo.
-    future: Vec<Vec<Rule>>,
     /// The last search.
     pub search: String,
     /// Which elements the tree shows.
@@ -313,21 +302,25 @@ impl App {
         ctx: Context,
         preview_salt: bool,
     ) -> crate::Result<App> {
-        let header: Header = file.into();
-        let weights = Weights::builtin();
-        let before = score(&header.file, &weights);
-        let profile = base.resolve()?;
-        let plan = crate::plan_header(&header, &profile, &ctx)?;
-        let after = score(&crate::apply(&plan, header.file.clone())?.into_inner(), &weights);
-        let listed = list_elements(&plan, &header.file, &profile);
+        App::with_edits(file_name, file.into(), Edits::new(base, ctx, preview_salt))
+    }
+
+    /// Opens the inspector on a file with a profile already being built (a folder's).
+    pub fn with_edits(file_name: String, header: Header, edits: Edits) -> crate::Result<App> {
+        let before = score(&header.file, &edits.weights);
+        // Before any change the profile is the base itself, by its own name.
+        let profile = if edits.generation == 0 {
+            edits.base.resolve()?
+        } else {
+            edits.current_profile().resolve()?
+        };
+        let plan = crate::plan_header(&header, &profile, &edits.ctx)?;
+        let after = score(&crate::apply(&plan, header.file.clone())?.into_inner(), &edits.weights);
+        let listed = list_elements(&plan, &header, &edits.current_profile(), &edits.ctx)?;
         let mut app = App {
             file_name,
             header,
-            base,
-            overrides: Vec::new(),
-            ctx,
-            preview_salt,
-            weights,
+            edits,
             profile,
             plan,
             listed,
@@ -346,11 +339,7 @@ impl App {
             prompt: None,
             menu: None,
             source: None,
-            profile_file: None,
-            saved: Vec::new(),
             quit_pending: false,
-            history: Vec::new(),
-            future: Vec::new(),
             search: String::new(),
             filter: Filter::All,
             change_list: false,
@@ -440,7 +429,7 @@ impl App {
 
     fn override_index(&self, entry: &Change, at_path: bool) -> Option<usize> {
         let selector = self.override_selector(entry, at_path);
-        self.overrides.iter().position(|r| r.select == selector)
+        self.edits.overrides.iter().position(|r| r.select == selector)
     }
 
     /// A value as the screen shows it: pixel data by its size and frame count, never by its
@@ -508,7 +497,7 @@ impl App {
     /// What the save prompt offers: the file the base profile was loaded from, or the
     /// profile's name as a file in the current folder.
     fn save_name(&self) -> String {
-        match &self.profile_file {
+        match &self.edits.profile_file {
             Some(path) => path.display().to_string(),
             None => format!("{}.ron", self.current_profile().name),
         }
@@ -516,7 +505,7 @@ impl App {
 
     /// Whether the overrides differ from what was last saved.
     pub fn unsaved(&self) -> bool {
-        self.overrides != self.saved
+        self.edits.unsaved()
     }
 
     /// Which keys apply now.
@@ -695,13 +684,13 @@ impl App {
             .filter(|c| c.path.tag == entry.path.tag)
             .cloned()
             .collect();
-        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.weights, &places);
+        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.edits.weights, &places);
         self.explain = Some(text.to_string());
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
         // A profile holds no salt: only the de-identified file needs the user's own.
-        if self.preview_salt && kind == PromptKind::WriteOutput {
+        if self.edits.preview_salt && kind == PromptKind::WriteOutput {
             self.message = "hashes and UIDs use a preview salt: restart with --salt-file PATH (or DPK_SALT) \
                             to write"
                 .into();
@@ -811,7 +800,7 @@ impl App {
                 source,
             })
         })?;
-        self.saved = self.overrides.clone();
+        self.edits.saved = self.edits.overrides.clone();
         Ok(format!("profile saved to {}", path.display()))
     }
 
@@ -829,10 +818,10 @@ impl App {
         }
         // The screen holds the header only: the pixel data is copied from the source.
         let plan = match &self.source {
-            Some(source) => crate::anonymize_file(source, path, &self.profile, &self.ctx)?,
+            Some(source) => crate::anonymize_file(source, path, &self.profile, &self.edits.ctx)?,
             None => {
                 let file = crate::dataset::open_bytes(super::DEMO, "demo.dcm")?;
-                let plan = crate::plan(&file, &self.profile, &self.ctx)?;
+                let plan = crate::plan(&file, &self.profile, &self.edits.ctx)?;
                 crate::dataset::write_atomic(&crate::apply(&plan, file)?, path)?;
                 plan
             }
@@ -987,7 +976,7 @@ impl App {
             select: select.clone(),
             action,
         };
-        let mut next_overrides = self.overrides.clone();
+        let mut next_overrides = self.edits.overrides.clone();
         match self.override_index(entry, at_path) {
             Some(i) => next_overrides[i] = rule,
             None => next_overrides.push(rule),
@@ -1049,7 +1038,7 @@ impl App {
                     .map(|o| {
                         (
                             o.name.to_string(),
-                            Some(self.base.options.iter().any(|n| n == o.name)),
+                            Some(self.edits.base.options.iter().any(|n| n == o.name)),
                         )
                     })
                     .collect(),
@@ -1061,7 +1050,7 @@ impl App {
             ),
             MenuKind::Profile => {
                 let choices = profile_choices();
-                let current = choices.iter().position(|p| *p == self.base.name);
+                let current = choices.iter().position(|p| *p == self.edits.base.name);
                 let about = choices
                     .iter()
                     .map(|p| match crate::profile::builtin::profile_text(p) {
@@ -1111,16 +1100,16 @@ impl App {
     }
 
     fn toggle_option(&mut self, name: &str) {
-        let before = self.base.options.clone();
-        match self.base.options.iter().position(|o| o == name) {
+        let before = self.edits.base.options.clone();
+        match self.edits.base.options.iter().position(|o| o == name) {
             Some(i) => {
-                self.base.options.remove(i);
+                self.edits.base.options.remove(i);
             }
-            None => self.base.options.push(name.to_string()),
+            None => self.edits.base.options.push(name.to_string()),
         }
         let keep = self.selected_entry().map(|c| c.path.clone());
         if let Err(e) = self.current_profile().resolve() {
-            self.base.options = before;
+            self.edits.base.options = before;
             self.message = format!("error: {e}");
             return;
         }
@@ -1129,15 +1118,15 @@ impl App {
         }
         if let Some(menu) = self.menu.as_mut() {
             for (label, on) in &mut menu.items {
-                *on = Some(self.base.options.iter().any(|o| o == label));
+                *on = Some(self.edits.base.options.iter().any(|o| o == label));
             }
         }
         self.message = format!(
             "options: {}",
-            if self.base.options.is_empty() {
+            if self.edits.base.options.is_empty() {
                 "none".into()
             } else {
-                self.base.options.join(", ")
+                self.edits.base.options.join(", ")
             }
         );
     }
@@ -1145,17 +1134,17 @@ impl App {
     fn pick_profile(&mut self, spec: &str) {
         match Profile::named_or_file(spec) {
             Ok(profile) => {
-                let previous = std::mem::replace(&mut self.base, profile);
+                let previous = std::mem::replace(&mut self.edits.base, profile);
                 let keep = self.selected_entry().map(|c| c.path.clone());
                 if let Err(e) = self.current_profile().resolve() {
-                    self.base = previous;
+                    self.edits.base = previous;
                     self.message = format!("error: {e}");
                     return;
                 }
                 if let Some(path) = keep {
                     self.rebuild(&path);
                 }
-                self.profile_file = crate::profile::builtin::profile_text(spec)
+                self.edits.profile_file = crate::profile::builtin::profile_text(spec)
                     .is_none()
                     .then(|| std::path::PathBuf::from(spec));
                 self.message = format!("base profile: {spec}");
@@ -1174,6 +1163,7 @@ impl App {
                 self.override_selector(&entry, true),
             ];
             let next_overrides = self
+                .edits
                 .overrides
                 .iter()
                 .filter(|r| !drop.contains(&r.select))
@@ -1186,17 +1176,17 @@ impl App {
 
     /// Every change of overrides goes through here, so that it can be undone.
     fn set_overrides(&mut self, overrides: Vec<Rule>, keep: &TagPath) {
-        self.history
-            .push(std::mem::replace(&mut self.overrides, overrides));
-        self.future.clear();
+        self.edits.history
+            .push(std::mem::replace(&mut self.edits.overrides, overrides));
+        self.edits.future.clear();
         self.rebuild(keep);
     }
 
     fn step_history(&mut self, back: bool) {
         let (from, to) = if back {
-            (&mut self.history, &mut self.future)
+            (&mut self.edits.history, &mut self.edits.future)
         } else {
-            (&mut self.future, &mut self.history)
+            (&mut self.edits.future, &mut self.edits.history)
         };
         let Some(state) = from.pop() else {
             self.message = if back {
@@ -1207,7 +1197,7 @@ impl App {
             .into();
             return;
         };
-        to.push(std::mem::replace(&mut self.overrides, state));
+        to.push(std::mem::replace(&mut self.edits.overrides, state));
         let keep = self.selected_entry().map(|c| c.path.clone());
         if let Some(path) = keep {
             self.rebuild(&path);
@@ -1309,34 +1299,28 @@ impl App {
 
     /// The profile the screen shows: the base with the user's overrides as rules by tag.
     pub fn current_profile(&self) -> Profile {
-        let mut p = Profile::extending(format!("{}-edited", self.base.name), self.base.name.clone());
-        if self.base.method.is_some() {
-            p.options = self.base.options.clone();
-            p.rules = self.overrides.clone();
-        } else {
-            p = self.base.clone();
-            p.rules.extend(self.overrides.iter().cloned());
-        }
-        p
+        self.edits.current_profile()
     }
 
     /// Re-plans and re-scores after a change, keeping the selection on `keep`.
     fn rebuild(&mut self, keep: &TagPath) {
+        self.edits.generation += 1;
         let result = self
             .current_profile()
             .resolve()
             .map_err(crate::Error::from)
             .and_then(|profile| {
-                let plan = crate::plan_header(&self.header, &profile, &self.ctx)?;
+                let plan = crate::plan_header(&self.header, &profile, &self.edits.ctx)?;
                 let after = score(
                     &crate::apply(&plan, self.header.file.clone())?.into_inner(),
-                    &self.weights,
+                    &self.edits.weights,
                 );
-                Ok((profile, plan, after))
+                let listed = list_elements(&plan, &self.header, &self.edits.current_profile(), &self.edits.ctx)?;
+                Ok((profile, plan, after, listed))
             });
         match result {
-            Ok((profile, plan, after)) => {
-                self.listed = list_elements(&plan, &self.header.file, &profile);
+            Ok((profile, plan, after, listed)) => {
+                self.listed = listed;
                 self.profile = profile;
                 self.plan = plan;
                 self.after = after;
@@ -1434,93 +1418,86 @@ fn removes_items(entry: &Change) -> bool {
 }
 
 /// The tree's elements: the plan's entries in order, each sequence the plan removes or
-/// empties followed by the elements it holds in `file` (the original dataset).
-fn list_elements(plan: &Plan, file: &InMemDicomObject, profile: &ResolvedProfile) -> Vec<Listed> {
+/// empties followed by the elements it holds, with what the engine would decide for them in
+/// a kept sequence (see [`kept_sequences_plan`]).
+fn list_elements(
+    plan: &Plan,
+    header: &Header,
+    profile: &Profile,
+    ctx: &Context,
+) -> crate::Result<Vec<Listed>> {
     let mut listed = Vec::with_capacity(plan.entries.len());
+    let removed: Vec<&Change> = plan.entries.iter().filter(|e| removes_items(e)).collect();
+    let shadow = if removed.is_empty() {
+        None
+    } else {
+        Some(kept_sequences_plan(plan, header, profile, ctx)?)
+    };
     for (index, entry) in plan.entries.iter().enumerate() {
         listed.push(Listed::Planned(index));
         if !removes_items(entry) {
             continue;
         }
-        let items = crate::dataset::item_at(file, &entry.path)
-            .and_then(|holder| holder.get(entry.path.tag))
-            .and_then(|sequence| sequence.items());
-        if let Some(items) = items {
-            let enclosed = Enclosed {
-                sequence: entry,
-                profile,
-                sop_class: plan.sop_class.as_deref(),
-            };
-            enclosed.list(items, &entry.path, &mut listed);
-        }
-    }
-    listed
-}
-
-/// Makes the entries of the elements inside one removed or emptied sequence.
-struct Enclosed<'a> {
-    /// The sequence's plan entry.
-    sequence: &'a Change,
-    profile: &'a ResolvedProfile,
-    sop_class: Option<&'a str>,
-}
-
-impl Enclosed<'_> {
-    /// Lists the elements of `items`, the items of the sequence at `parent`, in file order,
-    /// descending into nested sequences (as deep as the planner would).
-    fn list(&self, items: &[InMemDicomObject], parent: &TagPath, out: &mut Vec<Listed>) {
-        if parent.depth() >= crate::limits::max_depth() {
-            return;
-        }
-        for (index, item) in items.iter().enumerate() {
-            for element in item.iter() {
-                let path = parent.child(index as u32, element.header().tag);
-                let nested = element.items();
-                let vr = if nested.is_some() { VR::SQ } else { element.vr() };
-                let mut change = Change::new(
-                    path.clone(),
-                    vr,
-                    ChangeKind::Removed,
-                    Some(Snapshot::of(element.value())),
-                    None,
-                );
-                change.decision = Some(self.decision(item, &path));
-                out.push(Listed::WithSequence(Box::new(change)));
-                if let Some(nested) = nested {
-                    self.list(nested, &path, out);
-                }
-            }
-        }
-    }
-
-    /// Removed with the sequence; what the element's own rule would do in a kept sequence is
-    /// the requested action and the note, so that a user can see and change it.
-    fn decision(&self, item: &InMemDicomObject, path: &TagPath) -> Decision {
-        let creator = crate::dataset::private::creator_of(item, path.tag);
-        let own = self.profile.decide(&ElementContext {
-            path,
-            creator: creator.as_deref(),
-        });
-        let (asked, by) = own.map_or((RuleAction::Keep, "no rule matches it".to_string()), |m| {
-            (m.action, format!("by {}: {}", m.layer, m.selector))
-        });
-        let asked = if asked.is_combined() {
-            crate::confidentiality::iod::resolve(asked, self.sop_class, path).action
-        } else {
-            asked
-        };
-        let with = if self.sequence.kind == ChangeKind::Emptied {
+        let Some(shadow) = &shadow else { continue };
+        let with = if entry.kind == ChangeKind::Emptied {
             "removed with the items of sequence"
         } else {
             "removed with sequence"
         };
-        Decision {
-            action: RuleAction::Remove,
-            requested: (asked != RuleAction::Remove).then_some(asked),
-            rule: format!("{with} {}", self.sequence.path).into(),
-            note: Some(format!("if the sequence is kept: {} ({by})", asked.label()).into()),
+        for inner in shadow.entries.iter().filter(|c| encloses(&entry.path, &c.path)) {
+            // Markers the engine adds (no value before) are not elements of the file.
+            if inner.before.is_none() {
+                continue;
+            }
+            let own = inner.decision.as_ref();
+            let asked = own.map_or(RuleAction::Keep, |d| d.action);
+            let by = own.map_or_else(String::new, |d| format!(" (by {})", d.rule));
+            let mut change = Change::new(inner.path.clone(), inner.vr, ChangeKind::Removed, inner.before.clone(), None);
+            change.decision = Some(Decision {
+                action: RuleAction::Remove,
+                requested: (asked != RuleAction::Remove).then_some(asked),
+                rule: format!("{with} {}", entry.path).into(),
+                note: Some(format!("if the sequence is kept: {}{by}", asked.label()).into()),
+            });
+            listed.push(Listed::WithSequence(Box::new(change)));
         }
     }
+    Ok(listed)
+}
+
+/// Whether `inner` lies inside the sequence at `sequence`.
+fn encloses(sequence: &TagPath, inner: &TagPath) -> bool {
+    inner.depth() > sequence.depth()
+        && inner.items[..sequence.depth()] == sequence.items[..]
+        && inner.items[sequence.depth()].sequence == sequence.tag
+}
+
+/// The engine's plan of the file with every sequence the plan removes or empties kept (a rule
+/// for its exact place), so that what goes with such a sequence shows the action the engine
+/// would give it if the sequence stayed: the inspector asks, it does not decide. A kept
+/// sequence may hold one its own rule removes: that one is kept in turn, down to the deepest.
+fn kept_sequences_plan(plan: &Plan, header: &Header, profile: &Profile, ctx: &Context) -> crate::Result<Plan> {
+    let mut kept = profile.clone();
+    let mut shadow: Option<Plan> = None;
+    for _ in 0..=crate::limits::max_depth() {
+        let current = shadow.as_ref().unwrap_or(plan);
+        let more: Vec<Rule> = current
+            .entries
+            .iter()
+            .filter(|e| removes_items(e))
+            .map(|e| Rule {
+                select: Selector::exact_path(&e.path),
+                action: RuleAction::Keep,
+            })
+            .filter(|r| !kept.rules.contains(r))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        kept.rules.extend(more);
+        shadow = Some(crate::plan_header(header, &kept.resolve()?, ctx)?);
+    }
+    Ok(shadow.unwrap_or_else(|| plan.clone()))
 }
 
 /// Actions that mean something for a whole sequence.

@@ -4,6 +4,7 @@
 pub mod app;
 pub mod charset;
 pub mod describe;
+pub mod document;
 pub mod keys;
 pub mod names;
 pub mod text;
@@ -133,7 +134,7 @@ pub fn open(args: &Args) -> crate::Result<App> {
     };
     let mut app = App::new(name, file, base, ctx, preview)?;
     app.source = args.file.clone();
-    app.profile_file = crate::profile::builtin::profile_text(&args.profile.profile)
+    app.edits.profile_file = crate::profile::builtin::profile_text(&args.profile.profile)
         .is_none()
         .then(|| PathBuf::from(&args.profile.profile));
     app.theme = theme;

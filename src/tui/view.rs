@@ -631,7 +631,7 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
 fn status_first_row(app: &App, columns: usize) -> String {
     let modified = if app.unsaved() { " [modified]" } else { "" };
     let profile = format!("profile {}{modified}", app.profile.name());
-    let warnings: &[&str] = if app.preview_salt {
+    let warnings: &[&str] = if app.edits.preview_salt {
         &["  PREVIEW SALT (--salt-file to use yours)", "  PREVIEW SALT"]
     } else {
         &[""]
