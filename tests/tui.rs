@@ -36,6 +36,7 @@ fn select(app: &mut App, keyword: &str) {
 }
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Action::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| view::draw(f, app)).unwrap();
     terminal.backend().to_string()
@@ -435,8 +436,9 @@ fn light_theme_and_theme_cycling() {
     let _ = screen(&mut app, 120, 40);
     // The view keeps its scroll position: one row up, Patient's Name is still on screen.
     app.update(Action::Up);
+    app.update(Action::Resize(120, 40));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     // The "empty" badge of Patient's Name is drawn in the light theme's colour for empty.
     let (x, row) = find_cells(&buffer, "│ (0010,0010) PatientName").unwrap();
@@ -483,8 +485,9 @@ fn the_diff_pane_lists_every_change_and_follows_the_selection() {
     app.update(Action::ToggleChangeList);
     assert!(app.change_list);
     let count = app.plan.change_count();
+    app.update(Action::Resize(160, 48));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let title = format!("Changes — {count} in the plan");
     assert!(find_cells(&buffer, &title).is_some(), "{}", terminal.backend());
@@ -502,7 +505,7 @@ fn the_diff_pane_lists_every_change_and_follows_the_selection() {
     while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
         app.update(Action::CycleAction);
     }
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     assert!(
         find_cells(&buffer, "PatientName: ").is_none(),
@@ -662,8 +665,9 @@ fn a_change_to_a_private_element_is_a_rule_by_creator() {
 #[test]
 fn mouse_clicks_select_and_cycle_and_the_wheel_scrolls() {
     let mut app = demo();
+    app.update(Action::Resize(160, 48));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let (x, y) = find_cells(&buffer, "│ (0008,0020) StudyDate").unwrap();
     app.update(Action::Click(x + 4, y));
@@ -1103,6 +1107,7 @@ fn open_file(bytes: &[u8]) -> App {
 /// Every value shown in the tree at `width` × `height`: the text of its value column, and the
 /// full value as the screen would show it uncut.
 fn shown_values(app: &mut App, width: u16, height: u16) -> Vec<(String, String)> {
+    app.update(Action::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| view::draw(f, app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
@@ -1535,8 +1540,9 @@ fn a_search_is_new_each_time_reaches_every_element_and_counts_its_matches() {
     app.update(Action::Submit);
     assert!(app.message.contains("'acme medical': match"), "{}", app.message);
     // The match is highlighted on screen.
+    app.update(Action::Resize(120, 30));
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer();
     let tree = app.tree_rows;
     let (x, y) = (tree.y..tree.y + tree.height)

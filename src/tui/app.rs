@@ -80,6 +80,8 @@ pub enum Action {
     MenuPick,
     /// A mouse click at (column, row) of the terminal.
     Click(u16, u16),
+    /// The terminal is now (columns, rows): what page keys, clicks and scrolling go by.
+    Resize(u16, u16),
     /// The mouse wheel, up.
     ScrollUp,
     /// The mouse wheel, down.
@@ -259,11 +261,13 @@ pub struct App {
     pub findings_open: bool,
     /// An action waiting for the user's yes: (element, action, at its place only).
     pending: Option<(Change, RuleAction, bool)>,
-    /// Rows the open help or explanation is scrolled by; drawing keeps it within the text,
-    /// which on a small terminal may be taller than the screen.
+    /// Rows the open help or explanation is scrolled by, kept within the text (which on a
+    /// small terminal may be taller than the screen) at the last known size.
     pub overlay_scroll: u16,
-    /// Rows of the open help or explanation a page moves (set when drawn).
+    /// Rows of the open help or explanation a page moves at the last known size.
     pub overlay_page: u16,
+    /// The terminal's size as last known: what the scroll positions are worked out for.
+    pub area: ratatui::layout::Rect,
     /// The open prompt, if any.
     pub prompt: Option<Prompt>,
     /// The open menu, if any.
@@ -283,9 +287,9 @@ pub struct App {
     pub theme: super::theme::Theme,
     /// The tree's scroll position, kept between frames so the view does not jump.
     pub list_state: ratatui::widgets::ListState,
-    /// Where the tree's rows were last drawn, for mouse clicks.
+    /// Where the tree's rows are at the last known size, for mouse clicks.
     pub tree_rows: ratatui::layout::Rect,
-    /// The keyword column's width at depth 0 as last drawn, for mouse clicks.
+    /// The keyword column's width at depth 0 at the last known size, for mouse clicks.
     pub tree_name_width: usize,
     /// A one-line message for the status line.
     pub message: String,
@@ -336,6 +340,7 @@ impl App {
             pending: None,
             overlay_scroll: 0,
             overlay_page: 10,
+            area: ratatui::layout::Rect::default(),
             prompt: None,
             menu: None,
             source: None,
@@ -521,8 +526,36 @@ impl App {
         }
     }
 
-    /// Carries out one action.
+    /// Carries out one action, then keeps the scroll positions in step with the selection at
+    /// the last known terminal size: drawing only reads them.
     pub fn update(&mut self, action: Action) {
+        if let Action::Resize(width, height) = action {
+            self.area = ratatui::layout::Rect::new(0, 0, width, height);
+        } else {
+            self.update_state(action);
+        }
+        self.fit_view();
+    }
+
+    /// The scroll positions, page sizes and click areas for the last known size.
+    fn fit_view(&mut self) {
+        if self.area.is_empty() {
+            return;
+        }
+        let (rows, name_width, page) = super::view::tree_geometry(self.area, self);
+        self.tree_rows = rows;
+        self.tree_name_width = name_width;
+        self.page = page;
+        let offset = super::view::scroll_offset(self.list_state.offset(), self.selected, self.rows.len(), page);
+        self.list_state.select(Some(self.selected));
+        *self.list_state.offset_mut() = offset;
+        if let Some((last, page)) = super::view::overlay_geometry(self.area, self) {
+            self.overlay_scroll = self.overlay_scroll.min(last);
+            self.overlay_page = page;
+        }
+    }
+
+    fn update_state(&mut self, action: Action) {
         self.message.clear();
         if action == Action::Interrupt {
             self.quit = true;
@@ -569,6 +602,7 @@ impl App {
             Action::ScrollUp => self.selected = self.selected.saturating_sub(3),
             Action::ScrollDown => self.selected = (self.selected + 3).min(last),
             Action::Click(column, row) => self.click(column, row),
+            Action::Resize(..) => {}
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::CycleFilter => {

@@ -153,11 +153,14 @@ fn run(mut app: App) -> std::io::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _guard = TerminalGuard;
     ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture)?;
+    let size = terminal.size()?;
+    app.update(app::Action::Resize(size.width, size.height));
     while !app.quit {
-        terminal.draw(|frame| view::draw(frame, &mut app))?;
+        terminal.draw(|frame| view::draw(frame, &app))?;
         let action = match event::read()? {
             Event::Key(key) if key.kind == KeyEventKind::Press => keys::action_for(key, app.mode()),
             Event::Mouse(mouse) => keys::mouse_action(mouse, app.mode()),
+            Event::Resize(width, height) => Some(app::Action::Resize(width, height)),
             _ => None,
         };
         if let Some(action) = action {

@@ -140,21 +140,20 @@ fn selection(theme: &Theme) -> Style {
     }
 }
 
-/// Draws the whole screen.
-pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
-    // A seam for the test that a panic inside a draw still restores the terminal; debug
-    // builds only, so no release binary can be made to panic this way.
-    #[cfg(debug_assertions)]
-    if std::env::var_os("DPK_TUI_PANIC_IN_DRAW").is_some() {
-        panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
-    }
-    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
-    let Panes { tree, risk, diff } = panes(main, app.after.findings.len());
-    draw_tree(frame, tree, app);
-    draw_risk(frame, risk, app);
-    draw_diff(frame, diff, app);
-    draw_status(frame, status, app);
-    let overlay = if app.help {
+/// Where the tree's rows go on a screen of `area`, the keyword column's width and the rows a
+/// page moves: what the state keeps from the last known frame size, so that mouse clicks
+/// and page keys know the screen without drawing changing anything.
+pub fn tree_geometry(area: Rect, app: &App) -> (Rect, usize, usize) {
+    let [main, _] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let tree = panes(main, app.after.findings.len()).tree;
+    let inner = Block::bordered().inner(tree);
+    let [_, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    (body, name_base(usize::from(inner.width)), usize::from(body.height).max(1))
+}
+
+/// The open overlay's title, text and widest width, if one is open.
+fn overlay_of(app: &App) -> Option<(String, String, u16)> {
+    if app.help {
         Some((" Keys (? closes) ".to_string(), super::keys::help_text(), 80))
     } else if app.findings_open {
         Some((
@@ -170,13 +169,38 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
                 100,
             )
         })
-    };
-    if let Some((title, text, width)) = overlay {
-        let scroll = OverlayScroll {
-            rows: &mut app.overlay_scroll,
-            page: &mut app.overlay_page,
-        };
-        draw_overlay(frame, frame.area(), width, &title, &text, &app.theme, scroll);
+    }
+}
+
+/// How far the open overlay may scroll on a screen of `area` and how far a page moves it.
+pub fn overlay_geometry(area: Rect, app: &App) -> Option<(u16, u16)> {
+    overlay_of(app).map(|(_, text, width)| overlay_rows(area, width, &text))
+}
+
+/// An overlay's last scroll position and page on a screen of `area`.
+fn overlay_rows(area: Rect, max_width: u16, text: &str) -> (u16, u16) {
+    let width = area.width.min(max_width);
+    let rows = u16::try_from(wrapped_rows(text, usize::from(width.saturating_sub(2)))).unwrap_or(u16::MAX);
+    let shown = rows.saturating_add(2).min(area.height).saturating_sub(2);
+    (rows.saturating_sub(shown), shown.saturating_sub(1).max(1))
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    // A seam for the test that a panic inside a draw still restores the terminal; debug
+    // builds only, so no release binary can be made to panic this way.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DPK_TUI_PANIC_IN_DRAW").is_some() {
+        panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
+    }
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
+    let Panes { tree, risk, diff } = panes(main, app.after.findings.len());
+    draw_tree(frame, tree, app);
+    draw_risk(frame, risk, app);
+    draw_diff(frame, diff, app);
+    draw_status(frame, status, app);
+    if let Some((title, text, width)) = overlay_of(app) {
+        draw_overlay(frame, frame.area(), width, &title, &text, &app.theme, app.overlay_scroll);
     }
     if let Some(menu) = &app.menu {
         draw_menu(frame, frame.area(), menu, &app.theme);
@@ -203,13 +227,6 @@ fn findings_text(app: &App) -> String {
         })
         .collect();
     lines.join("\n")
-}
-
-/// Where an overlay is scrolled to, kept within its text as it is drawn, and how far a
-/// page moves it at the size it was drawn.
-struct OverlayScroll<'a> {
-    rows: &'a mut u16,
-    page: &'a mut u16,
 }
 
 fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: &Theme) {
@@ -265,18 +282,19 @@ fn draw_overlay(
     title: &str,
     text: &str,
     theme: &Theme,
-    scroll: OverlayScroll<'_>,
+    scroll: u16,
 ) {
     let width = area.width.min(max_width);
     let rows = u16::try_from(wrapped_rows(text, usize::from(width.saturating_sub(2)))).unwrap_or(u16::MAX);
     let height = rows.saturating_add(2).min(area.height);
     let shown = height.saturating_sub(2);
-    *scroll.rows = (*scroll.rows).min(rows.saturating_sub(shown));
-    *scroll.page = shown.saturating_sub(1).max(1);
+    // The state keeps the scroll within the text at the last known size; a frame of another
+    // size is kept within its own.
+    let scroll = scroll.min(overlay_rows(area, max_width, text).0);
     let mut block = pane(theme, title.to_string(), width);
     if shown < rows {
-        let first = *scroll.rows + 1;
-        let last = *scroll.rows + shown;
+        let first = scroll + 1;
+        let last = scroll + shown;
         let note = text::fit(
             &format!(" rows {first}–{last} of {rows} · ↑↓ PgUp PgDn scroll "),
             usize::from(width.saturating_sub(2)),
@@ -288,7 +306,7 @@ fn draw_overlay(
     frame.render_widget(
         Paragraph::new(text.to_string())
             .wrap(Wrap { trim: false })
-            .scroll((*scroll.rows, 0))
+            .scroll((scroll, 0))
             .block(block),
         popup,
     );
@@ -320,7 +338,7 @@ fn highlighted(text: String, needle: Option<&str>, style: Style, highlight: Styl
     spans
 }
 
-fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
+fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let block = pane(
         &app.theme,
         format!(
@@ -335,7 +353,6 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     frame.render_widget(block, area);
     let columns = usize::from(inner.width);
     let base = name_base(columns);
-    app.tree_name_width = base;
     let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let head = format!(
         " {} {} {} {}  {}",
@@ -352,7 +369,6 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     // Only the rows that fit are built: a large file's tree costs a keypress no more than a
     // small one's. The window scrolls as a list widget's would, keeping the selection in view.
     let height = usize::from(body.height).max(1);
-    app.page = height;
     let offset = scroll_offset(app.list_state.offset(), app.selected, app.rows.len(), height);
     let end = (offset + height).min(app.rows.len());
     let needle = app.search_needle();
@@ -363,9 +379,6 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     let list = List::new(items).highlight_style(selection(&app.theme));
     let mut window = ListState::default().with_selected(app.selected.checked_sub(offset));
     frame.render_stateful_widget(list, body, &mut window);
-    app.list_state.select(Some(app.selected));
-    *app.list_state.offset_mut() = offset;
-    app.tree_rows = body;
 }
 
 /// One row of the tree, in `columns` columns: every text in it fitted to its column.
@@ -435,7 +448,7 @@ fn tree_row(app: &App, row: &Row, base: usize, columns: usize, needle: Option<&s
 }
 
 /// The first row shown: the previous one, moved just enough to show `selected`.
-fn scroll_offset(previous: usize, selected: usize, len: usize, height: usize) -> usize {
+pub fn scroll_offset(previous: usize, selected: usize, len: usize, height: usize) -> usize {
     let mut offset = previous.min(len.saturating_sub(1));
     if selected >= offset + height {
         offset = selected + 1 - height;
