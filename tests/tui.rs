@@ -1717,9 +1717,10 @@ fn every_key_that_does_something_is_in_the_help() {
         Mode::Overlay => "Help, explanation, findings",
         Mode::Menu => "Menus",
         Mode::Prompt => "Prompts (any other key types itself)",
+        Mode::Browser => "Folder (dpk-tui DIR)",
     };
     let mut checked = 0;
-    for mode in [Mode::Normal, Mode::Overlay, Mode::Menu, Mode::Prompt] {
+    for mode in [Mode::Normal, Mode::Overlay, Mode::Menu, Mode::Prompt, Mode::Browser] {
         for key in probe_keys() {
             let Some(action) = action_for(key, mode) else {
                 continue;

@@ -24,6 +24,8 @@ use super::document::Edits;
 pub enum Action {
     /// Select the row above.
     Up,
+    /// Open the selected file of a folder (or fold and unfold a study or series).
+    Open,
     /// Select the row below.
     Down,
     /// A page up.
@@ -163,6 +165,8 @@ pub enum Mode {
     /// Reading the help or an explanation: the moving keys scroll it, nothing changes
     /// beneath it.
     Overlay,
+    /// A folder's study browser.
+    Browser,
 }
 
 /// Which elements the tree shows.
@@ -357,6 +361,12 @@ impl App {
         };
         app.refresh_rows();
         Ok(app)
+    }
+
+    /// The file's header and the profile being built, for the folder the tree was opened
+    /// from: the profile goes on to the next file.
+    pub fn into_parts(self) -> (Header, Edits) {
+        (self.header, self.edits)
     }
 
     /// The entry of the selected row (none when it is the start of an item).
@@ -598,7 +608,7 @@ impl App {
             Action::ActionMenu => self.open_menu(MenuKind::Action),
             Action::OptionsMenu => self.open_menu(MenuKind::Options),
             Action::ProfileMenu => self.open_menu(MenuKind::Profile),
-            Action::MenuUp | Action::MenuDown | Action::MenuPick => {}
+            Action::MenuUp | Action::MenuDown | Action::MenuPick | Action::Open => {}
             Action::ScrollUp => self.selected = self.selected.saturating_sub(3),
             Action::ScrollDown => self.selected = (self.selected + 3).min(last),
             Action::Click(column, row) => self.click(column, row),

@@ -64,6 +64,15 @@ impl Edits {
         p
     }
 
+    /// The profile's name as the status line gives it: the base's until a change.
+    pub fn profile_name(&self) -> String {
+        if self.generation == 0 {
+            self.base.name.clone()
+        } else {
+            self.current_profile().name
+        }
+    }
+
     /// Whether the overrides differ from what was last saved.
     pub fn unsaved(&self) -> bool {
         self.overrides != self.saved

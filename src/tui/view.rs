@@ -121,7 +121,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// A bordered pane in the theme's colours, its title fitted to `width` columns.
-fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
+pub(super) fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
     let title = text::fit(&title.into(), usize::from(width.saturating_sub(2)));
     Block::bordered()
         .border_style(Style::new().fg(theme.border))
@@ -132,7 +132,7 @@ fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
 }
 
 /// The selected row: the theme's colours, or reverse video when the theme has none.
-fn selection(theme: &Theme) -> Style {
+pub(super) fn selection(theme: &Theme) -> Style {
     if theme.selection_bg == Color::Reset {
         Style::new().add_modifier(Modifier::REVERSED)
     } else {
@@ -178,7 +178,7 @@ pub fn overlay_geometry(area: Rect, app: &App) -> Option<(u16, u16)> {
 }
 
 /// An overlay's last scroll position and page on a screen of `area`.
-fn overlay_rows(area: Rect, max_width: u16, text: &str) -> (u16, u16) {
+pub(super) fn overlay_rows(area: Rect, max_width: u16, text: &str) -> (u16, u16) {
     let width = area.width.min(max_width);
     let rows = u16::try_from(wrapped_rows(text, usize::from(width.saturating_sub(2)))).unwrap_or(u16::MAX);
     let shown = rows.saturating_add(2).min(area.height).saturating_sub(2);
@@ -275,7 +275,7 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: 
 
 /// Draws `text` in a box over the screen, as tall as its wrapped rows or the screen; text
 /// taller than the box scrolls, and the bottom border then says which rows show.
-fn draw_overlay(
+pub(super) fn draw_overlay(
     frame: &mut Frame<'_>,
     area: Rect,
     max_width: u16,
@@ -675,7 +675,12 @@ fn status_first_row(app: &App, columns: usize) -> String {
 /// The hints that fit in `columns`: the table's hints in its order, those of the highest
 /// priority number left out first; `? help` and `q quit` (priority 0) always stay.
 pub fn hints(columns: usize) -> String {
-    let all: Vec<(String, u8)> = BINDINGS
+    hints_of(BINDINGS, columns)
+}
+
+/// The hints of a key table that fit in `columns` (0: those always shown).
+pub fn hints_of(table: &[super::keys::Binding], columns: usize) -> String {
+    let all: Vec<(String, u8)> = table
         .iter()
         .filter_map(|b| {
             b.hint
