@@ -88,7 +88,7 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[k(Char('s'))], "s", Action::Save, "save the profile as RON (a profile holds no salt)", Some(("save", 3))),
     bind(&[k(Char('w'))], "w", Action::Write, "write the de-identified file (needs your salt)", Some(("write", 4))),
     bind(&[k(Char('?'))], "?", Action::ToggleHelp, "this help", Some(("help", 0))),
-    bind(&[k(Esc)], "Esc", Action::Cancel, "close the help, the explanation, a menu or a prompt; else back to the folder", None),
+    bind(&[k(Esc)], "Esc", Action::Cancel, "close the help, explanation, menu or prompt; back to the folder", None),
     bind(&[k(Char('q'))], "q", Action::Quit, "quit (asks first if the profile is unsaved)", Some(("quit", 0))),
 ];
 
