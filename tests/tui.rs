@@ -1720,7 +1720,13 @@ fn every_key_that_does_something_is_in_the_help() {
         Mode::Browser => "Folder (dpk-tui DIR)",
     };
     let mut checked = 0;
-    for mode in [Mode::Normal, Mode::Overlay, Mode::Menu, Mode::Prompt, Mode::Browser] {
+    for mode in [
+        Mode::Normal,
+        Mode::Overlay,
+        Mode::Menu,
+        Mode::Prompt,
+        Mode::Browser,
+    ] {
         for key in probe_keys() {
             let Some(action) = action_for(key, mode) else {
                 continue;

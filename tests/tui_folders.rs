@@ -98,9 +98,7 @@ fn the_folder_is_grouped_by_study_and_series_with_counts() {
         .collect();
     assert_eq!(
         kinds,
-        [
-            "study", "series", "file", "file", "series", "file", "file", "study", "series", "file", "file"
-        ]
+        ["study", "series", "file", "file", "series", "file", "file", "study", "series", "file", "file"]
     );
     let text = screen(&mut i, 80, 24);
     assert!(text.contains("2 studies · 3 series · 6 files"), "{text}");
@@ -173,7 +171,12 @@ fn a_change_made_in_one_file_applies_to_every_file() {
     let mut changes = 0;
     for _ in 0..8 {
         let app = i.app().unwrap();
-        if app.selected_entry().and_then(|c| c.decision.as_ref()).map(|d| d.action) == Some(dpk::Action::Keep) {
+        if app
+            .selected_entry()
+            .and_then(|c| c.decision.as_ref())
+            .map(|d| d.action)
+            == Some(dpk::Action::Keep)
+        {
             break;
         }
         i.update(Action::CycleAction);
@@ -184,13 +187,19 @@ fn a_change_made_in_one_file_applies_to_every_file() {
     assert!(i.app().is_none());
     // The other study's file, never opened: its plan keeps the name, its risk went up.
     let b = browser(&i);
-    assert_eq!(action_of(&b.plan_of(other).unwrap(), "PatientName"), dpk::Action::Keep);
+    assert_eq!(
+        action_of(&b.plan_of(other).unwrap(), "PatientName"),
+        dpk::Action::Keep
+    );
     assert!(b.stale() > 0, "every file is re-planned");
     settle(&mut i);
     let b = browser(&i);
     assert_eq!(b.stale(), 0);
     let after_change = b.files[other].assessment.after.clone().unwrap();
-    assert!(after_change.0 > before_change.0, "{after_change:?} vs {before_change:?}");
+    assert!(
+        after_change.0 > before_change.0,
+        "{after_change:?} vs {before_change:?}"
+    );
     // And its tree shows the change as the user's.
     select_file(&mut i, "IM211.dcm");
     i.update(Action::Open);
@@ -205,8 +214,14 @@ fn a_change_made_in_one_file_applies_to_every_file() {
     }
     i.update(Action::Cancel);
     settle(&mut i);
-    assert_eq!(action_of(&browser(&i).plan_of(other).unwrap(), "PatientName"), original);
-    assert_eq!(browser(&i).files[other].assessment.after.clone().unwrap(), before_change);
+    assert_eq!(
+        action_of(&browser(&i).plan_of(other).unwrap(), "PatientName"),
+        original
+    );
+    assert_eq!(
+        browser(&i).files[other].assessment.after.clone().unwrap(),
+        before_change
+    );
 }
 
 #[test]
@@ -228,7 +243,11 @@ fn a_study_uid_shared_by_files_maps_to_one_new_uid() {
     // The plans agree with what the browser shows.
     for &f in &first {
         let plan = b.plan_of(f).unwrap();
-        let entry = plan.entries.iter().find(|c| c.keyword == "StudyInstanceUID").unwrap();
+        let entry = plan
+            .entries
+            .iter()
+            .find(|c| c.keyword == "StudyInstanceUID")
+            .unwrap();
         assert!(format!("{:?}", entry.after).contains(&news[0]));
     }
     assert_eq!(
@@ -243,8 +262,14 @@ fn a_study_uid_shared_by_files_maps_to_one_new_uid() {
         .unwrap();
     assert_ne!(second, news[0]);
     let series = &b.studies[0].series[0].files;
-    assert!(matches!(b.mapped(series.iter().copied(), |a| &a.series_uid), Mapped::One(_)));
-    assert!(matches!(b.mapped(first.iter().copied(), |a| &a.series_uid), Mapped::Several(2)));
+    assert!(matches!(
+        b.mapped(series.iter().copied(), |a| &a.series_uid),
+        Mapped::One(_)
+    ));
+    assert!(matches!(
+        b.mapped(first.iter().copied(), |a| &a.series_uid),
+        Mapped::Several(2)
+    ));
     // On screen, with the study selected.
     let text = screen(&mut i, 120, 30);
     assert!(text.contains(&format!("→ {}", news[0])), "{text}");
@@ -256,7 +281,11 @@ fn unreadable_files_are_listed_by_name_and_loading_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     browser_folder::two_studies(dir.path());
     // Sorted between the two studies' folders; a name with an escape character in it.
-    std::fs::write(dir.path().join("a_not_dicom\x1b[31m.txt"), b"plain text, not DICOM").unwrap();
+    std::fs::write(
+        dir.path().join("a_not_dicom\x1b[31m.txt"),
+        b"plain text, not DICOM",
+    )
+    .unwrap();
     // A file cut in the middle of its meta group.
     let whole = browser_folder::instance_bytes(&browser_folder::Instance {
         patient: "FICTIVE^DORA",

@@ -10,14 +10,12 @@ use std::collections::BTreeSet;
 use dicom_core::VR;
 use dicom_object::InMemDicomObject;
 
+use super::document::Edits;
 use crate::dataset::{tag_string, Header, Snapshot, TagPath};
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::engine::{Context, Plan};
-use crate::profile::{
-    Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS,
-};
+use crate::profile::{Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS};
 use crate::risk::{score, RiskReport};
-use super::document::Edits;
 
 /// What the user can ask for; keys map onto these (see `keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,7 +321,10 @@ impl App {
             edits.current_profile().resolve()?
         };
         let plan = crate::plan_header(&header, &profile, &edits.ctx)?;
-        let after = score(&crate::apply(&plan, header.file.clone())?.into_inner(), &edits.weights);
+        let after = score(
+            &crate::apply(&plan, header.file.clone())?.into_inner(),
+            &edits.weights,
+        );
         let listed = list_elements(&plan, &header, &edits.current_profile(), &edits.ctx)?;
         let mut app = App {
             file_name,
@@ -556,7 +557,8 @@ impl App {
         self.tree_rows = rows;
         self.tree_name_width = name_width;
         self.page = page;
-        let offset = super::view::scroll_offset(self.list_state.offset(), self.selected, self.rows.len(), page);
+        let offset =
+            super::view::scroll_offset(self.list_state.offset(), self.selected, self.rows.len(), page);
         self.list_state.select(Some(self.selected));
         *self.list_state.offset_mut() = offset;
         if let Some((last, page)) = super::view::overlay_geometry(self.area, self) {
@@ -1220,7 +1222,8 @@ impl App {
 
     /// Every change of overrides goes through here, so that it can be undone.
     fn set_overrides(&mut self, overrides: Vec<Rule>, keep: &TagPath) {
-        self.edits.history
+        self.edits
+            .history
             .push(std::mem::replace(&mut self.edits.overrides, overrides));
         self.edits.future.clear();
         self.rebuild(keep);
@@ -1359,7 +1362,12 @@ impl App {
                     &crate::apply(&plan, self.header.file.clone())?.into_inner(),
                     &self.edits.weights,
                 );
-                let listed = list_elements(&plan, &self.header, &self.edits.current_profile(), &self.edits.ctx)?;
+                let listed = list_elements(
+                    &plan,
+                    &self.header,
+                    &self.edits.current_profile(),
+                    &self.edits.ctx,
+                )?;
                 Ok((profile, plan, after, listed))
             });
         match result {
@@ -1496,7 +1504,13 @@ fn list_elements(
             let own = inner.decision.as_ref();
             let asked = own.map_or(RuleAction::Keep, |d| d.action);
             let by = own.map_or_else(String::new, |d| format!(" (by {})", d.rule));
-            let mut change = Change::new(inner.path.clone(), inner.vr, ChangeKind::Removed, inner.before.clone(), None);
+            let mut change = Change::new(
+                inner.path.clone(),
+                inner.vr,
+                ChangeKind::Removed,
+                inner.before.clone(),
+                None,
+            );
             change.decision = Some(Decision {
                 action: RuleAction::Remove,
                 requested: (asked != RuleAction::Remove).then_some(asked),
@@ -1520,7 +1534,12 @@ fn encloses(sequence: &TagPath, inner: &TagPath) -> bool {
 /// for its exact place), so that what goes with such a sequence shows the action the engine
 /// would give it if the sequence stayed: the inspector asks, it does not decide. A kept
 /// sequence may hold one its own rule removes: that one is kept in turn, down to the deepest.
-fn kept_sequences_plan(plan: &Plan, header: &Header, profile: &Profile, ctx: &Context) -> crate::Result<Plan> {
+fn kept_sequences_plan(
+    plan: &Plan,
+    header: &Header,
+    profile: &Profile,
+    ctx: &Context,
+) -> crate::Result<Plan> {
     let mut kept = profile.clone();
     let mut shadow: Option<Plan> = None;
     for _ in 0..=crate::limits::max_depth() {

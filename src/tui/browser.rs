@@ -20,6 +20,9 @@ pub const DRAIN_BATCH: usize = 200;
 /// How many files one tick re-plans after a change of the profile.
 pub const REPLAN_BATCH: usize = 8;
 
+/// How many files are at each level, worst first (levels with none left out).
+pub type LevelCounts = Vec<(Level, usize)>;
+
 /// One file of the folder.
 pub struct FileEntry {
     /// Where it was read from.
@@ -265,10 +268,14 @@ impl Browser {
 
     /// The plan the profile being built gives file `index`, made now: what its tree would show.
     pub fn plan_of(&self, index: usize) -> crate::Result<crate::Plan> {
-        let file = self.files.get(index).and_then(|f| f.header.as_ref()).ok_or_else(|| crate::Error::Open {
-            path: self.files.get(index).map(|f| f.path.clone()).unwrap_or_default(),
-            reason: "not loaded".into(),
-        })?;
+        let file = self
+            .files
+            .get(index)
+            .and_then(|f| f.header.as_ref())
+            .ok_or_else(|| crate::Error::Open {
+                path: self.files.get(index).map(|f| f.path.clone()).unwrap_or_default(),
+                reason: "not loaded".into(),
+            })?;
         crate::plan_header(file, &self.edits.current_profile().resolve()?, &self.edits.ctx)
     }
 
@@ -278,7 +285,11 @@ impl Browser {
     }
 
     /// The new UID the files of `files` map an old one to, by their plans.
-    pub fn mapped(&self, files: impl Iterator<Item = usize>, pick: fn(&super::folder::Assessment) -> &Option<String>) -> Mapped {
+    pub fn mapped(
+        &self,
+        files: impl Iterator<Item = usize>,
+        pick: fn(&super::folder::Assessment) -> &Option<String>,
+    ) -> Mapped {
         let news: BTreeSet<Option<&String>> = files
             .filter_map(|i| self.files.get(i))
             .map(|f| pick(&f.assessment).as_ref())
@@ -294,9 +305,9 @@ impl Browser {
     }
 
     /// The number of files at each level, before and after (up to date or not), worst first.
-    pub fn levels(&self) -> (Vec<(Level, usize)>, Vec<(Level, usize)>) {
+    pub fn levels(&self) -> (LevelCounts, LevelCounts) {
         let count = |levels: Vec<Level>| {
-            let mut out: Vec<(Level, usize)> = Vec::new();
+            let mut out: LevelCounts = Vec::new();
             for level in [Level::Critical, Level::High, Level::Medium, Level::Low] {
                 let n = levels.iter().filter(|l| **l == level).count();
                 if n > 0 {
@@ -587,8 +598,12 @@ impl Inspector {
 
     /// Opens file `index`'s tree with the profile being built.
     fn open_tree(&mut self, index: usize) {
-        let Some(browser) = self.browser.as_mut() else { return };
-        let Some(file) = browser.files.get_mut(index) else { return };
+        let Some(browser) = self.browser.as_mut() else {
+            return;
+        };
+        let Some(file) = browser.files.get_mut(index) else {
+            return;
+        };
         let Some(header) = file.header.take() else { return };
         let name = file.path.display().to_string();
         let source = file.path.clone();
@@ -613,8 +628,12 @@ impl Inspector {
     /// Closes the tree: its header and the profile being built go back to the browser, and
     /// every file is re-planned if the profile changed.
     fn close_tree(&mut self) {
-        let Some((app, index)) = self.tree.take() else { return };
-        let Some(browser) = self.browser.as_mut() else { return };
+        let Some((app, index)) = self.tree.take() else {
+            return;
+        };
+        let Some(browser) = self.browser.as_mut() else {
+            return;
+        };
         browser.theme = app.theme.clone();
         let (header, edits) = app.into_parts();
         if let Some(file) = index.and_then(|i| browser.files.get_mut(i)) {

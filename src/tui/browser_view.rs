@@ -81,7 +81,10 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
     );
     if !browser.loaded() {
         match browser.found {
-            Some(found) => title.push_str(&format!(" · loading {}/{found}", browser.files.len() + browser.failures.len())),
+            Some(found) => title.push_str(&format!(
+                " · loading {}/{found}",
+                browser.files.len() + browser.failures.len()
+            )),
             None => title.push_str(" · looking for files"),
         }
     }
@@ -113,7 +116,11 @@ fn draw_list(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
         .map(|row| ListItem::new(row_line(browser, *row, name_columns)))
         .collect();
     if items.is_empty() {
-        let note = if browser.loaded() { "no files" } else { "loading…" };
+        let note = if browser.loaded() {
+            "no files"
+        } else {
+            "loading…"
+        };
         frame.render_widget(Paragraph::new(text::fit(note, columns)), body);
         return;
     }
@@ -195,17 +202,28 @@ fn row_line(browser: &Browser, row: BrowserRow, name_columns: usize) -> Line<'st
                         .collect()
                 })
                 .unwrap_or_default();
-            let fold = if browser.is_folded(s, Some(r)) { "▸" } else { "▾" };
+            let fold = if browser.is_folded(s, Some(r)) {
+                "▸"
+            } else {
+                "▾"
+            };
             let line = format!(
                 "  {fold} Series {} · {}",
-                if words.is_empty() { "(no number)".into() } else { words.join(" ") },
+                if words.is_empty() {
+                    "(no number)".into()
+                } else {
+                    words.join(" ")
+                },
                 plural(series.files.len(), "file", "files")
             );
             (line, series.files.clone())
         }
         BrowserRow::File(f) => {
             let path = &browser.files[f].path;
-            let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+            let name = path.file_name().map_or_else(
+                || path.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
             (format!("      {name}"), vec![f])
         }
         BrowserRow::Failed(i) => {
@@ -218,7 +236,10 @@ fn row_line(browser: &Browser, row: BrowserRow, name_columns: usize) -> Line<'st
             ));
         }
     };
-    let mut spans = vec![Span::raw(text::fit_pad(&text::visible(&name), name_columns)), Span::raw(" ")];
+    let mut spans = vec![
+        Span::raw(text::fit_pad(&text::visible(&name), name_columns)),
+        Span::raw(" "),
+    ];
     spans.extend(risk_spans(browser, &files));
     Line::from(spans)
 }
@@ -257,7 +278,11 @@ fn levels_text(levels: &[(Level, usize)]) -> String {
 }
 
 fn draw_details(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
-    let block = super::view::pane(&browser.theme, " Risk of the folder, and the selection ", area.width);
+    let block = super::view::pane(
+        &browser.theme,
+        " Risk of the folder, and the selection ",
+        area.width,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let columns = usize::from(inner.width);
@@ -291,7 +316,13 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
             let (old, files) = study_of(s);
             lines.push(uid_line(browser, "Study UID", old, &files, |a| &a.study_uid));
             let series = &browser.studies[s].series[r];
-            lines.push(uid_line(browser, "Series UID", series.uid.as_ref(), &series.files, |a| &a.series_uid));
+            lines.push(uid_line(
+                browser,
+                "Series UID",
+                series.uid.as_ref(),
+                &series.files,
+                |a| &a.series_uid,
+            ));
         }
         Some(BrowserRow::File(f)) => {
             let file = &browser.files[f];
@@ -299,7 +330,13 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
                 let (old, files) = study_of(s);
                 lines.push(uid_line(browser, "Study UID", old, &files, |a| &a.study_uid));
             }
-            lines.push(uid_line(browser, "SOP UID", file.ids.instance_uid.as_ref(), &[f], |a| &a.instance_uid));
+            lines.push(uid_line(
+                browser,
+                "SOP UID",
+                file.ids.instance_uid.as_ref(),
+                &[f],
+                |a| &a.instance_uid,
+            ));
             let after = match &file.assessment.after {
                 Ok((score, level)) => format!("{score:.1}% {}", level.label()),
                 Err(e) => format!("no plan: {e}"),
@@ -327,7 +364,11 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
 
 fn draw_status(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
     let columns = usize::from(area.width);
-    let modified = if browser.edits.unsaved() { " [modified]" } else { "" };
+    let modified = if browser.edits.unsaved() {
+        " [modified]"
+    } else {
+        ""
+    };
     let salt = if browser.edits.preview_salt {
         "  PREVIEW SALT (--salt-file to use yours)"
     } else {
@@ -344,10 +385,7 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
         format!("{message}{}{always}", " ".repeat(pad))
     };
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(text::fit(&first, columns)),
-            Line::from(second),
-        ]),
+        Paragraph::new(vec![Line::from(text::fit(&first, columns)), Line::from(second)]),
         area,
     );
 }

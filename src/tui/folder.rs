@@ -130,7 +130,10 @@ pub fn assess(
 fn uid_after(plan: &Plan, tag: dicom_core::Tag) -> Option<String> {
     let entry = plan.entry(&dataset::TagPath::root(tag))?;
     match entry.after.as_ref()? {
-        dataset::Snapshot::Primitive(p) => dataset::strings_of(p).into_iter().next().filter(|s| !s.is_empty()),
+        dataset::Snapshot::Primitive(p) => dataset::strings_of(p)
+            .into_iter()
+            .next()
+            .filter(|s| !s.is_empty()),
         _ => None,
     }
 }

@@ -148,7 +148,11 @@ pub fn tree_geometry(area: Rect, app: &App) -> (Rect, usize, usize) {
     let tree = panes(main, app.after.findings.len()).tree;
     let inner = Block::bordered().inner(tree);
     let [_, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    (body, name_base(usize::from(inner.width)), usize::from(body.height).max(1))
+    (
+        body,
+        name_base(usize::from(inner.width)),
+        usize::from(body.height).max(1),
+    )
 }
 
 /// The open overlay's title, text and widest width, if one is open.
@@ -200,7 +204,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     draw_diff(frame, diff, app);
     draw_status(frame, status, app);
     if let Some((title, text, width)) = overlay_of(app) {
-        draw_overlay(frame, frame.area(), width, &title, &text, &app.theme, app.overlay_scroll);
+        draw_overlay(
+            frame,
+            frame.area(),
+            width,
+            &title,
+            &text,
+            &app.theme,
+            app.overlay_scroll,
+        );
     }
     if let Some(menu) = &app.menu {
         draw_menu(frame, frame.area(), menu, &app.theme);

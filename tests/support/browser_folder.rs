@@ -41,7 +41,12 @@ pub fn instance_bytes(i: &Instance<'_>) -> Vec<u8> {
     text(&mut obj, tags::STUDY_DATE, VR::DA, "20240315");
     text(&mut obj, tags::MODALITY, VR::CS, i.modality);
     text(&mut obj, tags::INSTITUTION_NAME, VR::LO, "Saint Example Hospital");
-    text(&mut obj, tags::REFERRING_PHYSICIAN_NAME, VR::PN, "DOCTOR^INVENTED");
+    text(
+        &mut obj,
+        tags::REFERRING_PHYSICIAN_NAME,
+        VR::PN,
+        "DOCTOR^INVENTED",
+    );
     text(&mut obj, tags::STUDY_DESCRIPTION, VR::LO, i.study_description);
     text(&mut obj, tags::SERIES_DESCRIPTION, VR::LO, i.series_description);
     text(&mut obj, tags::PATIENT_NAME, VR::PN, i.patient);
@@ -52,15 +57,44 @@ pub fn instance_bytes(i: &Instance<'_>) -> Vec<u8> {
     text(&mut obj, tags::SERIES_INSTANCE_UID, VR::UI, &uid(i.series));
     text(&mut obj, tags::STUDY_ID, VR::SH, "S1");
     text(&mut obj, tags::SERIES_NUMBER, VR::IS, i.series_number);
-    text(&mut obj, tags::INSTANCE_NUMBER, VR::IS, &(i.instance % 1000).to_string());
-    obj.put(DataElement::new(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1u16)));
+    text(
+        &mut obj,
+        tags::INSTANCE_NUMBER,
+        VR::IS,
+        &(i.instance % 1000).to_string(),
+    );
+    obj.put(DataElement::new(
+        tags::SAMPLES_PER_PIXEL,
+        VR::US,
+        PrimitiveValue::from(1u16),
+    ));
     text(&mut obj, tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2");
     obj.put(DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(2u16)));
-    obj.put(DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(2u16)));
-    obj.put(DataElement::new(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(16u16)));
-    obj.put(DataElement::new(tags::BITS_STORED, VR::US, PrimitiveValue::from(12u16)));
-    obj.put(DataElement::new(tags::HIGH_BIT, VR::US, PrimitiveValue::from(11u16)));
-    obj.put(DataElement::new(tags::PIXEL_REPRESENTATION, VR::US, PrimitiveValue::from(0u16)));
+    obj.put(DataElement::new(
+        tags::COLUMNS,
+        VR::US,
+        PrimitiveValue::from(2u16),
+    ));
+    obj.put(DataElement::new(
+        tags::BITS_ALLOCATED,
+        VR::US,
+        PrimitiveValue::from(16u16),
+    ));
+    obj.put(DataElement::new(
+        tags::BITS_STORED,
+        VR::US,
+        PrimitiveValue::from(12u16),
+    ));
+    obj.put(DataElement::new(
+        tags::HIGH_BIT,
+        VR::US,
+        PrimitiveValue::from(11u16),
+    ));
+    obj.put(DataElement::new(
+        tags::PIXEL_REPRESENTATION,
+        VR::US,
+        PrimitiveValue::from(0u16),
+    ));
     obj.put(DataElement::new(
         tags::PIXEL_DATA,
         VR::OW,
@@ -84,7 +118,7 @@ pub fn instance_bytes(i: &Instance<'_>) -> Vec<u8> {
 /// study 2 (EXAMPLE^BRUNO, "Chest CT"): series 1 (2 files).
 /// Returns the files' paths in name order.
 pub fn two_studies(dir: &Path) -> Vec<std::path::PathBuf> {
-    let plan: [(&str, &str, u64, &str, u64, &str, &str, u64); 6] = [
+    let plan = [
         ("a_head", "FICTIVE^ALMA", 100, "Head CT", 110, "1", "Axial", 111),
         ("a_head", "FICTIVE^ALMA", 100, "Head CT", 110, "1", "Axial", 112),
         ("a_head", "FICTIVE^ALMA", 100, "Head CT", 120, "2", "Coronal", 121),
@@ -99,7 +133,11 @@ pub fn two_studies(dir: &Path) -> Vec<std::path::PathBuf> {
         let path = sub.join(format!("IM{instance}.dcm"));
         let bytes = instance_bytes(&Instance {
             patient,
-            patient_id: if study == 100 { "PID-ALMA-01" } else { "PID-BRUNO-02" },
+            patient_id: if study == 100 {
+                "PID-ALMA-01"
+            } else {
+                "PID-BRUNO-02"
+            },
             study,
             study_description,
             series,
