@@ -121,6 +121,8 @@ pub struct Browser {
     pub theme: super::theme::Theme,
     /// Set after a first `q` with unsaved changes.
     quit_pending: bool,
+    /// Whether the user has moved the selection (until then it stays on the first line).
+    moved: bool,
 }
 
 impl Browser {
@@ -158,6 +160,7 @@ impl Browser {
             message: String::new(),
             theme: super::theme::Theme::dark(),
             quit_pending: false,
+            moved: false,
         })
     }
 
@@ -349,7 +352,11 @@ impl Browser {
         }
         rows.extend((0..self.failures.len()).map(BrowserRow::Failed));
         self.rows = rows;
-        if let Some(i) = keep.and_then(|k| self.rows.iter().position(|r| *r == k)) {
+        // The selection stays on its line as files arrive and groups fold; until the user
+        // moves, it stays on the first line.
+        if !self.moved {
+            self.selected = 0;
+        } else if let Some(i) = keep.and_then(|k| self.rows.iter().position(|r| *r == k)) {
             self.selected = i;
         }
         self.selected = self.selected.min(self.rows.len().saturating_sub(1));
@@ -395,6 +402,7 @@ impl Browser {
     pub fn select_file(&mut self, index: usize) {
         if let Some(i) = self.rows.iter().position(|r| *r == BrowserRow::File(index)) {
             self.selected = i;
+            self.moved = true;
             self.fit_view();
         }
     }
@@ -448,6 +456,7 @@ impl Browser {
             return;
         }
         let last = self.rows.len().saturating_sub(1);
+        self.moved = true;
         match action {
             Action::Up => self.selected = self.selected.saturating_sub(1),
             Action::Down => self.selected = (self.selected + 1).min(last),

@@ -228,7 +228,13 @@ fn row_line(browser: &Browser, row: BrowserRow, name_columns: usize) -> Line<'st
         }
         BrowserRow::Failed(i) => {
             let (path, why) = &browser.failures[i];
-            let line = format!("✗ {}: {why}", path.display());
+            // The reason usually names the file already.
+            let shown = path.display().to_string();
+            let line = if why.contains(&shown) {
+                format!("✗ {why}")
+            } else {
+                format!("✗ {shown}: {why}")
+            };
             let style = Style::new().fg(browser.theme.level(Level::Critical));
             return Line::from(Span::styled(
                 text::fit(&text::visible(&line), name_columns + 1 + RISK_WIDTH),
@@ -289,15 +295,19 @@ fn draw_details(frame: &mut Frame<'_>, area: Rect, browser: &Browser) {
     let (before, after) = browser.levels();
     let worst_before = before.first().map_or("none", |(l, _)| l.label());
     let worst_after = after.first().map_or("none", |(l, _)| l.label());
-    let mut summary = format!(
+    // Files not yet re-planned since the last change are said first: their levels after
+    // are those of the profile before it.
+    let stale = browser.stale();
+    let mut summary = if stale > 0 {
+        format!("re-planning {stale} · ")
+    } else {
+        String::new()
+    };
+    summary.push_str(&format!(
         "worst {worst_before} → {worst_after} · files before: {} · after: {}",
         levels_text(&before),
         levels_text(&after)
-    );
-    let stale = browser.stale();
-    if stale > 0 {
-        summary.push_str(&format!(" · re-planning {stale}"));
-    }
+    ));
     let failed = browser.plan_failures();
     if failed > 0 {
         summary.push_str(&format!(" · {failed} not plannable"));
