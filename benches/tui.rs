@@ -64,7 +64,11 @@ fn benches(c: &mut Criterion) {
         false,
     )
     .expect("app");
-    assert!(app.plan.entries.len() >= 2000, "{}", app.plan.entries.len());
+    assert!(
+        app.doc.plan.entries.len() >= 2000,
+        "{}",
+        app.doc.plan.entries.len()
+    );
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
 
     c.bench_function(

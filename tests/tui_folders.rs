@@ -138,7 +138,7 @@ fn enter_opens_a_file_and_esc_comes_back_to_it() {
     i.update(Action::Open);
     assert_eq!(i.mode(), Mode::Normal);
     let app = i.app().expect("the file's tree");
-    assert!(app.file_name.ends_with("IM121.dcm"), "{}", app.file_name);
+    assert!(app.doc.file_name.ends_with("IM121.dcm"), "{}", app.doc.file_name);
     let text = screen(&mut i, 80, 24);
     assert!(text.contains("Tags —"), "{text}");
     // Esc over the help closes the help only; then back to the folder, on the same file.

@@ -7,15 +7,13 @@
 
 use std::collections::BTreeSet;
 
-use dicom_core::VR;
 use dicom_object::InMemDicomObject;
 
-use super::document::Edits;
+use super::document::{Document, Edits};
 use crate::dataset::{tag_string, Header, Snapshot, TagPath};
-use crate::diff::{Change, ChangeKind, Decision};
-use crate::engine::{Context, Plan};
-use crate::profile::{Action as RuleAction, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS};
-use crate::risk::{score, RiskReport};
+use crate::diff::{Change, ChangeKind};
+use crate::engine::Context;
+use crate::profile::{Action as RuleAction, Profile, Rule, Selector, CONCRETE_ACTIONS};
 
 /// What the user can ask for; keys map onto these (see `keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -220,34 +218,10 @@ pub struct Row {
     pub items: usize,
 }
 
-/// One element of the tree, which lists every element of the file.
-#[derive(Clone, Debug)]
-enum Listed {
-    /// The plan's entry at this index.
-    Planned(usize),
-    /// An element inside a sequence the plan removes or empties. The plan stops at such a
-    /// sequence (its entry stands for all it holds), so this entry is made from the original
-    /// dataset, to show what goes with the sequence.
-    WithSequence(Box<Change>),
-}
-
 /// The inspector.
 pub struct App {
-    /// Name shown in the status line.
-    pub file_name: String,
-    header: Header,
-    /// The profile being built: shared by every file of a folder.
-    pub edits: Edits,
-    /// The profile in force (base + overrides).
-    pub profile: ResolvedProfile,
-    /// What it does to the file.
-    pub plan: Plan,
-    /// Every element of the file, in file order: what the tree's rows index.
-    listed: Vec<Listed>,
-    /// The risk of the original.
-    pub before: RiskReport,
-    /// The risk after the plan.
-    pub after: RiskReport,
+    /// The document: the file, the profile being built, the plan and the scores.
+    pub doc: Document,
     collapsed: BTreeSet<TagPath>,
     /// The visible rows.
     pub rows: Vec<Row>,
@@ -274,8 +248,6 @@ pub struct App {
     pub prompt: Option<Prompt>,
     /// The open menu, if any.
     pub menu: Option<Menu>,
-    /// Where the file came from (`None`: the bundled demo), to re-read it whole for writing.
-    pub source: Option<std::path::PathBuf>,
     /// Set after a first `q` with unsaved changes.
     quit_pending: bool,
     /// The last search.
@@ -313,28 +285,8 @@ impl App {
 
     /// Opens the inspector on a file with a profile already being built (a folder's).
     pub fn with_edits(file_name: String, header: Header, edits: Edits) -> crate::Result<App> {
-        let before = score(&header.file, &edits.weights);
-        // Before any change the profile is the base itself, by its own name.
-        let profile = if edits.generation == 0 {
-            edits.base.resolve()?
-        } else {
-            edits.current_profile().resolve()?
-        };
-        let plan = crate::plan_header(&header, &profile, &edits.ctx)?;
-        let after = score(
-            &crate::apply(&plan, header.file.clone())?.into_inner(),
-            &edits.weights,
-        );
-        let listed = list_elements(&plan, &header, &edits.current_profile(), &edits.ctx)?;
         let mut app = App {
-            file_name,
-            header,
-            edits,
-            profile,
-            plan,
-            listed,
-            before,
-            after,
+            doc: Document::open(file_name, header, edits)?,
             collapsed: BTreeSet::new(),
             rows: Vec::new(),
             selected: 0,
@@ -348,7 +300,6 @@ impl App {
             area: ratatui::layout::Rect::default(),
             prompt: None,
             menu: None,
-            source: None,
             quit_pending: false,
             search: String::new(),
             filter: Filter::All,
@@ -367,7 +318,7 @@ impl App {
     /// The file's header and the profile being built, for the folder the tree was opened
     /// from: the profile goes on to the next file.
     pub fn into_parts(self) -> (Header, Edits) {
-        (self.header, self.edits)
+        self.doc.into_parts()
     }
 
     /// The entry of the selected row (none when it is the start of an item).
@@ -386,7 +337,7 @@ impl App {
     /// The character sets with code extensions in force at `path`: those of the innermost
     /// item that declares a Specific Character Set, or the dataset's.
     fn code_extensions(&self, path: &TagPath) -> Option<super::charset::CodeExtensions> {
-        let file: &InMemDicomObject = &self.header.file;
+        let file: &InMemDicomObject = &self.doc.header.file;
         let holders = std::iter::once(crate::dataset::item_at(file, path)).chain(
             (0..path.depth())
                 .rev()
@@ -406,36 +357,19 @@ impl App {
         None
     }
 
-    /// The tree's element at `index`: the plan's entry, or for an element inside a sequence
-    /// the plan removes or empties, an entry of kind Removed whose rule names the sequence.
+    /// The tree's element at `index` (see [`Document::element`]).
     pub fn element(&self, index: usize) -> Option<&Change> {
-        self.listed.get(index).and_then(|l| self.resolve(l))
+        self.doc.element(index)
     }
 
-    /// Every element of the file in file order, nested ones after their sequence: the plan's
-    /// entries and the elements that go with a removed or emptied sequence.
+    /// Every element of the file in file order (see [`Document::elements`]).
     pub fn elements(&self) -> impl Iterator<Item = &Change> + '_ {
-        self.listed.iter().filter_map(|l| self.resolve(l))
+        self.doc.elements()
     }
 
     /// How many elements the tree lists when nothing is filtered or collapsed.
     pub fn element_count(&self) -> usize {
-        self.listed.len()
-    }
-
-    fn resolve<'a>(&'a self, listed: &'a Listed) -> Option<&'a Change> {
-        match listed {
-            Listed::Planned(i) => self.plan.entries.get(*i),
-            Listed::WithSequence(change) => Some(change),
-        }
-    }
-
-    /// The outermost sequence enclosing `path` that the plan removes or empties: what an
-    /// element inside it goes with, whatever its own action.
-    fn removed_sequence_around(&self, path: &TagPath) -> Option<&Change> {
-        (0..path.depth())
-            .map(|depth| ancestor(path, depth))
-            .find_map(|sequence| self.plan.entry(&sequence).filter(|c| removes_items(c)))
+        self.doc.element_count()
     }
 
     /// Whether the user changed this element's action (by tag or at its exact place).
@@ -445,7 +379,7 @@ impl App {
 
     fn override_index(&self, entry: &Change, at_path: bool) -> Option<usize> {
         let selector = self.override_selector(entry, at_path);
-        self.edits.overrides.iter().position(|r| r.select == selector)
+        self.doc.edits.overrides.iter().position(|r| r.select == selector)
     }
 
     /// A value as the screen shows it: pixel data by its size and frame count, never by its
@@ -456,8 +390,10 @@ impl App {
     /// limit counts terminal columns and a cut value ends with `…`.
     pub fn value_text(&self, entry: &Change, value: &crate::dataset::Snapshot, max_chars: usize) -> String {
         if entry.path.depth() == 0 && crate::dataset::is_pixel_data(entry.path.tag) {
-            let text =
-                crate::dataset::describe_pixel_data(value, crate::dataset::frame_count(&self.header.file));
+            let text = crate::dataset::describe_pixel_data(
+                value,
+                crate::dataset::frame_count(&self.doc.header.file),
+            );
             return super::text::fit(&super::text::visible(&text), limit(max_chars));
         }
         let decoded = match value {
@@ -483,12 +419,12 @@ impl App {
 
     /// The file's modality, SOP class and transfer syntax, for the status line.
     pub fn file_summary(&self) -> String {
-        crate::dataset::summary(&self.header.file)
+        crate::dataset::summary(&self.doc.header.file)
     }
 
     /// The private creator of a private element, as the file names it.
     pub fn creator(&self, entry: &Change) -> Option<String> {
-        crate::dataset::creator_at(&self.header.file, &entry.path)
+        crate::dataset::creator_at(&self.doc.header.file, &entry.path)
     }
 
     /// The rule a user's change becomes: by tag, so that it holds at every depth and in every
@@ -513,7 +449,7 @@ impl App {
     /// What the save prompt offers: the file the base profile was loaded from, or the
     /// profile's name as a file in the current folder.
     fn save_name(&self) -> String {
-        match &self.edits.profile_file {
+        match &self.doc.edits.profile_file {
             Some(path) => path.display().to_string(),
             None => format!("{}.ron", self.current_profile().name),
         }
@@ -521,7 +457,7 @@ impl App {
 
     /// Whether the overrides differ from what was last saved.
     pub fn unsaved(&self) -> bool {
-        self.edits.unsaved()
+        self.doc.edits.unsaved()
     }
 
     /// Which keys apply now.
@@ -730,13 +666,18 @@ impl App {
             .filter(|c| c.path.tag == entry.path.tag)
             .cloned()
             .collect();
-        let text = crate::explain::explain(entry.path.tag, &self.profile, &self.edits.weights, &places);
+        let text = crate::explain::explain(
+            entry.path.tag,
+            &self.doc.profile,
+            &self.doc.edits.weights,
+            &places,
+        );
         self.explain = Some(text.to_string());
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
         // A profile holds no salt: only the de-identified file needs the user's own.
-        if self.edits.preview_salt && kind == PromptKind::WriteOutput {
+        if self.doc.edits.preview_salt && kind == PromptKind::WriteOutput {
             self.message = "hashes and UIDs use a preview salt: restart with --salt-file PATH (or DPK_SALT) \
                             to write"
                 .into();
@@ -744,7 +685,7 @@ impl App {
         }
         let input = match kind {
             PromptKind::SaveProfile => self.save_name(),
-            PromptKind::WriteOutput => match &self.source {
+            PromptKind::WriteOutput => match &self.doc.source {
                 Some(path) => {
                     let stem = path
                         .file_stem()
@@ -846,7 +787,7 @@ impl App {
                 source,
             })
         })?;
-        self.edits.saved = self.edits.overrides.clone();
+        self.doc.edits.saved = self.doc.edits.overrides.clone();
         Ok(format!("profile saved to {}", path.display()))
     }
 
@@ -857,17 +798,17 @@ impl App {
                 .zip(b.canonicalize().ok())
                 .is_some_and(|(a, b)| a == b)
         };
-        if let Some(source) = &self.source {
+        if let Some(source) = &self.doc.source {
             if same(source, path) {
                 return Ok("refused: the output would overwrite the input".into());
             }
         }
         // The screen holds the header only: the pixel data is copied from the source.
-        let plan = match &self.source {
-            Some(source) => crate::anonymize_file(source, path, &self.profile, &self.edits.ctx)?,
+        let plan = match &self.doc.source {
+            Some(source) => crate::anonymize_file(source, path, &self.doc.profile, &self.doc.edits.ctx)?,
             None => {
                 let file = crate::dataset::open_bytes(super::DEMO, "demo.dcm")?;
-                let plan = crate::plan(&file, &self.profile, &self.edits.ctx)?;
+                let plan = crate::plan(&file, &self.doc.profile, &self.doc.edits.ctx)?;
                 crate::dataset::write_atomic(&crate::apply(&plan, file)?, path)?;
                 plan
             }
@@ -979,7 +920,7 @@ impl App {
     /// The action the element's own rule gives it, which the user's changes start from. For an
     /// element that goes with a removed sequence, the action it would have in a kept one.
     fn own_action(&self, entry: &Change) -> RuleAction {
-        let with_sequence = self.removed_sequence_around(&entry.path).is_some();
+        let with_sequence = self.doc.removed_sequence_around(&entry.path).is_some();
         entry
             .decision
             .as_ref()
@@ -1022,7 +963,7 @@ impl App {
             select: select.clone(),
             action,
         };
-        let mut next_overrides = self.edits.overrides.clone();
+        let mut next_overrides = self.doc.edits.overrides.clone();
         match self.override_index(entry, at_path) {
             Some(i) => next_overrides[i] = rule,
             None => next_overrides.push(rule),
@@ -1048,7 +989,7 @@ impl App {
             )
         };
         // The rule is kept as asked, but an element goes with a sequence that is removed.
-        if let Some(sequence) = self.removed_sequence_around(&entry.path) {
+        if let Some(sequence) = self.doc.removed_sequence_around(&entry.path) {
             let what = if sequence.kind == ChangeKind::Emptied {
                 "emptied"
             } else {
@@ -1084,7 +1025,7 @@ impl App {
                     .map(|o| {
                         (
                             o.name.to_string(),
-                            Some(self.edits.base.options.iter().any(|n| n == o.name)),
+                            Some(self.doc.edits.base.options.iter().any(|n| n == o.name)),
                         )
                     })
                     .collect(),
@@ -1096,7 +1037,7 @@ impl App {
             ),
             MenuKind::Profile => {
                 let choices = profile_choices();
-                let current = choices.iter().position(|p| *p == self.edits.base.name);
+                let current = choices.iter().position(|p| *p == self.doc.edits.base.name);
                 let about = choices
                     .iter()
                     .map(|p| match crate::profile::builtin::profile_text(p) {
@@ -1146,16 +1087,16 @@ impl App {
     }
 
     fn toggle_option(&mut self, name: &str) {
-        let before = self.edits.base.options.clone();
-        match self.edits.base.options.iter().position(|o| o == name) {
+        let before = self.doc.edits.base.options.clone();
+        match self.doc.edits.base.options.iter().position(|o| o == name) {
             Some(i) => {
-                self.edits.base.options.remove(i);
+                self.doc.edits.base.options.remove(i);
             }
-            None => self.edits.base.options.push(name.to_string()),
+            None => self.doc.edits.base.options.push(name.to_string()),
         }
         let keep = self.selected_entry().map(|c| c.path.clone());
         if let Err(e) = self.current_profile().resolve() {
-            self.edits.base.options = before;
+            self.doc.edits.base.options = before;
             self.message = format!("error: {e}");
             return;
         }
@@ -1164,15 +1105,15 @@ impl App {
         }
         if let Some(menu) = self.menu.as_mut() {
             for (label, on) in &mut menu.items {
-                *on = Some(self.edits.base.options.iter().any(|o| o == label));
+                *on = Some(self.doc.edits.base.options.iter().any(|o| o == label));
             }
         }
         self.message = format!(
             "options: {}",
-            if self.edits.base.options.is_empty() {
+            if self.doc.edits.base.options.is_empty() {
                 "none".into()
             } else {
-                self.edits.base.options.join(", ")
+                self.doc.edits.base.options.join(", ")
             }
         );
     }
@@ -1180,17 +1121,17 @@ impl App {
     fn pick_profile(&mut self, spec: &str) {
         match Profile::named_or_file(spec) {
             Ok(profile) => {
-                let previous = std::mem::replace(&mut self.edits.base, profile);
+                let previous = std::mem::replace(&mut self.doc.edits.base, profile);
                 let keep = self.selected_entry().map(|c| c.path.clone());
                 if let Err(e) = self.current_profile().resolve() {
-                    self.edits.base = previous;
+                    self.doc.edits.base = previous;
                     self.message = format!("error: {e}");
                     return;
                 }
                 if let Some(path) = keep {
                     self.rebuild(&path);
                 }
-                self.edits.profile_file = crate::profile::builtin::profile_text(spec)
+                self.doc.edits.profile_file = crate::profile::builtin::profile_text(spec)
                     .is_none()
                     .then(|| std::path::PathBuf::from(spec));
                 self.message = format!("base profile: {spec}");
@@ -1209,6 +1150,7 @@ impl App {
                 self.override_selector(&entry, true),
             ];
             let next_overrides = self
+                .doc
                 .edits
                 .overrides
                 .iter()
@@ -1222,18 +1164,19 @@ impl App {
 
     /// Every change of overrides goes through here, so that it can be undone.
     fn set_overrides(&mut self, overrides: Vec<Rule>, keep: &TagPath) {
-        self.edits
+        self.doc
+            .edits
             .history
-            .push(std::mem::replace(&mut self.edits.overrides, overrides));
-        self.edits.future.clear();
+            .push(std::mem::replace(&mut self.doc.edits.overrides, overrides));
+        self.doc.edits.future.clear();
         self.rebuild(keep);
     }
 
     fn step_history(&mut self, back: bool) {
         let (from, to) = if back {
-            (&mut self.edits.history, &mut self.edits.future)
+            (&mut self.doc.edits.history, &mut self.doc.edits.future)
         } else {
-            (&mut self.edits.future, &mut self.edits.history)
+            (&mut self.doc.edits.future, &mut self.doc.edits.history)
         };
         let Some(state) = from.pop() else {
             self.message = if back {
@@ -1244,7 +1187,7 @@ impl App {
             .into();
             return;
         };
-        to.push(std::mem::replace(&mut self.edits.overrides, state));
+        to.push(std::mem::replace(&mut self.doc.edits.overrides, state));
         let keep = self.selected_entry().map(|c| c.path.clone());
         if let Some(path) = keep {
             self.rebuild(&path);
@@ -1280,7 +1223,7 @@ impl App {
             return;
         }
         let needle = self.search.to_lowercase();
-        let hits: Vec<usize> = (0..self.listed.len())
+        let hits: Vec<usize> = (0..self.doc.element_count())
             .filter(|&i| self.element(i).is_some_and(|c| self.element_matches(c, &needle)))
             .collect();
         if hits.is_empty() {
@@ -1346,36 +1289,13 @@ impl App {
 
     /// The profile the screen shows: the base with the user's overrides as rules by tag.
     pub fn current_profile(&self) -> Profile {
-        self.edits.current_profile()
+        self.doc.edits.current_profile()
     }
 
     /// Re-plans and re-scores after a change, keeping the selection on `keep`.
     fn rebuild(&mut self, keep: &TagPath) {
-        self.edits.generation += 1;
-        let result = self
-            .current_profile()
-            .resolve()
-            .map_err(crate::Error::from)
-            .and_then(|profile| {
-                let plan = crate::plan_header(&self.header, &profile, &self.edits.ctx)?;
-                let after = score(
-                    &crate::apply(&plan, self.header.file.clone())?.into_inner(),
-                    &self.edits.weights,
-                );
-                let listed = list_elements(
-                    &plan,
-                    &self.header,
-                    &self.edits.current_profile(),
-                    &self.edits.ctx,
-                )?;
-                Ok((profile, plan, after, listed))
-            });
-        match result {
-            Ok((profile, plan, after, listed)) => {
-                self.listed = listed;
-                self.profile = profile;
-                self.plan = plan;
-                self.after = after;
+        match self.doc.replan() {
+            Ok(()) => {
                 self.refresh_rows();
                 self.reselect(Some(keep));
             }
@@ -1384,11 +1304,7 @@ impl App {
     }
 
     fn refresh_rows(&mut self) {
-        let elements: Vec<(&Change, bool)> = self
-            .listed
-            .iter()
-            .filter_map(|l| Some((self.resolve(l)?, matches!(l, Listed::WithSequence(_)))))
-            .collect();
+        let elements: Vec<(&Change, bool)> = self.doc.listed_elements().collect();
         let shown_by_filter = |c: &Change| match self.filter {
             Filter::All => true,
             Filter::Changed => c.is_change(),
@@ -1462,105 +1378,6 @@ fn limit(max_chars: usize) -> usize {
     } else {
         max_chars
     }
-}
-
-/// Whether a plan entry is a sequence whose items do not stay: removed, or emptied.
-fn removes_items(entry: &Change) -> bool {
-    entry.vr == VR::SQ && matches!(entry.kind, ChangeKind::Removed | ChangeKind::Emptied)
-}
-
-/// The tree's elements: the plan's entries in order, each sequence the plan removes or
-/// empties followed by the elements it holds, with what the engine would decide for them in
-/// a kept sequence (see [`kept_sequences_plan`]).
-fn list_elements(
-    plan: &Plan,
-    header: &Header,
-    profile: &Profile,
-    ctx: &Context,
-) -> crate::Result<Vec<Listed>> {
-    let mut listed = Vec::with_capacity(plan.entries.len());
-    let removed: Vec<&Change> = plan.entries.iter().filter(|e| removes_items(e)).collect();
-    let shadow = if removed.is_empty() {
-        None
-    } else {
-        Some(kept_sequences_plan(plan, header, profile, ctx)?)
-    };
-    for (index, entry) in plan.entries.iter().enumerate() {
-        listed.push(Listed::Planned(index));
-        if !removes_items(entry) {
-            continue;
-        }
-        let Some(shadow) = &shadow else { continue };
-        let with = if entry.kind == ChangeKind::Emptied {
-            "removed with the items of sequence"
-        } else {
-            "removed with sequence"
-        };
-        for inner in shadow.entries.iter().filter(|c| encloses(&entry.path, &c.path)) {
-            // Markers the engine adds (no value before) are not elements of the file.
-            if inner.before.is_none() {
-                continue;
-            }
-            let own = inner.decision.as_ref();
-            let asked = own.map_or(RuleAction::Keep, |d| d.action);
-            let by = own.map_or_else(String::new, |d| format!(" (by {})", d.rule));
-            let mut change = Change::new(
-                inner.path.clone(),
-                inner.vr,
-                ChangeKind::Removed,
-                inner.before.clone(),
-                None,
-            );
-            change.decision = Some(Decision {
-                action: RuleAction::Remove,
-                requested: (asked != RuleAction::Remove).then_some(asked),
-                rule: format!("{with} {}", entry.path).into(),
-                note: Some(format!("if the sequence is kept: {}{by}", asked.label()).into()),
-            });
-            listed.push(Listed::WithSequence(Box::new(change)));
-        }
-    }
-    Ok(listed)
-}
-
-/// Whether `inner` lies inside the sequence at `sequence`.
-fn encloses(sequence: &TagPath, inner: &TagPath) -> bool {
-    inner.depth() > sequence.depth()
-        && inner.items[..sequence.depth()] == sequence.items[..]
-        && inner.items[sequence.depth()].sequence == sequence.tag
-}
-
-/// The engine's plan of the file with every sequence the plan removes or empties kept (a rule
-/// for its exact place), so that what goes with such a sequence shows the action the engine
-/// would give it if the sequence stayed: the inspector asks, it does not decide. A kept
-/// sequence may hold one its own rule removes: that one is kept in turn, down to the deepest.
-fn kept_sequences_plan(
-    plan: &Plan,
-    header: &Header,
-    profile: &Profile,
-    ctx: &Context,
-) -> crate::Result<Plan> {
-    let mut kept = profile.clone();
-    let mut shadow: Option<Plan> = None;
-    for _ in 0..=crate::limits::max_depth() {
-        let current = shadow.as_ref().unwrap_or(plan);
-        let more: Vec<Rule> = current
-            .entries
-            .iter()
-            .filter(|e| removes_items(e))
-            .map(|e| Rule {
-                select: Selector::exact_path(&e.path),
-                action: RuleAction::Keep,
-            })
-            .filter(|r| !kept.rules.contains(r))
-            .collect();
-        if more.is_empty() {
-            break;
-        }
-        kept.rules.extend(more);
-        shadow = Some(crate::plan_header(header, &kept.resolve()?, ctx)?);
-    }
-    Ok(shadow.unwrap_or_else(|| plan.clone()))
 }
 
 /// Actions that mean something for a whole sequence.

@@ -618,7 +618,7 @@ impl Inspector {
         let source = file.path.clone();
         match App::with_edits(name, header, browser.edits.clone()) {
             Ok(mut app) => {
-                app.source = Some(source);
+                app.doc.source = Some(source);
                 app.theme = browser.theme.clone();
                 app.update(Action::Resize(browser.area.width, browser.area.height));
                 app.message = "Esc: back to the folder".into();

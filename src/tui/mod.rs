@@ -127,7 +127,7 @@ pub fn open(args: &Args) -> crate::Result<App> {
         ),
     };
     let mut app = App::with_edits(name, header, edits(args)?)?;
-    app.source = file.cloned();
+    app.doc.source = file.cloned();
     app.theme = theme(args)?;
     Ok(app)
 }

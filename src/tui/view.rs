@@ -145,7 +145,7 @@ pub(super) fn selection(theme: &Theme) -> Style {
 /// and page keys know the screen without drawing changing anything.
 pub fn tree_geometry(area: Rect, app: &App) -> (Rect, usize, usize) {
     let [main, _] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
-    let tree = panes(main, app.after.findings.len()).tree;
+    let tree = panes(main, app.doc.after.findings.len()).tree;
     let inner = Block::bordered().inner(tree);
     let [_, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     (
@@ -161,7 +161,10 @@ fn overlay_of(app: &App) -> Option<(String, String, u16)> {
         Some((" Keys (? closes) ".to_string(), super::keys::help_text(), 80))
     } else if app.findings_open {
         Some((
-            format!(" Findings — {} left (F or Esc closes) ", app.after.findings.len()),
+            format!(
+                " Findings — {} left (F or Esc closes) ",
+                app.doc.after.findings.len()
+            ),
             findings_text(app),
             110,
         ))
@@ -198,7 +201,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
     }
     let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
-    let Panes { tree, risk, diff } = panes(main, app.after.findings.len());
+    let Panes { tree, risk, diff } = panes(main, app.doc.after.findings.len());
     draw_tree(frame, tree, app);
     draw_risk(frame, risk, app);
     draw_diff(frame, diff, app);
@@ -221,10 +224,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
 
 /// One line per finding left after the plan: weight, place, keyword, why.
 fn findings_text(app: &App) -> String {
-    if app.after.findings.is_empty() {
+    if app.doc.after.findings.is_empty() {
         return "no findings left".into();
     }
     let lines: Vec<String> = app
+        .doc
         .after
         .findings
         .iter()
@@ -488,11 +492,11 @@ fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(block, area);
     let [before, after, findings] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    gauge_row(frame, before, &app.before, "before", &app.theme);
-    gauge_row(frame, after, &app.after, "after", &app.theme);
+    gauge_row(frame, before, &app.doc.before, "before", &app.theme);
+    gauge_row(frame, after, &app.doc.after, "after", &app.theme);
     let columns = usize::from(findings.width);
     let room = usize::from(findings.height);
-    let all = &app.after.findings;
+    let all = &app.doc.after.findings;
     let lines: Vec<Line<'_>> = if all.is_empty() {
         vec![Line::from(text::fit("no findings left", columns))]
     } else {
@@ -535,7 +539,7 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
         draw_change_list(frame, area, app);
         return;
     }
-    let title = format!(" Change — {} changes (c: all) ", app.plan.change_count());
+    let title = format!(" Change — {} changes (c: all) ", app.doc.plan.change_count());
     let block = pane(&app.theme, title, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -593,13 +597,13 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
 fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let block = pane(
         &app.theme,
-        format!(" Changes — {} in the plan (c: one) ", app.plan.change_count()),
+        format!(" Changes — {} in the plan (c: one) ", app.doc.plan.change_count()),
         area.width,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let columns = usize::from(inner.width);
-    let changes: Vec<&crate::diff::Change> = app.plan.entries.iter().filter(|c| c.is_change()).collect();
+    let changes: Vec<&crate::diff::Change> = app.doc.plan.entries.iter().filter(|c| c.is_change()).collect();
     if changes.is_empty() {
         frame.render_widget(
             Paragraph::new(text::fit("the profile changes nothing in this file", columns)),
@@ -655,13 +659,13 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// names the file), then the profile's name; the warning last, and only to its short form.
 fn status_first_row(app: &App, columns: usize) -> String {
     let modified = if app.unsaved() { " [modified]" } else { "" };
-    let profile = format!("profile {}{modified}", app.profile.name());
-    let warnings: &[&str] = if app.edits.preview_salt {
+    let profile = format!("profile {}{modified}", app.doc.profile.name());
+    let warnings: &[&str] = if app.doc.edits.preview_salt {
         &["  PREVIEW SALT (--salt-file to use yours)", "  PREVIEW SALT"]
     } else {
         &[""]
     };
-    let file = text::visible(&app.file_name);
+    let file = text::visible(&app.doc.file_name);
     let summary = app.file_summary();
     for warning in warnings {
         let fixed = text::width(&profile) + text::width(warning);
