@@ -400,3 +400,35 @@ fn studies_and_series_fold() {
     i.update(Action::Collapse);
     assert_eq!(browser(&i).selected, 1);
 }
+
+#[test]
+fn what_goes_with_a_removed_sequence_shows_the_engines_decision_for_it_kept() {
+    // A rule asking to clean a value that cannot be cleaned in place (a UID): the engine
+    // removes it instead. Inside a removed sequence the tree must say so, not echo the rule.
+    let ron = r#"(
+        name: "clean-uids",
+        extends: "basic",
+        rules: [(select: "ReferencedSOPInstanceUID", action: Clean)],
+    )"#;
+    let profile = Profile::from_ron(ron, "clean-uids.ron").unwrap();
+    let file = dpk::dataset::open_bytes(dpk::tui::DEMO, "demo.dcm").unwrap();
+    let ctx = Context::new(Salt::new(b"folder-test-salt-0000001".to_vec()).unwrap());
+    let app = dpk::tui::app::App::new("demo.dcm".into(), file, profile, ctx, false).unwrap();
+    let inside: Vec<_> = app
+        .elements()
+        .filter(|c| c.keyword == "ReferencedSOPInstanceUID" && c.path.depth() == 1)
+        .filter(|c| {
+            c.decision
+                .as_ref()
+                .is_some_and(|d| d.rule.to_string().starts_with("removed with"))
+        })
+        .collect();
+    assert!(!inside.is_empty(), "the demo has UIDs inside removed sequences");
+    for c in inside {
+        let d = c.decision.as_ref().unwrap();
+        assert_eq!(d.action, dpk::Action::Remove);
+        assert_eq!(d.requested, None, "kept, the engine would remove it too: {d:?}");
+        let note = d.note.as_ref().unwrap().to_string();
+        assert!(note.starts_with("if the sequence is kept: remove"), "{note}");
+    }
+}
