@@ -432,3 +432,47 @@ fn what_goes_with_a_removed_sequence_shows_the_engines_decision_for_it_kept() {
         assert!(note.starts_with("if the sequence is kept: remove"), "{note}");
     }
 }
+
+#[test]
+fn files_read_after_a_change_are_scored_with_the_changed_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    browser_folder::many(dir.path(), 300);
+    let mut i = inspector(dir.path());
+    while browser(&i).files.is_empty() {
+        i.tick();
+        std::thread::yield_now();
+    }
+    let loaded_before_change = browser(&i).files.len();
+    assert!(!browser(&i).loaded());
+    // Keep Patient's Name in the first file, back to the folder.
+    i.browser.as_mut().unwrap().select_file(0);
+    i.update(Action::Open);
+    select_element(&mut i, "PatientName");
+    for _ in 0..8 {
+        let app = i.app().unwrap();
+        if app
+            .selected_entry()
+            .and_then(|c| c.decision.as_ref())
+            .map(|d| d.action)
+            == Some(dpk::Action::Keep)
+        {
+            break;
+        }
+        i.update(Action::CycleAction);
+    }
+    i.update(Action::Cancel);
+    assert!(browser(&i).edits.generation > 0);
+    let generation = browser(&i).edits.generation;
+    settle(&mut i);
+    let b = browser(&i);
+    assert_eq!(b.files.len(), 300);
+    assert!(b.files.iter().all(|f| f.assessment.generation == generation));
+    // Only what was read before the change (in the screen's hands or the channel's) was
+    // re-planned by the screen; the loader scored the rest with the changed profile.
+    assert!(
+        b.replanned <= loaded_before_change + dpk::tui::folder::CHANNEL_DEPTH + 2,
+        "{} re-planned, {loaded_before_change} loaded before the change",
+        b.replanned
+    );
+    assert!(b.replanned < 300);
+}

@@ -10,9 +10,10 @@ use std::path::PathBuf;
 
 use super::app::{Action, App, Mode};
 use super::document::Edits;
-use super::folder::{assess, Identity, Loaded, LoadedFile, Loader};
+use super::folder::{assess, Identity, Loaded, LoadedFile, Loader, SharedProfile};
 use crate::dataset::Header;
 use crate::risk::Level;
+use std::sync::{Arc, Mutex};
 
 /// How many messages from the loader one tick takes in.
 pub const DRAIN_BATCH: usize = 200;
@@ -97,6 +98,8 @@ pub struct Browser {
     /// How many files the loader found (None: still looking).
     pub found: Option<usize>,
     loader: Option<Loader>,
+    /// The profile the loader scores new files with.
+    shared: SharedProfile,
     /// The profile being built, while no tree has it.
     pub edits: Edits,
     /// Folded studies and series (by their row).
@@ -123,19 +126,21 @@ pub struct Browser {
     quit_pending: bool,
     /// Whether the user has moved the selection (until then it stays on the first line).
     moved: bool,
+    /// How many files the screen has re-planned after changes (the loader scores the files
+    /// it reads after a change itself).
+    pub replanned: usize,
 }
 
 impl Browser {
     /// Opens a browser on `inputs` (folders or files): loading starts on a worker thread and
     /// this returns at once, with nothing loaded yet.
     pub fn open(title: String, inputs: Vec<PathBuf>, edits: Edits) -> crate::Result<Browser> {
-        let profile = edits.base.resolve()?;
+        let shared: SharedProfile = Arc::new(Mutex::new((edits.generation, edits.base.resolve()?)));
         let loader = Loader::start(
             inputs,
-            profile,
+            Arc::clone(&shared),
             edits.ctx.clone(),
             edits.weights.clone(),
-            edits.generation,
         )
         .map_err(|source| crate::Error::Io {
             path: PathBuf::from(&title),
@@ -148,6 +153,7 @@ impl Browser {
             studies: Vec::new(),
             found: None,
             loader: Some(loader),
+            shared,
             edits,
             collapsed: BTreeSet::new(),
             rows: Vec::new(),
@@ -161,7 +167,22 @@ impl Browser {
             theme: super::theme::Theme::dark(),
             quit_pending: false,
             moved: false,
+            replanned: 0,
         })
+    }
+
+    /// Gives the loader the profile being built, for the files it has still to read.
+    fn share_profile(&mut self) {
+        match self.edits.current_profile().resolve() {
+            Ok(profile) => {
+                let mut shared = match self.shared.lock() {
+                    Ok(shared) => shared,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                *shared = (self.edits.generation, profile);
+            }
+            Err(e) => self.message = format!("error: {e}"),
+        }
     }
 
     /// Whether the loader has sent every file.
@@ -266,6 +287,7 @@ impl Browser {
             let Some(header) = &file.header else { continue };
             file.assessment = assess(header, &profile, &self.edits.ctx, &self.edits.weights, generation);
             done += 1;
+            self.replanned += 1;
         }
     }
 
@@ -650,6 +672,9 @@ impl Inspector {
         }
         let changed = edits.generation != browser.edits.generation;
         browser.edits = edits;
+        if changed {
+            browser.share_profile();
+        }
         browser.message = if changed {
             "profile changed: every file is re-planned".into()
         } else {

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, TryRecvError};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use dicom_dictionary_std::tags;
 
@@ -15,6 +15,10 @@ use crate::dataset::{self, Header};
 use crate::engine::{Context, Plan};
 use crate::profile::ResolvedProfile;
 use crate::risk::{score, Level, Weights};
+
+/// The profile in force and its version, shared with the worker: a file read after a change
+/// is scored with the changed profile, not re-planned afterwards.
+pub type SharedProfile = Arc<Mutex<(u64, ResolvedProfile)>>;
 
 /// How many loaded files the channel holds before the worker waits for the screen.
 pub const CHANNEL_DEPTH: usize = 64;
@@ -174,13 +178,12 @@ pub struct Loader {
 
 impl Loader {
     /// Starts reading `inputs` on a worker thread; returns at once. Each file is scored with
-    /// `profile` (version `generation`) as it is read, so the first screen needs no re-plan.
+    /// the profile in force as it is read, so that a loaded file needs no re-plan.
     pub fn start(
         inputs: Vec<PathBuf>,
-        profile: ResolvedProfile,
+        profile: SharedProfile,
         ctx: Arc<Context>,
         weights: Weights,
-        generation: u64,
     ) -> std::io::Result<Loader> {
         let (sender, receiver) = sync_channel(CHANNEL_DEPTH);
         std::thread::Builder::new()
@@ -198,6 +201,12 @@ impl Loader {
                             Err(e) => Loaded::Failed(path, e.to_string()),
                             Ok(header) => {
                                 let before = score(&header.file, &weights);
+                                // A poisoned lock (a panic elsewhere) still holds a whole
+                                // profile: its value is used.
+                                let (generation, profile) = match profile.lock() {
+                                    Ok(shared) => shared.clone(),
+                                    Err(poisoned) => poisoned.into_inner().clone(),
+                                };
                                 let assessment = assess(&header, &profile, &ctx, &weights, generation);
                                 Loaded::File(Box::new(LoadedFile {
                                     ids: Identity::of(&header),
