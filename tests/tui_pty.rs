@@ -429,17 +429,19 @@ fn at_80_by_24_a_folder_opens_a_file_on_enter_and_esc_comes_back() {
     browser_folder::two_studies(dir.path());
     let arg = dir.path().display().to_string();
     let mut s = Session::start_sized(&[], 24, 80, &[&arg]);
-    let screen = s.wait_for("2 studies · 3 series · 6 files");
-    assert!(screen.contains("⏎ open"), "{screen}");
     s.wait_for("after: 6 LOW");
+    let screen = s.wait_for("⏎ open");
+    assert!(screen.contains("2 studies · 3 series · 6 files"), "{screen}");
     // Down to the first file (study, series, file), Enter: its tag tree.
+    // A frame is written top to bottom: waiting for its last row sees it whole.
     s.keys("jj\r");
-    let screen = s.wait_for("Tags —");
+    let screen = s.wait_for("Esc: back to the folder");
+    assert!(screen.contains("Tags —"), "{screen}");
     assert!(screen.contains("IM111.dcm"), "{screen}");
-    assert!(screen.contains("Esc: back to the folder"), "{screen}");
     // Esc: the folder again, the file still selected.
     s.keys("\x1b");
-    let screen = s.wait_for("2 studies · 3 series · 6 files");
+    let screen = s.wait_for("⏎ open");
+    assert!(screen.contains("2 studies · 3 series · 6 files"), "{screen}");
     assert!(!screen.contains("Tags —"), "{screen}");
     assert!(screen.contains("SOP UID →"), "the file's details: {screen}");
     s.keys("q");
