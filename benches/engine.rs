@@ -6,6 +6,9 @@
 
 use std::hint::black_box;
 
+#[path = "../tests/support/deid_text.rs"]
+mod deid_text;
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use dpk::dataset::{self, DicomFile};
 use dpk::diff::diff_files;
@@ -74,6 +77,16 @@ fn benches(c: &mut Criterion) {
     c.bench_function("diff (CT header vs its anonymization)", |b| {
         b.iter(|| diff_files(black_box(&original), black_box(&anonymized)))
     });
+    // Clean (PS3.15 C) at scale: linear in the text, whatever the number of names.
+    let people = deid_text::many_people(50_000);
+    let ids = dpk::engine::clean::Identifiers::gather(&people);
+    let text = deid_text::long_text(4 << 20, 50_000, 7);
+    let mut group = c.benchmark_group("clean");
+    group.sample_size(10);
+    group.bench_function("clean (50,000 names, 4 MB text)", |b| {
+        b.iter(|| ids.clean(black_box(&text), dicom_core::VR::UT))
+    });
+    group.finish();
 }
 
 criterion_group!(engine, benches);

@@ -17,6 +17,22 @@ pub enum Error {
         /// What the reader reported, in words.
         reason: String,
     },
+    /// The input goes over a limit on what a read may hold in memory (see [`crate::limits`]):
+    /// refused before it is parsed.
+    #[error("{}: {exceeded}", path.display())]
+    Limit {
+        /// The file refused.
+        path: PathBuf,
+        /// Which limit, and the element where the file goes over it.
+        exceeded: crate::limits::Exceeded,
+    },
+    /// The work was cancelled (see [`crate::Cancel`]) before the file was done; nothing was
+    /// written for it.
+    #[error("{}: cancelled", path.display())]
+    Cancelled {
+        /// The file whose work stopped.
+        path: PathBuf,
+    },
     /// Reading or writing a file failed at the operating-system level.
     #[error("{}: {source}", path.display())]
     Io {

@@ -27,6 +27,8 @@
 //! # }
 //! ```
 
+pub mod batch;
+mod cancel;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod confidentiality;
@@ -45,6 +47,9 @@ pub mod verify;
 
 pub mod terminal_text;
 
-pub use engine::{anonymize_file, apply, plan, plan_header, Context, Plan, Salt};
+pub use cancel::Cancel;
+pub use engine::{
+    anonymize_bytes, anonymize_file, apply, plan, plan_bytes, plan_header, Anonymized, Context, Plan, Salt,
+};
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};

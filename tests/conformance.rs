@@ -798,6 +798,22 @@ fn check_clean(
     }
 }
 
+/// Code sequences whose codes identify a person or organization rather than a concept.
+const PERSON_CODE_SEQUENCES: &[Tag] = &[
+    tags::PERSON_IDENTIFICATION_CODE_SEQUENCE,
+    tags::VERIFYING_OBSERVER_IDENTIFICATION_CODE_SEQUENCE,
+    tags::HUMAN_PERFORMER_CODE_SEQUENCE,
+    tags::INSTITUTION_CODE_SEQUENCE,
+    tags::CONTENT_CREATOR_IDENTIFICATION_CODE_SEQUENCE,
+];
+
+fn is_text_vr(vr: VR) -> bool {
+    matches!(
+        vr,
+        VR::AE | VR::LO | VR::LT | VR::PN | VR::SH | VR::ST | VR::UC | VR::UT
+    )
+}
+
 /// A sequence that stays: same items, each nested element by its own row.
 fn check_sequence(
     run: &mut Run,
@@ -829,7 +845,13 @@ fn check_sequence(
         for el in a.iter() {
             let tag = el.header().tag;
             let child = path.child(i as u32, tag);
-            let (ncode, expect) = nested_expect(t, tag, run.option_column);
+            let (ncode, mut expect) = nested_expect(t, tag, run.option_column);
+            // Under D, the codes of a code sequence that identifies a person are replaced
+            // too (README, *D and C on sequences*); a coded concept elsewhere is kept.
+            let person_code = code == "D" && PERSON_CODE_SEQUENCES.contains(&path.tag);
+            if person_code && ncode == "not in E.1-1" && is_text_vr(el.vr()) {
+                expect = Expect::Dummy;
+            }
             let name = StandardDataDictionary
                 .by_tag(tag)
                 .map(|e| e.alias().to_string())

@@ -4,19 +4,14 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::failures::{Failure, Failures};
-use super::inputs::{batches, check_report, plan_jobs, InputError, Job, Links};
-use super::output_tree::OutputTree;
 use super::progress::{Progress, Total};
-use super::report::{FileReport, ReportWriter, Status, Summary};
-use super::shard::Shard;
 use super::{report_error, Outcome, ProfileArgs, SaltArgs};
-use crate::dataset::Durability;
+use crate::batch::failures::Failures;
+use crate::batch::report::Summary;
+use crate::batch::shard::Shard;
+use crate::batch::{self, Batch, Observer, Record, Refusal};
 use crate::diff::{render_lines, Change};
-use crate::engine::{anonymize_file_durable, check_context, Context, Plan};
-use crate::profile::ResolvedProfile;
 use crate::terminal_text::{escape, path as show};
-use dicom_dictionary_std::uids::MEDIA_STORAGE_DIRECTORY_STORAGE;
 
 pub const AFTER_HELP: &str = "\
 Examples:
@@ -77,9 +72,6 @@ pub struct AnonymizeArgs {
     report: Option<PathBuf>,
 }
 
-/// How many files the workers take at a time (see [`run`]).
-const CHUNK: usize = 256;
-
 pub fn run(args: &AnonymizeArgs) -> Outcome {
     // Every run ends with the summary line, an early refusal included.
     let stop = |outcome: Outcome| {
@@ -90,11 +82,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         Ok(p) => p,
         Err(e) => return stop(report_error(&e)),
     };
-    let ctx = match args
-        .salt
-        .context()
-        .and_then(|ctx| check_context(&profile, &ctx).map(|_| ctx))
-    {
+    let ctx = match args.salt.context() {
         Ok(ctx) => ctx,
         Err(e) => return stop(report_error(&e)),
     };
@@ -102,11 +90,7 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
         errln!("dpk: error: {}", escape(&e.to_string()));
         stop(Outcome::Usage)
     };
-    let jobs = match plan_jobs(&args.inputs, &args.output, Links::followed(args.follow_links)) {
-        Ok(jobs) => jobs,
-        Err(e) => return refuse(&e),
-    };
-    let text_report = args.report.as_deref() == Some(std::path::Path::new("-"));
+    let text_report = args.report.as_deref() == Some(Path::new("-"));
     let json_report = args.report.clone().filter(|_| !text_report);
     if let Some(path) = &json_report {
         // The value is optional, so `--report a.dcm b.dcm` would otherwise take an input as
@@ -118,356 +102,143 @@ pub fn run(args: &AnonymizeArgs) -> Outcome {
             );
             return stop(Outcome::Usage);
         }
-        if let Err(e) = check_report(path, &args.inputs, &args.output) {
-            return refuse(&e);
-        }
     }
-
     let shard = match args.shard.as_deref().map(Shard::parse).transpose() {
         Ok(s) => s,
         Err(e) => return refuse(&e),
     };
-    let mut summary = Summary::default();
-    let in_shard = |job: &Result<Job, _>| {
-        job.as_ref().map_or(true, |j| {
-            shard.as_ref().is_none_or(|s| s.takes(&args.output, &j.output))
-        })
+    let batch = Batch {
+        follow_links: args.follow_links,
+        skip_existing: args.skip_existing,
+        shard,
+        jobs: args.jobs.map(usize::from),
+        sync: !args.no_sync,
+        keep_changes: text_report || json_report.is_some(),
+        report: json_report,
+        describe: super::describe,
+        ..Batch::new(args.inputs.clone(), args.output.clone())
     };
-    // A first walk, of names only, refuses what would make the run wrong (a loop of links, a
-    // link into the output, a report where an output goes) before anything is written, and
-    // counts the files for the progress bar; the run then walks again, a batch at a time, so
-    // no list of all files is ever held. A folder that cannot be read is no refusal: the run
-    // meets it again in its place and counts it as one failure.
-    let mut total = Total::new();
-    for job in jobs.iter().filter(in_shard) {
-        match job {
-            Ok(job) => {
-                if let Some(clash) = json_report.as_deref().and_then(|r| report_clash(&jobs, r, &job)) {
-                    return refuse(&clash);
-                }
-                total.add(&job.input);
-            }
-            Err(e) if e.refuses_run() => return refuse(&e),
-            Err(_) => {}
-        }
-    }
-    summary.links_skipped = jobs.skipped_links();
-    let threads = args
-        .jobs
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .stack_size(crate::limits::stack_size())
-        .build()
-    {
-        Ok(pool) => pool,
-        Err(e) => {
-            errln!("dpk: error: cannot start {threads} workers: {e}");
+    // Ctrl-C or SIGTERM: no new file starts, files in flight stop within a few megabytes
+    // and leave nothing (their temporary files removed), and the run ends saying how to
+    // resume. Killing the process mid-write would strand a temporary file.
+    let cancel = crate::Cancel::new();
+    let on_signal = cancel.clone();
+    let _ = ctrlc::set_handler(move || on_signal.cancel());
+    let mut shown = Shown {
+        total: Total::new(),
+        progress: None,
+        text_report,
+    };
+    let outcome = match batch.run(&profile, &ctx, &mut shown, &cancel) {
+        Ok(outcome) => outcome,
+        Err(Refusal::Setup(e)) => return stop(report_error(&e)),
+        Err(Refusal::Workers { threads, reason }) => {
+            errln!("dpk: error: cannot start {threads} workers: {}", escape(&reason));
             return stop(Outcome::Failed);
         }
+        Err(e) => return refuse(&e),
     };
-    let tree = match OutputTree::create(jobs.output_root()) {
-        Ok(tree) => tree,
-        Err(e) => {
-            errln!("dpk: error: {}", escape(&e.to_string()));
-            return stop(Outcome::Failed);
-        }
-    };
-    if args.skip_existing {
-        // A killed run strands its temporary files; a resume clears them before it writes its
-        // own. With --shard, other shards may be writing into the same tree right now: only
-        // files nobody has touched for a while are theirs no more.
-        let min_age = shard.map(|_| STALE_TEMP_AGE);
-        for removed in tree.remove_stale_temps(min_age) {
-            match removed {
-                Ok(path) => errln!(
-                    "dpk: note: removed {}, a temporary file left by an interrupted run",
-                    show(&path)
-                ),
-                Err(e) => errln!("dpk: warning: {}", escape(&e.to_string())),
-            }
-        }
+    if let Some(progress) = &shown.progress {
+        progress.finish();
     }
-    let keep_changes = text_report || json_report.is_some();
-    let mut report = match json_report.as_deref().map(|path| {
-        ReportWriter::create(path, profile.name(), profile.options()).map_err(|e| (path.to_path_buf(), e))
-    }) {
-        None => None,
-        Some(Ok(writer)) => Some(writer),
-        Some(Err((path, e))) => {
-            errln!(
-                "dpk: error: cannot write the report {}: {}",
-                show(&path),
-                escape(&e.to_string())
-            );
-            return stop(Outcome::Failed);
-        }
-    };
-    let progress = Progress::new(&total);
-    // Ctrl-C or SIGTERM: no new file starts, files in flight finish their (atomic) write, and
-    // the run ends saying how to resume. Killing the process mid-write would strand a
-    // temporary file.
-    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = std::sync::Arc::clone(&interrupted);
-    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
-    let mut failures = Failures::default();
-    let mut run_errors: Vec<String> = Vec::new();
-    let mut report_error = None;
-    let mut not_started = 0;
-    // What became of each file, in walk order, one byte each: the check at the end looks
-    // again at the outputs of the files counted done.
-    let mut states: Vec<State> = Vec::new();
-    // DICOMDIRs written: once every file is, each moves the files it references to the
-    // file IDs it now gives them (see `dicomdir::move_referenced_files`).
-    let mut dicomdirs: Vec<(PathBuf, PathBuf)> = Vec::new();
-    // Files go to the workers a batch at a time, and each batch's results are reported and
-    // dropped before the next: memory does not grow with the number of files, and the report
-    // lists files in input order whatever order the workers finish in.
-    for batch in batches(jobs.iter().filter(in_shard), CHUNK) {
-        let mut chunk: Vec<Job> = Vec::new();
-        let mut slots: Vec<Slot> = Vec::with_capacity(batch.len());
-        for item in batch {
-            match item {
-                Err(e) => slots.push(Slot::Unreadable(e)),
-                Ok(job) if args.skip_existing && output_is_complete(&job) => {
-                    summary.files_skipped += 1;
-                    progress.file_skipped(&job);
-                    slots.push(Slot::Skipped);
-                }
-                Ok(job) => {
-                    slots.push(Slot::Run(chunk.len()));
-                    chunk.push(job);
-                }
-            }
-        }
-        let results: Vec<Option<Result<Done, Failure>>> = pool.install(|| {
-            use rayon::prelude::*;
-            chunk
-                .par_iter()
-                .map(|job| {
-                    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
-                        return None;
-                    }
-                    let result = run_job(job, &profile, &ctx, &tree).map(|plan| Done {
-                        dicomdir: plan.sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY_STORAGE),
-                        notes: plan.notes.clone(),
-                        changed: plan.change_count(),
-                        changes: if keep_changes {
-                            plan.changes().cloned().collect()
-                        } else {
-                            Vec::new()
-                        },
-                        profile: plan.profile,
-                    });
-                    progress.file_done(job, result.is_err());
-                    Some(result)
-                })
-                .collect()
-        });
-        // The workers' results come in the order of the slots that run.
-        let mut results = results.into_iter();
-        for slot in slots {
-            let (entry, state) = match slot {
-                Slot::Skipped => {
-                    states.push(State::Skipped);
-                    continue;
-                }
-                Slot::Unreadable(e) => {
-                    let failure = Failure::of_walk(&e);
-                    let entry = failure.entry();
-                    failures.add(failure);
-                    summary.files_failed += 1;
-                    (entry, State::Failed)
-                }
-                Slot::Run(i) => {
-                    let job = &chunk[i];
-                    let result = match results.next() {
-                        Some(Some(result)) => result,
-                        _ => {
-                            not_started += 1;
-                            states.push(State::NotStarted);
-                            continue;
-                        }
-                    };
-                    // A file counts done only if its output is there once the batch is over:
-                    // a folder removed under the run takes outputs with it.
-                    let result = result.and_then(|done| match tree.output_present(&job.output) {
-                        true => Ok(done),
-                        false => Err(Failure::lost(job)),
-                    });
-                    match result {
-                        Ok(done) => {
-                            if done.dicomdir {
-                                dicomdirs.push((job.input.clone(), job.output.clone()));
-                            }
-                            summary.files_done += 1;
-                            summary.elements_changed += done.changed;
-                            summary.count_notes(&done.notes);
-                            for note in &done.notes {
-                                progress.println(&format!(
-                                    "dpk: note: {}: {}",
-                                    show(&job.input),
-                                    escape(note)
-                                ));
-                            }
-                            if text_report {
-                                print_text(job, &done.profile, &done.notes, &done.changes);
-                            }
-                            let entry = FileReport {
-                                input: job.input.clone(),
-                                output: Some(job.output.clone()),
-                                status: Status::Ok,
-                                error: None,
-                                notes: done.notes,
-                                changes: done.changes,
-                            };
-                            (entry, State::Done)
-                        }
-                        Err(failure) => {
-                            summary.files_failed += 1;
-                            let entry = failure.entry();
-                            failures.add(failure);
-                            (entry, State::Failed)
-                        }
-                    }
-                }
-            };
-            states.push(state);
-            if let Some(writer) = report.as_mut().filter(|_| report_error.is_none()) {
-                if let Err(e) = writer.add(&entry) {
-                    report_error = Some(e);
-                }
-            }
-        }
-    }
-    progress.finish();
-    // Outputs written early can be lost later (their folder removed under the run): each file
-    // counted done is looked at once more, and one whose output is gone fails, named.
-    let walked_again = jobs.iter().filter(in_shard);
-    for (item, state) in walked_again.zip(states.iter()) {
-        if let (Ok(job), State::Done) = (item, state) {
-            if !tree.output_present(&job.output) {
-                summary.files_done = summary.files_done.saturating_sub(1);
-                summary.files_failed += 1;
-                failures.add(Failure::lost(&job));
-            }
-        }
-    }
-    // Only once every output is known to be there: a DICOMDIR's files move to their new IDs.
-    for (input, output) in &dicomdirs {
-        if let Err(e) = crate::engine::dicomdir::move_referenced_files(input, output) {
-            run_errors.push(format!(
-                "{}: the files it references were not moved: {e}",
-                show(output)
-            ));
-        }
-    }
-    // Outputs were renamed into place unflushed: one flush for the whole run.
-    let synced = if args.no_sync {
-        Ok(())
-    } else {
-        crate::dataset::sync_all_under(tree.root())
-    };
-    if let Err(e) = synced {
-        run_errors.push(format!("the outputs could not be flushed to the disk: {e}"));
-    }
-    let mut outcome = if failures.is_empty() && run_errors.is_empty() {
-        Outcome::Ok
-    } else {
-        Outcome::Failed
-    };
-    if let Some(writer) = report {
-        let finished = match report_error {
-            Some(e) => Err(e),
-            None => writer.finish(&summary),
-        };
-        if let Err(e) = finished {
-            errln!("dpk: error: cannot write the report: {}", escape(&e.to_string()));
-            outcome = Outcome::Failed;
-        }
-    }
-    failures.print();
-    for error in &run_errors {
+    print_failures(&outcome.failures);
+    for error in &outcome.errors {
         errln!("dpk: error: {}", escape(error));
     }
-    eprintln!("{}", summary.line());
-    if not_started > 0 {
+    eprintln!("{}", outcome.summary.line());
+    if outcome.not_started > 0 {
         eprintln!(
-            "dpk: interrupted: {not_started} file{} not started; every output written is complete. \
-             Run the same command with --skip-existing to finish.",
-            if not_started == 1 { "" } else { "s" }
+            "dpk: interrupted: {} file{} not written (stopped or not started); every output \
+             written is complete. Run the same command with --skip-existing to finish.",
+            outcome.not_started,
+            if outcome.not_started == 1 { "" } else { "s" }
         );
         return Outcome::Interrupted;
     }
-    outcome
-}
-
-/// How long a temporary file must have been left untouched before a sharded resume takes it
-/// for a killed run's: a write in progress touches its file all the time.
-const STALE_TEMP_AGE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
-
-/// One item of a batch, in walk order.
-enum Slot {
-    /// A place in a folder that could not be read.
-    Unreadable(InputError),
-    /// A file whose output exists and is whole (`--skip-existing`).
-    Skipped,
-    /// A file handed to the workers: its index in the batch's jobs.
-    Run(usize),
-}
-
-/// What became of one file of the run.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Done,
-    Failed,
-    Skipped,
-    NotStarted,
-}
-
-/// Whether `--skip-existing` may leave `job` as it is: its output is a regular file (not a
-/// link, which would lead elsewhere) holding the whole of a file written from its input.
-fn output_is_complete(job: &Job) -> bool {
-    std::fs::symlink_metadata(&job.output).is_ok_and(|m| m.is_file())
-        && crate::dataset::is_complete_output(&job.output, &job.input)
-}
-
-/// The report's clash with `job`'s output, if they are one file. Resolving paths costs a look
-/// at the disk, so only outputs of the report's name are resolved.
-fn report_clash(jobs: &super::inputs::Jobs, report: &Path, job: &Job) -> Option<InputError> {
-    if job.output.file_name() != report.file_name() {
-        return None;
+    if outcome.is_success() {
+        Outcome::Ok
+    } else {
+        Outcome::Failed
     }
-    jobs.report_clash(report, job)
 }
 
-fn run_job(job: &Job, profile: &ResolvedProfile, ctx: &Context, tree: &OutputTree) -> Result<Plan, Failure> {
-    tree.prepare(&job.output)
-        .map_err(|reason| Failure::new(&job.input, reason))?;
-    let plan = anonymize_file_durable(&job.input, &job.output, profile, ctx, Durability::Batch)
-        .map_err(|e| Failure::of_error(job, &e))?;
-    if !tree.output_present(&job.output) {
-        return Err(Failure::lost(job));
+/// What the program shows of a run: the progress bar, each file's notes, and the text
+/// report.
+struct Shown {
+    total: Total,
+    progress: Option<Progress>,
+    text_report: bool,
+}
+
+impl Observer for Shown {
+    fn counted(&mut self, input: &Path) {
+        self.total.add(input);
     }
-    Ok(plan)
+
+    fn starting(&mut self, _total: usize) {
+        self.progress = Some(Progress::new(&self.total));
+    }
+
+    fn note(&mut self, text: &str) {
+        let line = format!("dpk: note: {}", escape(text));
+        match &self.progress {
+            Some(progress) => progress.println(&line),
+            None => eprintln!("{line}"),
+        }
+    }
+
+    fn progress(&self, p: &batch::Progress<'_>) {
+        if let Some(progress) = &self.progress {
+            progress.file_done(p.input, p.failed);
+        }
+    }
+
+    fn record(&mut self, record: &Record<'_>) {
+        let Record::Done {
+            input,
+            output,
+            profile,
+            notes,
+            changes,
+            ..
+        } = record
+        else {
+            return;
+        };
+        for note in notes.iter() {
+            self.note(&format!("{}: {note}", input.display()));
+        }
+        if self.text_report {
+            print_text(input, output, profile, notes, changes);
+        }
+    }
 }
 
-/// What a finished file leaves for the summary and the reports.
-struct Done {
-    /// Whether the file is a DICOMDIR.
-    dicomdir: bool,
-    notes: Vec<String>,
-    changed: usize,
-    changes: Vec<Change>,
-    profile: String,
+/// Every failure, each naming its input; a cause shared by several files is told once,
+/// above their names.
+fn print_failures(failures: &Failures) {
+    if failures.is_empty() {
+        return;
+    }
+    errln!("dpk: {} file(s) failed:", failures.count());
+    for (cause, inputs) in failures.groups() {
+        match inputs {
+            [input] => errln!("  {}: {}", show(input), escape(cause)),
+            _ => {
+                errln!("  {} files: {}", inputs.len(), escape(cause));
+                for input in inputs {
+                    errln!("    {}", show(input));
+                }
+            }
+        }
+    }
 }
 
-fn print_text(job: &Job, profile: &str, notes: &[String], changes: &[Change]) {
+fn print_text(input: &Path, output: &Path, profile: &str, notes: &[String], changes: &[Change]) {
     outln!(
         "{} → {}  ({} changes, profile {})",
-        show(&job.input),
-        show(&job.output),
+        show(input),
+        show(output),
         changes.len(),
         escape(profile),
     );

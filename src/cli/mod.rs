@@ -29,14 +29,9 @@ macro_rules! errln {
 
 mod anonymize;
 mod diff_cmd;
-mod failures;
-mod inputs;
-mod output_tree;
 mod profile_cmd;
 mod progress;
-mod report;
 mod score_cmd;
-mod shard;
 mod verify_cmd;
 
 use std::path::PathBuf;
@@ -65,6 +60,8 @@ pub struct Cli {
     command: Command,
     #[command(flatten)]
     depth: DepthArgs,
+    #[command(flatten)]
+    memory: MemoryArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -132,6 +129,42 @@ impl DepthArgs {
             .stack_size(crate::limits::stack_size())
             .build_global();
         crate::limits::on_deep_stack(work)
+    }
+}
+
+/// How much one file may make dpk hold in memory before it is refused (see
+/// [`crate::limits`]).
+#[derive(Args, Debug, Clone)]
+pub struct MemoryArgs {
+    /// Refuse files whose reading would hold more than N elements in memory, items and
+    /// fragments counted, at every level (default 1000000; real headers hold thousands).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_elements: Option<u64>,
+    /// Refuse files with a value of more than BYTES bytes to hold in memory (default
+    /// 268435456, 256 MiB). Pixel data copied from the file as it is does not count.
+    #[arg(long, global = true, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_value_bytes: Option<u64>,
+}
+
+impl MemoryArgs {
+    /// Sets the process's memory limits.
+    fn apply(&self) -> Result<(), crate::limits::LimitError> {
+        if let Some(n) = self.max_elements {
+            crate::limits::set_max_elements(n)?;
+        }
+        if let Some(n) = self.max_value_bytes {
+            crate::limits::set_max_value_bytes(n)?;
+        }
+        Ok(())
+    }
+}
+
+/// An error in one line, as a list of failed files gives it: the library's words, then what
+/// the user can do about it ([`hint_for`]) in brackets.
+pub(crate) fn describe(err: &Error) -> String {
+    match hint_for(err) {
+        Some(hint) => format!("{err} ({hint})"),
+        None => err.to_string(),
     }
 }
 
@@ -226,6 +259,10 @@ impl From<Outcome> for ExitCode {
 /// Runs `dpk` with the process's arguments.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cli.memory.apply() {
+        eprintln!("dpk: error: {e}");
+        return Outcome::Usage.into();
+    }
     let command = cli.command;
     let outcome = cli.depth.run(move || match command {
         Command::Anonymize(args) => anonymize::run(&args),
@@ -271,6 +308,12 @@ pub(crate) fn hint_for(err: &Error) -> Option<&'static str> {
             "pass --salt-file PATH or set DPK_SALT (make a salt with \
              `head -c 32 /dev/urandom | base64 > salt.txt`, and keep it secret)",
         ),
+        Error::Limit { exceeded, .. } => Some(match exceeded.limit {
+            crate::limits::Limit::Elements => "refused to bound memory; --max-elements N raises the limit",
+            crate::limits::Limit::ValueBytes => {
+                "refused to bound memory; --max-value-bytes N raises the limit"
+            }
+        }),
         _ => None,
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::inputs::Job;
+use std::path::Path;
 
 /// How much a run has to do, counted before it starts: the bar's 100 %.
 #[derive(Debug, Default)]
@@ -65,17 +65,12 @@ impl Progress {
     }
 
     /// Counts one file.
-    pub fn file_done(&self, job: &Job, failed: bool) {
+    pub fn file_done(&self, input: &Path, failed: bool) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let failed = self.failed.fetch_add(usize::from(failed), Ordering::Relaxed) + usize::from(failed);
-        self.bar.inc(std::fs::metadata(&job.input).map_or(0, |m| m.len()));
+        self.bar.inc(std::fs::metadata(input).map_or(0, |m| m.len()));
         self.bar
             .set_message(format!("{done}/{} files, {failed} failed", self.files));
-    }
-
-    /// Counts a file left as it was (its output exists).
-    pub fn file_skipped(&self, job: &Job) {
-        self.file_done(job, false);
     }
 
     /// Prints a line on stderr without garbling the bar.

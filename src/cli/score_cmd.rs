@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::inputs::{batches, checked_walk_files, Links};
 use super::Outcome;
+use crate::batch::inputs::{batches, checked_walk_files, Links};
 use crate::dataset;
 use crate::risk::{score, Level, RiskReport, Weights};
 use crate::terminal_text::{escape, path as show};
@@ -193,7 +193,7 @@ fn score_file(file: &std::path::Path, weights: &Weights) -> (FileScore, Vec<Stri
             FileScore {
                 file: file.to_path_buf(),
                 report: None,
-                error: Some(e.to_string()),
+                error: Some(super::describe(&e)),
             },
             Vec::new(),
         ),

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::inputs::{checked_walk_files, Links};
 use super::{report_error, Outcome, ProfileArgs};
+use crate::batch::inputs::{checked_walk_files, Links};
 use crate::terminal_text::{escape, path as show};
 use crate::verify::{verify_file, Originals, Violation};
 

@@ -29,6 +29,7 @@ pub use write::{
 };
 
 use crate::error::{Error, Result};
+use prescan::{Reading, Refusal};
 
 /// A DICOM file held in memory: its file meta group and its dataset.
 pub type DicomFile = FileDicomObject<InMemDicomObject>;
@@ -38,7 +39,7 @@ pub type DicomFile = FileDicomObject<InMemDicomObject>;
 /// The whole dataset, pixel data included, is read: anonymization writes it back out.
 pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
     let path = path.as_ref();
-    let (layout, file) = check_readable(path, false)?;
+    let (layout, file) = check_readable(path, Reading::Whole)?;
     let mut read = pixels::read_whole(path, &file, &layout, false)?;
     un::read_by_dictionary(&mut read, &layout.fallback.conflicting_creators);
     repeats::join_dropped(&mut read, &file, &layout.fallback.dropped);
@@ -52,7 +53,7 @@ pub fn open(path: impl AsRef<Path>) -> Result<DicomFile> {
 /// up to the pixel data only).
 pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let (layout, file) = check_readable(path, true)?;
+    let (layout, file) = check_readable(path, Reading::HeaderOnly)?;
     let header = pixels::read(path, &file, &layout, true)?;
     Ok(read_by_dictionary(header, &layout, &file))
 }
@@ -62,7 +63,7 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
 /// [`open_header`] the whole file must be sound, pixel data included.
 pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
-    let (layout, file) = check_readable(path, false)?;
+    let (layout, file) = check_readable(path, Reading::AroundPixelData)?;
     let header = pixels::read(path, &file, &layout, false)?;
     Ok(read_by_dictionary(header, &layout, &file))
 }
@@ -115,20 +116,22 @@ pub fn is_complete_output(output: impl AsRef<Path>, input: impl AsRef<Path>) -> 
     if layout.pixel.is_some() {
         return true;
     }
-    check_readable(input.as_ref(), true).is_ok_and(|(input_layout, _)| input_layout.pixel.is_none())
+    check_readable(input.as_ref(), Reading::HeaderOnly)
+        .is_ok_and(|(input_layout, _)| input_layout.pixel.is_none())
 }
 
 /// The layout of `path` when it is a whole DICOM file, read without any fallback.
 fn whole_layout(path: &Path) -> Option<prescan::Layout> {
-    let (_, file) = check_readable(path, true).ok()?;
+    let (_, file) = check_readable(path, Reading::HeaderOnly).ok()?;
     prescan::check_whole(&file)
         .ok()
         .filter(|layout| layout.fallback.notes.is_empty())
 }
 
 /// Opens `path` once for everything that follows (one open per file: a batch of small files
-/// pays for each), checks that it is DICOM, and maps its structure.
-fn check_readable(path: &Path, header_only: bool) -> Result<(prescan::Layout, std::fs::File)> {
+/// pays for each), checks that it is DICOM, and maps its structure, counting what a read of
+/// `reading` will hold against the limits.
+fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std::fs::File)> {
     let io = |source| Error::Io {
         path: path.to_path_buf(),
         source,
@@ -163,9 +166,18 @@ fn check_readable(path: &Path, header_only: bool) -> Result<(prescan::Layout, st
         });
     }
     // Lengths that lie would make the parser reserve gigabytes for a small file.
-    let layout = prescan::check(&file, header_only).map_err(|reason| Error::Open {
-        path: path.to_path_buf(),
-        reason,
+    let layout = prescan::check_for(&file, reading).map_err(|refusal| match refusal {
+        Refusal::Structure(reason) => Error::Open {
+            path: path.to_path_buf(),
+            reason,
+        },
+        Refusal::Limit(exceeded) => Error::Limit {
+            path: path.to_path_buf(),
+            exceeded,
+        },
+        Refusal::Cancelled => Error::Cancelled {
+            path: path.to_path_buf(),
+        },
     })?;
     Ok((layout, file))
 }

@@ -9,6 +9,12 @@
 //! data set is walked as it inflates, its lengths bounded by what deflate can expand the
 //! remaining bytes to.
 //!
+//! The walk also counts what a read will hold in memory — elements, items and fragments, and
+//! the bytes of each value — and refuses a file over [`crate::limits::max_elements`] or
+//! [`crate::limits::max_value_bytes`] at the element where it goes over, before the parser
+//! allocates anything for it. Its long loops stop when the work is cancelled
+//! ([`crate::Cancel`]).
+//!
 //! What other readers accept although the standard does not — a file meta group without its
 //! group length or transfer syntax, a data set in another encoding than its meta group says,
 //! a tag given twice, an element of VR UN and undefined length, pixel data cut short — the
@@ -20,6 +26,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 
 use super::lenient::{self, Fallback, MetaElement};
+use crate::limits::{Exceeded, Limit};
 
 /// Where the walk reads from: a file it can seek in, or an inflated stream it reads through.
 trait Source: Read {
@@ -54,9 +61,16 @@ impl Source for std::io::Cursor<&[u8]> {
 
 impl<R: Read> Source for Forward<R> {
     fn skip(&mut self, n: u64) -> std::io::Result<()> {
-        let copied = std::io::copy(&mut (&mut self.0).take(n), &mut std::io::sink())?;
-        if copied < n {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        // A megabyte at a time, so that a cancelled walk stops within one.
+        let mut left = n;
+        while left > 0 {
+            crate::cancel::check()?;
+            let step = left.min(1 << 20);
+            let copied = std::io::copy(&mut (&mut self.0).take(step), &mut std::io::sink())?;
+            if copied < step {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            left -= step;
         }
         Ok(())
     }
@@ -87,6 +101,123 @@ const UNDEFINED: u32 = 0xFFFF_FFFF;
 /// What is wrong with a file's structure, in words.
 pub type Problem = String;
 
+/// What a read of the file will hold in memory: what the limits count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Reading {
+    /// Every element, pixel data included.
+    Whole,
+    /// Every element but top-level pixel data that is copied from the file as it is (one a
+    /// writer writes the same: [`PixelSpan::regular`]).
+    AroundPixelData,
+    /// Every element but the top-level pixel data, which is never read.
+    HeaderOnly,
+}
+
+/// Why the walk refuses a file.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// Its structure is not one a reader frames as the walk does, or lengths lie.
+    Structure(Problem),
+    /// A read would hold more than a limit allows.
+    Limit(Exceeded),
+    /// The work was cancelled during the walk.
+    Cancelled,
+}
+
+impl Refusal {
+    /// The refusal in words, for callers that report structure problems as text.
+    fn into_words(self) -> Problem {
+        match self {
+            Refusal::Structure(problem) => problem,
+            Refusal::Limit(exceeded) => exceeded.to_string(),
+            Refusal::Cancelled => "cancelled".to_string(),
+        }
+    }
+}
+
+/// What a read may still hold, and the limit the walk found exceeded.
+struct Budget {
+    reading: Reading,
+    /// Elements, items and fragments counted so far.
+    held: u64,
+    max_elements: u64,
+    max_value_bytes: u64,
+    /// Whether offsets count bytes of an inflated data set.
+    inflated: bool,
+    exceeded: Option<Exceeded>,
+}
+
+impl Budget {
+    fn new(reading: Reading, inflated: bool) -> Budget {
+        Budget {
+            reading,
+            held: 0,
+            max_elements: crate::limits::max_elements(),
+            max_value_bytes: crate::limits::max_value_bytes(),
+            inflated,
+            exceeded: None,
+        }
+    }
+
+    /// Records that `limit` is exceeded at the element `tag` at byte `at`; the walk stops
+    /// with the words of it.
+    fn refuse(&mut self, limit: Limit, max: u64, found: u64, tag: (u16, u16), at: u64) -> Problem {
+        let exceeded = Exceeded {
+            limit,
+            max,
+            found,
+            tag: dicom_core::Tag(tag.0, tag.1),
+            offset: at,
+            inflated: self.inflated,
+        };
+        let words = exceeded.to_string();
+        self.exceeded = Some(exceeded);
+        words
+    }
+
+    /// Counts one more element (or item, or fragment) held.
+    fn hold(&mut self, tag: (u16, u16), at: u64) -> Result<(), Problem> {
+        self.held += 1;
+        if self.held > self.max_elements {
+            return Err(self.refuse(Limit::Elements, self.max_elements, self.held, tag, at));
+        }
+        Ok(())
+    }
+
+    /// Checks that a value of `length` bytes may be held.
+    fn hold_value(&mut self, tag: (u16, u16), at: u64, length: u64) -> Result<(), Problem> {
+        if length > self.max_value_bytes {
+            return Err(self.refuse(Limit::ValueBytes, self.max_value_bytes, length, tag, at));
+        }
+        Ok(())
+    }
+
+    /// Whether the walk counts the top-level pixel data as it meets it: only for a whole
+    /// read. A read around it holds it only when it turns out irregular (which an odd
+    /// fragment may show late), and [`Budget::settle`] then counts it.
+    fn counts_pixels(&self) -> bool {
+        self.reading == Reading::Whole
+    }
+
+    /// Counts top-level pixel data that a read around it holds after all (one a writer
+    /// would not write the same is read whole): its fragments as elements, its bytes as one
+    /// value.
+    fn settle(&mut self, span: Option<&PixelSpan>) -> Result<(), Problem> {
+        let Some(span) = span.filter(|s| self.reading == Reading::AroundPixelData && !s.regular) else {
+            return Ok(());
+        };
+        let fragments = span.fragments.unwrap_or(0) as u64;
+        if self.held.saturating_add(fragments) > self.max_elements {
+            let found = self.held.saturating_add(fragments);
+            return Err(self.refuse(Limit::Elements, self.max_elements, found, span.tag, span.start));
+        }
+        self.held += fragments;
+        self.hold_value(span.tag, span.start, span.value_bytes)
+    }
+}
+
 /// What the walk learnt of a file: where its data set starts and where its pixel data lies.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layout {
@@ -96,6 +227,9 @@ pub struct Layout {
     pub len: u64,
     /// Whether the data set is deflated (offsets then count inflated bytes).
     pub deflated: bool,
+    /// Where the walk stopped: the end of the data set when it was walked whole (in inflated
+    /// bytes when deflated).
+    pub data_set_end: u64,
     /// The top-level pixel data element, when the walk reached one.
     pub pixel: Option<PixelSpan>,
     /// Whether every byte after the pixel data start was walked without a problem. A
@@ -147,6 +281,7 @@ struct Walker<R> {
     /// a written output (see [`check_whole`]). Otherwise a file that stops short is left to
     /// the parser, which names what it misses.
     whole: bool,
+    budget: Budget,
 }
 
 impl<R: Source> Walker<R> {
@@ -282,9 +417,21 @@ fn check_multiple(tag: (u16, u16), at: u64, vr: &[u8; 2], length: u32) -> Result
 /// Walks the file's headers; `Ok` when nothing overruns and nesting stays bounded (or the
 /// file is not one this walk can read, which the parser then reports), with what the walk
 /// learnt of the file. With `header_only`, problems at or after the top-level pixel data
-/// are tolerated, since a header-only read stops there: the layout says so.
+/// are tolerated, since a header-only read stops there: the layout says so. The limits are
+/// counted for a read around the pixel data (or a header-only one); see [`check_for`].
 pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
-    walk_file(file, header_only, false)
+    let reading = if header_only {
+        Reading::HeaderOnly
+    } else {
+        Reading::AroundPixelData
+    };
+    walk_file(file, reading, false).map_err(Refusal::into_words)
+}
+
+/// [`check`] for a read of `reading`, which decides what the limits count and whether
+/// problems after the pixel data are tolerated (by a header-only read).
+pub fn check_for(file: &File, reading: Reading) -> Result<Layout, Refusal> {
+    walk_file(file, reading, false)
 }
 
 /// [`check`] of a file that must be whole, as an output dpk wrote is: besides what `check`
@@ -294,10 +441,11 @@ pub fn check(file: &File, header_only: bool) -> Result<Layout, Problem> {
 /// between two top-level elements, which only a comparison with what should be there finds
 /// (see [`crate::dataset::is_complete_output`]).
 pub fn check_whole(file: &File) -> Result<Layout, Problem> {
-    walk_file(file, false, true)
+    walk_file(file, Reading::AroundPixelData, true).map_err(Refusal::into_words)
 }
 
-fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Problem> {
+fn walk_file(file: &File, reading: Reading, whole: bool) -> Result<Layout, Refusal> {
+    let header_only = reading == Reading::HeaderOnly;
     let mut layout = Layout::default();
     if (&*file).seek(SeekFrom::Start(0)).is_err() {
         return Ok(layout);
@@ -311,6 +459,7 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
         big_endian: false,
         outer: 0,
         whole,
+        budget: Budget::new(reading, false),
     };
     // Preamble and magic, or the magic alone (which the reader accepts in a file of any
     // length, so a file shorter than a preamble is walked too).
@@ -330,8 +479,8 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
     } else {
         return Ok(layout);
     }
-    let Some(meta) = meta_group(&mut w)? else {
-        w.cut(w.pos)?;
+    let Some(meta) = meta_group(&mut w).map_err(Refusal::Structure)? else {
+        w.cut(w.pos).map_err(Refusal::Structure)?;
         return Ok(layout);
     };
     layout.data_start = w.pos;
@@ -363,12 +512,13 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
         layout.fallback.note(note);
     }
     if !meta.group_length || wrong_syntax.is_some() {
-        layout.fallback.meta = Some(lenient::rebuilt_meta(file, &meta.elements, &syntax)?);
+        layout.fallback.meta =
+            Some(lenient::rebuilt_meta(file, &meta.elements, &syntax).map_err(Refusal::Structure)?);
     }
     let syntax = syntax.as_str();
     let explicit = syntax != lenient::IMPLICIT_VR_LE;
     w.big_endian = syntax == lenient::EXPLICIT_VR_BE;
-    let walked = if deflated {
+    let (walked, mut budget, end) = if deflated {
         // Deflated: walk the inflated stream, bounding lengths by what deflate can expand to.
         layout.deflated = true;
         let start = w.pos;
@@ -380,6 +530,7 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
             big_endian: false,
             outer: 0,
             whole,
+            budget: Budget::new(reading, true),
         };
         let walked = dataset(
             &mut inflated,
@@ -391,20 +542,30 @@ fn walk_file(file: &File, header_only: bool, whole: bool) -> Result<Layout, Prob
         // The inflater takes a deflated stream that stops short for one that ends: a whole
         // file's stream must reach its final block.
         if walked.is_ok() && whole && !deflate_stream_ends(file, start) {
-            return Err(format!(
+            return Err(Refusal::Structure(format!(
                 "the deflated data set from byte {start} stops before its end: it was cut short"
-            ));
+            )));
         }
-        walked
+        (walked, inflated.budget, inflated.pos)
     } else {
-        dataset(&mut w, explicit, &mut layout.pixel, &mut layout.fallback, true)
+        let walked = dataset(&mut w, explicit, &mut layout.pixel, &mut layout.fallback, true);
+        (walked, w.budget, w.pos)
     };
     // Inner sequences close first: sorted, the reader's feed finds them in order.
     layout.fallback.lengths.sort_unstable_by_key(|(at, _)| *at);
+    layout.data_set_end = end;
+    // A walk cut short by a cancel reads as a file that ends there: it is no answer.
+    if crate::cancel::requested() {
+        return Err(Refusal::Cancelled);
+    }
+    let walked = walked.and_then(|()| budget.settle(layout.pixel.as_ref()));
+    if let Some(exceeded) = budget.exceeded.take() {
+        return Err(Refusal::Limit(exceeded));
+    }
     match walked {
         Ok(()) => layout.sound_after_pixel = true,
         Err(_) if header_only && layout.pixel.is_some() => layout.sound_after_pixel = false,
-        Err(problem) => return Err(problem),
+        Err(problem) => return Err(Refusal::Structure(problem)),
     }
     Ok(layout)
 }
@@ -420,6 +581,8 @@ pub fn check_implicit(bytes: &[u8], depth: usize) -> Result<(), Problem> {
         big_endian: false,
         outer: 2 * depth,
         whole: false,
+        // Decoded from a value already held: its elements are held anew, counted alone.
+        budget: Budget::new(Reading::Whole, false),
     };
     dataset(&mut w, false, &mut None, &mut Fallback::default(), false)
 }
@@ -771,12 +934,19 @@ fn walk_elements<R: Source>(
         };
         let tag = (group, element);
         let within = stack.last().map(|f| f.within);
+        let top_level_fragment = within == Some(Within::Fragments) && stack.len() == 1;
+        if !matches!(tag, ITEM_END | SEQUENCE_END) && (!top_level_fragment || w.budget.counts_pixels()) {
+            w.budget.hold(tag, at)?;
+        }
         if group == 0xFFFE {
             let Some(length) = w.u32(be) else { return w.cut(at) };
             let open_undefined = stack.last().is_some_and(|f| f.end.is_none());
             match (tag, within) {
                 (ITEM, Some(Within::Fragments)) => {
                     w.fits(tag, at, length)?;
+                    if !top_level_fragment || w.budget.counts_pixels() {
+                        w.budget.hold_value(tag, at, u64::from(length))?;
+                    }
                     let top_level = stack.len() == 1;
                     if let Some(frame) = stack.last_mut() {
                         frame.items += 1;
@@ -1000,6 +1170,9 @@ fn walk_elements<R: Source>(
             }
         }
         w.fits(tag, at, length)?;
+        if !is_sequence && (!top_level_pixels || w.budget.counts_pixels()) {
+            w.budget.hold_value(tag, at, u64::from(length))?;
+        }
         if is_sequence {
             // A defined-length sequence is entered: its items follow.
             stack.push(Frame::new(

@@ -1,9 +1,6 @@
 //! Comparing pixel data that was left in the files (see [`crate::dataset::Header`]): by size,
 //! then byte for byte from the files, never in memory whole.
 
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
-use std::ops::Range;
 use std::path::Path;
 
 use super::{diff_files, Change, ChangeKind};
@@ -51,24 +48,11 @@ pub(crate) fn insert_in_file_order(entries: &mut Vec<Change>, change: Change) {
 }
 
 /// Whether two pixel data elements hold the same bytes, element headers aside (the files
-/// may differ in VR encoding).
+/// may differ in VR encoding), read from the files (inflated, from a deflated data set).
 fn same_value(a: &PixelData, a_path: &Path, b: &PixelData, b_path: &Path) -> Result<bool> {
-    let (Some(x), Some(y)) = (value_range(a), value_range(b)) else {
+    let (Some(mut ra), Some(mut rb)) = (a.value_reader(a_path)?, b.value_reader(b_path)?) else {
         return Ok(false);
     };
-    if x.end - x.start != y.end - y.start {
-        return Ok(false);
-    }
-    let open = |path: &Path, range: &Range<u64>| -> Result<BufReader<std::io::Take<File>>> {
-        let io = |source| Error::Io {
-            path: path.to_path_buf(),
-            source,
-        };
-        let mut f = File::open(path).map_err(io)?;
-        f.seek(SeekFrom::Start(range.start)).map_err(io)?;
-        Ok(BufReader::with_capacity(1 << 16, f.take(range.end - range.start)))
-    };
-    let (mut ra, mut rb) = (open(a_path, &x)?, open(b_path, &y)?);
     let (mut ba, mut bb) = (vec![0u8; 1 << 16], vec![0u8; 1 << 16]);
     loop {
         let n = read_up_to(&mut ra, &mut ba).map_err(|source| Error::Io {
@@ -86,17 +70,4 @@ fn same_value(a: &PixelData, a_path: &Path, b: &PixelData, b_path: &Path) -> Res
             return Ok(true);
         }
     }
-}
-
-/// The bytes of the value: after the element header (12 bytes for encapsulated pixel data,
-/// which is always explicit VR; for native pixel data, the value length counted back from
-/// the end).
-fn value_range(p: &PixelData) -> Option<Range<u64>> {
-    let span = p.span.clone()?;
-    let start = match p.snapshot {
-        Snapshot::Fragments { .. } => span.start + 12,
-        Snapshot::Bulk { bytes } => span.end.checked_sub(bytes)?,
-        _ => return None,
-    };
-    Some(start.min(span.end)..span.end)
 }

@@ -1,30 +1,41 @@
 //! The clean action (PS3.15 C) for free text: what of the patient a description or comment
 //! can hold, found and blanked out.
 //!
-//! A text value is cleaned of
-//! - the family, given and middle names of every person name in the dataset (patient,
-//!   relatives, physicians, operators: any PN element at any depth), matched as whole words,
-//!   case-insensitively (prefixes and suffixes such as "Dr" or "III" are left: they name
-//!   nobody);
-//! - every identifier of the dataset (Patient ID, Other Patient IDs, Accession Number,
-//!   Admission ID, Study ID, Medical Record Locator, telephone numbers, the patient's address),
-//!   matched anywhere, case-insensitively;
-//! - every date of the dataset, in the ways people write dates (`20240317`, `2024-03-17`,
-//!   `17.03.2024`, `17/03/2024`, `03/17/2024`);
+//! A text value is cleaned of the file's own identifying values, gathered from every element
+//! at every depth:
+//! - the family, given and middle names of every person name (patient, relatives, physicians,
+//!   operators, observers: any PN element), each as a whole word, so that the components match
+//!   in any order ("Alma Fictive", "FICTIVE, ALMA"); prefixes and suffixes such as "Dr" or
+//!   "III" are left: they name nobody;
+//! - the identifiers (Patient ID, Other Patient IDs, Accession Number, Admission ID, Study ID,
+//!   procedure IDs, Medical Record Locator, telephone numbers, the patient's address) and the
+//!   codes that identify a person (a Person Identification Code Sequence's code value);
+//!   an identifier of six characters or more matches anywhere, a shorter one (a Study ID such
+//!   as "42") as a whole word only, where a longer number holding it is likely something else;
+//! - the places and organizations: institution name, address and department, station names,
+//!   the verifying organization, a person's address, each whole and, for an address, line by
+//!   line, as whole words;
+//! - every date of the file, in the ways people write dates (`20240317`, `2024-03-17`,
+//!   `17.03.2024`, `17/03/2024`, `03/17/2024`), matched anywhere;
 //! - anything shaped like a calendar date or an e-mail address, whoever it belongs to: dates
 //!   and contact details are identifying under HIPAA's Safe Harbor list, and a comment has no
 //!   reason to need them once the header's own dates are gone.
 //!
+//! Matching ignores case and accents ("Hôpital" matches "HOPITAL"): text and patterns are
+//! both folded to lower-case letters without diacritics first. All patterns are looked for
+//! at once by one Aho–Corasick automaton, so cleaning reads a text once whatever the number
+//! of names, and costs time in proportion to the text (plus the matches found).
+//!
 //! Each match becomes `***` (`XXX` in CS, whose repertoire has no `*`), and the result is cut
 //! to the VR's length limit. What it cannot find — a name that appears nowhere in the header,
-//! a place, a rare condition — stays; that is why clean is an option and not the default, and
-//! why `dpk score` flags free text.
+//! a place the header does not name, a rare condition — stays; that is why clean is an option
+//! and not the default, and why `dpk score` flags free text.
 
-use std::borrow::Cow;
 use std::ops::Range;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use dicom_core::value::{PrimitiveValue, Value};
-use dicom_core::VR;
+use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
@@ -32,27 +43,15 @@ use super::dummy::max_chars;
 use crate::dataset::strings_of;
 
 /// The identifying values of one dataset, gathered once per plan (and once per score).
-///
-/// Patterns are kept lower-case in one string and indexed by their first byte, so that a text
-/// is read once, with one table look-up per byte, however many patterns there are.
 #[derive(Clone, Debug, Default)]
 pub struct Identifiers {
-    /// Every pattern's lower-case text, one after the other.
-    text: String,
-    /// Where each pattern is in `text`, sorted by first byte.
-    patterns: Vec<Pattern>,
-    /// `patterns[first[b]..first[b + 1]]` are the patterns starting with byte `b` (empty when
-    /// there are no patterns).
-    first: Vec<usize>,
-}
-
-/// One name, identifier or date form.
-#[derive(Clone, Debug)]
-struct Pattern {
-    /// Its bytes in [`Identifiers::text`].
-    span: Range<usize>,
-    /// Name parts match as whole words only; identifiers and dates anywhere.
-    word: bool,
+    /// Finds every pattern in a folded text in one pass; `None` when there is no pattern.
+    finder: Option<AhoCorasick>,
+    /// By the finder's pattern number: whether the pattern matches whole words only.
+    whole_word: Vec<bool>,
+    /// The patterns were more than an automaton can hold (never seen in a real file): every
+    /// text is then blanked whole rather than risk keeping a name.
+    unsearchable: bool,
 }
 
 #[allow(deprecated)] // retired attributes still found in files
@@ -71,50 +70,232 @@ pub(crate) const ID_TAGS: &[dicom_core::Tag] = &[
     tags::SCHEDULED_PROCEDURE_STEP_ID,
 ];
 
+/// Identifiers of people other than the patient, cleaned out of text like [`ID_TAGS`].
+const OTHER_ID_TAGS: &[Tag] = &[
+    tags::REFERRING_PHYSICIAN_TELEPHONE_NUMBERS,
+    tags::PERSON_TELEPHONE_NUMBERS,
+    tags::FILLER_ORDER_NUMBER_IMAGING_SERVICE_REQUEST,
+    tags::PLACER_ORDER_NUMBER_IMAGING_SERVICE_REQUEST,
+];
+
+/// Places and organizations: names and addresses that locate the patient's care.
+#[allow(deprecated)] // retired attributes still found in files
+const PLACE_TAGS: &[Tag] = &[
+    tags::INSTITUTION_NAME,
+    tags::INSTITUTION_ADDRESS,
+    tags::INSTITUTIONAL_DEPARTMENT_NAME,
+    tags::STATION_NAME,
+    tags::SCHEDULED_STATION_NAME,
+    tags::PERFORMED_STATION_NAME,
+    tags::PERFORMED_LOCATION,
+    tags::SCHEDULED_PROCEDURE_STEP_LOCATION,
+    tags::VERIFYING_ORGANIZATION,
+    tags::PERSON_ADDRESS,
+    tags::REFERRING_PHYSICIAN_ADDRESS,
+    tags::RESPONSIBLE_ORGANIZATION,
+    tags::REQUESTING_SERVICE,
+    tags::CURRENT_PATIENT_LOCATION,
+    tags::PATIENT_INSTITUTION_RESIDENCE,
+    tags::REGION_OF_RESIDENCE,
+];
+
+/// Code sequences whose codes identify a person or an organization rather than a concept:
+/// their code values and meanings are identifiers.
+pub(crate) const PERSON_CODE_SEQUENCES: &[Tag] = &[
+    tags::PERSON_IDENTIFICATION_CODE_SEQUENCE,
+    tags::VERIFYING_OBSERVER_IDENTIFICATION_CODE_SEQUENCE,
+    tags::HUMAN_PERFORMER_CODE_SEQUENCE,
+    tags::INSTITUTION_CODE_SEQUENCE,
+    tags::CONTENT_CREATOR_IDENTIFICATION_CODE_SEQUENCE,
+];
+
+/// An identifier this long or longer matches anywhere; a shorter one as a whole word only.
+const ID_ANYWHERE_LEN: usize = 6;
+
+/// What a gathered value is, which decides how it matches.
+#[derive(Clone, Copy)]
+enum Kind {
+    Name,
+    Id,
+    Place,
+    Date,
+}
+
+/// The patterns and dates found in a dataset, before the automaton is built.
+#[derive(Default)]
+struct Gathered {
+    /// Folded pattern text and whether it matches whole words only.
+    patterns: Vec<(String, bool)>,
+    /// Dates as eight ASCII digits.
+    dates: Vec<[u8; 8]>,
+}
+
 impl Identifiers {
-    /// Gathers names, identifiers and dates from every level of the dataset.
+    /// Gathers names, identifiers, places and dates from every level of the dataset.
     pub fn gather(obj: &InMemDicomObject) -> Identifiers {
-        let mut ids = Identifiers::default();
-        let mut dates = Vec::new();
-        ids.collect(obj, 0, &mut dates);
+        let mut found = Gathered::default();
+        found.collect(obj, 0, false);
         // A study's dates repeat; each distinct one is written out in its forms once.
-        dates.sort_unstable();
-        dates.dedup();
+        found.dates.sort_unstable();
+        found.dates.dedup();
+        let dates = std::mem::take(&mut found.dates);
         for date in &dates {
-            ids.push_date(date);
+            found.push_date(date);
         }
-        ids.index();
-        ids
+        Identifiers::from_patterns(found.patterns)
     }
 
-    fn collect(&mut self, obj: &InMemDicomObject, depth: usize, dates: &mut Vec<[u8; 8]>) {
+    /// Builds the automaton over `patterns` (folded text, whole word only).
+    fn from_patterns(mut patterns: Vec<(String, bool)>) -> Identifiers {
+        // A pattern found both as a word and anywhere is kept as the one matching anywhere
+        // (`false` sorts first), and once.
+        patterns.sort_unstable();
+        patterns.dedup_by(|later, earlier| later.0 == earlier.0);
+        if patterns.is_empty() {
+            return Identifiers::default();
+        }
+        let built = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(patterns.iter().map(|(text, _)| text.as_bytes()));
+        match built {
+            Ok(finder) => Identifiers {
+                finder: Some(finder),
+                whole_word: patterns.into_iter().map(|(_, word)| word).collect(),
+                unsearchable: false,
+            },
+            Err(_) => Identifiers {
+                finder: None,
+                whole_word: Vec::new(),
+                unsearchable: true,
+            },
+        }
+    }
+
+    /// Whether cleaning would change the text: it holds one of the dataset's names, IDs,
+    /// places or dates, or a date or e-mail shape. (Cleaned as UT, so that a cut to a VR's
+    /// length does not count.)
+    pub fn contains_identifying(&self, text: &str) -> bool {
+        if text.is_empty() {
+            return false;
+        }
+        if self.unsearchable || self.find_known(&Folded::of(text).text, |_| true) {
+            return true;
+        }
+        if text.is_ascii() {
+            find_shapes(text.as_bytes(), |_| true)
+        } else {
+            let chars: Vec<char> = text.chars().collect();
+            find_shapes(&chars, |_| true)
+        }
+    }
+
+    /// Finds the dataset's patterns in `folded`, a folded text, and calls `found` with the
+    /// bytes of each occurrence (overlapping ones included) until it returns true. Returns
+    /// whether it did.
+    fn find_known(&self, folded: &str, mut found: impl FnMut(Range<usize>) -> bool) -> bool {
+        let Some(finder) = &self.finder else {
+            return false;
+        };
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        for m in finder.find_overlapping_iter(folded) {
+            // Patterns are whole characters of valid text: a match starts and ends on
+            // character boundaries.
+            let (start, end) = (m.start(), m.end());
+            let word = self
+                .whole_word
+                .get(m.pattern().as_usize())
+                .copied()
+                .unwrap_or(true);
+            if word
+                && !(boundary(folded[..start].chars().next_back()) && boundary(folded[end..].chars().next()))
+            {
+                continue;
+            }
+            if found(start..end) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Cleans one text value for an element of VR `vr`.
+    pub fn clean(&self, text: &str, vr: VR) -> String {
+        let token = if vr == VR::CS { "XXX" } else { "***" };
+        if text.is_empty() {
+            return String::new();
+        }
+        if self.unsearchable {
+            return token.to_string();
+        }
+        let ascii = text.is_ascii();
+        let chars: Vec<char> = if ascii { Vec::new() } else { text.chars().collect() };
+        let count = if ascii { text.len() } else { chars.len() };
+        // How many matches cover each character, as differences: each match costs two
+        // writes, however long it is.
+        let mut cover = vec![0i32; count + 1];
+        let mut mark = |r: Range<usize>| {
+            cover[r.start] += 1;
+            cover[r.end] -= 1;
+            false
+        };
+        let folded = Folded::of(text);
+        self.find_known(&folded.text, |bytes| mark(folded.original(bytes)));
+        if ascii {
+            find_shapes(text.as_bytes(), &mut mark);
+        } else {
+            find_shapes(&chars, &mut mark);
+        }
+
+        let mut out = String::with_capacity(text.len());
+        let mut depth = 0;
+        let mut in_match = false;
+        for (c, d) in text.chars().zip(&cover) {
+            depth += d;
+            if depth > 0 {
+                if !in_match {
+                    out.push_str(token);
+                }
+                in_match = true;
+            } else {
+                out.push(c);
+                in_match = false;
+            }
+        }
+        match max_chars(vr) {
+            Some(max) if out.chars().count() > max => out.chars().take(max).collect(),
+            _ => out,
+        }
+    }
+}
+
+impl Gathered {
+    fn collect(&mut self, obj: &InMemDicomObject, depth: usize, of_person: bool) {
         if depth > crate::limits::max_depth() {
             return;
         }
         for el in obj.iter() {
+            let tag = el.header().tag;
             match el.value() {
                 Value::Sequence(seq) => {
+                    let of_person = of_person || PERSON_CODE_SEQUENCES.contains(&tag);
                     for item in seq.items() {
-                        self.collect(item, depth + 1, dates);
+                        self.collect(item, depth + 1, of_person);
                     }
                 }
                 Value::Primitive(p) => {
-                    let tag = el.header().tag;
-                    let vr = el.header().vr;
-                    let is_id = ID_TAGS.contains(&tag);
-                    if !(is_id || matches!(vr, VR::PN | VR::DA | VR::DT)) {
+                    let Some(kind) = kind_of(tag, el.header().vr, of_person) else {
                         continue;
-                    }
+                    };
                     match p {
-                        PrimitiveValue::Str(s) => self.take(trim(s), vr, is_id, dates),
+                        PrimitiveValue::Str(s) => self.take(trim(s), kind),
                         PrimitiveValue::Strs(list) => {
                             for s in list {
-                                self.take(trim(s), vr, is_id, dates);
+                                self.take(trim(s), kind);
                             }
                         }
                         _ => {
                             for s in strings_of(p) {
-                                self.take(&s, vr, is_id, dates);
+                                self.take(&s, kind);
                             }
                         }
                     }
@@ -124,33 +305,57 @@ impl Identifiers {
         }
     }
 
-    /// Takes the patterns of one value of an element of VR `vr`.
-    fn take(&mut self, s: &str, vr: VR, is_id: bool, dates: &mut Vec<[u8; 8]>) {
-        if vr == VR::PN {
-            for part in name_parts(s).flat_map(|p| p.split([' ', ','])) {
-                let part = part.trim_matches('.');
-                if part.chars().count() >= 2 {
-                    self.push(part, true);
+    /// Takes the patterns of one value.
+    fn take(&mut self, s: &str, kind: Kind) {
+        match kind {
+            Kind::Name => {
+                for part in name_parts(s).flat_map(|p| p.split([' ', ','])) {
+                    let part = part.trim_matches('.');
+                    if part.chars().count() >= 2 {
+                        self.push(part, true);
+                    }
                 }
             }
-        } else if is_id && s.chars().count() >= 3 {
-            self.push(s, false);
-        } else if vr == VR::DA || vr == VR::DT {
-            let day = s.as_bytes().get(..8).and_then(|d| <[u8; 8]>::try_from(d).ok());
-            if let Some(day) = day.filter(|d| d.iter().all(u8::is_ascii_digit)) {
-                dates.push(day);
+            Kind::Id => {
+                let len = s.chars().count();
+                if len >= 3 {
+                    self.push(s, len < ID_ANYWHERE_LEN);
+                }
+            }
+            Kind::Place => {
+                self.push_place(s);
+                // An address is written on several lines, or with commas: each line is
+                // found alone too.
+                let lines = s.split(['\r', '\n', ',', ';', '^']);
+                if s.contains(['\r', '\n', ',', ';', '^']) {
+                    for line in lines {
+                        self.push_place(line);
+                    }
+                }
+            }
+            Kind::Date => {
+                let day = s.as_bytes().get(..8).and_then(|d| <[u8; 8]>::try_from(d).ok());
+                if let Some(day) = day.filter(|d| d.iter().all(u8::is_ascii_digit)) {
+                    self.dates.push(day);
+                }
             }
         }
     }
 
-    /// Adds a pattern, lower-cased.
-    fn push(&mut self, s: &str, word: bool) {
-        let start = self.text.len();
-        self.text.extend(s.chars().map(lower_char));
-        self.patterns.push(Pattern {
-            span: start..self.text.len(),
-            word,
-        });
+    /// A place name or address line, as whole words, if it has three letters or digits.
+    fn push_place(&mut self, s: &str) {
+        let s = s.trim();
+        if s.chars().filter(|c| c.is_alphanumeric()).count() >= 3 {
+            self.push(s, true);
+        }
+    }
+
+    /// Adds a pattern, folded as texts are.
+    fn push(&mut self, s: &str, whole_word: bool) {
+        let folded = Folded::of(s).text;
+        if !folded.is_empty() {
+            self.patterns.push((folded, whole_word));
+        }
     }
 
     /// Adds the ways people write a date given as eight ASCII digits.
@@ -168,131 +373,27 @@ impl Identifiers {
             [m, d, y, "/"],
             [d, m, y, "-"],
         ] {
-            let start = self.text.len();
-            for piece in [a, sep, b, sep, c] {
-                self.text.push_str(piece);
-            }
-            self.patterns.push(Pattern {
-                span: start..self.text.len(),
-                word: false,
-            });
+            self.patterns.push(([a, sep, b, sep, c].concat(), false));
         }
     }
+}
 
-    /// Groups the patterns by first byte, drops repeats and builds the first-byte table.
-    fn index(&mut self) {
-        let text = self.text.as_bytes();
-        let first_byte = |p: &Pattern| usize::from(text[p.span.start]);
-        self.patterns.sort_unstable_by_key(first_byte);
-        let mut kept: Vec<Pattern> = Vec::with_capacity(self.patterns.len());
-        let mut bucket = 0;
-        for p in self.patterns.drain(..) {
-            if kept.last().is_some_and(|q| first_byte(q) != first_byte(&p)) {
-                bucket = kept.len();
-            }
-            let seen = kept[bucket..]
-                .iter()
-                .any(|q| q.word == p.word && text[q.span.clone()] == text[p.span.clone()]);
-            if !seen {
-                kept.push(p);
-            }
-        }
-        let mut first = vec![0usize; 257];
-        for p in &kept {
-            first[first_byte(p) + 1] += 1;
-        }
-        for b in 0..256 {
-            first[b + 1] += first[b];
-        }
-        self.patterns = kept;
-        self.first = first;
-    }
-
-    /// Whether cleaning would change the text: it holds one of the dataset's names, IDs or
-    /// dates, or a date or e-mail shape. (Cleaned as UT, so that a cut to a VR's length does
-    /// not count.)
-    pub fn contains_identifying(&self, text: &str) -> bool {
-        if self.find_known(&lowered(text), |_| true) {
-            return true;
-        }
-        if text.is_ascii() {
-            find_shapes(text.as_bytes(), |_| true)
-        } else {
-            let chars: Vec<char> = text.chars().collect();
-            find_shapes(&chars, |_| true)
-        }
-    }
-
-    /// Finds the dataset's names (whole words) and identifiers (anywhere) in `low`, a
-    /// lower-cased text, and calls `found` with the bytes of each occurrence until it
-    /// returns true. Returns whether it did.
-    fn find_known(&self, low: &str, mut found: impl FnMut(Range<usize>) -> bool) -> bool {
-        if self.patterns.is_empty() {
-            return false;
-        }
-        let bytes = low.as_bytes();
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
-        for (start, &b) in bytes.iter().enumerate() {
-            let candidates = &self.patterns[self.first[usize::from(b)]..self.first[usize::from(b) + 1]];
-            for p in candidates {
-                let pattern = &self.text.as_bytes()[p.span.clone()];
-                let end = start + pattern.len();
-                // The first byte is the bucket's.
-                let same = end <= bytes.len() && bytes[start + 1..end].iter().eq(&pattern[1..]);
-                if !same {
-                    continue;
-                }
-                // A match starts and ends on character boundaries: patterns are whole
-                // characters, and none starts with a continuation byte.
-                if p.word
-                    && !(boundary(low[..start].chars().next_back()) && boundary(low[end..].chars().next()))
-                {
-                    continue;
-                }
-                if found(start..end) {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    /// Cleans one text value for an element of VR `vr`.
-    pub fn clean(&self, text: &str, vr: VR) -> String {
-        let chars: Vec<char> = text.chars().collect();
-        let mut hit = vec![false; chars.len()];
-        // Lower-casing maps each character to one character: the n-th character of `low`
-        // is the n-th of `text`.
-        let low = lowered(text);
-        let starts: Vec<usize> = low.char_indices().map(|(i, _)| i).collect();
-        let char_index = |byte: usize| starts.partition_point(|&s| s < byte);
-        self.find_known(&low, |bytes| {
-            hit[char_index(bytes.start)..char_index(bytes.end)].fill(true);
-            false
-        });
-        find_shapes(&chars, |range| {
-            hit[range].fill(true);
-            false
-        });
-
-        let token = if vr == VR::CS { "XXX" } else { "***" };
-        let mut out = String::with_capacity(text.len());
-        let mut i = 0;
-        while i < chars.len() {
-            if hit[i] {
-                out.push_str(token);
-                while i < chars.len() && hit[i] {
-                    i += 1;
-                }
-            } else {
-                out.push(chars[i]);
-                i += 1;
-            }
-        }
-        match max_chars(vr) {
-            Some(max) if out.chars().count() > max => out.chars().take(max).collect(),
-            _ => out,
-        }
+/// How a value of element `tag` (VR `vr`) is taken, if it is taken; `of_person`: the element
+/// is inside a code sequence that identifies a person.
+fn kind_of(tag: Tag, vr: VR, of_person: bool) -> Option<Kind> {
+    if vr == VR::PN {
+        Some(Kind::Name)
+    } else if ID_TAGS.contains(&tag)
+        || OTHER_ID_TAGS.contains(&tag)
+        || (of_person && matches!(tag, tags::CODE_VALUE | tags::LONG_CODE_VALUE))
+    {
+        Some(Kind::Id)
+    } else if PLACE_TAGS.contains(&tag) || (of_person && tag == tags::CODE_MEANING) {
+        Some(Kind::Place)
+    } else if matches!(vr, VR::DA | VR::DT) {
+        Some(Kind::Date)
+    } else {
+        None
     }
 }
 
@@ -314,22 +415,89 @@ pub(crate) fn name_parts(pn: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn lower_char(c: char) -> char {
-    if c.is_ascii() {
-        c.to_ascii_lowercase()
-    } else {
-        c.to_lowercase().next().unwrap_or(c)
+/// A text folded for matching: lower-case, without diacritics (combining marks dropped,
+/// accented Latin letters written as their base letter), and where each of its bytes came
+/// from in the original.
+struct Folded {
+    text: String,
+    /// For each byte of `text` and one past its end: the index of the original character
+    /// it came from (of the next one kept, past the end). `None`: the text was ASCII, and
+    /// byte `i` is character `i`.
+    origin: Option<Vec<u32>>,
+}
+
+impl Folded {
+    fn of(text: &str) -> Folded {
+        if text.is_ascii() {
+            return Folded {
+                text: text.to_ascii_lowercase(),
+                origin: None,
+            };
+        }
+        let mut folded = String::with_capacity(text.len());
+        let mut origin = Vec::with_capacity(text.len() + 1);
+        let mut count = 0u32;
+        for c in text.chars() {
+            if !is_combining_mark(c) {
+                let f = fold_char(c);
+                folded.push(f);
+                origin.extend(std::iter::repeat_n(count, f.len_utf8()));
+            }
+            count = count.saturating_add(1);
+        }
+        origin.push(count);
+        Folded {
+            text: folded,
+            origin: Some(origin),
+        }
+    }
+
+    /// The original characters of the bytes `r` of the folded text, with the combining
+    /// marks that follow them.
+    fn original(&self, r: Range<usize>) -> Range<usize> {
+        match &self.origin {
+            None => r,
+            Some(origin) => {
+                let at = |b: usize| origin.get(b).map_or(0, |&i| i as usize);
+                at(r.start)..at(r.end)
+            }
+        }
     }
 }
 
-/// The text with each character lower-cased, borrowed when that changes nothing.
-fn lowered(text: &str) -> Cow<'_, str> {
-    if !text.is_ascii() {
-        Cow::Owned(text.chars().map(lower_char).collect())
-    } else if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        Cow::Owned(text.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(text)
+/// Combining diacritical marks (U+0300–U+036F), written after the letter they accent in
+/// decomposed text.
+fn is_combining_mark(c: char) -> bool {
+    ('\u{0300}'..='\u{036F}').contains(&c)
+}
+
+/// One character lower-cased and, for a Latin letter with a diacritic, its base letter.
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    let c = c.to_lowercase().next().unwrap_or(c);
+    match c {
+        'à'..='å' | 'ā' | 'ă' | 'ą' | 'ǎ' => 'a',
+        'ç' | 'ć' | 'ĉ' | 'ċ' | 'č' => 'c',
+        'ď' | 'đ' => 'd',
+        'è'..='ë' | 'ē' | 'ĕ' | 'ė' | 'ę' | 'ě' => 'e',
+        'ĝ' | 'ğ' | 'ġ' | 'ģ' => 'g',
+        'ĥ' | 'ħ' => 'h',
+        'ì'..='ï' | 'ĩ' | 'ī' | 'ĭ' | 'į' | 'ı' | 'ǐ' => 'i',
+        'ĵ' => 'j',
+        'ķ' => 'k',
+        'ĺ' | 'ļ' | 'ľ' | 'ŀ' | 'ł' => 'l',
+        'ñ' | 'ń' | 'ņ' | 'ň' => 'n',
+        'ò'..='ö' | 'ø' | 'ō' | 'ŏ' | 'ő' | 'ǒ' => 'o',
+        'ŕ' | 'ŗ' | 'ř' => 'r',
+        'ś' | 'ŝ' | 'ş' | 'š' | 'ș' => 's',
+        'ţ' | 'ť' | 'ŧ' | 'ț' => 't',
+        'ù'..='ü' | 'ũ' | 'ū' | 'ŭ' | 'ů' | 'ű' | 'ų' | 'ǔ' => 'u',
+        'ŵ' => 'w',
+        'ý' | 'ÿ' | 'ŷ' => 'y',
+        'ź' | 'ż' | 'ž' => 'z',
+        other => other,
     }
 }
 
@@ -480,6 +648,66 @@ mod tests {
         );
         assert_eq!(ids.clean("120 kV, 3.5 mm, 5/10", VR::LO), "120 kV, 3.5 mm, 5/10");
         assert_eq!(ids.clean("STUDY 20190307", VR::CS), "STUDY XXX");
+    }
+
+    #[test]
+    fn short_ids_match_whole_words_long_ones_anywhere() {
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::STUDY_ID, VR::SH, PrimitiveValue::from("421")),
+            DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("PID12345")),
+        ]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(ids.clean("study 421, 4210 ms", VR::LT), "study ***, 4210 ms");
+        assert_eq!(ids.clean("MRNPID12345/2", VR::LT), "MRN***/2");
+    }
+
+    #[test]
+    fn places_and_person_codes_are_identifiers() {
+        let code = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::CODE_VALUE, VR::SH, PrimitiveValue::from("DOC-881")),
+            DataElement::new(
+                tags::CODE_MEANING,
+                VR::LO,
+                PrimitiveValue::from("Staff Member Nine"),
+            ),
+        ]);
+        let obj = InMemDicomObject::from_element_iter([
+            DataElement::new(
+                tags::INSTITUTION_NAME,
+                VR::LO,
+                PrimitiveValue::from("Saint Example Hospital"),
+            ),
+            DataElement::new(
+                tags::INSTITUTION_ADDRESS,
+                VR::ST,
+                PrimitiveValue::from("1 Example Road\r\nNorthtown"),
+            ),
+            DataElement::new(
+                tags::PERSON_IDENTIFICATION_CODE_SEQUENCE,
+                VR::SQ,
+                dicom_core::value::DataSetSequence::from(vec![code]),
+            ),
+        ]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(
+            ids.clean(
+                "SAINT EXAMPLE HOSPITAL, Northtown: doc-881 (staff member nine); hospital",
+                VR::LT
+            ),
+            "***, ***: *** (***); hospital"
+        );
+    }
+
+    #[test]
+    fn folding_keeps_positions() {
+        let obj = InMemDicomObject::from_element_iter([DataElement::new(
+            tags::PATIENT_NAME,
+            VR::PN,
+            PrimitiveValue::from("Ëlodie^Zoë"),
+        )]);
+        let ids = Identifiers::gather(&obj);
+        assert_eq!(ids.clean("élodie, ZOE\u{308}! Zoë.", VR::LT), "***, ***! ***.");
+        assert_eq!(ids.clean("ß élodiex", VR::LT), "ß élodiex");
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod clean;
 pub mod dates;
 pub mod dicomdir;
 pub mod dummy;
+mod in_memory;
 pub mod keyed;
 mod markers;
 mod plan;
@@ -19,6 +20,7 @@ use dicom_object::mem::InMemElement;
 use serde::Serialize;
 
 pub use apply::apply;
+pub use in_memory::{anonymize_bytes, open_header_bytes, plan_bytes, Anonymized};
 pub use keyed::{Salt, MIN_SALT_LEN};
 pub use plan::{plan, plan_header};
 

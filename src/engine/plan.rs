@@ -12,7 +12,7 @@ use dicom_dictionary_std::{tags, StandardDataDictionary};
 use dicom_object::mem::InMemElement;
 use dicom_object::InMemDicomObject;
 
-use super::clean::Identifiers;
+use super::clean::{Identifiers, PERSON_CODE_SEQUENCES};
 use super::dummy::{dummy_value, max_chars};
 use super::{dates, keyed, markers, Context, Plan, Salt};
 use crate::confidentiality::{iod, registry};
@@ -22,6 +22,15 @@ use crate::dataset::{
 use crate::diff::{Change, ChangeKind, Decision, RuleLabel};
 use crate::error::{Error, Result};
 use crate::profile::{Action, ElementContext, ResolvedProfile};
+
+/// Why a time of day under C is kept (PS3.15 E.3.6: dates move, intervals stay).
+const TIME_KEPT_NOTE: &str = "a time of day: dates move by whole days, so times of day stay as they were";
+
+/// The rule text of an element no rule names inside a sequence whose action is D.
+const IN_DUMMY_SEQUENCE_RULE: &str = "inside a sequence replaced with dummies (D)";
+
+/// The rule text of an element no rule names inside a sequence whose action is C.
+const IN_CLEAN_SEQUENCE_RULE: &str = "inside a sequence cleaned (C)";
 
 /// The rule text of elements no rule matches.
 const DEFAULT_RULE: &str = "default: not in PS3.15 Table E.1-1, kept";
@@ -70,11 +79,12 @@ fn plan_with_pixels(
         meta_instance_uid: file.meta().media_storage_sop_instance_uid(),
         ids: std::cell::OnceCell::new(),
         shift_days: std::cell::OnceCell::new(),
+        inside: std::cell::OnceCell::new(),
         // Entries are large: growing the list as they come would copy it over and over. (The
         // markers and pixel data left in the file come on top.)
         entries: Vec::with_capacity(crate::diff::element_count(obj) + 8),
     };
-    planner.level(obj, None, 0)?;
+    planner.level(obj, None, 0, Scope::OPEN)?;
     if let Some(pixels) = pixel_data {
         planner.pixel_data(pixels);
     }
@@ -111,6 +121,9 @@ struct Planner<'a> {
     /// The patient's date offset (`None`: no salt), worked out the first time a date is
     /// shifted: most files have no date to shift.
     shift_days: std::cell::OnceCell<Option<i64>>,
+    /// What the profile does to the UIDs, dates and times of the file, which elements no
+    /// rule names inside a D or C sequence follow; worked out at the first such element.
+    inside: std::cell::OnceCell<InsideActions>,
     entries: Vec<Change>,
 }
 
@@ -124,8 +137,15 @@ struct Decided<'e> {
 
 impl Planner<'_> {
     /// Plans one dataset or item: decides every element, keeps the creators of kept private
-    /// elements, then writes the entries in order, descending into kept sequences.
-    fn level(&mut self, obj: &InMemDicomObject, parent: Option<(&TagPath, u32)>, depth: usize) -> Result<()> {
+    /// elements, then writes the entries in order, descending into kept sequences. `scope`
+    /// says whether the item is inside a sequence replaced with dummies or cleaned.
+    fn level(
+        &mut self,
+        obj: &InMemDicomObject,
+        parent: Option<(&TagPath, u32)>,
+        depth: usize,
+        scope: Scope,
+    ) -> Result<()> {
         let mut decided: Vec<Decided<'_>> = obj
             .iter()
             .map(|el| {
@@ -136,6 +156,7 @@ impl Planner<'_> {
                 };
                 let creator = private::creator_of(obj, tag);
                 let (action, decision) = self.decide(&path, creator.as_deref(), el.vr());
+                let (action, decision) = self.within(scope, el, action, decision);
                 Decided {
                     path,
                     element: el,
@@ -149,7 +170,7 @@ impl Planner<'_> {
 
         for d in decided {
             if d.element.vr() == VR::SQ || matches!(d.element.value(), Value::Sequence(_)) {
-                self.sequence(d, depth)?;
+                self.sequence(d, depth, scope)?;
             } else {
                 self.primitive(d)?;
             }
@@ -209,7 +230,10 @@ impl Planner<'_> {
         (action, decision)
     }
 
-    fn sequence(&mut self, d: Decided<'_>, depth: usize) -> Result<()> {
+    /// Writes the entry of a sequence and plans its items. A sequence kept, replaced with
+    /// dummies (D) or cleaned (C) keeps its items; under D or C, what no rule names inside it,
+    /// at any depth, is replaced with dummies or cleaned too (see [`Planner::within`]).
+    fn sequence(&mut self, d: Decided<'_>, depth: usize, scope: Scope) -> Result<()> {
         let items = d.element.items().unwrap_or(&[]);
         let before = Some(Snapshot::Items(items.len()));
         let (kind, after) = match d.action {
@@ -217,10 +241,11 @@ impl Planner<'_> {
             Action::Empty if items.is_empty() => (ChangeKind::Unchanged, before.clone()),
             Action::Empty => (ChangeKind::Emptied, Some(Snapshot::Items(0))),
             // Keep, and D/U/C on a sequence: the sequence stays and each element inside is
-            // decided by its own rule.
+            // decided by its own rule, or by the D or C around it where it has none.
             _ => (ChangeKind::Unchanged, before.clone()),
         };
         let descend = kind == ChangeKind::Unchanged && !items.is_empty();
+        let inner = scope.enter(d.path.tag, d.action, &d.decision);
         let mut change = Change::new(d.path.clone(), VR::SQ, kind, before, after);
         change.decision = Some(d.decision);
         self.entries.push(change);
@@ -233,7 +258,7 @@ impl Planner<'_> {
                 });
             }
             for (i, item) in items.iter().enumerate() {
-                self.level(item, Some((&d.path, i as u32)), depth + 1)?;
+                self.level(item, Some((&d.path, i as u32)), depth + 1, inner)?;
             }
         }
         Ok(())
@@ -367,7 +392,8 @@ impl Planner<'_> {
             1 => PrimitiveValue::from(out.remove(0)),
             _ => PrimitiveValue::Strs(out),
         };
-        Ok((Some(new), None))
+        let note = (action == Action::Clean && vr == VR::TM).then(|| TIME_KEPT_NOTE.to_string());
+        Ok((Some(new), note))
     }
 
     /// The patient's date offset; there is one exactly when a salt was given.
@@ -759,5 +785,225 @@ fn drop_orphaned_dependents(decided: &mut [Decided<'_>]) {
             };
             d.action = Action::Remove;
         }
+    }
+}
+
+/// Where an item sits: inside a sequence whose action is D or C, or not; and inside a code
+/// sequence that identifies a person, or not.
+///
+/// PS3.15 E.1.1: D on a sequence replaces its contents with dummies, C cleans them; a
+/// sequence is not a value that can be replaced whole (an SR content tree, a verifying
+/// observer, a graphic annotation must keep their items for the object to stay valid), so its
+/// items are walked, and what no rule of the table names inside them (an SR Text Value, a
+/// code value of a person) is replaced or cleaned by the sequence's action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Scope {
+    /// The D or C of the nearest such sequence around the item.
+    mode: Option<ScopeMode>,
+    /// Inside a code sequence that identifies a person or organization: its codes are
+    /// identifiers, not concepts.
+    of_person: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ScopeMode {
+    Dummy,
+    Clean,
+}
+
+impl Scope {
+    /// The top level: no sequence around.
+    const OPEN: Scope = Scope {
+        mode: None,
+        of_person: false,
+    };
+
+    /// The scope of the items of sequence `tag`, whose action is `action`. A sequence no
+    /// rule names carries the scope around it inward; D and C start their own; any other
+    /// rule (K of an option, X/Z/U*) ends it, the rule deciding for what is inside.
+    fn enter(self, tag: dicom_core::Tag, action: Action, decision: &Decision) -> Scope {
+        let mode = match action {
+            Action::Dummy => Some(ScopeMode::Dummy),
+            Action::Clean => Some(ScopeMode::Clean),
+            _ if is_default(decision) => self.mode,
+            _ => None,
+        };
+        Scope {
+            mode,
+            of_person: self.of_person || PERSON_CODE_SEQUENCES.contains(&tag),
+        }
+    }
+}
+
+/// What the profile does to the file's instance UIDs, dates, date-times and times; what the
+/// elements no rule names inside a D or C sequence follow, so that the sequence's UIDs are
+/// remapped as the rest of the file's are and its dates follow the longitudinal options.
+#[derive(Clone, Copy, Debug)]
+struct InsideActions {
+    uid: Action,
+    date: Action,
+    date_time: Action,
+    time: Action,
+}
+
+/// Whether a decision is the default one: no rule of the profile names the element.
+fn is_default(decision: &Decision) -> bool {
+    decision.rule.starts_with("default")
+}
+
+/// The attributes of a coded entry (PS3.3 Table 8.8-1): a coded concept (a concept name, a
+/// unit, a finding) identifies nobody and is kept inside a D or C sequence, except in a
+/// code sequence that identifies a person.
+const CODE_ENTRY_TAGS: &[dicom_core::Tag] = &[
+    tags::CODE_VALUE,
+    tags::CODING_SCHEME_DESIGNATOR,
+    tags::CODING_SCHEME_VERSION,
+    tags::CODE_MEANING,
+    tags::LONG_CODE_VALUE,
+    tags::URN_CODE_VALUE,
+    tags::CONTEXT_IDENTIFIER,
+    tags::CONTEXT_UID,
+    tags::MAPPING_RESOURCE,
+    tags::MAPPING_RESOURCE_UID,
+    tags::MAPPING_RESOURCE_NAME,
+    tags::CONTEXT_GROUP_EXTENSION_FLAG,
+    tags::CONTEXT_GROUP_EXTENSION_CREATOR_UID,
+    tags::CODING_SCHEME_UID,
+];
+
+/// UID attributes that name a definition (a SOP class, a transfer syntax, a coding scheme),
+/// not an instance: they identify no one and a reader needs them as they are.
+const DEFINITION_UID_TAGS: &[dicom_core::Tag] = &[
+    tags::SOP_CLASS_UID,
+    tags::REFERENCED_SOP_CLASS_UID,
+    tags::RELATED_GENERAL_SOP_CLASS_UID,
+    tags::TRANSFER_SYNTAX_UID,
+    tags::ORIGINAL_SPECIALIZED_SOP_CLASS_UID,
+];
+
+/// The prefix of the UIDs the standard defines (PS3.6 Annex A): not identifying.
+const STANDARD_UID_PREFIX: &str = "1.2.840.10008.";
+
+impl Planner<'_> {
+    /// The action for an element inside a D or C sequence (`scope`) that no rule names: a text
+    /// or name becomes a dummy (D) or is cleaned (C); a UID is remapped as the file's are; a
+    /// date or time follows what the profile does to an SR item's Date, DateTime or Time; coded
+    /// concepts, enumerated values (CS) and numbers stay, being the structure an IOD needs.
+    /// Elements a rule names, and those outside such sequences, keep their decision.
+    fn within(
+        &self,
+        scope: Scope,
+        el: &InMemElement,
+        action: Action,
+        decision: Decision,
+    ) -> (Action, Decision) {
+        let Some(mode) = scope.mode else {
+            return (action, decision);
+        };
+        // What a rule names follows it; so does what the default already changes (a URL
+        // removed, a UID replaced): only a value the default would keep is at stake.
+        if action != Action::Keep || !is_default(&decision) {
+            return (action, decision);
+        }
+        let tag = el.header().tag;
+        let vr = el.vr();
+        // A private creator names a block, not anyone: replaced, the block would be lost.
+        if private::is_private_creator(tag) {
+            return (action, decision);
+        }
+        let Value::Primitive(value) = el.value() else {
+            return (action, decision);
+        };
+        if values_of(value).all(|v| v.is_empty()) {
+            return (action, decision);
+        }
+        let inside = *self.inside.get_or_init(|| self.inside_actions());
+        let (new, note): (Action, Option<&'static str>) = match vr {
+            _ if CODE_ENTRY_TAGS.contains(&tag) && !scope.of_person => return (action, decision),
+            VR::UI => {
+                let definition = DEFINITION_UID_TAGS.contains(&tag)
+                    || values_of(value).all(|v| v.is_empty() || v.starts_with(STANDARD_UID_PREFIX));
+                if definition {
+                    return (action, decision);
+                }
+                (
+                    inside.uid,
+                    Some("a UID: treated as the file's SOP Instance UID is"),
+                )
+            }
+            VR::DA => date_inside(mode, inside.date),
+            VR::DT => date_inside(mode, inside.date_time),
+            // A time of day under C is kept, as everywhere (dates move by whole days).
+            VR::TM => match (mode, inside.time) {
+                (_, Action::Keep) | (ScopeMode::Clean, _) => (Action::Keep, Some("a time of day: kept")),
+                _ => (Action::Dummy, None),
+            },
+            VR::AE | VR::LO | VR::LT | VR::PN | VR::SH | VR::ST | VR::UC | VR::UT => match mode {
+                ScopeMode::Dummy => (Action::Dummy, None),
+                ScopeMode::Clean => (Action::Clean, None),
+            },
+            // A URL cannot be cleaned and stay one; an age alone identifies no one but is
+            // replaced with the rest under D.
+            VR::UR => (Action::Dummy, None),
+            VR::AS if mode == ScopeMode::Dummy => (Action::Dummy, None),
+            // A value of unknown VR may be text: it cannot be replaced knowing its type.
+            VR::UN => (
+                Action::Remove,
+                Some("a value of unknown VR may hold text: removed"),
+            ),
+            _ => return (action, decision),
+        };
+        if new == action {
+            return (action, decision);
+        }
+        let rule = match mode {
+            ScopeMode::Dummy => IN_DUMMY_SEQUENCE_RULE,
+            ScopeMode::Clean => IN_CLEAN_SEQUENCE_RULE,
+        };
+        let decision = Decision {
+            action: new,
+            requested: Some(action),
+            rule: rule.into(),
+            note: note.map(RuleLabel::from),
+        };
+        (new, decision)
+    }
+
+    /// What the profile does, where it names them, to the file's SOP Instance UID and to an SR
+    /// content item's Date, DateTime and Time: the counterparts of the values no rule names
+    /// inside a D or C sequence.
+    fn inside_actions(&self) -> InsideActions {
+        let requested = |tag: dicom_core::Tag| {
+            let path = TagPath::root(tag);
+            self.profile
+                .decide(&ElementContext {
+                    path: &path,
+                    creator: None,
+                })
+                .map_or(Action::Keep, |m| m.action)
+        };
+        let uid = match (requested(tags::SOP_INSTANCE_UID), self.salt) {
+            (Action::Keep, _) => Action::Keep,
+            (_, Some(_)) => Action::ReplaceUid,
+            // Without a salt there is no consistent new UID: a dummy, which identifies no one.
+            (_, None) => Action::Dummy,
+        };
+        InsideActions {
+            uid,
+            date: requested(tags::DATE),
+            date_time: requested(tags::DATE_TIME),
+            time: requested(tags::TIME),
+        }
+    }
+}
+
+/// The action for a date or date-time inside a D or C sequence, from the mode and what the
+/// profile does to its SR counterpart: kept where the profile keeps dates, shifted where it
+/// shifts them or the sequence is cleaned, else a dummy.
+fn date_inside(mode: ScopeMode, counterpart: Action) -> (Action, Option<&'static str>) {
+    match (mode, counterpart) {
+        (_, Action::Keep) => (Action::Keep, Some("dates are kept by the profile")),
+        (_, Action::Clean | Action::ShiftDate) | (ScopeMode::Clean, _) => (Action::Clean, None),
+        (ScopeMode::Dummy, _) => (Action::Dummy, None),
     }
 }

@@ -133,7 +133,7 @@ pub enum Status {
     Failed,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, Debug, Clone)]
 pub struct Summary {
     pub files_done: usize,
     pub files_failed: usize,

@@ -1,16 +1,18 @@
 //! The failures of a folder run: each names its input, and a cause many files share (an
-//! output folder that cannot be written) is told once, above their names.
+//! output folder that cannot be written) is kept once, for the programs to tell once, above
+//! their names.
 
 use std::path::{Path, PathBuf};
 
 use super::inputs::{InputError, Job};
 use super::report::{FileReport, Status};
-use crate::terminal_text::{escape, path as show};
+use crate::terminal_text::path as show;
 use crate::Error;
 
 /// A file that failed: its input, and why in words that do not repeat the input's name, so
 /// that many files failing for one reason (an output folder that cannot be written) can be
 /// told once.
+#[derive(Clone, Debug)]
 pub struct Failure {
     input: PathBuf,
     cause: String,
@@ -19,6 +21,21 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The input that failed (or the place in a folder that could not be read).
+    pub fn input(&self) -> &Path {
+        &self.input
+    }
+
+    /// Why, without the input's name.
+    pub fn cause(&self) -> &str {
+        &self.cause
+    }
+
+    /// The whole error, as the report gives it.
+    pub fn error(&self) -> &str {
+        &self.error
+    }
+
     pub fn new(input: &Path, cause: String) -> Failure {
         Failure {
             error: format!("{}: {cause}", input.display()),
@@ -29,7 +46,8 @@ impl Failure {
 
     /// From the engine's error: one on the output side (a folder that cannot be written) is
     /// told by the folder, the same for every file in it.
-    pub fn of_error(job: &Job, err: &Error) -> Failure {
+    /// `describe` words the error (the programs add their hints).
+    pub fn of_error(job: &Job, err: &Error, describe: fn(&Error) -> String) -> Failure {
         let cause = match err {
             Error::Io { path, source } if path != &job.input => {
                 let folder = if path == &job.output {
@@ -39,12 +57,12 @@ impl Failure {
                 };
                 format!("cannot write {}: {}", folder.display(), os_reason(source))
             }
-            other => without_prefix(&other.to_string(), &job.input),
+            other => without_prefix(&describe(other), &job.input),
         };
         Failure {
             input: job.input.clone(),
             cause,
-            error: err.to_string(),
+            error: describe(err),
         }
     }
 
@@ -105,7 +123,7 @@ fn without_prefix(text: &str, path: &Path) -> String {
 }
 
 /// The run's failures, grouped by cause in order of first appearance.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct Failures {
     groups: Vec<(String, Vec<PathBuf>)>,
     by_cause: std::collections::HashMap<String, usize>,
@@ -126,23 +144,15 @@ impl Failures {
         self.count == 0
     }
 
-    /// Every failure, each naming its input; a cause shared by several files is told once,
-    /// above their names.
-    pub fn print(&self) {
-        if self.count == 0 {
-            return;
-        }
-        errln!("dpk: {} file(s) failed:", self.count);
-        for (cause, inputs) in &self.groups {
-            match inputs.as_slice() {
-                [input] => errln!("  {}: {}", show(input), escape(cause)),
-                _ => {
-                    errln!("  {} files: {}", inputs.len(), escape(cause));
-                    for input in inputs {
-                        errln!("    {}", show(input));
-                    }
-                }
-            }
-        }
+    /// How many files failed.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    /// Each cause, in order of first appearance, with the inputs that failed for it.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, &[PathBuf])> {
+        self.groups
+            .iter()
+            .map(|(cause, inputs)| (cause.as_str(), inputs.as_slice()))
     }
 }
