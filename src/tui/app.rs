@@ -1,9 +1,11 @@
 //! The inspector's state and its one `update` function: every key becomes an [`Action`], every
 //! action changes the state here, and drawing only reads it (see `view`).
 //!
-//! The state holds the original dataset (header only), the base profile plus the user's
-//! overrides, and what follows from them: the plan and the before/after risk reports. Each
-//! change of action re-plans and re-scores in memory; nothing touches the disk.
+//! [`App`] is one file's screen: the rows of the tag tree, the selection, the overlays, menus
+//! and prompts, and the scroll positions for the last known terminal size. What it edits is
+//! its [`Document`]: the file (header only), the profile being built with its history, and
+//! what follows from them, the engine's plan and the before/after risk reports. Each change
+//! of action re-plans and re-scores in memory; nothing touches the disk.
 
 use std::collections::BTreeSet;
 

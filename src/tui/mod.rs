@@ -1,5 +1,7 @@
-//! `dpk-tui`: the interactive inspector. A thin shell over the library: the state and its
-//! update are in `app`, the key table in `keys`, drawing in `view`.
+//! `dpk-tui`: the interactive inspector. A thin shell over the library: what is edited (the
+//! profile being built, one file's plan and scores) is in `document`, one file's screen and
+//! its update in `app`, a folder's study browser in `browser` (loading in `folder`), the key
+//! table in `keys`, drawing in `view` and `browser_view`.
 
 pub mod app;
 pub mod browser;
