@@ -476,3 +476,24 @@ fn files_read_after_a_change_are_scored_with_the_changed_profile() {
     );
     assert!(b.replanned < 300);
 }
+
+#[cfg(unix)]
+#[test]
+fn a_link_to_a_file_is_read_and_a_link_to_a_folder_is_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = browser_folder::two_studies(dir.path());
+    let links = dir.path().join("c_links");
+    std::fs::create_dir(&links).unwrap();
+    std::os::unix::fs::symlink(&paths[0], links.join("linked.dcm")).unwrap();
+    // A loop: followed, it would never end.
+    std::os::unix::fs::symlink(dir.path(), links.join("loop")).unwrap();
+    let mut i = inspector(dir.path());
+    settle(&mut i);
+    let b = browser(&i);
+    assert_eq!(b.files.len(), 7);
+    assert!(b.files.iter().any(|f| f.path.ends_with("c_links/linked.dcm")));
+    assert!(b.failures.is_empty(), "{:?}", b.failures);
+    // The linked file is the same instance: its study has one more file.
+    assert_eq!(b.studies.len(), 2);
+    assert_eq!(b.studies[0].files().count(), 5);
+}

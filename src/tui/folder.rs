@@ -157,7 +157,11 @@ fn files_under(inputs: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, String)>> {
             .into_iter();
         for entry in walk {
             match entry {
-                Ok(e) if e.file_type().is_file() => out.push(Ok(e.into_path())),
+                // A link to a file is read as the file; links to folders are not followed
+                // (no loops).
+                Ok(e) if e.file_type().is_file() || (e.path_is_symlink() && e.path().is_file()) => {
+                    out.push(Ok(e.into_path()))
+                }
                 Ok(_) => {}
                 Err(e) => {
                     let path = e.path().map_or_else(|| input.clone(), Path::to_path_buf);
