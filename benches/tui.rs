@@ -64,7 +64,11 @@ fn benches(c: &mut Criterion) {
         false,
     )
     .expect("app");
-    assert!(app.plan.entries.len() >= 2000, "{}", app.plan.entries.len());
+    assert!(
+        app.doc.plan.entries.len() >= 2000,
+        "{}",
+        app.doc.plan.entries.len()
+    );
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
 
     c.bench_function(
@@ -72,7 +76,7 @@ fn benches(c: &mut Criterion) {
         |b| {
             b.iter(|| {
                 app.update(Action::CycleAction);
-                terminal.draw(|f| view::draw(f, &mut app)).expect("draw");
+                terminal.draw(|f| view::draw(f, &app)).expect("draw");
             })
         },
     );
@@ -96,7 +100,7 @@ fn benches(c: &mut Criterion) {
     });
     c.bench_function("  step: draw 160x48", |b| {
         b.iter(|| {
-            let _ = terminal.draw(|f| view::draw(f, &mut app)).expect("draw");
+            let _ = terminal.draw(|f| view::draw(f, &app)).expect("draw");
         })
     });
 }
@@ -150,8 +154,9 @@ fn first_frame(c: &mut Criterion) {
     c.bench_function("open to first frame (200 MB multi-frame)", |b| {
         b.iter(|| {
             let mut app = dpk::tui::open(&args).expect("open");
+            app.update(Action::Resize(160, 48));
             let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
-            terminal.draw(|f| view::draw(f, &mut app)).expect("draw");
+            terminal.draw(|f| view::draw(f, &app)).expect("draw");
         })
     });
 
@@ -177,8 +182,9 @@ fn first_frame(c: &mut Criterion) {
         b.iter_batched(
             || new_app(open_header()),
             |mut app| {
+                app.update(Action::Resize(160, 48));
                 let mut terminal = Terminal::new(TestBackend::new(160, 48)).expect("terminal");
-                terminal.draw(|f| view::draw(f, &mut app)).expect("draw");
+                terminal.draw(|f| view::draw(f, &app)).expect("draw");
                 app
             },
             BatchSize::SmallInput,

@@ -36,6 +36,7 @@ fn select(app: &mut App, keyword: &str) {
 }
 
 fn screen(app: &mut App, width: u16, height: u16) -> String {
+    app.update(Action::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| view::draw(f, app)).unwrap();
     terminal.backend().to_string()
@@ -44,8 +45,8 @@ fn screen(app: &mut App, width: u16, height: u16) -> String {
 #[test]
 fn changing_an_action_replans_and_rescores_and_reset_undoes_it() {
     let mut app = demo();
-    assert_eq!(app.before.level.label(), "CRITICAL");
-    assert_eq!(app.after.score, 0.0);
+    assert_eq!(app.doc.before.level.label(), "CRITICAL");
+    assert_eq!(app.doc.after.score, 0.0);
     select(&mut app, "PatientName");
     // Cycle Patient's Name until the profile keeps it: the name is then a finding again.
     for _ in 0..8 {
@@ -63,14 +64,16 @@ fn changing_an_action_replans_and_rescores_and_reset_undoes_it() {
     assert_eq!(entry.keyword, "PatientName", "selection stays on the element");
     assert_eq!(entry.decision.as_ref().unwrap().action, dpk::Action::Keep);
     assert!(app.is_overridden(&entry));
-    assert!(app.after.score > 0.0);
+    assert!(app.doc.after.score > 0.0);
     assert!(app
+        .doc
         .after
         .findings
         .iter()
         .any(|f| f.keyword == Some("PatientName")));
     // Patient Identity Removed follows: the profile now keeps a direct identifier.
     let marker = app
+        .doc
         .plan
         .entries
         .iter()
@@ -80,7 +83,7 @@ fn changing_an_action_replans_and_rescores_and_reset_undoes_it() {
 
     app.update(Action::ResetAction);
     assert!(!app.is_overridden(app.selected_entry().unwrap()));
-    assert_eq!(app.after.score, 0.0);
+    assert_eq!(app.doc.after.score, 0.0);
 }
 
 #[test]
@@ -89,6 +92,7 @@ fn the_edited_profile_gives_the_plan_the_screen_showed() {
     select(&mut app, "StudyDescription");
     app.update(Action::CycleAction);
     let shown: Vec<_> = app
+        .doc
         .plan
         .entries
         .iter()
@@ -229,7 +233,7 @@ fn saving_asks_for_a_path_confirms_overwriting_and_reloads_to_the_same_plan() {
             .map(|c| (c.path.clone(), c.kind, c.after.clone()))
             .collect::<Vec<_>>()
     };
-    assert_eq!(kinds(&plan), kinds(&app.plan));
+    assert_eq!(kinds(&plan), kinds(&app.doc.plan));
 
     // Saving again over it asks first; anything but y keeps the file.
     app.update(Action::CycleAction);
@@ -435,8 +439,9 @@ fn light_theme_and_theme_cycling() {
     let _ = screen(&mut app, 120, 40);
     // The view keeps its scroll position: one row up, Patient's Name is still on screen.
     app.update(Action::Up);
+    app.update(Action::Resize(120, 40));
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     // The "empty" badge of Patient's Name is drawn in the light theme's colour for empty.
     let (x, row) = find_cells(&buffer, "│ (0010,0010) PatientName").unwrap();
@@ -482,9 +487,10 @@ fn the_diff_pane_lists_every_change_and_follows_the_selection() {
     select(&mut app, "PatientName");
     app.update(Action::ToggleChangeList);
     assert!(app.change_list);
-    let count = app.plan.change_count();
+    let count = app.doc.plan.change_count();
+    app.update(Action::Resize(160, 48));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let title = format!("Changes — {count} in the plan");
     assert!(find_cells(&buffer, &title).is_some(), "{}", terminal.backend());
@@ -502,7 +508,7 @@ fn the_diff_pane_lists_every_change_and_follows_the_selection() {
     while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
         app.update(Action::CycleAction);
     }
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     assert!(
         find_cells(&buffer, "PatientName: ").is_none(),
@@ -638,6 +644,7 @@ fn a_change_to_a_private_element_is_a_rule_by_creator() {
     );
     // Its creator stays with it, and the rule holds where the block has another number.
     let creator = app
+        .doc
         .plan
         .entries
         .iter()
@@ -662,8 +669,9 @@ fn a_change_to_a_private_element_is_a_rule_by_creator() {
 #[test]
 fn mouse_clicks_select_and_cycle_and_the_wheel_scrolls() {
     let mut app = demo();
+    app.update(Action::Resize(160, 48));
     let mut terminal = Terminal::new(TestBackend::new(160, 48)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let (x, y) = find_cells(&buffer, "│ (0008,0020) StudyDate").unwrap();
     app.update(Action::Click(x + 4, y));
@@ -698,6 +706,7 @@ fn a_change_at_one_place_in_the_sequences_stays_there() {
     assert!(app.is_overridden(&nested));
     assert!(app.message.contains("this place only"), "{}", app.message);
     let top = app
+        .doc
         .plan
         .entries
         .iter()
@@ -733,7 +742,7 @@ fn pixel_data_left_in_the_file_shows_its_size_and_frames_and_is_written_whole() 
         false,
     )
     .unwrap();
-    app.source = Some(input.clone());
+    app.doc.source = Some(input.clone());
     select(&mut app, "PixelData");
     let text = screen(&mut app, 160, 40);
     assert!(text.contains("encapsulated, 40 fragments,"), "{text}");
@@ -804,7 +813,10 @@ fn elements_inside_a_removed_sequence_are_listed_nested_and_marked_removed() {
         let decision = c.decision.as_ref().unwrap();
         assert_eq!(decision.action, dpk::Action::Remove);
         assert_eq!(decision.rule, "removed with sequence (0008,1140)");
-        assert!(app.plan.entry(&c.path).is_none(), "the plan itself is unchanged");
+        assert!(
+            app.doc.plan.entry(&c.path).is_none(),
+            "the plan itself is unchanged"
+        );
     }
     // The original values are shown as they were, and what the element's own rule would do.
     let (_, uid, _) = &inside[1];
@@ -818,8 +830,8 @@ fn elements_inside_a_removed_sequence_are_listed_nested_and_marked_removed() {
     // The plan is the same as the engine's, and the tree lists more than the plan.
     let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
     let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
-    let plan = dpk::plan(&file, &app.profile, &ctx).unwrap();
-    assert_eq!(plan.entries, app.plan.entries);
+    let plan = dpk::plan(&file, &app.doc.profile, &ctx).unwrap();
+    assert_eq!(plan.entries, app.doc.plan.entries);
     assert_eq!(app.element_count(), plan.entries.len() + 32);
 
     // On screen: nested under the sequence, with its badge, the value before and the rule.
@@ -902,7 +914,7 @@ fn a_change_inside_a_removed_sequence_is_a_rule_by_tag_that_waits_for_the_sequen
     assert!(app.is_overridden(&entry));
     assert_eq!(entry.decision.as_ref().unwrap().requested, Some(chosen.action));
     // The rule by tag holds at the top level at once.
-    let top = app.plan.entry(&"(0008,0050)".parse().unwrap()).unwrap();
+    let top = app.doc.plan.entry(&"(0008,0050)".parse().unwrap()).unwrap();
     assert_eq!(top.decision.as_ref().unwrap().action, chosen.action);
     // A second press moves on from the user's action, not from the sequence's.
     app.update(Action::CycleAction);
@@ -915,6 +927,7 @@ fn a_change_inside_a_removed_sequence_is_a_rule_by_tag_that_waits_for_the_sequen
         app.update(Action::CycleAction);
     }
     let inside = app
+        .doc
         .plan
         .entry(&"(0040,0275)[0].(0008,0050)".parse().unwrap())
         .unwrap();
@@ -1103,6 +1116,7 @@ fn open_file(bytes: &[u8]) -> App {
 /// Every value shown in the tree at `width` × `height`: the text of its value column, and the
 /// full value as the screen would show it uncut.
 fn shown_values(app: &mut App, width: u16, height: u16) -> Vec<(String, String)> {
+    app.update(Action::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal.draw(|f| view::draw(f, app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
@@ -1283,13 +1297,13 @@ fn the_findings_list_opens_whole_and_scrolls() {
     let ctx = Context::new(Salt::new(b"tui-test-salt-000000001".to_vec()).unwrap());
     let keep_all = Profile::from_ron("(name: \"keep\", rules: [])", "keep.ron").unwrap();
     let mut kept = App::new("demo".into(), file, keep_all, ctx, false).unwrap();
-    let total = kept.after.findings.len();
+    let total = kept.doc.after.findings.len();
     assert!(total > 10, "{total}");
     let text = screen(&mut kept, 80, 24);
     assert!(text.contains(&format!("F lists all {total}")), "{text}");
     // The pane scrolls to the selected element's finding.
-    let last = kept.after.findings.last().unwrap().path.clone();
-    let first = kept.after.findings[0].path.clone();
+    let last = kept.doc.after.findings.last().unwrap().path.clone();
+    let first = kept.doc.after.findings[0].path.clone();
     kept.update(Action::Top);
     while kept.selected_entry().map(|c| &c.path) != Some(&last) {
         kept.update(Action::Down);
@@ -1306,7 +1320,7 @@ fn the_findings_list_opens_whole_and_scrolls() {
     assert!(top.contains("rows 1–"), "{top}");
     kept.update(Action::Bottom);
     let bottom = screen(&mut kept, 80, 24);
-    let last = kept.after.findings.last().unwrap().path.to_string();
+    let last = kept.doc.after.findings.last().unwrap().path.to_string();
     assert!(bottom.contains(&last) && !bottom.contains("rows 1–"), "{bottom}");
     kept.update(Action::Cancel);
     assert_eq!(kept.mode(), dpk::tui::app::Mode::Normal);
@@ -1535,8 +1549,9 @@ fn a_search_is_new_each_time_reaches_every_element_and_counts_its_matches() {
     app.update(Action::Submit);
     assert!(app.message.contains("'acme medical': match"), "{}", app.message);
     // The match is highlighted on screen.
+    app.update(Action::Resize(120, 30));
     let mut terminal = Terminal::new(TestBackend::new(120, 30)).unwrap();
-    terminal.draw(|f| view::draw(f, &mut app)).unwrap();
+    terminal.draw(|f| view::draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer();
     let tree = app.tree_rows;
     let (x, y) = (tree.y..tree.y + tree.height)
@@ -1623,7 +1638,7 @@ fn save_offers_the_loaded_profile_and_needs_no_salt() {
     app.update(Action::Save);
     assert_eq!(app.prompt.as_ref().unwrap().input, "basic-edited.ron");
     app.update(Action::Cancel);
-    app.profile_file = Some("profiles/site-ct.ron".into());
+    app.doc.edits.profile_file = Some("profiles/site-ct.ron".into());
     app.update(Action::Save);
     assert_eq!(app.prompt.as_ref().unwrap().input, "profiles/site-ct.ron");
     // Saved under the preview salt: the profile holds no salt.
@@ -1711,9 +1726,16 @@ fn every_key_that_does_something_is_in_the_help() {
         Mode::Overlay => "Help, explanation, findings",
         Mode::Menu => "Menus",
         Mode::Prompt => "Prompts (any other key types itself)",
+        Mode::Browser => "Folder (dpk-tui DIR)",
     };
     let mut checked = 0;
-    for mode in [Mode::Normal, Mode::Overlay, Mode::Menu, Mode::Prompt] {
+    for mode in [
+        Mode::Normal,
+        Mode::Overlay,
+        Mode::Menu,
+        Mode::Prompt,
+        Mode::Browser,
+    ] {
         for key in probe_keys() {
             let Some(action) = action_for(key, mode) else {
                 continue;
@@ -1791,7 +1813,7 @@ fn the_readme_tour_and_workshop_match_the_screen() {
     let mut app = demo_with_preview_salt();
     let count = app.element_count();
     press(&mut app, "ff");
-    let changes = app.plan.change_count();
+    let changes = app.doc.plan.change_count();
     let figure = format!("{changes} of {count} elements");
     assert!(readme.contains(&figure), "the workshop should say {figure:?}");
     assert!(readme.contains(&format!("Tags — {count} elements")));

@@ -419,3 +419,31 @@ fn at_80_by_24_a_long_path_gives_way_before_the_preview_warning() {
     s.keys("q");
     s.quits_cleanly();
 }
+
+#[path = "support/browser_folder.rs"]
+mod browser_folder;
+
+#[test]
+fn at_80_by_24_a_folder_opens_a_file_on_enter_and_esc_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    browser_folder::two_studies(dir.path());
+    let arg = dir.path().display().to_string();
+    let mut s = Session::start_sized(&[], 24, 80, &[&arg]);
+    s.wait_for("after: 6 LOW");
+    let screen = s.wait_for("⏎ open");
+    assert!(screen.contains("2 studies · 3 series · 6 files"), "{screen}");
+    // Down to the first file (study, series, file), Enter: its tag tree.
+    // A frame is written top to bottom: waiting for its last row sees it whole.
+    s.keys("jj\r");
+    let screen = s.wait_for("Esc: back to the folder");
+    assert!(screen.contains("Tags —"), "{screen}");
+    assert!(screen.contains("IM111.dcm"), "{screen}");
+    // Esc: the folder again, the file still selected.
+    s.keys("\x1b");
+    let screen = s.wait_for("⏎ open");
+    assert!(screen.contains("2 studies · 3 series · 6 files"), "{screen}");
+    assert!(!screen.contains("Tags —"), "{screen}");
+    assert!(screen.contains("SOP UID →"), "the file's details: {screen}");
+    s.keys("q");
+    s.quits_cleanly();
+}

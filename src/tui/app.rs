@@ -1,28 +1,29 @@
 //! The inspector's state and its one `update` function: every key becomes an [`Action`], every
 //! action changes the state here, and drawing only reads it (see `view`).
 //!
-//! The state holds the original dataset (header only), the base profile plus the user's
-//! overrides, and what follows from them: the plan and the before/after risk reports. Each
-//! change of action re-plans and re-scores in memory; nothing touches the disk.
+//! [`App`] is one file's screen: the rows of the tag tree, the selection, the overlays, menus
+//! and prompts, and the scroll positions for the last known terminal size. What it edits is
+//! its [`Document`]: the file (header only), the profile being built with its history, and
+//! what follows from them, the engine's plan and the before/after risk reports. Each change
+//! of action re-plans and re-scores in memory; nothing touches the disk.
 
 use std::collections::BTreeSet;
 
-use dicom_core::VR;
 use dicom_object::InMemDicomObject;
 
+use super::document::{Document, Edits};
 use crate::dataset::{tag_string, Header, Snapshot, TagPath};
-use crate::diff::{Change, ChangeKind, Decision};
-use crate::engine::{Context, Plan};
-use crate::profile::{
-    Action as RuleAction, ElementContext, Profile, ResolvedProfile, Rule, Selector, CONCRETE_ACTIONS,
-};
-use crate::risk::{score, score_against, RiskReport, Weights};
+use crate::diff::{Change, ChangeKind};
+use crate::engine::Context;
+use crate::profile::{Action as RuleAction, Profile, Rule, Selector, CONCRETE_ACTIONS};
 
 /// What the user can ask for; keys map onto these (see `keys`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
     /// Select the row above.
     Up,
+    /// Open the selected file of a folder (or fold and unfold a study or series).
+    Open,
     /// Select the row below.
     Down,
     /// A page up.
@@ -79,6 +80,8 @@ pub enum Action {
     MenuPick,
     /// A mouse click at (column, row) of the terminal.
     Click(u16, u16),
+    /// The terminal is now (columns, rows): what page keys, clicks and scrolling go by.
+    Resize(u16, u16),
     /// The mouse wheel, up.
     ScrollUp,
     /// The mouse wheel, down.
@@ -160,6 +163,8 @@ pub enum Mode {
     /// Reading the help or an explanation: the moving keys scroll it, nothing changes
     /// beneath it.
     Overlay,
+    /// A folder's study browser.
+    Browser,
 }
 
 /// Which elements the tree shows.
@@ -215,38 +220,10 @@ pub struct Row {
     pub items: usize,
 }
 
-/// One element of the tree, which lists every element of the file.
-#[derive(Clone, Debug)]
-enum Listed {
-    /// The plan's entry at this index.
-    Planned(usize),
-    /// An element inside a sequence the plan removes or empties. The plan stops at such a
-    /// sequence (its entry stands for all it holds), so this entry is made from the original
-    /// dataset, to show what goes with the sequence.
-    WithSequence(Box<Change>),
-}
-
 /// The inspector.
 pub struct App {
-    /// Name shown in the status line.
-    pub file_name: String,
-    header: Header,
-    base: Profile,
-    overrides: Vec<Rule>,
-    ctx: Context,
-    /// Whether hashes and UIDs are previewed with a stand-in salt.
-    pub preview_salt: bool,
-    weights: Weights,
-    /// The profile in force (base + overrides).
-    pub profile: ResolvedProfile,
-    /// What it does to the file.
-    pub plan: Plan,
-    /// Every element of the file, in file order: what the tree's rows index.
-    listed: Vec<Listed>,
-    /// The risk of the original.
-    pub before: RiskReport,
-    /// The risk after the plan.
-    pub after: RiskReport,
+    /// The document: the file, the profile being built, the plan and the scores.
+    pub doc: Document,
     collapsed: BTreeSet<TagPath>,
     /// The visible rows.
     pub rows: Vec<Row>,
@@ -262,27 +239,19 @@ pub struct App {
     pub findings_open: bool,
     /// An action waiting for the user's yes: (element, action, at its place only).
     pending: Option<(Change, RuleAction, bool)>,
-    /// Rows the open help or explanation is scrolled by; drawing keeps it within the text,
-    /// which on a small terminal may be taller than the screen.
+    /// Rows the open help or explanation is scrolled by, kept within the text (which on a
+    /// small terminal may be taller than the screen) at the last known size.
     pub overlay_scroll: u16,
-    /// Rows of the open help or explanation a page moves (set when drawn).
+    /// Rows of the open help or explanation a page moves at the last known size.
     pub overlay_page: u16,
+    /// The terminal's size as last known: what the scroll positions are worked out for.
+    pub area: ratatui::layout::Rect,
     /// The open prompt, if any.
     pub prompt: Option<Prompt>,
     /// The open menu, if any.
     pub menu: Option<Menu>,
-    /// Where the file came from (`None`: the bundled demo), to re-read it whole for writing.
-    pub source: Option<std::path::PathBuf>,
-    /// The file the base profile was read from (`None`: a built-in one).
-    pub profile_file: Option<std::path::PathBuf>,
-    /// The overrides as last saved, to tell unsaved changes.
-    saved: Vec<Rule>,
     /// Set after a first `q` with unsaved changes.
     quit_pending: bool,
-    /// Earlier override sets, for undo.
-    history: Vec<Vec<Rule>>,
-    /// Undone override sets, for redo.
-    future: Vec<Vec<Rule>>,
     /// The last search.
     pub search: String,
     /// Which elements the tree shows.
@@ -294,9 +263,9 @@ pub struct App {
     pub theme: super::theme::Theme,
     /// The tree's scroll position, kept between frames so the view does not jump.
     pub list_state: ratatui::widgets::ListState,
-    /// Where the tree's rows were last drawn, for mouse clicks.
+    /// Where the tree's rows are at the last known size, for mouse clicks.
     pub tree_rows: ratatui::layout::Rect,
-    /// The keyword column's width at depth 0 as last drawn, for mouse clicks.
+    /// The keyword column's width at depth 0 at the last known size, for mouse clicks.
     pub tree_name_width: usize,
     /// A one-line message for the status line.
     pub message: String,
@@ -313,30 +282,13 @@ impl App {
         ctx: Context,
         preview_salt: bool,
     ) -> crate::Result<App> {
-        let header: Header = file.into();
-        let weights = Weights::builtin();
-        let before = score(&header.file, &weights);
-        let profile = base.resolve()?;
-        let plan = crate::plan_header(&header, &profile, &ctx)?;
-        let after = score_against(
-            &crate::apply(&plan, header.file.clone())?.into_inner(),
-            &weights,
-            &header.file,
-        );
-        let listed = list_elements(&plan, &header.file, &profile);
+        App::with_edits(file_name, file.into(), Edits::new(base, ctx, preview_salt))
+    }
+
+    /// Opens the inspector on a file with a profile already being built (a folder's).
+    pub fn with_edits(file_name: String, header: Header, edits: Edits) -> crate::Result<App> {
         let mut app = App {
-            file_name,
-            header,
-            base,
-            overrides: Vec::new(),
-            ctx,
-            preview_salt,
-            weights,
-            profile,
-            plan,
-            listed,
-            before,
-            after,
+            doc: Document::open(file_name, header, edits)?,
             collapsed: BTreeSet::new(),
             rows: Vec::new(),
             selected: 0,
@@ -347,14 +299,10 @@ impl App {
             pending: None,
             overlay_scroll: 0,
             overlay_page: 10,
+            area: ratatui::layout::Rect::default(),
             prompt: None,
             menu: None,
-            source: None,
-            profile_file: None,
-            saved: Vec::new(),
             quit_pending: false,
-            history: Vec::new(),
-            future: Vec::new(),
             search: String::new(),
             filter: Filter::All,
             change_list: false,
@@ -367,6 +315,12 @@ impl App {
         };
         app.refresh_rows();
         Ok(app)
+    }
+
+    /// The file's header and the profile being built, for the folder the tree was opened
+    /// from: the profile goes on to the next file.
+    pub fn into_parts(self) -> (Header, Edits) {
+        self.doc.into_parts()
     }
 
     /// The entry of the selected row (none when it is the start of an item).
@@ -385,7 +339,7 @@ impl App {
     /// The character sets with code extensions in force at `path`: those of the innermost
     /// item that declares a Specific Character Set, or the dataset's.
     fn code_extensions(&self, path: &TagPath) -> Option<super::charset::CodeExtensions> {
-        let file: &InMemDicomObject = &self.header.file;
+        let file: &InMemDicomObject = &self.doc.header.file;
         let holders = std::iter::once(crate::dataset::item_at(file, path)).chain(
             (0..path.depth())
                 .rev()
@@ -405,36 +359,19 @@ impl App {
         None
     }
 
-    /// The tree's element at `index`: the plan's entry, or for an element inside a sequence
-    /// the plan removes or empties, an entry of kind Removed whose rule names the sequence.
+    /// The tree's element at `index` (see [`Document::element`]).
     pub fn element(&self, index: usize) -> Option<&Change> {
-        self.listed.get(index).and_then(|l| self.resolve(l))
+        self.doc.element(index)
     }
 
-    /// Every element of the file in file order, nested ones after their sequence: the plan's
-    /// entries and the elements that go with a removed or emptied sequence.
+    /// Every element of the file in file order (see [`Document::elements`]).
     pub fn elements(&self) -> impl Iterator<Item = &Change> + '_ {
-        self.listed.iter().filter_map(|l| self.resolve(l))
+        self.doc.elements()
     }
 
     /// How many elements the tree lists when nothing is filtered or collapsed.
     pub fn element_count(&self) -> usize {
-        self.listed.len()
-    }
-
-    fn resolve<'a>(&'a self, listed: &'a Listed) -> Option<&'a Change> {
-        match listed {
-            Listed::Planned(i) => self.plan.entries.get(*i),
-            Listed::WithSequence(change) => Some(change),
-        }
-    }
-
-    /// The outermost sequence enclosing `path` that the plan removes or empties: what an
-    /// element inside it goes with, whatever its own action.
-    fn removed_sequence_around(&self, path: &TagPath) -> Option<&Change> {
-        (0..path.depth())
-            .map(|depth| ancestor(path, depth))
-            .find_map(|sequence| self.plan.entry(&sequence).filter(|c| removes_items(c)))
+        self.doc.element_count()
     }
 
     /// Whether the user changed this element's action (by tag or at its exact place).
@@ -444,7 +381,7 @@ impl App {
 
     fn override_index(&self, entry: &Change, at_path: bool) -> Option<usize> {
         let selector = self.override_selector(entry, at_path);
-        self.overrides.iter().position(|r| r.select == selector)
+        self.doc.edits.overrides.iter().position(|r| r.select == selector)
     }
 
     /// A value as the screen shows it: pixel data by its size and frame count, never by its
@@ -455,8 +392,10 @@ impl App {
     /// limit counts terminal columns and a cut value ends with `…`.
     pub fn value_text(&self, entry: &Change, value: &crate::dataset::Snapshot, max_chars: usize) -> String {
         if entry.path.depth() == 0 && crate::dataset::is_pixel_data(entry.path.tag) {
-            let text =
-                crate::dataset::describe_pixel_data(value, crate::dataset::frame_count(&self.header.file));
+            let text = crate::dataset::describe_pixel_data(
+                value,
+                crate::dataset::frame_count(&self.doc.header.file),
+            );
             return super::text::fit(&super::text::visible(&text), limit(max_chars));
         }
         let decoded = match value {
@@ -482,12 +421,12 @@ impl App {
 
     /// The file's modality, SOP class and transfer syntax, for the status line.
     pub fn file_summary(&self) -> String {
-        crate::dataset::summary(&self.header.file)
+        crate::dataset::summary(&self.doc.header.file)
     }
 
     /// The private creator of a private element, as the file names it.
     pub fn creator(&self, entry: &Change) -> Option<String> {
-        crate::dataset::creator_at(&self.header.file, &entry.path)
+        crate::dataset::creator_at(&self.doc.header.file, &entry.path)
     }
 
     /// The rule a user's change becomes: by tag, so that it holds at every depth and in every
@@ -512,7 +451,7 @@ impl App {
     /// What the save prompt offers: the file the base profile was loaded from, or the
     /// profile's name as a file in the current folder.
     fn save_name(&self) -> String {
-        match &self.profile_file {
+        match &self.doc.edits.profile_file {
             Some(path) => path.display().to_string(),
             None => format!("{}.ron", self.current_profile().name),
         }
@@ -520,7 +459,7 @@ impl App {
 
     /// Whether the overrides differ from what was last saved.
     pub fn unsaved(&self) -> bool {
-        self.overrides != self.saved
+        self.doc.edits.unsaved()
     }
 
     /// Which keys apply now.
@@ -536,8 +475,37 @@ impl App {
         }
     }
 
-    /// Carries out one action.
+    /// Carries out one action, then keeps the scroll positions in step with the selection at
+    /// the last known terminal size: drawing only reads them.
     pub fn update(&mut self, action: Action) {
+        if let Action::Resize(width, height) = action {
+            self.area = ratatui::layout::Rect::new(0, 0, width, height);
+        } else {
+            self.update_state(action);
+        }
+        self.fit_view();
+    }
+
+    /// The scroll positions, page sizes and click areas for the last known size.
+    fn fit_view(&mut self) {
+        if self.area.is_empty() {
+            return;
+        }
+        let (rows, name_width, page) = super::view::tree_geometry(self.area, self);
+        self.tree_rows = rows;
+        self.tree_name_width = name_width;
+        self.page = page;
+        let offset =
+            super::view::scroll_offset(self.list_state.offset(), self.selected, self.rows.len(), page);
+        self.list_state.select(Some(self.selected));
+        *self.list_state.offset_mut() = offset;
+        if let Some((last, page)) = super::view::overlay_geometry(self.area, self) {
+            self.overlay_scroll = self.overlay_scroll.min(last);
+            self.overlay_page = page;
+        }
+    }
+
+    fn update_state(&mut self, action: Action) {
         self.message.clear();
         if action == Action::Interrupt {
             self.quit = true;
@@ -580,10 +548,11 @@ impl App {
             Action::ActionMenu => self.open_menu(MenuKind::Action),
             Action::OptionsMenu => self.open_menu(MenuKind::Options),
             Action::ProfileMenu => self.open_menu(MenuKind::Profile),
-            Action::MenuUp | Action::MenuDown | Action::MenuPick => {}
+            Action::MenuUp | Action::MenuDown | Action::MenuPick | Action::Open => {}
             Action::ScrollUp => self.selected = self.selected.saturating_sub(3),
             Action::ScrollDown => self.selected = (self.selected + 3).min(last),
             Action::Click(column, row) => self.click(column, row),
+            Action::Resize(..) => {}
             Action::NextMatch => self.find(true),
             Action::PrevMatch => self.find(false),
             Action::CycleFilter => {
@@ -699,20 +668,20 @@ impl App {
             .filter(|c| c.path.tag == entry.path.tag)
             .cloned()
             .collect();
-        let creator = crate::dataset::creator_at(&self.header.file, &entry.path);
+        let creator = crate::dataset::creator_at(&self.doc.header.file, &entry.path);
         let file = crate::explain::InFile {
             entries: &places,
             creator: creator.as_deref(),
-            before: Some(&self.before),
-            after: Some(&self.after),
+            before: Some(&self.doc.before),
+            after: Some(&self.doc.after),
         };
-        let text = crate::explain::explain(&entry.path, &self.profile, &self.weights, &file);
+        let text = crate::explain::explain(&entry.path, &self.doc.profile, &self.doc.edits.weights, &file);
         self.explain = Some(text.to_string());
     }
 
     fn open_prompt(&mut self, kind: PromptKind) {
         // A profile holds no salt: only the de-identified file needs the user's own.
-        if self.preview_salt && kind == PromptKind::WriteOutput {
+        if self.doc.edits.preview_salt && kind == PromptKind::WriteOutput {
             self.message = "hashes and UIDs use a preview salt: restart with --salt-file PATH (or DPK_SALT) \
                             to write"
                 .into();
@@ -720,7 +689,7 @@ impl App {
         }
         let input = match kind {
             PromptKind::SaveProfile => self.save_name(),
-            PromptKind::WriteOutput => match &self.source {
+            PromptKind::WriteOutput => match &self.doc.source {
                 Some(path) => {
                     let stem = path
                         .file_stem()
@@ -822,7 +791,7 @@ impl App {
                 source,
             })
         })?;
-        self.saved = self.overrides.clone();
+        self.doc.edits.saved = self.doc.edits.overrides.clone();
         Ok(format!("profile saved to {}", path.display()))
     }
 
@@ -833,17 +802,17 @@ impl App {
                 .zip(b.canonicalize().ok())
                 .is_some_and(|(a, b)| a == b)
         };
-        if let Some(source) = &self.source {
+        if let Some(source) = &self.doc.source {
             if same(source, path) {
                 return Ok("refused: the output would overwrite the input".into());
             }
         }
         // The screen holds the header only: the pixel data is copied from the source.
-        let plan = match &self.source {
-            Some(source) => crate::anonymize_file(source, path, &self.profile, &self.ctx)?,
+        let plan = match &self.doc.source {
+            Some(source) => crate::anonymize_file(source, path, &self.doc.profile, &self.doc.edits.ctx)?,
             None => {
                 let file = crate::dataset::open_bytes(super::DEMO, "demo.dcm")?;
-                let plan = crate::plan(&file, &self.profile, &self.ctx)?;
+                let plan = crate::plan(&file, &self.doc.profile, &self.doc.edits.ctx)?;
                 crate::dataset::write_atomic(&crate::apply(&plan, file)?, path)?;
                 plan
             }
@@ -955,7 +924,7 @@ impl App {
     /// The action the element's own rule gives it, which the user's changes start from. For an
     /// element that goes with a removed sequence, the action it would have in a kept one.
     fn own_action(&self, entry: &Change) -> RuleAction {
-        let with_sequence = self.removed_sequence_around(&entry.path).is_some();
+        let with_sequence = self.doc.removed_sequence_around(&entry.path).is_some();
         entry
             .decision
             .as_ref()
@@ -998,7 +967,7 @@ impl App {
             select: select.clone(),
             action,
         };
-        let mut next_overrides = self.overrides.clone();
+        let mut next_overrides = self.doc.edits.overrides.clone();
         match self.override_index(entry, at_path) {
             Some(i) => next_overrides[i] = rule,
             None => next_overrides.push(rule),
@@ -1024,7 +993,7 @@ impl App {
             )
         };
         // The rule is kept as asked, but an element goes with a sequence that is removed.
-        if let Some(sequence) = self.removed_sequence_around(&entry.path) {
+        if let Some(sequence) = self.doc.removed_sequence_around(&entry.path) {
             let what = if sequence.kind == ChangeKind::Emptied {
                 "emptied"
             } else {
@@ -1060,7 +1029,7 @@ impl App {
                     .map(|o| {
                         (
                             o.name.to_string(),
-                            Some(self.base.options.iter().any(|n| n == o.name)),
+                            Some(self.doc.edits.base.options.iter().any(|n| n == o.name)),
                         )
                     })
                     .collect(),
@@ -1072,7 +1041,7 @@ impl App {
             ),
             MenuKind::Profile => {
                 let choices = profile_choices();
-                let current = choices.iter().position(|p| *p == self.base.name);
+                let current = choices.iter().position(|p| *p == self.doc.edits.base.name);
                 let about = choices
                     .iter()
                     .map(|p| match crate::profile::builtin::profile_text(p) {
@@ -1122,16 +1091,16 @@ impl App {
     }
 
     fn toggle_option(&mut self, name: &str) {
-        let before = self.base.options.clone();
-        match self.base.options.iter().position(|o| o == name) {
+        let before = self.doc.edits.base.options.clone();
+        match self.doc.edits.base.options.iter().position(|o| o == name) {
             Some(i) => {
-                self.base.options.remove(i);
+                self.doc.edits.base.options.remove(i);
             }
-            None => self.base.options.push(name.to_string()),
+            None => self.doc.edits.base.options.push(name.to_string()),
         }
         let keep = self.selected_entry().map(|c| c.path.clone());
         if let Err(e) = self.current_profile().resolve() {
-            self.base.options = before;
+            self.doc.edits.base.options = before;
             self.message = format!("error: {e}");
             return;
         }
@@ -1140,15 +1109,15 @@ impl App {
         }
         if let Some(menu) = self.menu.as_mut() {
             for (label, on) in &mut menu.items {
-                *on = Some(self.base.options.iter().any(|o| o == label));
+                *on = Some(self.doc.edits.base.options.iter().any(|o| o == label));
             }
         }
         self.message = format!(
             "options: {}",
-            if self.base.options.is_empty() {
+            if self.doc.edits.base.options.is_empty() {
                 "none".into()
             } else {
-                self.base.options.join(", ")
+                self.doc.edits.base.options.join(", ")
             }
         );
     }
@@ -1156,17 +1125,17 @@ impl App {
     fn pick_profile(&mut self, spec: &str) {
         match Profile::named_or_file(spec) {
             Ok(profile) => {
-                let previous = std::mem::replace(&mut self.base, profile);
+                let previous = std::mem::replace(&mut self.doc.edits.base, profile);
                 let keep = self.selected_entry().map(|c| c.path.clone());
                 if let Err(e) = self.current_profile().resolve() {
-                    self.base = previous;
+                    self.doc.edits.base = previous;
                     self.message = format!("error: {e}");
                     return;
                 }
                 if let Some(path) = keep {
                     self.rebuild(&path);
                 }
-                self.profile_file = crate::profile::builtin::profile_text(spec)
+                self.doc.edits.profile_file = crate::profile::builtin::profile_text(spec)
                     .is_none()
                     .then(|| std::path::PathBuf::from(spec));
                 self.message = format!("base profile: {spec}");
@@ -1185,6 +1154,8 @@ impl App {
                 self.override_selector(&entry, true),
             ];
             let next_overrides = self
+                .doc
+                .edits
                 .overrides
                 .iter()
                 .filter(|r| !drop.contains(&r.select))
@@ -1197,17 +1168,19 @@ impl App {
 
     /// Every change of overrides goes through here, so that it can be undone.
     fn set_overrides(&mut self, overrides: Vec<Rule>, keep: &TagPath) {
-        self.history
-            .push(std::mem::replace(&mut self.overrides, overrides));
-        self.future.clear();
+        self.doc
+            .edits
+            .history
+            .push(std::mem::replace(&mut self.doc.edits.overrides, overrides));
+        self.doc.edits.future.clear();
         self.rebuild(keep);
     }
 
     fn step_history(&mut self, back: bool) {
         let (from, to) = if back {
-            (&mut self.history, &mut self.future)
+            (&mut self.doc.edits.history, &mut self.doc.edits.future)
         } else {
-            (&mut self.future, &mut self.history)
+            (&mut self.doc.edits.future, &mut self.doc.edits.history)
         };
         let Some(state) = from.pop() else {
             self.message = if back {
@@ -1218,7 +1191,7 @@ impl App {
             .into();
             return;
         };
-        to.push(std::mem::replace(&mut self.overrides, state));
+        to.push(std::mem::replace(&mut self.doc.edits.overrides, state));
         let keep = self.selected_entry().map(|c| c.path.clone());
         if let Some(path) = keep {
             self.rebuild(&path);
@@ -1254,7 +1227,7 @@ impl App {
             return;
         }
         let needle = self.search.to_lowercase();
-        let hits: Vec<usize> = (0..self.listed.len())
+        let hits: Vec<usize> = (0..self.doc.element_count())
             .filter(|&i| self.element(i).is_some_and(|c| self.element_matches(c, &needle)))
             .collect();
         if hits.is_empty() {
@@ -1320,38 +1293,13 @@ impl App {
 
     /// The profile the screen shows: the base with the user's overrides as rules by tag.
     pub fn current_profile(&self) -> Profile {
-        let mut p = Profile::extending(format!("{}-edited", self.base.name), self.base.name.clone());
-        if self.base.method.is_some() {
-            p.options = self.base.options.clone();
-            p.rules = self.overrides.clone();
-        } else {
-            p = self.base.clone();
-            p.rules.extend(self.overrides.iter().cloned());
-        }
-        p
+        self.doc.edits.current_profile()
     }
 
     /// Re-plans and re-scores after a change, keeping the selection on `keep`.
     fn rebuild(&mut self, keep: &TagPath) {
-        let result = self
-            .current_profile()
-            .resolve()
-            .map_err(crate::Error::from)
-            .and_then(|profile| {
-                let plan = crate::plan_header(&self.header, &profile, &self.ctx)?;
-                let after = score_against(
-                    &crate::apply(&plan, self.header.file.clone())?.into_inner(),
-                    &self.weights,
-                    &self.header.file,
-                );
-                Ok((profile, plan, after))
-            });
-        match result {
-            Ok((profile, plan, after)) => {
-                self.listed = list_elements(&plan, &self.header.file, &profile);
-                self.profile = profile;
-                self.plan = plan;
-                self.after = after;
+        match self.doc.replan() {
+            Ok(()) => {
                 self.refresh_rows();
                 self.reselect(Some(keep));
             }
@@ -1360,11 +1308,7 @@ impl App {
     }
 
     fn refresh_rows(&mut self) {
-        let elements: Vec<(&Change, bool)> = self
-            .listed
-            .iter()
-            .filter_map(|l| Some((self.resolve(l)?, matches!(l, Listed::WithSequence(_)))))
-            .collect();
+        let elements: Vec<(&Change, bool)> = self.doc.listed_elements().collect();
         let shown_by_filter = |c: &Change| match self.filter {
             Filter::All => true,
             Filter::Changed => c.is_change(),
@@ -1437,101 +1381,6 @@ fn limit(max_chars: usize) -> usize {
         usize::MAX
     } else {
         max_chars
-    }
-}
-
-/// Whether a plan entry is a sequence whose items do not stay: removed, or emptied.
-fn removes_items(entry: &Change) -> bool {
-    entry.vr == VR::SQ && matches!(entry.kind, ChangeKind::Removed | ChangeKind::Emptied)
-}
-
-/// The tree's elements: the plan's entries in order, each sequence the plan removes or
-/// empties followed by the elements it holds in `file` (the original dataset).
-fn list_elements(plan: &Plan, file: &InMemDicomObject, profile: &ResolvedProfile) -> Vec<Listed> {
-    let mut listed = Vec::with_capacity(plan.entries.len());
-    for (index, entry) in plan.entries.iter().enumerate() {
-        listed.push(Listed::Planned(index));
-        if !removes_items(entry) {
-            continue;
-        }
-        let items = crate::dataset::item_at(file, &entry.path)
-            .and_then(|holder| holder.get(entry.path.tag))
-            .and_then(|sequence| sequence.items());
-        if let Some(items) = items {
-            let enclosed = Enclosed {
-                sequence: entry,
-                profile,
-                sop_class: plan.sop_class.as_deref(),
-            };
-            enclosed.list(items, &entry.path, &mut listed);
-        }
-    }
-    listed
-}
-
-/// Makes the entries of the elements inside one removed or emptied sequence.
-struct Enclosed<'a> {
-    /// The sequence's plan entry.
-    sequence: &'a Change,
-    profile: &'a ResolvedProfile,
-    sop_class: Option<&'a str>,
-}
-
-impl Enclosed<'_> {
-    /// Lists the elements of `items`, the items of the sequence at `parent`, in file order,
-    /// descending into nested sequences (as deep as the planner would).
-    fn list(&self, items: &[InMemDicomObject], parent: &TagPath, out: &mut Vec<Listed>) {
-        if parent.depth() >= crate::limits::max_depth() {
-            return;
-        }
-        for (index, item) in items.iter().enumerate() {
-            for element in item.iter() {
-                let path = parent.child(index as u32, element.header().tag);
-                let nested = element.items();
-                let vr = if nested.is_some() { VR::SQ } else { element.vr() };
-                let mut change = Change::new(
-                    path.clone(),
-                    vr,
-                    ChangeKind::Removed,
-                    Some(Snapshot::of(element.value())),
-                    None,
-                );
-                change.decision = Some(self.decision(item, &path));
-                out.push(Listed::WithSequence(Box::new(change)));
-                if let Some(nested) = nested {
-                    self.list(nested, &path, out);
-                }
-            }
-        }
-    }
-
-    /// Removed with the sequence; what the element's own rule would do in a kept sequence is
-    /// the requested action and the note, so that a user can see and change it.
-    fn decision(&self, item: &InMemDicomObject, path: &TagPath) -> Decision {
-        let creator = crate::dataset::private::creator_of(item, path.tag);
-        let own = self.profile.decide(&ElementContext {
-            path,
-            creator: creator.as_deref(),
-        });
-        let (asked, by) = own.map_or((RuleAction::Keep, "no rule matches it".to_string()), |m| {
-            (m.action, format!("by {}: {}", m.layer, m.selector))
-        });
-        let asked = if asked.is_combined() {
-            crate::confidentiality::iod::resolve(asked, self.sop_class, path).action
-        } else {
-            asked
-        };
-        let with = if self.sequence.kind == ChangeKind::Emptied {
-            "removed with the items of sequence"
-        } else {
-            "removed with sequence"
-        };
-        Decision {
-            action: RuleAction::Remove,
-            requested: (asked != RuleAction::Remove).then_some(asked),
-            rule: format!("{with} {}", self.sequence.path).into(),
-            note: Some(format!("if the sequence is kept: {} ({by})", asked.label()).into()),
-        }
     }
 }
 

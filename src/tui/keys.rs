@@ -88,7 +88,23 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[k(Char('s'))], "s", Action::Save, "save the profile as RON (a profile holds no salt)", Some(("save", 3))),
     bind(&[k(Char('w'))], "w", Action::Write, "write the de-identified file (needs your salt)", Some(("write", 4))),
     bind(&[k(Char('?'))], "?", Action::ToggleHelp, "this help", Some(("help", 0))),
-    bind(&[k(Esc)], "Esc", Action::Cancel, "close the help, the explanation, a menu or a prompt", None),
+    bind(&[k(Esc)], "Esc", Action::Cancel, "close the help, explanation, menu or prompt; back to the folder", None),
+    bind(&[k(Char('q'))], "q", Action::Quit, "quit (asks first if the profile is unsaved)", Some(("quit", 0))),
+];
+
+/// The study browser of a folder.
+#[rustfmt::skip]
+pub const BROWSER_BINDINGS: &[Binding] = &[
+    bind(&[k(Up), k(Char('k'))], "↑ k", Action::Up, "previous line", None),
+    bind(&[k(Down), k(Char('j'))], "↓ j", Action::Down, "next line", None),
+    bind(&[k(PageUp)], "PgUp", Action::PageUp, "a page up", None),
+    bind(&[k(PageDown)], "PgDn", Action::PageDown, "a page down", None),
+    bind(&[k(Char('g')), k(Home)], "g Home", Action::Top, "first line", None),
+    bind(&[k(Char('G')), k(End)], "G End", Action::Bottom, "last line", None),
+    bind(&[k(Left), k(Char('h'))], "← h", Action::Collapse, "fold a study or series / go to it", Some(("fold", 2))),
+    bind(&[k(Right), k(Char('l'))], "→ l", Action::Expand, "unfold a study or series", None),
+    bind(&[k(Enter)], "⏎", Action::Open, "open the file's tag tree (Esc there comes back); on a study or series, fold it", Some(("open", 1))),
+    bind(&[k(Char('?'))], "?", Action::ToggleHelp, "this help", Some(("help", 0))),
     bind(&[k(Char('q'))], "q", Action::Quit, "quit (asks first if the profile is unsaved)", Some(("quit", 0))),
 ];
 
@@ -138,6 +154,7 @@ pub const ANYWHERE: &[Binding] = &[bind(
 /// The help's sections: a title and the bindings it lists, in the order the help shows them.
 pub const SECTIONS: &[(&str, &[Binding])] = &[
     ("Main screen", BINDINGS),
+    ("Folder (dpk-tui DIR)", BROWSER_BINDINGS),
     ("Help, explanation, findings", OVERLAY_BINDINGS),
     ("Menus", MENU_BINDINGS),
     ("Prompts (any other key types itself)", PROMPT_BINDINGS),
@@ -151,6 +168,7 @@ pub fn table(mode: Mode) -> &'static [Binding] {
         Mode::Overlay => OVERLAY_BINDINGS,
         Mode::Menu => MENU_BINDINGS,
         Mode::Prompt => PROMPT_BINDINGS,
+        Mode::Browser => BROWSER_BINDINGS,
     }
 }
 

@@ -121,7 +121,7 @@ fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// A bordered pane in the theme's colours, its title fitted to `width` columns.
-fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
+pub(super) fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
     let title = text::fit(&title.into(), usize::from(width.saturating_sub(2)));
     Block::bordered()
         .border_style(Style::new().fg(theme.border))
@@ -132,7 +132,7 @@ fn pane(theme: &Theme, title: impl Into<String>, width: u16) -> Block<'static> {
 }
 
 /// The selected row: the theme's colours, or reverse video when the theme has none.
-fn selection(theme: &Theme) -> Style {
+pub(super) fn selection(theme: &Theme) -> Style {
     if theme.selection_bg == Color::Reset {
         Style::new().add_modifier(Modifier::REVERSED)
     } else {
@@ -140,25 +140,31 @@ fn selection(theme: &Theme) -> Style {
     }
 }
 
-/// Draws the whole screen.
-pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
-    // A seam for the test that a panic inside a draw still restores the terminal; debug
-    // builds only, so no release binary can be made to panic this way.
-    #[cfg(debug_assertions)]
-    if std::env::var_os("DPK_TUI_PANIC_IN_DRAW").is_some() {
-        panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
-    }
-    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
-    let Panes { tree, risk, diff } = panes(main, app.after.findings.len());
-    draw_tree(frame, tree, app);
-    draw_risk(frame, risk, app);
-    draw_diff(frame, diff, app);
-    draw_status(frame, status, app);
-    let overlay = if app.help {
+/// Where the tree's rows go on a screen of `area`, the keyword column's width and the rows a
+/// page moves: what the state keeps from the last known frame size, so that mouse clicks
+/// and page keys know the screen without drawing changing anything.
+pub fn tree_geometry(area: Rect, app: &App) -> (Rect, usize, usize) {
+    let [main, _] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let tree = panes(main, app.doc.after.findings.len()).tree;
+    let inner = Block::bordered().inner(tree);
+    let [_, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    (
+        body,
+        name_base(usize::from(inner.width)),
+        usize::from(body.height).max(1),
+    )
+}
+
+/// The open overlay's title, text and widest width, if one is open.
+fn overlay_of(app: &App) -> Option<(String, String, u16)> {
+    if app.help {
         Some((" Keys (? closes) ".to_string(), super::keys::help_text(), 80))
     } else if app.findings_open {
         Some((
-            format!(" Findings — {} left (F or Esc closes) ", app.after.findings.len()),
+            format!(
+                " Findings — {} left (F or Esc closes) ",
+                app.doc.after.findings.len()
+            ),
             findings_text(app),
             110,
         ))
@@ -170,13 +176,46 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
                 100,
             )
         })
-    };
-    if let Some((title, text, width)) = overlay {
-        let scroll = OverlayScroll {
-            rows: &mut app.overlay_scroll,
-            page: &mut app.overlay_page,
-        };
-        draw_overlay(frame, frame.area(), width, &title, &text, &app.theme, scroll);
+    }
+}
+
+/// How far the open overlay may scroll on a screen of `area` and how far a page moves it.
+pub fn overlay_geometry(area: Rect, app: &App) -> Option<(u16, u16)> {
+    overlay_of(app).map(|(_, text, width)| overlay_rows(area, width, &text))
+}
+
+/// An overlay's last scroll position and page on a screen of `area`.
+pub(super) fn overlay_rows(area: Rect, max_width: u16, text: &str) -> (u16, u16) {
+    let width = area.width.min(max_width);
+    let rows = u16::try_from(wrapped_rows(text, usize::from(width.saturating_sub(2)))).unwrap_or(u16::MAX);
+    let shown = rows.saturating_add(2).min(area.height).saturating_sub(2);
+    (rows.saturating_sub(shown), shown.saturating_sub(1).max(1))
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame<'_>, app: &App) {
+    // A seam for the test that a panic inside a draw still restores the terminal; debug
+    // builds only, so no release binary can be made to panic this way.
+    #[cfg(debug_assertions)]
+    if std::env::var_os("DPK_TUI_PANIC_IN_DRAW").is_some() {
+        panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
+    }
+    let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
+    let Panes { tree, risk, diff } = panes(main, app.doc.after.findings.len());
+    draw_tree(frame, tree, app);
+    draw_risk(frame, risk, app);
+    draw_diff(frame, diff, app);
+    draw_status(frame, status, app);
+    if let Some((title, text, width)) = overlay_of(app) {
+        draw_overlay(
+            frame,
+            frame.area(),
+            width,
+            &title,
+            &text,
+            &app.theme,
+            app.overlay_scroll,
+        );
     }
     if let Some(menu) = &app.menu {
         draw_menu(frame, frame.area(), menu, &app.theme);
@@ -185,10 +224,11 @@ pub fn draw(frame: &mut Frame<'_>, app: &mut App) {
 
 /// One line per finding left after the plan: weight, place, keyword, why.
 fn findings_text(app: &App) -> String {
-    if app.after.findings.is_empty() {
+    if app.doc.after.findings.is_empty() {
         return "no findings left".into();
     }
     let lines: Vec<String> = app
+        .doc
         .after
         .findings
         .iter()
@@ -203,13 +243,6 @@ fn findings_text(app: &App) -> String {
         })
         .collect();
     lines.join("\n")
-}
-
-/// Where an overlay is scrolled to, kept within its text as it is drawn, and how far a
-/// page moves it at the size it was drawn.
-struct OverlayScroll<'a> {
-    rows: &'a mut u16,
-    page: &'a mut u16,
 }
 
 fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: &Theme) {
@@ -258,25 +291,26 @@ fn draw_menu(frame: &mut Frame<'_>, area: Rect, menu: &super::app::Menu, theme: 
 
 /// Draws `text` in a box over the screen, as tall as its wrapped rows or the screen; text
 /// taller than the box scrolls, and the bottom border then says which rows show.
-fn draw_overlay(
+pub(super) fn draw_overlay(
     frame: &mut Frame<'_>,
     area: Rect,
     max_width: u16,
     title: &str,
     text: &str,
     theme: &Theme,
-    scroll: OverlayScroll<'_>,
+    scroll: u16,
 ) {
     let width = area.width.min(max_width);
     let rows = u16::try_from(wrapped_rows(text, usize::from(width.saturating_sub(2)))).unwrap_or(u16::MAX);
     let height = rows.saturating_add(2).min(area.height);
     let shown = height.saturating_sub(2);
-    *scroll.rows = (*scroll.rows).min(rows.saturating_sub(shown));
-    *scroll.page = shown.saturating_sub(1).max(1);
+    // The state keeps the scroll within the text at the last known size; a frame of another
+    // size is kept within its own.
+    let scroll = scroll.min(overlay_rows(area, max_width, text).0);
     let mut block = pane(theme, title.to_string(), width);
     if shown < rows {
-        let first = *scroll.rows + 1;
-        let last = *scroll.rows + shown;
+        let first = scroll + 1;
+        let last = scroll + shown;
         let note = text::fit(
             &format!(" rows {first}–{last} of {rows} · ↑↓ PgUp PgDn scroll "),
             usize::from(width.saturating_sub(2)),
@@ -288,7 +322,7 @@ fn draw_overlay(
     frame.render_widget(
         Paragraph::new(text.to_string())
             .wrap(Wrap { trim: false })
-            .scroll((*scroll.rows, 0))
+            .scroll((scroll, 0))
             .block(block),
         popup,
     );
@@ -320,7 +354,7 @@ fn highlighted(text: String, needle: Option<&str>, style: Style, highlight: Styl
     spans
 }
 
-fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
+fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let block = pane(
         &app.theme,
         format!(
@@ -335,7 +369,6 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     frame.render_widget(block, area);
     let columns = usize::from(inner.width);
     let base = name_base(columns);
-    app.tree_name_width = base;
     let [header, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let head = format!(
         " {} {} {} {}  {}",
@@ -352,7 +385,6 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     // Only the rows that fit are built: a large file's tree costs a keypress no more than a
     // small one's. The window scrolls as a list widget's would, keeping the selection in view.
     let height = usize::from(body.height).max(1);
-    app.page = height;
     let offset = scroll_offset(app.list_state.offset(), app.selected, app.rows.len(), height);
     let end = (offset + height).min(app.rows.len());
     let needle = app.search_needle();
@@ -363,9 +395,6 @@ fn draw_tree(frame: &mut Frame<'_>, area: Rect, app: &mut App) {
     let list = List::new(items).highlight_style(selection(&app.theme));
     let mut window = ListState::default().with_selected(app.selected.checked_sub(offset));
     frame.render_stateful_widget(list, body, &mut window);
-    app.list_state.select(Some(app.selected));
-    *app.list_state.offset_mut() = offset;
-    app.tree_rows = body;
 }
 
 /// One row of the tree, in `columns` columns: every text in it fitted to its column.
@@ -435,7 +464,7 @@ fn tree_row(app: &App, row: &Row, base: usize, columns: usize, needle: Option<&s
 }
 
 /// The first row shown: the previous one, moved just enough to show `selected`.
-fn scroll_offset(previous: usize, selected: usize, len: usize, height: usize) -> usize {
+pub fn scroll_offset(previous: usize, selected: usize, len: usize, height: usize) -> usize {
     let mut offset = previous.min(len.saturating_sub(1));
     if selected >= offset + height {
         offset = selected + 1 - height;
@@ -463,11 +492,11 @@ fn draw_risk(frame: &mut Frame<'_>, area: Rect, app: &App) {
     frame.render_widget(block, area);
     let [before, after, findings] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    gauge_row(frame, before, &app.before, "before", &app.theme);
-    gauge_row(frame, after, &app.after, "after", &app.theme);
+    gauge_row(frame, before, &app.doc.before, "before", &app.theme);
+    gauge_row(frame, after, &app.doc.after, "after", &app.theme);
     let columns = usize::from(findings.width);
     let room = usize::from(findings.height);
-    let all = &app.after.findings;
+    let all = &app.doc.after.findings;
     let lines: Vec<Line<'_>> = if all.is_empty() {
         vec![Line::from(text::fit("no findings left", columns))]
     } else {
@@ -510,7 +539,7 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
         draw_change_list(frame, area, app);
         return;
     }
-    let title = format!(" Change — {} changes (c: all) ", app.plan.change_count());
+    let title = format!(" Change — {} changes (c: all) ", app.doc.plan.change_count());
     let block = pane(&app.theme, title, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -568,13 +597,13 @@ fn draw_diff(frame: &mut Frame<'_>, area: Rect, app: &App) {
 fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
     let block = pane(
         &app.theme,
-        format!(" Changes — {} in the plan (c: one) ", app.plan.change_count()),
+        format!(" Changes — {} in the plan (c: one) ", app.doc.plan.change_count()),
         area.width,
     );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let columns = usize::from(inner.width);
-    let changes: Vec<&crate::diff::Change> = app.plan.entries.iter().filter(|c| c.is_change()).collect();
+    let changes: Vec<&crate::diff::Change> = app.doc.plan.entries.iter().filter(|c| c.is_change()).collect();
     if changes.is_empty() {
         frame.render_widget(
             Paragraph::new(text::fit("the profile changes nothing in this file", columns)),
@@ -630,13 +659,13 @@ fn draw_change_list(frame: &mut Frame<'_>, area: Rect, app: &App) {
 /// names the file), then the profile's name; the warning last, and only to its short form.
 fn status_first_row(app: &App, columns: usize) -> String {
     let modified = if app.unsaved() { " [modified]" } else { "" };
-    let profile = format!("profile {}{modified}", app.profile.name());
-    let warnings: &[&str] = if app.preview_salt {
+    let profile = format!("profile {}{modified}", app.doc.profile.name());
+    let warnings: &[&str] = if app.doc.edits.preview_salt {
         &["  PREVIEW SALT (--salt-file to use yours)", "  PREVIEW SALT"]
     } else {
         &[""]
     };
-    let file = text::visible(&app.file_name);
+    let file = text::visible(&app.doc.file_name);
     let summary = app.file_summary();
     for warning in warnings {
         let fixed = text::width(&profile) + text::width(warning);
@@ -662,7 +691,12 @@ fn status_first_row(app: &App, columns: usize) -> String {
 /// The hints that fit in `columns`: the table's hints in its order, those of the highest
 /// priority number left out first; `? help` and `q quit` (priority 0) always stay.
 pub fn hints(columns: usize) -> String {
-    let all: Vec<(String, u8)> = BINDINGS
+    hints_of(BINDINGS, columns)
+}
+
+/// The hints of a key table that fit in `columns` (0: those always shown).
+pub fn hints_of(table: &[super::keys::Binding], columns: usize) -> String {
+    let all: Vec<(String, u8)> = table
         .iter()
         .filter_map(|b| {
             b.hint
