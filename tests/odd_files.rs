@@ -799,3 +799,22 @@ fn un_elements_get_the_vr_their_context_gives_or_stay_un() {
         }
     }
 }
+
+#[test]
+fn a_marker_with_nothing_after_it_is_not_read_leniently() {
+    // What the lenient reading must not take for a file without its meta group: a file cut
+    // right after its marker, with a preamble or without.
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_preamble = vec![0u8; 128];
+    with_preamble.extend_from_slice(b"DICM");
+    for (name, bytes) in [("preamble.dcm", with_preamble), ("bare.dcm", b"DICM".to_vec())] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        let err = dpk::dataset::open_header(&path).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("nothing after the DICM marker"), "{name}: {err}");
+        let run = anonymize(&bytes, &[]);
+        assert_eq!(run.code, 1, "{name}: {}", run.stderr);
+        assert!(!run.output().exists(), "{name}");
+        assert!(run.stderr.contains("nothing after the DICM marker"), "{name}: {}", run.stderr);
+    }
+}

@@ -12,6 +12,7 @@ dpk releases the GIL while it works, so threads run in parallel.
 from ._dpk import (
     DpkError,
     DpkIOError,
+    DpkWarning,
     InvalidFileError,
     LimitError,
     ProfileError,
@@ -28,6 +29,7 @@ from ._dpk import (
 __all__ = [
     "DpkError",
     "DpkIOError",
+    "DpkWarning",
     "InvalidFileError",
     "LimitError",
     "ProfileError",

@@ -33,6 +33,10 @@ class DpkIOError(DpkError, OSError):
 class WriteError(DpkError):
     """The de-identified copy could not be encoded (a value the input holds breaks its VR)."""
 
+class DpkWarning(UserWarning):
+    """What dpk accepted that a strict reader would not (a file read with a fallback, pixel
+    data cut short and padded): the notes ``dpk anonymize`` prints, one warning each."""
+
 class Change(TypedDict):
     path: str
     tag: str
@@ -62,8 +66,12 @@ class Violation(TypedDict):
     problem: str
 
 class Verification(TypedDict):
+    passes: bool
     files: int
     violations: list[Violation]
+    not_dicom: list[str]
+    missing_outputs: list[str]
+    unreadable: list[str]
 
 class Failure(TypedDict):
     file: str
@@ -102,8 +110,11 @@ def verify(
     profile: str = "basic",
     options: Sequence[str] = (),
     originals: Optional[PathLike] = None,
+    report: Optional[PathLike] = None,
 ) -> Verification:
-    """Checks de-identified files (a file or a folder) as ``dpk verify`` does."""
+    """Checks de-identified files (a file or a folder) as ``dpk verify`` does: each output
+    against its own original when ``originals`` is given (paired by relative path, or by the
+    original SOP Instance UID through the run's JSON ``report``), and its structure."""
 
 def anonymize_tree(
     src: PathLike,
@@ -118,4 +129,4 @@ def anonymize_tree(
 ) -> TreeSummary:
     """De-identifies every DICOM file under ``src`` into ``dst`` at the same relative paths,
     as ``dpk anonymize SRC -o DST`` does. ``progress(done, total, path)`` is called after each
-    file (``total`` is 0 while the walk is still counting)."""
+    file; an exception it raises (or Ctrl-C) stops the run, leaving only whole outputs."""

@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyOSError, PyTypeError};
+use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyUserWarning};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple, PyType};
 
-use dpk::batch::{Batch, BatchSummary, Progress};
+use dpk::batch::{Batch, Observer, Progress, Record, Refusal};
 use dpk::dataset::{render, tag_string, Snapshot};
 use dpk::diff::Change;
 use dpk::risk::{RiskReport, Weights};
@@ -33,7 +33,12 @@ create_exception!(
     InvalidFileError,
     "The input is over one of dpk's limits (nesting depth, elements, bytes of one value)."
 );
-create_exception!(dpk, ProfileError, DpkError, "The profile or an option is unknown or malformed.");
+create_exception!(
+    dpk,
+    ProfileError,
+    DpkError,
+    "The profile or an option is unknown or malformed."
+);
 create_exception!(
     dpk,
     SaltError,
@@ -46,6 +51,25 @@ create_exception!(
     DpkError,
     "The de-identified copy could not be encoded (a value the input holds breaks its VR)."
 );
+
+create_exception!(
+    dpk,
+    DpkWarning,
+    PyUserWarning,
+    "What dpk accepted that a strict reader would not (a file read with a fallback, pixel data \
+     cut short and padded): the same notes `dpk anonymize` prints."
+);
+
+/// Raises each of the reader's `notes` as a [`DpkWarning`]: a file read with a fallback is
+/// never taken silently.
+fn warn_notes(py: Python<'_>, notes: &[String]) -> PyResult<()> {
+    let category = py.get_type::<DpkWarning>();
+    for note in notes {
+        let text = std::ffi::CString::new(note.replace('\0', " ")).unwrap_or_default();
+        PyErr::warn(py, category.as_any(), &text, 1)?;
+    }
+    Ok(())
+}
 
 /// `DpkIOError(DpkError, OSError)`: made at import, as a Python class with two bases, so that
 /// `except OSError` catches it too.
@@ -77,7 +101,9 @@ fn to_py(err: dpk::Error) -> PyErr {
         dpk::Error::Open { .. } => InvalidFileError::new_err(text),
         dpk::Error::Limit { .. } => LimitError::new_err(text),
         dpk::Error::Profile(_) => ProfileError::new_err(text),
-        dpk::Error::MissingSalt { .. } | dpk::Error::WeakSalt { .. } => SaltError::new_err(text),
+        dpk::Error::MissingSalt { .. } | dpk::Error::WeakSalt { .. } | dpk::Error::SaltFile { .. } => {
+            SaltError::new_err(text)
+        }
         dpk::Error::Write { .. } | dpk::Error::Encode { .. } => WriteError::new_err(text),
         _ => DpkError::new_err(text),
     })
@@ -119,12 +145,10 @@ impl Input {
     fn bytes(&self) -> dpk::Result<std::borrow::Cow<'_, [u8]>> {
         match self {
             Input::Bytes(b) => Ok(b.as_slice().into()),
-            Input::Path(p) => std::fs::read(p)
-                .map(Into::into)
-                .map_err(|source| dpk::Error::Io {
-                    path: p.clone(),
-                    source,
-                }),
+            Input::Path(p) => std::fs::read(p).map(Into::into).map_err(|source| dpk::Error::Io {
+                path: p.clone(),
+                source,
+            }),
         }
     }
 }
@@ -132,7 +156,7 @@ impl Input {
 /// The secret: bytes, or text taken as its UTF-8 bytes.
 fn salt_bytes(salt: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(text) = salt.cast::<PyString>() {
-        return Ok(text.to_str()?.as_bytes().to_vec());
+        return Ok(text.extract::<String>()?.into_bytes());
     }
     salt.extract::<Vec<u8>>()
         .map_err(|_| PyTypeError::new_err("salt must be bytes or str"))
@@ -168,13 +192,14 @@ fn anonymize<'py>(
     let input = Input::extract(data)?;
     let salt = salt_bytes(salt)?;
     let out = py
-        .detach(|| -> dpk::Result<Vec<u8>> {
+        .detach(|| -> dpk::Result<dpk::Anonymized> {
             let setup = Setup::new(profile, options, Some(salt))?;
             let bytes = input.bytes()?;
-            Ok(dpk::anonymize_bytes(&bytes, input.name(), &setup.profile, &setup.ctx)?.bytes)
+            dpk::anonymize_bytes(&bytes, input.name(), &setup.profile, &setup.ctx)
         })
         .map_err(to_py)?;
-    Ok(PyBytes::new(py, &out))
+    warn_notes(py, &out.plan.notes)?;
+    Ok(PyBytes::new(py, &out.bytes))
 }
 
 /// What the profile changes in the file: one dict per change, in file order.
@@ -192,13 +217,15 @@ fn plan<'py>(
     let plan = py
         .detach(|| -> dpk::Result<dpk::Plan> {
             let setup = Setup::new(profile, options, Some(salt))?;
-            let header = match &input {
-                Input::Bytes(b) => dpk::dataset::open_header_bytes(b, input.name())?,
-                Input::Path(p) => dpk::dataset::open_header(p)?,
-            };
-            dpk::plan_header(&header, &setup.profile, &setup.ctx)
+            match &input {
+                Input::Bytes(b) => dpk::plan_bytes(b, input.name(), &setup.profile, &setup.ctx),
+                Input::Path(p) => {
+                    dpk::plan_header(&dpk::dataset::open_header(p)?, &setup.profile, &setup.ctx)
+                }
+            }
         })
         .map_err(to_py)?;
+    warn_notes(py, &plan.notes)?;
     let list = PyList::empty(py);
     for change in plan.changes() {
         list.append(change_dict(py, change)?)?;
@@ -246,7 +273,7 @@ fn score<'py>(
                 None => Weights::builtin(),
             };
             let header = match &input {
-                Input::Bytes(b) => dpk::dataset::open_header_bytes(b, input.name())?,
+                Input::Bytes(b) => dpk::engine::open_header_bytes(b, input.name())?,
                 Input::Path(p) => dpk::dataset::open_header(p)?,
             };
             Ok(dpk::risk::score(&header.file, &weights))
@@ -270,26 +297,34 @@ fn score<'py>(
     Ok(d)
 }
 
-/// Checks de-identified files (a file or a folder) as `dpk verify` does.
+/// Checks de-identified files (a file or a folder) as `dpk verify` does: each output against
+/// its own original when `originals` is given (paired by relative path, or through the run's
+/// JSON `report`), and its structure.
 #[pyfunction]
-#[pyo3(signature = (path, *, profile = "basic", options = Vec::new(), originals = None))]
+#[pyo3(signature = (path, *, profile = "basic", options = Vec::new(), originals = None, report = None))]
 fn verify<'py>(
     py: Python<'py>,
     path: PathBuf,
     profile: &str,
     options: Vec<String>,
     originals: Option<PathBuf>,
+    report: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let outcome = py
+    let found = py
         .detach(|| -> dpk::Result<dpk::verify::TreeReport> {
             let setup = Setup::new(profile, options, None)?;
-            dpk::verify::verify_tree(&path, &setup.profile, originals.as_deref())
+            let tree = dpk::verify::TreeOptions {
+                report,
+                ..Default::default()
+            };
+            dpk::verify::verify_tree_with(&path, &setup.profile, originals.as_deref(), &tree)
         })
         .map_err(to_py)?;
     let d = PyDict::new(py);
-    d.set_item("files", outcome.files)?;
+    d.set_item("passes", found.passes())?;
+    d.set_item("files", found.files)?;
     let violations = PyList::empty(py);
-    for v in &outcome.violations {
+    for v in &found.violations {
         let item = PyDict::new(py);
         item.set_item("file", v.file.display().to_string())?;
         item.set_item("path", v.path.as_ref().map(ToString::to_string))?;
@@ -297,7 +332,48 @@ fn verify<'py>(
         violations.append(item)?;
     }
     d.set_item("violations", violations)?;
+    let paths = |list: &[PathBuf]| list.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+    d.set_item("not_dicom", paths(&found.not_dicom))?;
+    d.set_item("missing_outputs", paths(&found.missing_outputs))?;
+    d.set_item("unreadable", &found.unreadable)?;
     Ok(d)
+}
+
+/// What Python is told of a folder run: `progress(done, total, path)` after each file, with
+/// the GIL taken only for the call; the failures, kept for the summary.
+struct PyObserver {
+    callback: Option<Py<PyAny>>,
+    cancel: Cancel,
+    /// The first exception the callback raised (or a Ctrl-C seen meanwhile): the run stops
+    /// and it is raised again once dpk has cleaned up.
+    raised: Mutex<Option<PyErr>>,
+    failed: Vec<(String, String)>,
+}
+
+impl Observer for PyObserver {
+    fn progress(&self, p: &Progress<'_>) {
+        Python::attach(|py| {
+            let called = py.check_signals().and_then(|()| match &self.callback {
+                Some(callback) => callback
+                    .call1(py, (p.done, p.total, p.input.display().to_string()))
+                    .map(drop),
+                None => Ok(()),
+            });
+            if let Err(e) = called {
+                if let Ok(mut slot) = self.raised.lock() {
+                    slot.get_or_insert(e);
+                }
+                self.cancel.cancel();
+            }
+        });
+    }
+
+    fn record(&mut self, record: &Record<'_>) {
+        if let Record::Failed(failure) = record {
+            self.failed
+                .push((failure.input().display().to_string(), failure.error().to_string()));
+        }
+    }
 }
 
 /// De-identifies every DICOM file under `src` into `dst`, as `dpk anonymize SRC -o DST`.
@@ -317,57 +393,46 @@ fn anonymize_tree<'py>(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let salt = salt_bytes(salt)?;
-    let cancel = Cancel::new();
-    // An exception raised by the callback (or a Ctrl-C seen while it runs) stops the run
-    // and is raised again once dpk has cleaned up.
-    let raised: Mutex<Option<PyErr>> = Mutex::new(None);
-    let on_progress = |p: &Progress<'_>| {
-        Python::attach(|py| {
-            let outcome = py.check_signals().and_then(|()| match &progress {
-                Some(callback) => callback
-                    .call1(py, (p.done, p.total.unwrap_or(0), p.path.display().to_string()))
-                    .map(drop),
-                None => Ok(()),
-            });
-            if let Err(e) = outcome {
-                if let Ok(mut slot) = raised.lock() {
-                    slot.get_or_insert(e);
-                }
-                cancel.cancel();
-            }
-        });
+    let mut observer = PyObserver {
+        callback: progress,
+        cancel: Cancel::new(),
+        raised: Mutex::new(None),
+        failed: Vec::new(),
     };
-    let summary = py
-        .detach(|| -> dpk::Result<BatchSummary> {
-            let setup = Setup::new(profile, options, Some(salt))?;
-            let batch = Batch {
-                inputs: vec![src],
-                output: dst,
-                profile: setup.profile,
-                ctx: setup.ctx,
-                jobs,
-                skip_existing,
-                ..Batch::default()
-            };
-            batch.run(&on_progress, &cancel)
-        })
-        .map_err(to_py);
-    if let Some(err) = raised.lock().ok().and_then(|mut slot| slot.take()) {
+    let outcome = py.detach(|| -> Result<dpk::batch::Outcome, PyErr> {
+        let setup = Setup::new(profile, options, Some(salt)).map_err(to_py)?;
+        let batch = Batch {
+            jobs,
+            skip_existing,
+            ..Batch::new(vec![src], dst)
+        };
+        let cancel = observer.cancel.clone();
+        batch
+            .run(&setup.profile, &setup.ctx, &mut observer, &cancel)
+            .map_err(|refusal| match refusal {
+                Refusal::Setup(e) => to_py(e),
+                other => Python::attach(|_| DpkError::new_err(other.to_string())),
+            })
+    });
+    if let Some(err) = observer.raised.lock().ok().and_then(|mut slot| slot.take()) {
         return Err(err);
     }
-    let summary = summary?;
+    let outcome = outcome?;
     let d = PyDict::new(py);
-    d.set_item("done", summary.done)?;
-    d.set_item("skipped", summary.skipped)?;
-    d.set_item("changes", summary.changes)?;
+    d.set_item("done", outcome.summary.files_done)?;
+    d.set_item("skipped", outcome.summary.files_skipped)?;
+    d.set_item("changes", outcome.summary.elements_changed)?;
     let failed = PyList::empty(py);
-    for f in &summary.failed {
+    for (file, error) in &observer.failed {
         let item = PyDict::new(py);
-        item.set_item("file", f.input.display().to_string())?;
-        item.set_item("error", f.error.to_string())?;
+        item.set_item("file", file)?;
+        item.set_item("error", error)?;
         failed.append(item)?;
     }
     d.set_item("failed", failed)?;
+    if !outcome.errors.is_empty() {
+        return Err(DpkError::new_err(outcome.errors.join("; ")));
+    }
     Ok(d)
 }
 
@@ -381,6 +446,7 @@ fn _dpk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ProfileError", py.get_type::<ProfileError>())?;
     m.add("SaltError", py.get_type::<SaltError>())?;
     m.add("WriteError", py.get_type::<WriteError>())?;
+    m.add("DpkWarning", py.get_type::<DpkWarning>())?;
     m.add("DpkIOError", io_error_type(py)?)?;
     m.add_function(wrap_pyfunction!(anonymize, m)?)?;
     m.add_function(wrap_pyfunction!(plan, m)?)?;

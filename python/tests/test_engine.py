@@ -143,9 +143,20 @@ def test_bad_bytes_raise_a_dpk_error(data, error):
 
 def test_truncated_fixture_raises_not_crashes():
     whole = (FIXTURES / "ct_explicit_le.dcm").read_bytes()
-    for cut in (132, 200, len(whole) // 2, len(whole) - 1):
+    for cut in (4, 131, 132, 200, len(whole) // 2):
         with pytest.raises(dpk.DpkError):
             dpk.anonymize(whole[:cut], salt=SALT)
+
+
+def test_pixel_data_cut_short_is_padded_and_said_never_silently():
+    whole = (FIXTURES / "ct_explicit_le.dcm").read_bytes()
+    with pytest.warns(dpk.DpkWarning, match="read with a fallback") as caught:
+        out = dpk.anonymize(whole[:-1], salt=SALT)
+    assert any("pixel data" in str(w.message).lower() for w in caught)
+    original = pydicom.dcmread(io.BytesIO(whole))
+    padded = pydicom.dcmread(io.BytesIO(out))
+    assert len(padded.PixelData) == len(original.PixelData)
+    assert padded.PixelData[:-1] == original.PixelData[:-1]
 
 
 def test_errors_for_profile_salt_and_paths(tmp_path):

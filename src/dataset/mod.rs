@@ -157,7 +157,8 @@ fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std
     // start). Saying so beats the parser's "failed to fill whole buffer" on a text file.
     let mut head = [0u8; 132];
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    let marked = (n >= 132 && &head[128..132] == b"DICM") || (n >= 4 && &head[..4] == b"DICM");
+    let after_preamble = n >= 132 && &head[128..132] == b"DICM";
+    let marked = after_preamble || (n >= 4 && &head[..4] == b"DICM");
     if !marked {
         return Err(Error::Open {
             path: path.to_path_buf(),
@@ -166,6 +167,15 @@ fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std
             } else {
                 "not a DICOM file: no DICM marker at byte 128 (nor at 0)".to_string()
             },
+        });
+    }
+    // The marker and nothing after it: no file meta group, no data set, nothing to read
+    // leniently (a file cut right after its first 132 bytes).
+    let marker_end = if after_preamble { 132 } else { 4 };
+    if meta.len() <= marker_end {
+        return Err(Error::Open {
+            path: path.to_path_buf(),
+            reason: "not a DICOM file: nothing after the DICM marker (cut short?)".to_string(),
         });
     }
     // Lengths that lie would make the parser reserve gigabytes for a small file.
