@@ -810,11 +810,18 @@ fn a_marker_with_nothing_after_it_is_not_read_leniently() {
     for (name, bytes) in [("preamble.dcm", with_preamble), ("bare.dcm", b"DICM".to_vec())] {
         let path = dir.path().join(name);
         std::fs::write(&path, &bytes).unwrap();
-        let err = dpk::dataset::open_header(&path).map(|_| ()).unwrap_err().to_string();
+        let err = dpk::dataset::open_header(&path)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nothing after the DICM marker"), "{name}: {err}");
         let run = anonymize(&bytes, &[]);
         assert_eq!(run.code, 1, "{name}: {}", run.stderr);
         assert!(!run.output().exists(), "{name}");
-        assert!(run.stderr.contains("nothing after the DICM marker"), "{name}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("nothing after the DICM marker"),
+            "{name}: {}",
+            run.stderr
+        );
     }
 }
