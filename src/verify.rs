@@ -636,16 +636,6 @@ const COMPOSITE_TYPE_1: &[Tag] = &[
     tags::MODALITY,
 ];
 
-/// Attributes of a coded entry (PS3.3 8.8): codes and their meanings name no one.
-const CODE_ATTRIBUTES: &[Tag] = &[
-    tags::CODE_VALUE,
-    tags::CODING_SCHEME_DESIGNATOR,
-    tags::CODING_SCHEME_VERSION,
-    tags::CODE_MEANING,
-    tags::LONG_CODE_VALUE,
-    tags::URN_CODE_VALUE,
-];
-
 impl Checker<'_> {
     fn report(&mut self, path: Option<TagPath>, problem: String) {
         self.found.push(Violation {
@@ -793,7 +783,10 @@ impl Checker<'_> {
                 }
                 continue;
             }
-            if action == Action::Keep || vr == VR::CS || CODE_ATTRIBUTES.contains(&path.tag) {
+            if action == Action::Keep
+                || vr == VR::CS
+                || crate::confidentiality::CODED_ENTRY.contains(&path.tag)
+            {
                 continue;
             }
             // Retain Longitudinal Temporal Information with Modified Dates cleans (C) or

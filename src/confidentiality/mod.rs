@@ -39,3 +39,24 @@ pub const DEPENDENTS: &[(Tag, Tag)] = &[
     // present and has a value.
     (tags::RESPONSIBLE_PERSON, tags::RESPONSIBLE_PERSON_ROLE),
 ];
+
+/// The attributes of a coded entry (PS3.3 Table 8.8-1): a coded concept (a concept name, a
+/// unit, a finding) identifies nobody. The planner keeps them inside a D or C sequence
+/// (except in a code sequence that identifies a person), and verify never takes them for a
+/// leak.
+pub const CODED_ENTRY: &[dicom_core::Tag] = &[
+    tags::CODE_VALUE,
+    tags::CODING_SCHEME_DESIGNATOR,
+    tags::CODING_SCHEME_VERSION,
+    tags::CODE_MEANING,
+    tags::LONG_CODE_VALUE,
+    tags::URN_CODE_VALUE,
+    tags::CONTEXT_IDENTIFIER,
+    tags::CONTEXT_UID,
+    tags::MAPPING_RESOURCE,
+    tags::MAPPING_RESOURCE_UID,
+    tags::MAPPING_RESOURCE_NAME,
+    tags::CONTEXT_GROUP_EXTENSION_FLAG,
+    tags::CONTEXT_GROUP_EXTENSION_CREATOR_UID,
+    tags::CODING_SCHEME_UID,
+];

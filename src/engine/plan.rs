@@ -851,26 +851,6 @@ fn is_default(decision: &Decision) -> bool {
     decision.rule.starts_with("default")
 }
 
-/// The attributes of a coded entry (PS3.3 Table 8.8-1): a coded concept (a concept name, a
-/// unit, a finding) identifies nobody and is kept inside a D or C sequence, except in a
-/// code sequence that identifies a person.
-const CODE_ENTRY_TAGS: &[dicom_core::Tag] = &[
-    tags::CODE_VALUE,
-    tags::CODING_SCHEME_DESIGNATOR,
-    tags::CODING_SCHEME_VERSION,
-    tags::CODE_MEANING,
-    tags::LONG_CODE_VALUE,
-    tags::URN_CODE_VALUE,
-    tags::CONTEXT_IDENTIFIER,
-    tags::CONTEXT_UID,
-    tags::MAPPING_RESOURCE,
-    tags::MAPPING_RESOURCE_UID,
-    tags::MAPPING_RESOURCE_NAME,
-    tags::CONTEXT_GROUP_EXTENSION_FLAG,
-    tags::CONTEXT_GROUP_EXTENSION_CREATOR_UID,
-    tags::CODING_SCHEME_UID,
-];
-
 /// UID attributes that name a definition (a SOP class, a transfer syntax, a coding scheme),
 /// not an instance: they identify no one and a reader needs them as they are.
 const DEFINITION_UID_TAGS: &[dicom_core::Tag] = &[
@@ -919,7 +899,9 @@ impl Planner<'_> {
         }
         let inside = *self.inside.get_or_init(|| self.inside_actions());
         let (new, note): (Action, Option<&'static str>) = match vr {
-            _ if CODE_ENTRY_TAGS.contains(&tag) && !scope.of_person => return (action, decision),
+            _ if crate::confidentiality::CODED_ENTRY.contains(&tag) && !scope.of_person => {
+                return (action, decision)
+            }
             VR::UI => {
                 let definition = DEFINITION_UID_TAGS.contains(&tag)
                     || values_of(value).all(|v| v.is_empty() || v.starts_with(STANDARD_UID_PREFIX));
