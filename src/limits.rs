@@ -114,6 +114,10 @@ pub fn set_max_value_bytes(bytes: u64) -> Result<(), LimitError> {
     Ok(())
 }
 
+/// How a refusal for nesting deeper than [`max_depth`] begins, whichever walk finds it: a
+/// program recognises it to say how to raise the limit.
+pub const TOO_DEEP: &str = "sequences nested deeper than";
+
 /// One of the limits a file can go over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

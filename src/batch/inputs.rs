@@ -15,6 +15,7 @@ pub struct Job {
 /// Why the inputs and output do not make a run, or why one place in a folder could not be
 /// walked.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum InputError {
     #[error("{}: no such file or folder", show(.0))]
     Missing(PathBuf),
@@ -59,6 +60,7 @@ pub enum InputError {
 
 /// How the output and an input overlap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Relation {
     /// They are the same file or folder.
     Same,
@@ -81,6 +83,7 @@ impl Relation {
 
 /// Why a `--report` path cannot be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReportClash {
     /// It is an input file.
     IsInput,
@@ -199,6 +202,7 @@ pub struct Jobs {
 /// What a walk of input folders does with symbolic links. Skipped by default: a link can
 /// lead out of the tree the user named, to files they did not mean to release.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Links {
     #[default]
     Skip,

@@ -128,6 +128,7 @@ pub struct FileReport {
 
 #[derive(Serialize, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Status {
     Ok,
     Failed,

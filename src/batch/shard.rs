@@ -20,7 +20,7 @@ pub struct Shard {
 impl Shard {
     /// Parses `K/N`, 1 ≤ K ≤ N.
     pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard takes K/N with 1 ≤ K ≤ N, e.g. 3/16; not '{text}'");
+        let bad = || format!("a shard is K/N with 1 ≤ K ≤ N, e.g. 3/16; not '{text}'");
         let (k, n) = text.split_once('/').ok_or_else(bad)?;
         let (k, n): (u64, u64) = (
             k.trim().parse().map_err(|_| bad())?,

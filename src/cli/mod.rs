@@ -314,6 +314,11 @@ pub(crate) fn hint_for(err: &Error) -> Option<&'static str> {
                 "refused to bound memory; --max-value-bytes N raises the limit"
             }
         }),
+        Error::Open { reason, .. } | Error::Value { reason, .. }
+            if reason.contains(crate::limits::TOO_DEEP) =>
+        {
+            Some("--max-depth N raises the nesting limit (up to 2000 levels)")
+        }
         _ => None,
     }
 }

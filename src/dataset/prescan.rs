@@ -86,7 +86,8 @@ fn nesting_fits(open: usize, at: u64) -> Result<(), String> {
     let max = crate::limits::max_depth();
     if open > 2 * max {
         return Err(format!(
-            "sequences nested deeper than {max} levels at byte {at} (the limit is --max-depth)"
+            "{} {max} levels at byte {at} (the nesting limit)",
+            crate::limits::TOO_DEEP
         ));
     }
     Ok(())

@@ -254,7 +254,7 @@ impl Planner<'_> {
             if depth + 1 > max {
                 return Err(Error::Value {
                     path: d.path,
-                    reason: format!("sequences nested deeper than {max} levels (the limit is --max-depth)"),
+                    reason: format!("{} {max} levels (the nesting limit)", crate::limits::TOO_DEEP),
                 });
             }
             for (i, item) in items.iter().enumerate() {
