@@ -629,7 +629,10 @@ fn a_change_to_a_private_element_is_a_rule_by_creator() {
     }
     let entry = app.selected_entry().unwrap().clone();
     assert_eq!(app.creator(&entry).as_deref(), Some("GEMS_ACQU_01"));
-    assert!(screen(&mut app, 160, 48).contains("[GEMS_ACQU_01]"));
+    let shown = screen(&mut app, 160, 48);
+    assert!(shown.contains("[GEMS_ACQU_01]"), "{shown}");
+    // Named as PS3.15's table of safe private attributes names it, after its creator.
+    assert!(shown.contains("[GEMS_ACQU_01] Table Speed"), "{shown}");
     while app.selected_entry().unwrap().decision.as_ref().unwrap().action != dpk::Action::Keep {
         app.update(Action::CycleAction);
     }

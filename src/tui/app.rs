@@ -1211,7 +1211,7 @@ impl App {
         [
             tag_string(c.path.tag),
             c.keyword.to_string(),
-            super::names::keyword_words(c.keyword),
+            crate::risk::words(c.keyword),
             name.to_string(),
             value,
         ]

@@ -425,7 +425,10 @@ fn tree_row(app: &App, row: &Row, base: usize, columns: usize, needle: Option<&s
     let name = if c.keyword.is_empty() {
         app.creator(c).map_or_else(
             || "(private)".to_string(),
-            |cr| format!("[{}]", text::visible(&cr)),
+            |cr| match super::names::private_name(c.path.tag, &cr) {
+                Some(known) => format!("[{}] {known}", text::visible(&cr)),
+                None => format!("[{}]", text::visible(&cr)),
+            },
         )
     } else {
         c.keyword.to_string()
