@@ -392,7 +392,7 @@ impl fmt::Display for Reason {
                 c.as_deref().unwrap_or("(none)")
             ),
             Reason::BurnedInYes => f.write_str(
-                "Burned In Annotation is YES: the pixels show text (often name, ID, date), which dpk cannot see or remove",
+                "Burned In Annotation is YES: the pixels show text (often name, ID, date), which dpk cannot read: only pixel rules (clean-pixel-data) blank it",
             ),
             Reason::BurnedInModality { modality, says_no } => write!(
                 f,
