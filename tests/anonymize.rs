@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+#[path = "support/dciodvfy.rs"]
+mod dciodvfy;
 
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{Tag, VR};
@@ -1046,20 +1048,7 @@ fn hash_name_example_profile_file() {
 // ---------------------------------------------------------------------------------------------
 
 fn dciodvfy_errors(path: &Path) -> (usize, String) {
-    let out = Command::new("dciodvfy")
-        .arg(path)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "dciodvfy could not run ({e}): install dicom3tools (`apt-get install -y dicom3tools`; `.ci/run` does it in CI)"
-            )
-        });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("Error")).collect();
+    let errors = dciodvfy::errors(path);
     (errors.len(), errors.join("\n"))
 }
 

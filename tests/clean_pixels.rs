@@ -9,6 +9,9 @@ mod pixel_rules;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "support/dciodvfy.rs"]
+mod dciodvfy;
+
 use assert_cmd::cargo::CommandCargoExt;
 use dicom_core::value::PrimitiveValue;
 use dicom_dictionary_std::{tags, uids};
@@ -706,18 +709,8 @@ fn the_command_line_applies_a_ctp_script_reports_regions_and_lists_files_to_revi
 #[test]
 fn outputs_show_no_dciodvfy_error_their_input_did_not_have() {
     let errors = |path: &Path| {
-        let out = Command::new("dciodvfy")
-            .arg(path)
-            .output()
-            .expect("dciodvfy runs");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        text.lines()
-            .filter(|l| l.starts_with("Error"))
-            .map(str::to_string)
+        dciodvfy::errors(path)
+            .into_iter()
             .collect::<std::collections::BTreeSet<_>>()
     };
     let jpeg = Image {

@@ -6,11 +6,12 @@
 //! The SR is built in the test (`support/deid_text.rs`), written, anonymized with the built-in
 //! profile, and the output re-opened and walked; dciodvfy checks both files.
 
+#[path = "support/dciodvfy.rs"]
+mod dciodvfy;
 #[path = "support/deid_text.rs"]
 mod deid_text;
 
 use std::path::Path;
-use std::process::Command;
 
 use deid_text::*;
 use dicom_core::value::Value;
@@ -106,15 +107,7 @@ fn is_inside(path: &TagPath, sequence: Tag) -> bool {
 }
 
 fn dciodvfy_errors(path: &Path) -> (usize, String) {
-    let out = Command::new("dciodvfy").arg(path).output().unwrap_or_else(|e| {
-        panic!("dciodvfy could not run ({e}): install dicom3tools (`apt-get install -y dicom3tools`)")
-    });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("Error")).collect();
+    let errors = dciodvfy::errors(path);
     (errors.len(), errors.join("\n"))
 }
 

@@ -4,12 +4,13 @@
 //! them, none of the identifying values of the input, and the departure told by name in the
 //! run's notes and its JSON report.
 
+#[path = "support/dciodvfy.rs"]
+mod dciodvfy;
 #[path = "support/odd_files.rs"]
 #[allow(dead_code)]
 mod odd_files;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
@@ -151,18 +152,7 @@ fn assert_uids_remapped(out: &DefaultDicomObject) {
 
 /// dciodvfy's error lines about `path`.
 fn dciodvfy_errors(path: &Path) -> Vec<String> {
-    let out = Command::new("dciodvfy").arg(path).output().unwrap_or_else(|e| {
-        panic!("dciodvfy could not run ({e}): install dicom3tools (`apt-get install -y dicom3tools`)")
-    });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .filter(|l| l.starts_with("Error"))
-        .map(str::to_string)
-        .collect()
+    dciodvfy::errors(path)
 }
 
 /// The output has no dciodvfy error that `reference` (the same image written plainly, as the

@@ -4,12 +4,13 @@
 //! E.1-1, a GSPS with overlay planes, an SR with a referenced request, a VL photograph with an
 //! acquisition context.
 
+#[path = "support/dciodvfy.rs"]
+mod dciodvfy;
 #[path = "support/uid_iod.rs"]
 mod uid_iod;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use dicom_core::value::Value;
 use dicom_core::{Tag, VR};
@@ -88,19 +89,7 @@ fn all_uids(file: &DefaultDicomObject) -> Vec<(Tag, String)> {
 
 /// dciodvfy's error lines for a file.
 fn dciodvfy_errors(path: &Path) -> BTreeSet<String> {
-    let out = Command::new("dciodvfy")
-        .arg(path)
-        .output()
-        .unwrap_or_else(|e| panic!("dciodvfy could not run ({e}): install dicom3tools"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text.lines()
-        .filter(|l| l.starts_with("Error"))
-        .map(str::to_string)
-        .collect()
+    dciodvfy::errors(path).into_iter().collect()
 }
 
 /// Asserts that dciodvfy finds no error in `output` that it does not find in `input`.
