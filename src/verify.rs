@@ -30,7 +30,6 @@
 //! An original whose output is missing is reported too.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use dicom_core::value::Value;
@@ -39,6 +38,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use serde::Serialize;
 
+use crate::batch::inputs::{walk_files, Links};
 use crate::confidentiality::{iod, registry};
 use crate::dataset::{self, private, sop_class_uid, strings_of, valid_uid, DicomFile, TagPath};
 use crate::engine::dummy;
@@ -148,7 +148,7 @@ pub fn verify_tree_with(
     let mut seen_uids: HashMap<String, PathBuf> = HashMap::new();
     let mut used_originals: HashSet<PathBuf> = HashSet::new();
     for (path, relative) in output_files {
-        if !looks_like_dicom(&path) {
+        if !dataset::looks_like_dicom(&path) {
             // A file that was the output of a paired original is one that should be DICOM.
             match pairing.as_ref().and_then(|p| p.by_relative(&relative)) {
                 Some(original) => {
@@ -228,50 +228,27 @@ pub fn verify_tree_with(
     Ok(report)
 }
 
-/// Every file under `root`, sorted, with its path relative to `root`; places that cannot be
-/// read go to `unreadable`.
+/// Every regular file under `root` with its path relative to `root`, walked as a folder run
+/// walks its inputs (name order, dpk's temporary files left out); places that cannot be
+/// read are listed in `unreadable`.
 fn list_files(root: &Path, follow_links: bool, unreadable: &mut Vec<String>) -> Vec<(PathBuf, PathBuf)> {
+    let skipped_links = std::cell::Cell::new(0);
+    let roots = [root.to_path_buf()];
+    let Ok(walk) = walk_files(&roots, Links::followed(follow_links), &skipped_links) else {
+        unreadable.push(format!("{}: not found", root.display()));
+        return Vec::new();
+    };
     let mut files = Vec::new();
-    for entry in walkdir::WalkDir::new(root)
-        .follow_links(follow_links)
-        .sort_by_file_name()
-    {
+    for entry in walk {
         match entry {
-            // What a killed run left under dpk's temporary names is no output.
-            Ok(e) if e.file_type().is_file() && !is_dpk_temp(e.file_name()) => {
-                let relative = e.path().strip_prefix(root).unwrap_or(e.path()).to_path_buf();
-                files.push((e.path().to_path_buf(), relative));
+            Ok(path) => {
+                let relative = path.strip_prefix(root).unwrap_or(&path).to_path_buf();
+                files.push((path, relative));
             }
-            Ok(_) => {}
             Err(e) => unreadable.push(e.to_string()),
         }
     }
     files
-}
-
-/// dpk's temporary file names (`.dpk-XXXXXX.tmp`, as `dataset::temp_beside` makes them).
-fn is_dpk_temp(name: &std::ffi::OsStr) -> bool {
-    let name = name.as_encoded_bytes();
-    name.len() > b".dpk-.tmp".len() && name.starts_with(b".dpk-") && name.ends_with(b".tmp")
-}
-
-/// Whether a file starts as DICOM files do: `DICM` after the 128-byte preamble (or, without
-/// a preamble, at the start).
-fn looks_like_dicom(path: &Path) -> bool {
-    let mut head = [0u8; 132];
-    let Ok(mut f) = std::fs::File::open(path) else {
-        // Unreadable: treated as DICOM, so that opening it reports why.
-        return true;
-    };
-    let mut read = 0;
-    while read < head.len() {
-        match f.read(&mut head[read..]) {
-            Ok(0) => break,
-            Ok(n) => read += n,
-            Err(_) => return true,
-        }
-    }
-    (read >= 132 && &head[128..132] == b"DICM") || (read >= 4 && &head[..4] == b"DICM")
 }
 
 /// How outputs find their originals (see [`verify_tree`]); `dpk score --originals` pairs
@@ -309,7 +286,7 @@ impl Pairing {
         } else {
             let mut ignored = Vec::new();
             for (path, _) in list_files(originals, options.follow_links, &mut ignored) {
-                if !looks_like_dicom(&path) {
+                if !dataset::looks_like_dicom(&path) {
                     continue;
                 }
                 let Ok(header) = dataset::open_header(&path) else {

@@ -157,9 +157,7 @@ fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std
     // start). Saying so beats the parser's "failed to fill whole buffer" on a text file.
     let mut head = [0u8; 132];
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    let after_preamble = n >= 132 && &head[128..132] == b"DICM";
-    let marked = after_preamble || (n >= 4 && &head[..4] == b"DICM");
-    if !marked {
+    let Some(marker_end) = marker_end(&head[..n]) else {
         return Err(Error::Open {
             path: path.to_path_buf(),
             reason: if n < 132 {
@@ -168,10 +166,9 @@ fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std
                 "not a DICOM file: no DICM marker at byte 128 (nor at 0)".to_string()
             },
         });
-    }
+    };
     // The marker and nothing after it: no file meta group, no data set, nothing to read
     // leniently (a file cut right after its first 132 bytes).
-    let marker_end = if after_preamble { 132 } else { 4 };
     if meta.len() <= marker_end {
         return Err(Error::Open {
             path: path.to_path_buf(),
@@ -193,6 +190,28 @@ fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std
         },
     })?;
     Ok((layout, file))
+}
+
+/// Where the DICM marker in a file's first bytes `head` (up to 132) ends: after the 128-byte
+/// preamble, or at the start as dcmtk reads a file without one. `None`: not DICOM.
+fn marker_end(head: &[u8]) -> Option<u64> {
+    if head.get(128..132) == Some(b"DICM") {
+        Some(132)
+    } else if head.get(..4) == Some(b"DICM") {
+        Some(4)
+    } else {
+        None
+    }
+}
+
+/// Whether the file at `path` starts as DICOM files do (see [`marker_end`]); one that cannot
+/// be read counts as DICOM, so that opening it says why.
+pub fn looks_like_dicom(path: &Path) -> bool {
+    let mut head = [0u8; 132];
+    match std::fs::File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)) {
+        Ok(n) => marker_end(&head[..n]).is_some(),
+        Err(_) => true,
+    }
 }
 
 /// Reads until `buf` is full or the reader ends; returns how many bytes were read.
