@@ -251,6 +251,20 @@ fn list_files(root: &Path, follow_links: bool, unreadable: &mut Vec<String>) -> 
     files
 }
 
+/// Whether a value holds nothing: zero length or only padding, no items, no fragments.
+fn holds_nothing<I, P>(value: &Value<I, P>) -> bool {
+    match value {
+        Value::Primitive(p) => {
+            strings_of(p)
+                .iter()
+                .all(|s| s.trim_matches(['\0', ' ']).is_empty())
+                || p.calculate_byte_len() == 0
+        }
+        Value::Sequence(s) => s.items().is_empty(),
+        Value::PixelSequence(s) => s.fragments().is_empty(),
+    }
+}
+
 /// How outputs find their originals (see [`verify_tree`]); `dpk score --originals` pairs
 /// the same way.
 pub struct Pairing {
@@ -657,16 +671,7 @@ impl Checker<'_> {
             if action == Action::Remove && private::is_private_creator(tag) && live_blocks.contains(&tag) {
                 action = Action::Keep;
             }
-            let empty = match el.value() {
-                Value::Primitive(p) => {
-                    strings_of(p)
-                        .iter()
-                        .all(|s| s.trim_matches(['\0', ' ']).is_empty())
-                        || p.calculate_byte_len() == 0
-                }
-                Value::Sequence(s) => s.items().is_empty(),
-                Value::PixelSequence(s) => s.fragments().is_empty(),
-            };
+            let empty = holds_nothing(el.value());
             match action {
                 Action::Remove => {
                     self.report(Some(path.clone()), "present, but the profile removes it".into())
@@ -733,16 +738,7 @@ impl Checker<'_> {
         let Some(el) = dataset::item_at(original, path).and_then(|item| item.get(path.tag)) else {
             return false;
         };
-        match el.value() {
-            Value::Primitive(p) => {
-                strings_of(p)
-                    .iter()
-                    .all(|s| s.trim_matches(['\0', ' ']).is_empty())
-                    || p.calculate_byte_len() == 0
-            }
-            Value::Sequence(s) => s.items().is_empty(),
-            Value::PixelSequence(s) => s.fragments().is_empty(),
-        }
+        holds_nothing(el.value())
     }
 
     /// The original's identifiers in a value the profile does not keep as it is.
