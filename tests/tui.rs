@@ -1677,10 +1677,16 @@ fn probe_keys() -> Vec<KeyEvent> {
     codes
         .into_iter()
         .flat_map(|c| {
-            [
+            let mut keys = vec![
                 KeyEvent::new(c, KeyModifiers::NONE),
                 KeyEvent::new(c, KeyModifiers::CONTROL),
-            ]
+            ];
+            // Shift is a flag for keys other than characters (arrows size a region).
+            if !matches!(c, KeyCode::Char(_)) {
+                keys.push(KeyEvent::new(c, KeyModifiers::SHIFT));
+                keys.push(KeyEvent::new(c, KeyModifiers::CONTROL | KeyModifiers::SHIFT));
+            }
+            keys
         })
         .collect()
 }
@@ -1703,11 +1709,36 @@ fn key_label(key: &KeyEvent) -> String {
         KeyCode::Backspace => "Backspace".into(),
         other => format!("{other:?}"),
     };
-    if key.modifiers.contains(KeyModifiers::CONTROL) {
-        format!("Ctrl-{name}")
+    let shift = if key.modifiers.contains(KeyModifiers::SHIFT) {
+        "Shift-"
     } else {
-        name
+        ""
+    };
+    if key.modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl-{shift}{name}")
+    } else {
+        format!("{shift}{name}")
     }
+}
+
+/// The keys a help label names: `Shift-← → ↑ ↓` names Shift with each arrow.
+fn label_keys(label: &str) -> Vec<String> {
+    let arrows = ["←", "→", "↑", "↓"];
+    let mut prefix = String::new();
+    label
+        .split(' ')
+        .map(|token| {
+            if let Some(arrow) = arrows.iter().find(|a| token.ends_with(*a)) {
+                if token.len() > arrow.len() {
+                    prefix = token[..token.len() - arrow.len()].to_string();
+                    return token.to_string();
+                }
+                return format!("{prefix}{token}");
+            }
+            prefix.clear();
+            token.to_string()
+        })
+        .collect()
 }
 
 #[test]
@@ -1724,12 +1755,17 @@ fn every_key_that_does_something_is_in_the_help() {
             sections.last_mut().unwrap().1.push(label);
         }
     }
-    let section_of = |mode: Mode| match mode {
-        Mode::Normal => "Main screen",
-        Mode::Overlay => "Help, explanation, findings",
-        Mode::Menu => "Menus",
-        Mode::Prompt => "Prompts (any other key types itself)",
-        Mode::Browser => "Folder (dpk-tui DIR)",
+    let section_of = |mode: Mode| -> &[&str] {
+        match mode {
+            Mode::Normal => &["Main screen"],
+            Mode::Overlay => &["Help, explanation, findings"],
+            Mode::Menu => &["Menus"],
+            Mode::Prompt => &["Prompts (any other key types itself)"],
+            Mode::Browser => &["Folder (dpk-tui DIR)"],
+            Mode::Image => &["Image (v)", "Main screen"],
+            Mode::Draw => &["Drawing a region (b)"],
+            Mode::Form => &["Pixel rule form (R; any other key types itself)"],
+        }
     };
     let mut checked = 0;
     for mode in [
@@ -1738,6 +1774,9 @@ fn every_key_that_does_something_is_in_the_help() {
         Mode::Menu,
         Mode::Prompt,
         Mode::Browser,
+        Mode::Image,
+        Mode::Draw,
+        Mode::Form,
     ] {
         for key in probe_keys() {
             let Some(action) = action_for(key, mode) else {
@@ -1746,12 +1785,16 @@ fn every_key_that_does_something_is_in_the_help() {
             if matches!(action, Action::Input(_)) {
                 continue; // typing, which the prompt section's title says
             }
-            let label = key_label(&key);
+            // A key with Shift that does what it does without is the key without.
+            let unshifted = KeyEvent::new(key.code, key.modifiers - KeyModifiers::SHIFT);
+            let same =
+                key.modifiers.contains(KeyModifiers::SHIFT) && action_for(unshifted, mode) == Some(action);
+            let label = key_label(if same { &unshifted } else { &key });
             let listed = sections
                 .iter()
-                .filter(|(title, _)| title == section_of(mode) || title == "Anywhere")
+                .filter(|(title, _)| section_of(mode).contains(&title.as_str()) || title == "Anywhere")
                 .flat_map(|(_, labels)| labels)
-                .any(|l| l.split(' ').any(|k| k == label));
+                .any(|l| label_keys(l).contains(&label));
             assert!(
                 listed,
                 "{label} ({action:?}) in {mode:?} is not in the help:\n{help}"

@@ -10,6 +10,9 @@ use dpk::tui::app::App;
 use dpk::tui::DEMO;
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
+#[path = "support/terminal_answers.rs"]
+mod terminal_answers;
+
 const ROWS: u16 = 40;
 const COLS: u16 = 150;
 
@@ -17,7 +20,7 @@ struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
     /// Every byte the program wrote, for checks on the order of escape sequences.
     raw: Arc<Mutex<Vec<u8>>>,
-    writer: Box<dyn Write + Send>,
+    writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
 
@@ -51,18 +54,26 @@ impl Session {
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
-        let (feed, sink) = (Arc::clone(&screen), Arc::clone(&raw));
+        let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
+        let (feed, sink, answer) = (Arc::clone(&screen), Arc::clone(&raw), Arc::clone(&writer));
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
+            let mut pending = Vec::new();
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
                 feed.lock().unwrap().process(&buf[..n]);
                 sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                // Answered as a terminal would: the inspector asks what it draws at start.
+                let reply = terminal_answers::answers(&mut pending, &buf[..n]);
+                if !reply.is_empty() {
+                    let mut w = answer.lock().unwrap();
+                    let _ = w.write_all(&reply);
+                    let _ = w.flush();
+                }
             }
         });
-        let writer = pair.master.take_writer().expect("writer");
         // The master must outlive the child: keep it alive for the whole test.
         std::mem::forget(pair.master);
         Session {
@@ -93,8 +104,9 @@ impl Session {
     }
 
     fn keys(&mut self, keys: &str) {
-        self.writer.write_all(keys.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
+        let mut writer = self.writer.lock().unwrap();
+        writer.write_all(keys.as_bytes()).unwrap();
+        writer.flush().unwrap();
     }
 
     /// Waits for the program to exit, and checks it exited with success and gave the

@@ -106,6 +106,55 @@ pub enum Action {
     Quit,
     /// Leave at once, from anywhere, unsaved changes or not: Ctrl-C.
     Interrupt,
+    /// Show or hide the image pane.
+    ToggleImage,
+    /// The image over the whole screen, or beside the tags again.
+    ZoomImage,
+    /// The previous frame.
+    PrevFrame,
+    /// The next frame.
+    NextFrame,
+    /// A narrower window (more contrast).
+    WindowNarrower,
+    /// A wider window.
+    WindowWider,
+    /// A lower window centre.
+    LevelDown,
+    /// A higher window centre.
+    LevelUp,
+    /// The file's window again.
+    ResetWindow,
+    /// Start drawing a region to blank with the keys.
+    StartRegion,
+    /// Select the next region.
+    NextRegion,
+    /// Remove the selected region.
+    RemoveRegion,
+    /// Open the form that saves the regions drawn as a pixel rule.
+    PixelRuleForm,
+    /// Move the rectangle being drawn (ten times as far when `true`).
+    MoveRect(Dir, bool),
+    /// Size the rectangle being drawn: Left narrower, Right wider, Up shorter, Down taller.
+    SizeRect(Dir, bool),
+    /// Turn a field of the pixel rule form on or off.
+    FormToggle,
+    /// The mouse moved with its left button held, at (column, row).
+    Drag(u16, u16),
+    /// The left button was let go at (column, row).
+    Release(u16, u16),
+}
+
+/// A direction of the arrow keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dir {
+    /// ←
+    Left,
+    /// →
+    Right,
+    /// ↑
+    Up,
+    /// ↓
+    Down,
 }
 
 /// What a prompt asks for.
@@ -165,6 +214,12 @@ pub enum Mode {
     Overlay,
     /// A folder's study browser.
     Browser,
+    /// The image is shown: its keys first, then the main screen's.
+    Image,
+    /// A region is being drawn with the keys.
+    Draw,
+    /// The pixel rule form is open.
+    Form,
 }
 
 /// Which elements the tree shows.
@@ -271,6 +326,10 @@ pub struct App {
     pub message: String,
     /// Set when the user asked to leave.
     pub quit: bool,
+    /// The image pane.
+    pub image: super::image::pane::ImagePane,
+    /// The pixel rule form, when open.
+    pub form: Option<super::image::form::SignatureForm>,
 }
 
 impl App {
@@ -287,6 +346,10 @@ impl App {
 
     /// Opens the inspector on a file with a profile already being built (a folder's).
     pub fn with_edits(file_name: String, header: Header, edits: Edits) -> crate::Result<App> {
+        let image = super::image::pane::ImagePane::new(
+            App::header_has_pixels(&header),
+            crate::dataset::frame_count(&header.file),
+        );
         let mut app = App {
             doc: Document::open(file_name, header, edits)?,
             collapsed: BTreeSet::new(),
@@ -312,6 +375,8 @@ impl App {
             tree_name_width: super::view::NAME_WIDTH,
             message: String::new(),
             quit: false,
+            image,
+            form: None,
         };
         app.refresh_rows();
         Ok(app)
@@ -468,8 +533,14 @@ impl App {
             Mode::Prompt
         } else if self.menu.is_some() {
             Mode::Menu
+        } else if self.form.is_some() {
+            Mode::Form
         } else if self.help || self.explain.is_some() || self.findings_open {
             Mode::Overlay
+        } else if self.image.open && self.image.drawing.is_some() {
+            Mode::Draw
+        } else if self.image.open {
+            Mode::Image
         } else {
             Mode::Normal
         }
@@ -503,6 +574,7 @@ impl App {
             self.overlay_scroll = self.overlay_scroll.min(last);
             self.overlay_page = page;
         }
+        self.fit_image();
     }
 
     fn update_state(&mut self, action: Action) {
@@ -519,8 +591,19 @@ impl App {
             self.update_menu(action);
             return;
         }
+        if self.form.is_some() {
+            self.update_form(action);
+            return;
+        }
         if self.help || self.explain.is_some() || self.findings_open {
             self.update_overlay(action);
+            return;
+        }
+        if self.image.open && self.image.drawing.is_some() {
+            self.update_draw(action);
+            return;
+        }
+        if self.image_action(action) {
             return;
         }
         if action != Action::Quit {
@@ -591,7 +674,38 @@ impl App {
             | Action::Backspace
             | Action::ClearLine
             | Action::DeleteWord
-            | Action::Submit => {}
+            | Action::Submit
+            | Action::ToggleImage
+            | Action::ZoomImage
+            | Action::PrevFrame
+            | Action::NextFrame
+            | Action::WindowNarrower
+            | Action::WindowWider
+            | Action::LevelDown
+            | Action::LevelUp
+            | Action::ResetWindow
+            | Action::StartRegion
+            | Action::NextRegion
+            | Action::RemoveRegion
+            | Action::PixelRuleForm
+            | Action::MoveRect(..)
+            | Action::SizeRect(..)
+            | Action::FormToggle
+            | Action::Drag(..)
+            | Action::Release(..) => {}
+        }
+    }
+
+    /// Re-plans after a change of the pixel rules, keeping the selected element.
+    pub(crate) fn replan_keeping_selection(&mut self) {
+        match self.selected_entry().map(|c| c.path.clone()) {
+            Some(path) => self.rebuild(&path),
+            None => {
+                if let Err(e) = self.doc.replan() {
+                    self.message = format!("error: {e}");
+                }
+                self.refresh_rows();
+            }
         }
     }
 
@@ -792,6 +906,15 @@ impl App {
             })
         })?;
         self.doc.edits.saved = self.doc.edits.overrides.clone();
+        self.doc.edits.saved_pixel_rules = self.doc.edits.pixel_rules.clone();
+        let rules = self.doc.edits.pixel_rules.len();
+        if rules > 0 {
+            return Ok(format!(
+                "profile saved to {} with {rules} pixel rule{} (applied by its option clean-pixel-data)",
+                path.display(),
+                if rules == 1 { "" } else { "s" }
+            ));
+        }
         Ok(format!("profile saved to {}", path.display()))
     }
 

@@ -567,7 +567,9 @@ impl Inspector {
 
     /// Work between keys (loading, re-planning); whether work remains.
     pub fn tick(&mut self) -> bool {
-        self.browser.as_mut().is_some_and(Browser::tick)
+        let loading = self.browser.as_mut().is_some_and(Browser::tick);
+        let decoding = self.app_mut().is_some_and(App::tick);
+        loading || decoding
     }
 
     /// Carries out one action.

@@ -39,6 +39,11 @@ pub struct Edits {
     /// Counts every change of base, options or overrides: a plan made at an older count is
     /// out of date.
     pub generation: u64,
+    /// Pixel rules made on the image (regions to blank under a device signature), saved in
+    /// the profile's `pixel_rules`.
+    pub pixel_rules: Vec<crate::pixels::PixelRuleRon>,
+    /// The pixel rules as last saved.
+    pub saved_pixel_rules: Vec<crate::pixels::PixelRuleRon>,
 }
 
 impl Edits {
@@ -55,6 +60,8 @@ impl Edits {
             weights: Weights::builtin(),
             profile_file: None,
             generation: 0,
+            pixel_rules: Vec::new(),
+            saved_pixel_rules: Vec::new(),
         }
     }
 
@@ -68,6 +75,8 @@ impl Edits {
             p = self.base.clone();
             p.rules.extend(self.overrides.iter().cloned());
         }
+        // The rules made on the image come last: the resolved profile's last ones.
+        p.pixel_rules.extend(self.pixel_rules.iter().cloned());
         p
     }
 
@@ -82,7 +91,7 @@ impl Edits {
 
     /// Whether the overrides differ from what was last saved.
     pub fn unsaved(&self) -> bool {
-        self.overrides != self.saved
+        self.overrides != self.saved || self.pixel_rules != self.saved_pixel_rules
     }
 }
 

@@ -5,23 +5,55 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, Mo
 
 use super::app::{Action, Mode};
 
-/// A key: its code, and whether Ctrl is held (Shift is in the code: `G` is Shift-g).
+/// A key: its code, and whether Ctrl or Shift is held (for characters Shift is in the code:
+/// `G` is Shift-g; for other keys, such as arrows, it is a flag).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Key {
     /// The key.
     pub code: KeyCode,
     /// Whether Ctrl is held.
     pub ctrl: bool,
+    /// Whether Shift is held, for keys other than characters.
+    pub shift: bool,
 }
 
 const fn k(code: KeyCode) -> Key {
-    Key { code, ctrl: false }
+    Key {
+        code,
+        ctrl: false,
+        shift: false,
+    }
 }
 
 const fn ctrl(c: char) -> Key {
     Key {
         code: KeyCode::Char(c),
         ctrl: true,
+        shift: false,
+    }
+}
+
+const fn ctrl_key(code: KeyCode) -> Key {
+    Key {
+        code,
+        ctrl: true,
+        shift: false,
+    }
+}
+
+const fn shift(code: KeyCode) -> Key {
+    Key {
+        code,
+        ctrl: false,
+        shift: true,
+    }
+}
+
+const fn ctrl_shift(code: KeyCode) -> Key {
+    Key {
+        code,
+        ctrl: true,
+        shift: true,
     }
 }
 
@@ -56,7 +88,10 @@ const fn bind(
     }
 }
 
-use KeyCode::{Backspace, Char, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Up};
+use super::app::Dir;
+use KeyCode::{
+    BackTab, Backspace, Char, Delete, Down, End, Enter, Esc, Home, Left, PageDown, PageUp, Right, Tab, Up,
+};
 
 /// The main screen's bindings, in the order the help lists them.
 #[rustfmt::skip]
@@ -87,9 +122,52 @@ pub const BINDINGS: &[Binding] = &[
     bind(&[k(Char('e'))], "e", Action::Explain, "explain the element (PHI category, PS3.15, weight)", Some(("explain", 4))),
     bind(&[k(Char('s'))], "s", Action::Save, "save the profile as RON (a profile holds no salt)", Some(("save", 3))),
     bind(&[k(Char('w'))], "w", Action::Write, "write the de-identified file (needs your salt)", Some(("write", 4))),
+    bind(&[k(Char('v'))], "v", Action::ToggleImage, "show the image beside the tags (v or Esc hides it)", None),
     bind(&[k(Char('?'))], "?", Action::ToggleHelp, "this help", Some(("help", 0))),
     bind(&[k(Esc)], "Esc", Action::Cancel, "close the help, explanation, menu or prompt; back to the folder", None),
     bind(&[k(Char('q'))], "q", Action::Quit, "quit (asks first if the profile is unsaved)", Some(("quit", 0))),
+];
+
+/// With the image shown (`v`): these first, then the main screen's.
+#[rustfmt::skip]
+pub const IMAGE_BINDINGS: &[Binding] = &[
+    bind(&[k(Char('['))], "[", Action::PrevFrame, "previous frame", Some(("[ ] frames", 1))),
+    bind(&[k(Char(']'))], "]", Action::NextFrame, "next frame", None),
+    bind(&[k(Char('<'))], "<", Action::WindowNarrower, "narrower window: more contrast (grey images)", Some(("< > width", 2))),
+    bind(&[k(Char('>'))], ">", Action::WindowWider, "wider window: less contrast", None),
+    bind(&[k(Char('{'))], "{", Action::LevelDown, "lower window centre: brighter", Some(("{ } centre", 2))),
+    bind(&[k(Char('}'))], "}", Action::LevelUp, "higher window centre: darker", None),
+    bind(&[k(Char('='))], "=", Action::ResetWindow, "the file's window again (else its range of values)", Some(("reset", 5))),
+    bind(&[k(Char('b'))], "b", Action::StartRegion, "draw a region to blank, with the keys (or drag the mouse over the image)", Some(("blank", 1))),
+    bind(&[k(Tab)], "Tab", Action::NextRegion, "select the next region", None),
+    bind(&[k(Char('x')), k(Delete)], "x Delete", Action::RemoveRegion, "remove the selected region", None),
+    bind(&[k(Char('R'))], "R", Action::PixelRuleForm, "save the regions drawn as a pixel rule (device signature form)", Some(("rule", 3))),
+    bind(&[k(Char('z'))], "z", Action::ZoomImage, "the image over the whole screen, or beside the tags again", Some(("zoom", 4))),
+    bind(&[k(Char('v')), k(Esc)], "v Esc", Action::ToggleImage, "hide the image", None),
+];
+
+/// While a region is drawn with the keys.
+#[rustfmt::skip]
+pub const DRAW_BINDINGS: &[Binding] = &[
+    bind(&[k(Left), k(Right), k(Up), k(Down), k(Char('h')), k(Char('l')), k(Char('k')), k(Char('j'))], "← → ↑ ↓ h l k j", Action::MoveRect(Dir::Left, false), "move the rectangle", Some(("← → ↑ ↓ move", 1))),
+    bind(&[shift(Left), shift(Right), shift(Up), shift(Down), k(Char('H')), k(Char('L')), k(Char('K')), k(Char('J'))], "Shift-← → ↑ ↓ H L K J", Action::SizeRect(Dir::Left, false), "make it narrower, wider, shorter, taller", Some(("Shift-← → ↑ ↓ size", 1))),
+    bind(&[ctrl_key(Left), ctrl_key(Right), ctrl_key(Up), ctrl_key(Down)], "Ctrl-← → ↑ ↓", Action::MoveRect(Dir::Left, true), "move it ten times as far", None),
+    bind(&[ctrl_shift(Left), ctrl_shift(Right), ctrl_shift(Up), ctrl_shift(Down)], "Ctrl-Shift-← → ↑ ↓", Action::SizeRect(Dir::Left, true), "size it ten times as fast", None),
+    bind(&[k(Enter)], "⏎", Action::Submit, "add the region (it is blanked on the image at once)", Some(("add", 0))),
+    bind(&[k(Esc)], "Esc", Action::Cancel, "stop drawing, adding nothing", Some(("cancel", 0))),
+];
+
+/// In the pixel rule form; any other character is typed into the field.
+#[rustfmt::skip]
+pub const FORM_BINDINGS: &[Binding] = &[
+    bind(&[k(Up), k(BackTab)], "↑ BackTab", Action::MenuUp, "previous field", None),
+    bind(&[k(Down), k(Tab)], "↓ Tab", Action::MenuDown, "next field", None),
+    bind(&[ctrl('t')], "Ctrl-t", Action::FormToggle, "turn the field on or off (an off field is not part of the signature)", Some(("on/off", 1))),
+    bind(&[k(Backspace)], "Backspace", Action::Backspace, "delete the last character", None),
+    bind(&[ctrl('u')], "Ctrl-u", Action::ClearLine, "clear the field", None),
+    bind(&[ctrl('w')], "Ctrl-w", Action::DeleteWord, "delete the last word", None),
+    bind(&[k(Enter)], "⏎", Action::Submit, "add the rule to the profile (s saves it)", Some(("add the rule", 0))),
+    bind(&[k(Esc)], "Esc", Action::Cancel, "close the form, adding nothing", Some(("cancel", 0))),
 ];
 
 /// The study browser of a folder.
@@ -154,6 +232,9 @@ pub const ANYWHERE: &[Binding] = &[bind(
 /// The help's sections: a title and the bindings it lists, in the order the help shows them.
 pub const SECTIONS: &[(&str, &[Binding])] = &[
     ("Main screen", BINDINGS),
+    ("Image (v)", IMAGE_BINDINGS),
+    ("Drawing a region (b)", DRAW_BINDINGS),
+    ("Pixel rule form (R; any other key types itself)", FORM_BINDINGS),
     ("Folder (dpk-tui DIR)", BROWSER_BINDINGS),
     ("Help, explanation, findings", OVERLAY_BINDINGS),
     ("Menus", MENU_BINDINGS),
@@ -161,15 +242,23 @@ pub const SECTIONS: &[(&str, &[Binding])] = &[
     ("Anywhere", ANYWHERE),
 ];
 
-/// The bindings in force in a mode.
-pub fn table(mode: Mode) -> &'static [Binding] {
+/// The bindings in force in a mode, the first table's first.
+pub fn tables(mode: Mode) -> &'static [&'static [Binding]] {
     match mode {
-        Mode::Normal => BINDINGS,
-        Mode::Overlay => OVERLAY_BINDINGS,
-        Mode::Menu => MENU_BINDINGS,
-        Mode::Prompt => PROMPT_BINDINGS,
-        Mode::Browser => BROWSER_BINDINGS,
+        Mode::Normal => &[BINDINGS],
+        Mode::Image => &[IMAGE_BINDINGS, BINDINGS],
+        Mode::Draw => &[DRAW_BINDINGS],
+        Mode::Form => &[FORM_BINDINGS],
+        Mode::Overlay => &[OVERLAY_BINDINGS],
+        Mode::Menu => &[MENU_BINDINGS],
+        Mode::Prompt => &[PROMPT_BINDINGS],
+        Mode::Browser => &[BROWSER_BINDINGS],
     }
+}
+
+/// The table a mode's hints come from.
+pub fn table(mode: Mode) -> &'static [Binding] {
+    tables(mode)[0]
 }
 
 /// The keys of a prompt line, in one line for the status line.
@@ -184,7 +273,9 @@ pub fn help_text() -> String {
         }
         out.push(format!("{title}:"));
         for b in *bindings {
-            out.push(format!("  {:<11}{}", b.label, b.help));
+            // A label too long for its column keeps two spaces before what it does.
+            let column = 11.max(b.label.chars().count() + 2);
+            out.push(format!("  {:<column$}{}", b.label, b.help));
         }
     }
     out.join("\n")
@@ -196,23 +287,58 @@ pub fn action_for(key: KeyEvent, mode: Mode) -> Option<Action> {
     let pressed = Key {
         code: key.code,
         ctrl: key.modifiers.contains(KeyModifiers::CONTROL),
+        shift: key.modifiers.contains(KeyModifiers::SHIFT) && !matches!(key.code, Char(_)),
     };
-    let found = ANYWHERE
-        .iter()
-        .chain(table(mode))
-        .find(|b| b.keys.contains(&pressed))
-        .map(|b| b.action);
+    let lookup = |pressed: Key| {
+        ANYWHERE
+            .iter()
+            .chain(tables(mode).iter().flat_map(|t| t.iter()))
+            .find_map(|b| {
+                let at = b.keys.iter().position(|k| *k == pressed)?;
+                Some(with_direction(b.action, b.keys[at]))
+            })
+    };
+    // A key held with Shift that means nothing with it means what it does without.
+    let found = lookup(pressed).or_else(|| {
+        pressed
+            .shift
+            .then(|| {
+                lookup(Key {
+                    shift: false,
+                    ..pressed
+                })
+            })
+            .flatten()
+    });
     match (found, mode, pressed) {
         (Some(action), _, _) => Some(action),
         (
             None,
-            Mode::Prompt,
+            Mode::Prompt | Mode::Form,
             Key {
                 code: Char(c),
                 ctrl: false,
+                ..
             },
         ) => Some(Action::Input(c)),
         _ => None,
+    }
+}
+
+/// A moving or sizing binding names one direction for all its keys: the key pressed says
+/// which.
+fn with_direction(action: Action, key: Key) -> Action {
+    let dir = match key.code {
+        Left | Char('h' | 'H') => Dir::Left,
+        Right | Char('l' | 'L') => Dir::Right,
+        Up | Char('k' | 'K') => Dir::Up,
+        Down | Char('j' | 'J') => Dir::Down,
+        _ => return action,
+    };
+    match action {
+        Action::MoveRect(_, big) => Action::MoveRect(dir, big),
+        Action::SizeRect(_, big) => Action::SizeRect(dir, big),
+        other => other,
     }
 }
 
@@ -223,7 +349,14 @@ pub fn mouse_action(event: MouseEvent, mode: Mode) -> Option<Action> {
     match (mode, event.kind) {
         (Mode::Overlay, MouseEventKind::ScrollUp) => return Some(Action::ScrollUp),
         (Mode::Overlay, MouseEventKind::ScrollDown) => return Some(Action::ScrollDown),
-        (Mode::Normal, _) => {}
+        // With the image shown a drag over it draws a region to blank.
+        (Mode::Image | Mode::Draw, MouseEventKind::Drag(MouseButton::Left)) => {
+            return Some(Action::Drag(event.column, event.row))
+        }
+        (Mode::Image | Mode::Draw, MouseEventKind::Up(MouseButton::Left)) => {
+            return Some(Action::Release(event.column, event.row))
+        }
+        (Mode::Normal | Mode::Image | Mode::Draw, _) => {}
         _ => return None,
     }
     match event.kind {

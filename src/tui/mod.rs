@@ -10,6 +10,7 @@ pub mod charset;
 pub mod describe;
 pub mod document;
 pub mod folder;
+pub mod image;
 pub mod keys;
 pub mod names;
 pub mod text;
@@ -183,14 +184,22 @@ fn theme(args: &Args) -> crate::Result<theme::Theme> {
 fn run(mut app: browser::Inspector) -> std::io::Result<()> {
     // ratatui::init installs a panic hook that restores the terminal before the message is
     // printed; the guard covers every other way out.
-    // A panic must give the mouse back too: ratatui's hook restores the screen only.
+    let mut terminal = ratatui::try_init()?;
+    let _guard = TerminalGuard;
+    // A panic must give the mouse back too: ratatui's hook restores the screen only. Set
+    // after ratatui's, so that this one runs first.
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // A decoder's panic on the image worker is caught there and shown in the pane: the
+        // screen stays as it is.
+        if std::thread::current().name() == Some(image::worker::THREAD_NAME) {
+            return;
+        }
         release_mouse();
         previous(info);
     }));
-    let mut terminal = ratatui::try_init()?;
-    let _guard = TerminalGuard;
+    // Which graphics the terminal draws, asked once before any key is read.
+    image::query_terminal();
     ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::event::EnableMouseCapture)?;
     let size = terminal.size()?;
     app.update(app::Action::Resize(size.width, size.height));

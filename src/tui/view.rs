@@ -52,11 +52,67 @@ fn name_base(inner: usize) -> usize {
         .clamp(12, NAME_WIDTH)
 }
 
-/// Where the panes go.
+/// Where the panes go (an empty rectangle: not shown).
 struct Panes {
     tree: Rect,
     risk: Rect,
     diff: Rect,
+    image: Rect,
+}
+
+/// With the image shown: the tree keeps the width of a full keyword column and 20 columns
+/// of value where there is room, the risk pane (shortened) above the image; on a narrower
+/// screen the image takes the right half and more, beside the tree; zoomed, the whole.
+fn panes_with_image(main: Rect, findings: usize, zoom: bool) -> Panes {
+    let none = Rect::default();
+    if zoom {
+        return Panes {
+            tree: none,
+            risk: none,
+            diff: none,
+            image: main,
+        };
+    }
+    let tree_min = (2 + FIXED_COLUMNS + NAME_WIDTH + MIN_VALUE) as u16;
+    if main.width >= tree_min + MIN_SIDE {
+        let [tree, side] =
+            Layout::horizontal([Constraint::Length(tree_min), Constraint::Min(MIN_SIDE)]).areas(main);
+        let risk_height = (4 + findings.clamp(1, 3) as u16).min(side.height / 3);
+        let [risk, image] =
+            Layout::vertical([Constraint::Length(risk_height), Constraint::Min(3)]).areas(side);
+        return Panes {
+            tree,
+            risk,
+            diff: none,
+            image,
+        };
+    }
+    let [tree, image] =
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(main);
+    Panes {
+        tree,
+        risk: none,
+        diff: none,
+        image,
+    }
+}
+
+/// The panes of `app` in `main`.
+fn panes_of(main: Rect, app: &App) -> Panes {
+    let findings = app.doc.after.findings.len();
+    if app.image.open {
+        panes_with_image(main, findings, app.image.zoom)
+    } else {
+        panes(main, findings)
+    }
+}
+
+/// Where the picture goes on a screen of `area`, with the image shown.
+pub fn image_area(area: Rect, app: &App) -> Option<Rect> {
+    let [main, _] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
+    let image = panes_of(main, app).image;
+    let picture = super::image::draw::picture_area(image);
+    (!picture.is_empty()).then_some(picture)
 }
 
 /// Side by side when the tree keeps a full keyword column and a value column of
@@ -72,7 +128,12 @@ fn panes(main: Rect, findings: usize) -> Panes {
         let risk_height = (4 + findings.clamp(1, 8) as u16).min(side.height / 2);
         let [risk, diff] =
             Layout::vertical([Constraint::Length(risk_height), Constraint::Min(3)]).areas(side);
-        return Panes { tree, risk, diff };
+        return Panes {
+            tree,
+            risk,
+            diff,
+            image: Rect::default(),
+        };
     }
     let bottom = if main.height >= 28 { 8 } else { 6 }.min(main.height / 2);
     let [tree, below] = Layout::vertical([Constraint::Min(3), Constraint::Length(bottom)]).areas(main);
@@ -81,7 +142,12 @@ fn panes(main: Rect, findings: usize) -> Panes {
     } else {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(below)
     };
-    Panes { tree, risk, diff }
+    Panes {
+        tree,
+        risk,
+        diff,
+        image: Rect::default(),
+    }
 }
 
 /// How many rows `text` takes wrapped at word boundaries to `width` columns, as a wrapping
@@ -145,7 +211,7 @@ pub(super) fn selection(theme: &Theme) -> Style {
 /// and page keys know the screen without drawing changing anything.
 pub fn tree_geometry(area: Rect, app: &App) -> (Rect, usize, usize) {
     let [main, _] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(area);
-    let tree = panes(main, app.doc.after.findings.len()).tree;
+    let tree = panes_of(main, app).tree;
     let inner = Block::bordered().inner(tree);
     let [_, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     (
@@ -201,11 +267,26 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         panic!("deliberate panic inside a draw (DPK_TUI_PANIC_IN_DRAW)");
     }
     let [main, status] = Layout::vertical([Constraint::Min(3), Constraint::Length(2)]).areas(frame.area());
-    let Panes { tree, risk, diff } = panes(main, app.doc.after.findings.len());
-    draw_tree(frame, tree, app);
-    draw_risk(frame, risk, app);
-    draw_diff(frame, diff, app);
+    let Panes {
+        tree,
+        risk,
+        diff,
+        image,
+    } = panes_of(main, app);
+    for (area, draw) in [
+        (tree, draw_tree as fn(&mut Frame<'_>, Rect, &App)),
+        (risk, draw_risk),
+        (diff, draw_diff),
+        (image, super::image::draw::draw_pane),
+    ] {
+        if !area.is_empty() {
+            draw(frame, area, app);
+        }
+    }
     draw_status(frame, status, app);
+    if let Some(form) = &app.form {
+        super::image::draw::draw_form(frame, frame.area(), form, &app.theme);
+    }
     if let Some((title, text, width)) = overlay_of(app) {
         draw_overlay(
             frame,
@@ -697,13 +778,38 @@ pub fn hints(columns: usize) -> String {
     hints_of(BINDINGS, columns)
 }
 
+/// The hints for a mode: with the image shown its keys' and the main screen's `? help` and
+/// `q quit`; drawing a region or in the pixel rule form, their own; else the main screen's.
+pub fn hints_for(mode: super::app::Mode, columns: usize) -> String {
+    use super::app::Mode;
+    use super::keys::{DRAW_BINDINGS, FORM_BINDINGS, IMAGE_BINDINGS};
+    let always = || BINDINGS.iter().filter(|b| b.hint.is_some_and(|(_, p)| p == 0));
+    match mode {
+        Mode::Image => hints_in(IMAGE_BINDINGS.iter().chain(always()), columns),
+        Mode::Draw => hints_of(DRAW_BINDINGS, columns),
+        Mode::Form => hints_of(FORM_BINDINGS, columns),
+        _ => hints(columns),
+    }
+}
+
 /// The hints of a key table that fit in `columns` (0: those always shown).
 pub fn hints_of(table: &[super::keys::Binding], columns: usize) -> String {
-    let all: Vec<(String, u8)> = table
-        .iter()
+    hints_in(table.iter(), columns)
+}
+
+/// The hints of some bindings that fit in `columns`.
+fn hints_in<'a>(bindings: impl Iterator<Item = &'a super::keys::Binding>, columns: usize) -> String {
+    let all: Vec<(String, u8)> = bindings
         .filter_map(|b| {
-            b.hint
-                .map(|(word, priority)| (format!("{} {word}", b.label), priority))
+            b.hint.map(|(word, priority)| {
+                // A hint that starts with its key (`[ ] frames`) is written as it is.
+                let first = b.label.split(' ').next().unwrap_or_default();
+                if word.starts_with(&format!("{first} ")) {
+                    (word.to_string(), priority)
+                } else {
+                    (format!("{} {word}", b.label), priority)
+                }
+            })
         })
         .collect();
     let mut cutoff = all.iter().map(|(_, p)| *p).max().unwrap_or(0);
@@ -749,9 +855,10 @@ fn draw_status(frame: &mut Frame<'_>, area: Rect, app: &App) {
         }
         None => {
             // The message, then as many hints as fit; `? help  q quit` always.
-            let always = hints(0);
+            let mode = app.mode();
+            let always = hints_for(mode, 0);
             if app.message.is_empty() {
-                hints(columns)
+                hints_for(mode, columns)
             } else {
                 let room = columns.saturating_sub(text::width(&always) + 2);
                 let message = text::fit(&text::visible(&app.message), room);

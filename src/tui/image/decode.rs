@@ -1,0 +1,589 @@
+//! One frame of a file's pixel data, decoded for the screen: the one place that reads pixels
+//! ([`load_frame`]), so that how a frame is read can change without touching the rest.
+//!
+//! Decoding goes through `dicom-pixeldata` with pure-Rust decoders only: native (and deflated)
+//! pixel data, RLE Lossless, JPEG baseline, extended and lossless, JPEG 2000. JPEG-LS, JPEG XL
+//! and video have no decoder in this build and are said so, never attempted. Grey values are
+//! kept as modality values (Rescale Slope and Intercept applied) so that the window can move
+//! without decoding again; colour is kept as RGB.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dicom_core::Tag;
+use dicom_dictionary_std::tags;
+use dicom_object::InMemDicomObject;
+use dicom_pixeldata::PixelDecoder;
+
+use crate::dataset::{text_of, DicomFile};
+
+/// Why a frame cannot be shown. Each says it in words a reviewer can act on.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FrameError {
+    /// The file has no Pixel Data (the bundled demo, a structured report).
+    #[error("this file has no pixel data")]
+    NoPixelData,
+    /// JPEG-LS needs a C++ decoder this build does not carry.
+    #[error("JPEG-LS pixel data cannot be shown (no decoder in this build)")]
+    JpegLs,
+    /// JPEG XL has no decoder in this build.
+    #[error("JPEG XL pixel data cannot be shown (no decoder in this build)")]
+    JpegXl,
+    /// MPEG-2, MPEG-4 and HEVC video.
+    #[error("video pixel data ({0}) cannot be shown (no video decoder in this build)")]
+    Video(String),
+    /// Something this viewer does not show: a transfer syntax, a depth, a kind of pixel.
+    #[error("{0} cannot be shown")]
+    Unsupported(String),
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Open(String),
+    /// The frame asked for is past the last.
+    #[error("frame {frame} of {frames} does not exist")]
+    NoSuchFrame {
+        /// 1-based, as shown.
+        frame: u32,
+        /// How many the file has.
+        frames: u32,
+    },
+    /// The pixel data holds fewer bytes than its attributes say a frame takes.
+    #[error("the pixel data is cut short: frame {frame} needs {needed} bytes, {found} found")]
+    CutShort {
+        /// 1-based.
+        frame: u32,
+        /// Bytes the attributes ask for.
+        needed: usize,
+        /// Bytes there are.
+        found: usize,
+    },
+    /// The decoder refused the data.
+    #[error("the pixel data cannot be decoded: {0}")]
+    Decode(String),
+}
+
+/// The VOI LUT Function (0028,1056): how a window maps values to grey.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VoiFunction {
+    /// PS3.3 C.11.2.1.2.1, the default.
+    #[default]
+    Linear,
+    /// C.11.2.1.3.2.
+    LinearExact,
+    /// C.11.2.1.3.1.
+    Sigmoid,
+}
+
+/// A window: centre and width, in modality values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Window {
+    /// Window Center.
+    pub center: f64,
+    /// Window Width (at least 1; LINEAR_EXACT: above 0).
+    pub width: f64,
+}
+
+/// What a decoded frame holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pixels {
+    /// Grey: modality values (stored values through Rescale Slope and Intercept), row by
+    /// row, with what the screen needs to show them.
+    Grey {
+        /// One value per pixel.
+        values: Vec<f32>,
+        /// The lowest value in the frame.
+        min: f32,
+        /// The highest.
+        max: f32,
+        /// MONOCHROME1: the lowest value is white.
+        inverted: bool,
+        /// The file's first Window Center and Width, if it has them.
+        window: Option<Window>,
+        /// The file's VOI LUT Function.
+        function: VoiFunction,
+    },
+    /// Colour: three bytes (red, green, blue) per pixel, row by row.
+    Rgb(Vec<u8>),
+}
+
+/// One frame ready for the screen.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DecodedFrame {
+    /// 0-based.
+    pub frame: u32,
+    /// How many frames the file has.
+    pub frames: u32,
+    /// Columns (0028,0011).
+    pub columns: u32,
+    /// Rows (0028,0010).
+    pub rows: u32,
+    /// The Photometric Interpretation as the file gives it.
+    pub photometric: String,
+    /// The pixels.
+    pub pixels: Pixels,
+}
+
+/// The last file the worker read, kept so that stepping through frames reads it once.
+#[derive(Default)]
+pub struct FileCache {
+    file: Option<(PathBuf, Arc<DicomFile>)>,
+}
+
+impl FileCache {
+    fn open(&mut self, path: &Path) -> Result<Arc<DicomFile>, FrameError> {
+        if let Some((cached, file)) = &self.file {
+            if cached == path {
+                return Ok(Arc::clone(file));
+            }
+        }
+        self.file = None;
+        let file = Arc::new(crate::dataset::open(path).map_err(|e| FrameError::Open(e.to_string()))?);
+        self.file = Some((path.to_path_buf(), Arc::clone(&file)));
+        Ok(file)
+    }
+}
+
+/// The common start of the video transfer syntaxes (MPEG-2 …4.100–101, MPEG-4 …4.102–106,
+/// HEVC …4.107–108).
+const VIDEO: &str = "1.2.840.10008.1.2.4.10";
+
+/// Transfer syntaxes with no decoder in this build, by what they are.
+fn undecodable(ts: &str) -> Option<FrameError> {
+    match ts {
+        "1.2.840.10008.1.2.4.80" | "1.2.840.10008.1.2.4.81" => Some(FrameError::JpegLs),
+        "1.2.840.10008.1.2.4.110" | "1.2.840.10008.1.2.4.111" | "1.2.840.10008.1.2.4.112" => {
+            Some(FrameError::JpegXl)
+        }
+        _ if ts.starts_with(VIDEO) => {
+            let name = match &ts[VIDEO.len()..] {
+                "0" | "0.1" | "1" | "1.1" => "MPEG-2",
+                "7" | "8" => "HEVC",
+                _ => "MPEG-4",
+            };
+            Some(FrameError::Video(name.to_string()))
+        }
+        _ => None,
+    }
+}
+
+const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
+
+/// Reads frame `frame` (0-based) of the file at `path`, through `cache`.
+///
+/// Never panics on what a file holds: a decoder that does is caught and its failure
+/// returned as [`FrameError::Decode`].
+pub fn load_frame(path: &Path, frame: u32, cache: &mut FileCache) -> Result<DecodedFrame, FrameError> {
+    let file = cache.open(path)?;
+    let ts = file
+        .meta()
+        .transfer_syntax()
+        .trim_end_matches(['\0', ' '])
+        .to_string();
+    if let Some(refused) = undecodable(&ts) {
+        return Err(refused);
+    }
+    let obj: &InMemDicomObject = &file;
+    if obj.get(tags::PIXEL_DATA).is_none() {
+        return Err(
+            if obj.get(tags::FLOAT_PIXEL_DATA).is_some() || obj.get(tags::DOUBLE_FLOAT_PIXEL_DATA).is_some() {
+                FrameError::Unsupported("float pixel data".into())
+            } else {
+                FrameError::NoPixelData
+            },
+        );
+    }
+    let frames = crate::dataset::frame_count(obj).max(1);
+    if frame >= frames {
+        return Err(FrameError::NoSuchFrame {
+            frame: frame + 1,
+            frames,
+        });
+    }
+    let photometric = text_of(obj, tags::PHOTOMETRIC_INTERPRETATION)
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    let bits = number(obj, tags::BITS_ALLOCATED).unwrap_or(0.0) as u32;
+    if !matches!(bits, 1 | 8 | 16 | 32) {
+        return Err(FrameError::Unsupported(format!("Bits Allocated {bits}")));
+    }
+    let samples = number(obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1.0) as u32;
+    if !matches!(samples, 1 | 3) {
+        return Err(FrameError::Unsupported(format!("Samples per Pixel {samples}")));
+    }
+    let native = is_native(&ts);
+    if native && samples == 3 && photometric == "YBR_FULL_422" {
+        return native_ybr_422(&file, frame, frames);
+    }
+    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        file.decode_pixel_data_frame(frame).map(|d| d.to_owned())
+    }))
+    .map_err(|_| FrameError::Decode("the decoder failed".into()))?
+    .map_err(|e| decode_error(&e, frame))?;
+    let columns = decoded.columns();
+    let rows = decoded.rows();
+    let pixels_count = columns as usize * rows as usize;
+    let data = decoded.data();
+    let bits = u32::from(decoded.bits_allocated());
+    let bytes_per_sample = if bits == 1 { 1 } else { (bits / 8) as usize };
+    let needed = pixels_count * samples as usize * bytes_per_sample;
+    if data.len() < needed {
+        return Err(FrameError::CutShort {
+            frame: frame + 1,
+            needed,
+            found: data.len(),
+        });
+    }
+    let pixels = if samples == 3 {
+        let planar = native && number(obj, tags::PLANAR_CONFIGURATION).unwrap_or(0.0) as u32 == 1;
+        let mut rgb = interleaved_rgb(data, pixels_count, bits, planar);
+        // The registry's decoders give RGB for JPEG and JPEG 2000 (their own colour
+        // transforms); native and RLE data keep the file's colour space.
+        let ybr = matches!(photometric.as_str(), "YBR_FULL" | "YBR_FULL_422");
+        if ybr && (native || ts == RLE_LOSSLESS) {
+            ybr_to_rgb(&mut rgb);
+        }
+        Pixels::Rgb(rgb)
+    } else {
+        let signed = number(obj, tags::PIXEL_REPRESENTATION).unwrap_or(0.0) as u32 == 1;
+        let stored = number(obj, tags::BITS_STORED)
+            .map_or(bits, |b| b as u32)
+            .clamp(1, bits.max(1));
+        let raw = grey_values(data, pixels_count, bits, stored, signed);
+        if photometric == "PALETTE COLOR" {
+            Pixels::Rgb(palette(obj, &raw)?)
+        } else {
+            grey(obj, raw, photometric == "MONOCHROME1")
+        }
+    };
+    Ok(DecodedFrame {
+        frame,
+        frames,
+        columns,
+        rows,
+        photometric,
+        pixels,
+    })
+}
+
+/// Whether the transfer syntax keeps pixel data native (explicit, implicit, big-endian,
+/// deflated).
+fn is_native(ts: &str) -> bool {
+    matches!(
+        ts,
+        "1.2.840.10008.1.2" | "1.2.840.10008.1.2.1" | "1.2.840.10008.1.2.2" | "1.2.840.10008.1.2.1.99"
+    )
+}
+
+fn decode_error(e: &dicom_pixeldata::Error, frame: u32) -> FrameError {
+    let text = crate::dataset::error_chain(e);
+    if text.contains("FrameOutOfRange") || text.to_lowercase().contains("out of range") {
+        return FrameError::CutShort {
+            frame: frame + 1,
+            needed: 0,
+            found: 0,
+        };
+    }
+    if text.to_lowercase().contains("unsupported transfer syntax") {
+        return FrameError::Unsupported(text);
+    }
+    FrameError::Decode(text)
+}
+
+/// A top-level attribute's first value as a number.
+fn number(obj: &InMemDicomObject, tag: Tag) -> Option<f64> {
+    let element = obj.get(tag)?;
+    let p = element.value().primitive()?;
+    if let Ok(v) = p.to_float64() {
+        return v.is_finite().then_some(v);
+    }
+    let text = p.to_str();
+    text.split('\\')
+        .next()?
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+}
+
+/// Stored values as integers: masked to Bits Stored and sign-extended when signed.
+fn grey_values(data: &[u8], count: usize, bits: u32, stored: u32, signed: bool) -> Vec<i64> {
+    let mask: u64 = if stored >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << stored) - 1
+    };
+    let extend = |v: u64| -> i64 {
+        let v = v & mask;
+        if signed && stored < 64 && v & (1 << (stored - 1)) != 0 {
+            (v | !mask) as i64
+        } else {
+            v as i64
+        }
+    };
+    match bits {
+        1 => data.iter().take(count).map(|&b| i64::from(b != 0)).collect(),
+        8 => data.iter().take(count).map(|&b| extend(u64::from(b))).collect(),
+        16 => data
+            .chunks_exact(2)
+            .take(count)
+            .map(|c| extend(u64::from(u16::from_le_bytes([c[0], c[1]]))))
+            .collect(),
+        _ => data
+            .chunks_exact(4)
+            .take(count)
+            .map(|c| extend(u64::from(u32::from_le_bytes([c[0], c[1], c[2], c[3]]))))
+            .collect(),
+    }
+}
+
+/// Grey values through the modality LUT (Rescale Slope and Intercept), with the file's
+/// window.
+fn grey(obj: &InMemDicomObject, raw: Vec<i64>, inverted: bool) -> Pixels {
+    let slope = number(obj, tags::RESCALE_SLOPE)
+        .filter(|s| *s != 0.0)
+        .unwrap_or(1.0);
+    let intercept = number(obj, tags::RESCALE_INTERCEPT).unwrap_or(0.0);
+    let values: Vec<f32> = raw
+        .iter()
+        .map(|&v| (v as f64 * slope + intercept) as f32)
+        .collect();
+    let (min, max) = values
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let (min, max) = if values.is_empty() { (0.0, 0.0) } else { (min, max) };
+    let function = match text_of(obj, tags::VOILUT_FUNCTION).as_deref() {
+        Some("SIGMOID") => VoiFunction::Sigmoid,
+        Some("LINEAR_EXACT") => VoiFunction::LinearExact,
+        _ => VoiFunction::Linear,
+    };
+    let window = match (number(obj, tags::WINDOW_CENTER), number(obj, tags::WINDOW_WIDTH)) {
+        (Some(center), Some(width)) if width > 0.0 => Some(Window { center, width }),
+        _ => None,
+    };
+    Pixels::Grey {
+        values,
+        min,
+        max,
+        inverted,
+        window,
+        function,
+    }
+}
+
+/// Three samples per pixel, interleaved, 8 bits each (16-bit samples keep their top byte).
+fn interleaved_rgb(data: &[u8], count: usize, bits: u32, planar: bool) -> Vec<u8> {
+    let sample = |i: usize| -> u8 {
+        match bits {
+            16 => data.get(2 * i + 1).copied().unwrap_or(0),
+            32 => data.get(4 * i + 3).copied().unwrap_or(0),
+            _ => data.get(i).copied().unwrap_or(0),
+        }
+    };
+    let mut out = Vec::with_capacity(count * 3);
+    for p in 0..count {
+        for s in 0..3 {
+            out.push(if planar {
+                sample(s * count + p)
+            } else {
+                sample(p * 3 + s)
+            });
+        }
+    }
+    out
+}
+
+/// YBR_FULL to RGB (PS3.3 C.7.6.3.1.2), in place.
+fn ybr_to_rgb(pixels: &mut [u8]) {
+    for p in pixels.chunks_exact_mut(3) {
+        let (y, cb, cr) = (f32::from(p[0]), f32::from(p[1]) - 128.0, f32::from(p[2]) - 128.0);
+        let clamp = |v: f32| v.round().clamp(0.0, 255.0) as u8;
+        p[0] = clamp(y + 1.402 * cr);
+        p[1] = clamp(y - 0.344_136 * cb - 0.714_136 * cr);
+        p[2] = clamp(y + 1.772 * cb);
+    }
+}
+
+/// Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2): two luminance samples share one Cb and Cr, four
+/// bytes for two pixels. Read from the element itself: the frame is two thirds of an RGB one.
+fn native_ybr_422(file: &DicomFile, frame: u32, frames: u32) -> Result<DecodedFrame, FrameError> {
+    let obj: &InMemDicomObject = file;
+    let columns = number(obj, tags::COLUMNS).unwrap_or(0.0) as u32;
+    let rows = number(obj, tags::ROWS).unwrap_or(0.0) as u32;
+    let bits = number(obj, tags::BITS_ALLOCATED).unwrap_or(8.0) as u32;
+    if bits != 8 {
+        return Err(FrameError::Unsupported(format!(
+            "YBR_FULL_422 with Bits Allocated {bits}"
+        )));
+    }
+    let count = columns as usize * rows as usize;
+    let frame_bytes = count * 2;
+    let bytes = obj
+        .get(tags::PIXEL_DATA)
+        .and_then(|e| e.value().primitive().map(|p| p.to_bytes().into_owned()))
+        .unwrap_or_default();
+    let start = frame_bytes * frame as usize;
+    let Some(data) = bytes.get(start..start + frame_bytes) else {
+        return Err(FrameError::CutShort {
+            frame: frame + 1,
+            needed: frame_bytes,
+            found: bytes.len().saturating_sub(start),
+        });
+    };
+    let mut rgb = Vec::with_capacity(count * 3);
+    for pair in data.chunks_exact(4) {
+        for y in [pair[0], pair[1]] {
+            rgb.extend([y, pair[2], pair[3]]);
+        }
+    }
+    rgb.truncate(count * 3);
+    ybr_to_rgb(&mut rgb);
+    Ok(DecodedFrame {
+        frame,
+        frames,
+        columns,
+        rows,
+        photometric: "YBR_FULL_422".into(),
+        pixels: Pixels::Rgb(rgb),
+    })
+}
+
+/// PALETTE COLOR: each stored value looked up in the file's red, green and blue tables
+/// (PS3.3 C.7.6.3.1.5–6). Segmented tables are not read.
+fn palette(obj: &InMemDicomObject, raw: &[i64]) -> Result<Vec<u8>, FrameError> {
+    let table = |descriptor: Tag, data: Tag, name: &str| -> Result<(i64, Vec<u8>), FrameError> {
+        let missing = || FrameError::Unsupported(format!("PALETTE COLOR without a {name} table"));
+        let d = obj
+            .get(descriptor)
+            .and_then(|e| e.value().primitive())
+            .ok_or_else(missing)?;
+        let values: Vec<i64> = match d.to_multi_int::<i64>() {
+            Ok(v) if v.len() >= 3 => v,
+            _ => return Err(missing()),
+        };
+        let entries = if values[0] == 0 {
+            65_536
+        } else {
+            values[0] as usize & 0xFFFF
+        };
+        // The first mapped value is US or SS by the pixel representation: read as written.
+        let first = values[1];
+        let bits = values[2];
+        let bytes = obj
+            .get(data)
+            .and_then(|e| e.value().primitive().map(|p| p.to_bytes().into_owned()))
+            .ok_or_else(missing)?;
+        let table: Vec<u8> = if bits == 8 && bytes.len() < entries * 2 {
+            bytes.iter().take(entries).copied().collect()
+        } else {
+            bytes
+                .chunks_exact(2)
+                .take(entries)
+                .map(|c| {
+                    let v = u16::from_le_bytes([c[0], c[1]]);
+                    if bits == 8 {
+                        v.min(255) as u8
+                    } else {
+                        (v >> 8) as u8
+                    }
+                })
+                .collect()
+        };
+        if table.is_empty() {
+            return Err(missing());
+        }
+        Ok((first, table))
+    };
+    let red = table(
+        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        "red",
+    )?;
+    let green = table(
+        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::GREEN_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        "green",
+    )?;
+    let blue = table(
+        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DESCRIPTOR,
+        tags::BLUE_PALETTE_COLOR_LOOKUP_TABLE_DATA,
+        "blue",
+    )?;
+    let look = |(first, t): &(i64, Vec<u8>), v: i64| -> u8 {
+        // Values below the first mapped one take the first entry, above the last the last.
+        let i = (v - first).clamp(0, t.len() as i64 - 1) as usize;
+        t[i]
+    };
+    Ok(raw
+        .iter()
+        .flat_map(|&v| [look(&red, v), look(&green, v), look(&blue, v)])
+        .collect())
+}
+
+/// The grey level (0–255) of a modality value through a window (PS3.3 C.11.2.1.2).
+pub fn window_level(value: f32, window: Window, function: VoiFunction) -> u8 {
+    let (c, w, x) = (window.center, window.width, f64::from(value));
+    let y = match function {
+        VoiFunction::Linear => {
+            let w = w.max(1.0);
+            if x <= c - 0.5 - (w - 1.0) / 2.0 {
+                0.0
+            } else if x > c - 0.5 + (w - 1.0) / 2.0 {
+                1.0
+            } else {
+                (x - (c - 0.5)) / (w - 1.0).max(f64::MIN_POSITIVE) + 0.5
+            }
+        }
+        VoiFunction::LinearExact => {
+            let w = w.max(f64::MIN_POSITIVE);
+            ((x - c) / w + 0.5).clamp(0.0, 1.0)
+        }
+        VoiFunction::Sigmoid => 1.0 / (1.0 + (-4.0 * (x - c) / w.max(f64::MIN_POSITIVE)).exp()),
+    };
+    (y.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_linear_window_maps_its_ends_to_black_and_white() {
+        let w = Window {
+            center: 40.0,
+            width: 400.0,
+        };
+        assert_eq!(window_level(-1000.0, w, VoiFunction::Linear), 0);
+        assert_eq!(window_level(1000.0, w, VoiFunction::Linear), 255);
+        let mid = window_level(40.0, w, VoiFunction::Linear);
+        assert!((126..=129).contains(&mid), "{mid}");
+        assert_eq!(window_level(40.0, w, VoiFunction::Sigmoid), 128);
+    }
+
+    #[test]
+    fn stored_values_are_masked_and_sign_extended() {
+        // 12 bits stored in 16, signed: 0x0FFF is -1; high bits (an overlay) ignored.
+        let data = [0xFF, 0xFF, 0x00, 0x08, 0x01, 0x00];
+        assert_eq!(grey_values(&data, 3, 16, 12, true), vec![-1, -2048, 1]);
+        assert_eq!(grey_values(&data, 3, 16, 12, false), vec![4095, 2048, 1]);
+    }
+
+    #[test]
+    fn video_and_jpeg_ls_are_named() {
+        assert_eq!(undecodable("1.2.840.10008.1.2.4.80"), Some(FrameError::JpegLs));
+        assert_eq!(
+            undecodable("1.2.840.10008.1.2.4.102"),
+            Some(FrameError::Video("MPEG-4".into()))
+        );
+        assert_eq!(
+            undecodable("1.2.840.10008.1.2.4.100"),
+            Some(FrameError::Video("MPEG-2".into()))
+        );
+        assert_eq!(
+            undecodable("1.2.840.10008.1.2.4.107"),
+            Some(FrameError::Video("HEVC".into()))
+        );
+        assert_eq!(undecodable("1.2.840.10008.1.2.4.50"), None);
+    }
+}
