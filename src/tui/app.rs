@@ -486,7 +486,26 @@ impl App {
 
     /// The file's modality, SOP class and transfer syntax, for the status line.
     pub fn file_summary(&self) -> String {
-        crate::dataset::summary(&self.doc.header.file)
+        let summary = crate::dataset::summary(&self.doc.header.file);
+        // Pixel rules that match the file say so first: what blanks its burned-in text.
+        match self.matching_pixel_rules() {
+            0 => summary,
+            n => {
+                let on = self
+                    .doc
+                    .profile
+                    .has_option(crate::pixels::CLEAN_PIXEL_DATA_OPTION);
+                format!(
+                    "{n} pixel rule{} ({}) · {summary}",
+                    if n == 1 { "" } else { "s" },
+                    if on {
+                        "clean-pixel-data on"
+                    } else {
+                        "clean-pixel-data off: not applied"
+                    }
+                )
+            }
+        }
     }
 
     /// The private creator of a private element, as the file names it.

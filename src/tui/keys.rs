@@ -398,6 +398,66 @@ mod tests {
                 );
             }
         }
+        for (table, mode) in [
+            (IMAGE_BINDINGS, Mode::Image),
+            (DRAW_BINDINGS, Mode::Draw),
+            (FORM_BINDINGS, Mode::Form),
+        ] {
+            for b in table {
+                for k in b.keys {
+                    let mut modifiers = KeyModifiers::NONE;
+                    if k.ctrl {
+                        modifiers |= KeyModifiers::CONTROL;
+                    }
+                    if k.shift {
+                        modifiers |= KeyModifiers::SHIFT;
+                    }
+                    assert_eq!(
+                        action_for(key(k.code, modifiers), mode),
+                        Some(with_direction(b.action, *k)),
+                        "{} in {mode:?}",
+                        b.label
+                    );
+                }
+            }
+        }
+        // Each arrow moves its own way; with Shift it sizes; with Ctrl ten times as far.
+        let draw = |code, modifiers| action_for(key(code, modifiers), Mode::Draw);
+        assert_eq!(
+            draw(Up, KeyModifiers::NONE),
+            Some(Action::MoveRect(Dir::Up, false))
+        );
+        assert_eq!(
+            draw(Char('J'), KeyModifiers::SHIFT),
+            Some(Action::SizeRect(Dir::Down, false))
+        );
+        assert_eq!(
+            draw(Right, KeyModifiers::SHIFT),
+            Some(Action::SizeRect(Dir::Right, false))
+        );
+        assert_eq!(
+            draw(Left, KeyModifiers::CONTROL),
+            Some(Action::MoveRect(Dir::Left, true))
+        );
+        // Shift on a key that means nothing with it: the key alone.
+        assert_eq!(
+            action_for(key(Down, KeyModifiers::SHIFT), Mode::Normal),
+            Some(Action::Down)
+        );
+        // With the image shown the main screen's keys still work, Esc hides the image.
+        assert_eq!(
+            action_for(key(Char('j'), KeyModifiers::NONE), Mode::Image),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            action_for(key(Esc, KeyModifiers::NONE), Mode::Image),
+            Some(Action::ToggleImage)
+        );
+        // In the form, characters are typed.
+        assert_eq!(
+            action_for(key(Char('x'), KeyModifiers::NONE), Mode::Form),
+            Some(Action::Input('x'))
+        );
         assert_eq!(
             action_for(key(Char('r'), KeyModifiers::CONTROL), Mode::Normal),
             Some(Action::Redo)
@@ -438,6 +498,7 @@ mod tests {
             Write,
             Cancel,
             Quit,
+            ToggleImage,
         ] {
             assert!(
                 BINDINGS.iter().any(|b| b.action == action),

@@ -40,7 +40,8 @@ file's risk before → after; ⏎ opens a file's tag tree, Esc comes back, and a
 one file applies to every file.
 
 Keys: ↑↓ j k move, ← → h l fold, Space changes the selected tag's action, r resets it,
-e explains it, / searches, F lists every finding, s saves the profile as RON, w writes the
+e explains it, / searches, F lists every finding, v shows the image (b draws a region to
+blank, R saves the regions as a pixel rule), s saves the profile as RON, w writes the
 de-identified file, t changes the colours, ? shows every key (↑↓ PgUp PgDn scroll the help
 or an explanation, Esc closes it), q quits.
 
@@ -53,8 +54,8 @@ Exit codes:
 #[derive(Parser, Debug)]
 #[command(name = "dpk-tui", version, about, after_help = AFTER_HELP)]
 pub struct Args {
-    /// The DICOM file to inspect (pixel data is never read); a folder, or several files,
-    /// opens the study browser.
+    /// The DICOM file to inspect (pixel data is read only for the image view, `v`); a folder,
+    /// or several files, opens the study browser.
     #[arg(required_unless_present = "demo", value_name = "FILE|DIR")]
     files: Vec<PathBuf>,
     /// Open the bundled demo file (invented patient) instead.

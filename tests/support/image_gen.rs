@@ -386,3 +386,35 @@ pub fn large16(path: &Path, size: u16) {
     let pixel = DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(values.into()));
     write(obj, pixel, uids::EXPLICIT_VR_LITTLE_ENDIAN, path);
 }
+
+/// A header claiming 65535 × 65535 pixels over a few bytes of RLE data: a decoder that
+/// trusted it would ask for gigabytes.
+pub fn huge_rle(path: &Path) {
+    let mut obj = base(
+        "US",
+        uids::ULTRASOUND_IMAGE_STORAGE,
+        "MONOCHROME2",
+        u16::MAX,
+        u16::MAX,
+    );
+    depth(&mut obj, 1, 8, 8, false);
+    let mut fragment = Vec::new();
+    fragment.extend(1u32.to_le_bytes());
+    fragment.extend(64u32.to_le_bytes());
+    fragment.extend([0u8; 56]);
+    fragment.extend([0u8, 7]);
+    write(obj, encapsulated(vec![fragment]), uids::RLE_LOSSLESS, path);
+}
+
+/// The same claim over a few bytes of native data.
+pub fn huge_native(path: &Path) {
+    let mut obj = base(
+        "US",
+        uids::ULTRASOUND_IMAGE_STORAGE,
+        "MONOCHROME2",
+        u16::MAX,
+        u16::MAX,
+    );
+    depth(&mut obj, 1, 8, 8, false);
+    write(obj, native8(vec![7; 64]), uids::EXPLICIT_VR_LITTLE_ENDIAN, path);
+}

@@ -126,7 +126,11 @@ fn footer(app: &App) -> String {
         ));
     }
     if parts.is_empty() {
-        return "b draws a region to blank · [ ] frames · < > { } window".into();
+        // No rule blanks this image: say why it may need one, if it may.
+        return match crate::pixels::needs_review(&app.doc.header.file, true) {
+            Some(why) => text::visible(&format!("review: {why} · b draws a region")),
+            None => "b draws a region to blank · [ ] frames · < > { } window".into(),
+        };
     }
     parts.join(" · ")
 }
