@@ -903,3 +903,30 @@ fn every_native_syntax_decodes_to_the_same_values() {
     let jpeg = load("sc_jpeg_baseline.dcm");
     assert_eq!((jpeg.columns, jpeg.rows), (16, 16));
 }
+
+#[test]
+fn every_size_draws_the_image_pane_without_a_panic() {
+    let (_dir, path) = fixture(image_gen::mono8, "mono8.dcm");
+    let mut app = open(&path, "mono8.dcm");
+    press(&mut app, "v");
+    settle_at(&mut app, 120, 30);
+    press(&mut app, "b\n");
+    for width in [1u16, 5, 12, 20, 33, 47, 59, 79, 80, 118, 119, 200] {
+        for height in [1u16, 3, 5, 8, 13, 24, 60] {
+            for keys in ["", "z", "z", "b", "\n", "R"] {
+                press(&mut app, keys);
+                let t = draw(&mut app, width, height);
+                if let Some(g) = app.image.geometry {
+                    assert!(g.cells.x + g.cells.width <= width && g.cells.y + g.cells.height <= height);
+                }
+                drop(t);
+            }
+            key(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+        }
+    }
+}
+
+fn settle_at(app: &mut App, width: u16, height: u16) {
+    app.update(Action::Resize(width, height));
+    settle(app);
+}
