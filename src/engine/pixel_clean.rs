@@ -102,13 +102,14 @@ fn replan_markers(
     profile: &ResolvedProfile,
     rules: &[&PixelRule],
 ) {
-    let cleaned: Vec<String> = rules
-        .iter()
-        .map(|r| {
-            let regions: Vec<String> = r.regions.iter().map(ToString::to_string).collect();
-            format!("blanked {}", regions.join(" "))
-        })
-        .collect();
+    // One method value per region (see `pixels::claim`): each fits a LO value whole.
+    let mut cleaned: Vec<String> = Vec::new();
+    for region in rules.iter().flat_map(|r| r.regions.iter()) {
+        let text = crate::pixels::claim::describe(region);
+        if !cleaned.contains(&text) {
+            cleaned.push(text);
+        }
+    }
     let (marker_entries, added) = markers::plan_markers_cleaned(obj, &plan.entries, profile, &cleaned);
     plan.entries
         .retain(|e| !(e.path.depth() == 0 && marker_entries.iter().any(|m| m.path == e.path)));

@@ -5,10 +5,12 @@
 //! profile's RON or from a CTP DicomPixelAnonymizer script ([`ctp`]); [`mask`] blanks the
 //! regions of every frame of a file whose attributes match.
 
+pub mod claim;
 pub mod ctp;
 pub mod mask;
 pub mod rules;
 
+pub use claim::{claimed, Claim};
 pub use mask::{blank_pixel_data, Blanked, FrameMask, MaskError};
 pub use rules::{
     matching_rules, needs_review, DeviceSignature, Op, PixelRule, PixelRuleError, PixelRuleRon, Region,
