@@ -369,6 +369,10 @@ impl App {
     pub(crate) fn update_form(&mut self, action: Action) {
         let Some(form) = self.form.as_mut() else { return };
         let last = form.fields.len().saturating_sub(1);
+        // An edit answers the last refusal: its reason goes until the next confirmation.
+        if action != Action::Submit {
+            form.error = None;
+        }
         match action {
             Action::MenuUp => form.selected = form.selected.saturating_sub(1),
             Action::MenuDown => form.selected = (form.selected + 1).min(last),

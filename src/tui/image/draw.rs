@@ -170,7 +170,15 @@ pub fn draw_form(frame: &mut Frame<'_>, area: Rect, form: &SignatureForm, theme:
         } else {
             format!("  ({compared})")
         };
+        // The value gets what the label and the comparison leave; the one being edited
+        // keeps its end (and the cursor) in view.
+        let room = columns.saturating_sub(4 + label_width + 2 + text::width(&compared));
         let value = format!("{}{cursor}", text::visible(&f.value));
+        let value = if i == form.selected {
+            text::fit_left(&value, room)
+        } else {
+            text::fit(&value, room)
+        };
         let line = format!(
             "{mark}{}  {value}{compared}",
             text::fit_pad(f.kind.label(), label_width)

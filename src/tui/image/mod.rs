@@ -22,19 +22,35 @@ use ratatui_image::picker::{Picker, ProtocolType};
 static PICKER: OnceLock<Picker> = OnceLock::new();
 
 /// Asks the terminal once, before the event loop, which graphics it draws (kitty, sixel,
-/// iTerm2), falling back to half-blocks when it does not answer in time. Inside tmux,
-/// half-blocks always: graphics do not survive its panes and redraws.
+/// iTerm2), falling back to half-blocks when it does not answer in time.
+///
+/// Inside tmux or GNU screen it is not asked: half-blocks always. Graphics do not survive
+/// their panes and redraws, and the question, wrapped for the multiplexer, goes unanswered,
+/// leaving the reader of the answer waiting on the keyboard. `DPK_TUI_GRAPHICS=halfblocks`
+/// skips the question anywhere.
 pub fn query_terminal() {
-    let picker = match Picker::from_query_stdio() {
-        Ok(mut picker) => {
-            if picker.tmux_detected() || std::env::var_os("TMUX").is_some() {
-                picker.set_protocol_type(ProtocolType::Halfblocks);
+    let asked = std::env::var("DPK_TUI_GRAPHICS").is_ok_and(|v| v.eq_ignore_ascii_case("halfblocks"));
+    let picker = if asked || multiplexed() {
+        Picker::halfblocks()
+    } else {
+        match Picker::from_query_stdio() {
+            Ok(mut picker) => {
+                if picker.tmux_detected() {
+                    picker.set_protocol_type(ProtocolType::Halfblocks);
+                }
+                picker
             }
-            picker
+            Err(_) => Picker::halfblocks(),
         }
-        Err(_) => Picker::halfblocks(),
     };
     let _ = PICKER.set(picker);
+}
+
+/// Whether the program runs inside tmux or GNU screen.
+fn multiplexed() -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+    let term = std::env::var("TERM").unwrap_or_default();
+    set("TMUX") || set("STY") || term.starts_with("tmux") || term.starts_with("screen")
 }
 
 /// The picker in force: the terminal's, once queried; half-blocks otherwise (tests).
