@@ -14,6 +14,8 @@ use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
 struct Session {
     screen: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote.
+    raw: Arc<Mutex<Vec<u8>>>,
     writer: Arc<Mutex<Box<dyn Write + Send>>>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -41,7 +43,8 @@ impl Session {
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
-        let (feed, answer) = (Arc::clone(&screen), Arc::clone(&writer));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (feed, sink, answer) = (Arc::clone(&screen), Arc::clone(&raw), Arc::clone(&writer));
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             let mut pending = Vec::new();
@@ -50,6 +53,7 @@ impl Session {
                     break;
                 }
                 feed.lock().unwrap().process(&buf[..n]);
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
                 let reply = terminal_answers::answers(&mut pending, &buf[..n]);
                 if !reply.is_empty() {
                     let mut w = answer.lock().unwrap();
@@ -61,6 +65,7 @@ impl Session {
         std::mem::forget(pair.master);
         Session {
             screen,
+            raw,
             writer,
             child,
         }
@@ -148,5 +153,30 @@ fn a_region_dragged_with_the_mouse_is_drawn_in_the_real_program() {
     session.keys("\x1b[<0;50;8M\x1b[<32;60;12M\x1b[<0;60;12m");
     session.wait_for(|t| t.contains("1 region drawn"), "the region drawn");
     session.keys("vq");
+    session.quits_cleanly();
+}
+
+#[test]
+fn inside_tmux_the_terminal_is_not_asked_and_every_key_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("echo.dcm");
+    image_gen::mono8(&path);
+    let mut session = Session::start(
+        &[path.as_os_str()],
+        24,
+        80,
+        &[("TMUX", "/tmp/tmux-0/default,1,0")],
+    );
+    session.wait_for(|t| t.contains("Tags —"), "the tag tree");
+    // The first key is the program's, not a question's reader's.
+    session.keys("v");
+    session.wait_for(
+        |t| t.contains("Image — frame 1/1") && (t.contains('▀') || t.contains('▄')),
+        "the image pane in half-blocks",
+    );
+    let raw = session.raw.lock().unwrap().clone();
+    let asked = raw.windows(4).any(|w| w == b"\x1b[5n");
+    assert!(!asked, "the terminal was asked inside tmux");
+    session.keys("q");
     session.quits_cleanly();
 }
