@@ -930,3 +930,23 @@ fn settle_at(app: &mut App, width: u16, height: u16) {
     app.update(Action::Resize(width, height));
     settle(app);
 }
+
+#[test]
+fn ybr_images_are_shown_in_rgb() {
+    for (make, name) in [
+        (image_gen::ybr_422 as fn(&Path), "ybr422.dcm"),
+        (image_gen::ybr_full_planar, "ybr_planar.dcm"),
+    ] {
+        let (_dir, path) = fixture(make, name);
+        let mut app = open(&path, name);
+        press(&mut app, "v");
+        let t = draw(&mut app, 150, 40);
+        for (x, y) in [(0, 0), (31, 17), (63, 63)] {
+            let [r, g, b] = colour_at(&app, &t, x, y);
+            assert!(
+                r >= 250 && g <= 4 && b <= 4,
+                "{name}: ({x},{y}) is {r},{g},{b}, not red"
+            );
+        }
+    }
+}

@@ -418,3 +418,42 @@ pub fn huge_native(path: &Path) {
     depth(&mut obj, 1, 8, 8, false);
     write(obj, native8(vec![7; 64]), uids::EXPLICIT_VR_LITTLE_ENDIAN, path);
 }
+
+/// Pure red in YCbCr (PS3.3 C.7.6.3.1.2, full range).
+pub const RED_YBR: [u8; 3] = [76, 85, 255];
+
+/// A red native YBR_FULL_422 image: two luminance samples share a Cb and a Cr.
+pub fn ybr_422(path: &Path) {
+    let mut obj = base(
+        "XC",
+        uids::VL_PHOTOGRAPHIC_IMAGE_STORAGE,
+        "YBR_FULL_422",
+        COLOUR_SIZE,
+        COLOUR_SIZE,
+    );
+    depth(&mut obj, 3, 8, 8, false);
+    let n = usize::from(COLOUR_SIZE) * usize::from(COLOUR_SIZE);
+    let [y, cb, cr] = RED_YBR;
+    let bytes: Vec<u8> = (0..n / 2).flat_map(|_| [y, y, cb, cr]).collect();
+    write(obj, native8(bytes), uids::EXPLICIT_VR_LITTLE_ENDIAN, path);
+}
+
+/// A red native YBR_FULL image, planar (all Y, then all Cb, then all Cr).
+pub fn ybr_full_planar(path: &Path) {
+    let mut obj = base(
+        "XC",
+        uids::VL_PHOTOGRAPHIC_IMAGE_STORAGE,
+        "YBR_FULL",
+        COLOUR_SIZE,
+        COLOUR_SIZE,
+    );
+    depth(&mut obj, 3, 8, 8, false);
+    obj.put(DataElement::new(
+        tags::PLANAR_CONFIGURATION,
+        VR::US,
+        PrimitiveValue::from(1u16),
+    ));
+    let n = usize::from(COLOUR_SIZE) * usize::from(COLOUR_SIZE);
+    let bytes: Vec<u8> = RED_YBR.iter().flat_map(|&v| std::iter::repeat_n(v, n)).collect();
+    write(obj, native8(bytes), uids::EXPLICIT_VR_LITTLE_ENDIAN, path);
+}
