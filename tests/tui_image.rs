@@ -950,3 +950,14 @@ fn ybr_images_are_shown_in_rgb() {
         }
     }
 }
+
+#[test]
+fn jpeg_2000_decodes() {
+    let (_dir, path) = fixture(image_gen::j2k, "j2k.dcm");
+    let frame = decode::load_frame(&path, 0, &mut FileCache::default()).expect("JPEG 2000 decodes");
+    let decode::Pixels::Grey { values, .. } = &frame.pixels else {
+        panic!("grey expected")
+    };
+    let expected: Vec<f32> = image_gen::j2k_pixels().into_iter().map(f32::from).collect();
+    assert_eq!(values, &expected, "lossless: every pixel as encoded");
+}
