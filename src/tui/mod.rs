@@ -1,7 +1,8 @@
 //! `dpk-tui`: the interactive inspector. A thin shell over the library: what is edited (the
 //! profile being built, one file's plan and scores) is in `document`, one file's screen and
 //! its update in `app`, a folder's study browser in `browser` (loading in `folder`), the key
-//! table in `keys`, drawing in `view` and `browser_view`.
+//! table in `keys`, drawing in `view` and `browser_view`, and the image view (pixels, frames,
+//! window, regions to blank saved as pixel rules) in `image`.
 
 pub mod app;
 pub mod browser;
