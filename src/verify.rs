@@ -499,7 +499,8 @@ fn check_claimed_pixels(path: &Path, header: &dataset::Header) -> (Vec<Violation
         })
     };
     if !claim.says_no_burned_in {
-        let value = dataset::text_of(&header.file, tags::BURNED_IN_ANNOTATION).unwrap_or_else(|| "absent".into());
+        let value =
+            dataset::text_of(&header.file, tags::BURNED_IN_ANNOTATION).unwrap_or_else(|| "absent".into());
         report(
             tags::BURNED_IN_ANNOTATION,
             format!(
@@ -515,9 +516,7 @@ fn check_claimed_pixels(path: &Path, header: &dataset::Header) -> (Vec<Violation
         );
         return (found, None);
     }
-    let cannot = |reason: String| {
-        format!("the regions claimed clean cannot be checked: {reason}")
-    };
+    let cannot = |reason: String| format!("the regions claimed clean cannot be checked: {reason}");
     let ts = header.file.meta().transfer_syntax();
     let form = match FrameForm::of(&header.file, ts) {
         Ok(form) => form,
@@ -558,7 +557,9 @@ fn check_claimed_pixels(path: &Path, header: &dataset::Header) -> (Vec<Violation
             };
             report(
                 tags::PIXEL_DATA,
-                format!("region {region} claimed clean is not blank in frame {first}{more}: its samples differ"),
+                format!(
+                    "region {region} claimed clean is not blank in frame {first}{more}: its samples differ"
+                ),
             );
         }
     }
@@ -581,7 +582,9 @@ fn claimed_frames<'a>(
     form: &crate::pixels::FrameForm,
 ) -> std::result::Result<FrameSource<'a>, String> {
     match dataset::FrameReader::open(path, header) {
-        Ok(mut reader) => Ok(Box::new(move |index| reader.read(index).map_err(|e| e.to_string()))),
+        Ok(mut reader) => Ok(Box::new(move |index| {
+            reader.read(index).map_err(|e| e.to_string())
+        })),
         Err(e) if e.fault == dataset::FrameFault::NotInFile => {
             let whole = dataset::open(path).map_err(|e| e.to_string())?;
             let frames = frames_in_memory(&whole, form)?;
@@ -626,7 +629,11 @@ fn frames_in_memory(
                     bytes.len()
                 ));
             }
-            Ok(bytes.chunks_exact(len.max(1)).take(count).map(<[u8]>::to_vec).collect())
+            Ok(bytes
+                .chunks_exact(len.max(1))
+                .take(count)
+                .map(<[u8]>::to_vec)
+                .collect())
         }
         Value::Sequence(_) => Err("the pixel data is a sequence".into()),
     }

@@ -317,7 +317,9 @@ impl FrameReader {
                 if *frame_len > limit {
                     return Err(fail(
                         FrameFault::Limit,
-                        format!("a frame of {frame_len} bytes is over the limit of {limit} bytes held in memory"),
+                        format!(
+                            "a frame of {frame_len} bytes is over the limit of {limit} bytes held in memory"
+                        ),
                     ));
                 }
                 let mut frame = vec![0u8; *frame_len as usize];
@@ -348,7 +350,10 @@ impl FrameReader {
                     if read as u64 != f.len {
                         return Err(fail(
                             FrameFault::Io,
-                            format!("the file ended inside a fragment of {} bytes at byte {}", f.len, f.at),
+                            format!(
+                                "the file ended inside a fragment of {} bytes at byte {}",
+                                f.len, f.at
+                            ),
                         ));
                     }
                 }
@@ -415,9 +420,7 @@ fn walk_items(
         if value_at + len > file_len {
             return Err(malformed(
                 pos,
-                format!(
-                    "a fragment of {len} bytes runs past the end of the file ({file_len} bytes)"
-                ),
+                format!("a fragment of {len} bytes runs past the end of the file ({file_len} bytes)"),
             ));
         }
         if bot.is_none() {
@@ -518,7 +521,10 @@ pub(crate) fn group_fragments(
     };
     if let Some((name, table)) = table {
         if table.len() != frames {
-            return Err(format!("the {name} has {} entries for {frames} frames", table.len()));
+            return Err(format!(
+                "the {name} has {} entries for {frames} frames",
+                table.len()
+            ));
         }
         let mut firsts = Vec::with_capacity(frames);
         for (k, &offset) in table.iter().enumerate() {

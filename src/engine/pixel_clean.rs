@@ -16,7 +16,9 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 
 use super::{apply, markers, Context, Plan};
-use crate::dataset::{self, DicomFile, Durability, FrameError, FrameFault, FrameReader, Header, Snapshot, TagPath};
+use crate::dataset::{
+    self, DicomFile, Durability, FrameError, FrameFault, FrameReader, Header, Snapshot, TagPath,
+};
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::error::{Error, Result};
 use crate::pixels::{blank_pixel_data, FrameForm, FrameMask, PixelRule, Region};
@@ -41,7 +43,10 @@ pub(super) fn anonymize_header(
         .pixel_data
         .clone()
         .filter(|p| p.span.is_some() && p.missing == 0 && p.tag == tags::PIXEL_DATA);
-    if let Some(pixels) = in_file.clone().filter(|p| matches!(p.snapshot, Snapshot::Fragments { .. })) {
+    if let Some(pixels) = in_file
+        .clone()
+        .filter(|p| matches!(p.snapshot, Snapshot::Fragments { .. }))
+    {
         return anonymize_decoded(header, pixels, input, output, profile, ctx, rules, durability);
     }
     let streamed = in_file
@@ -140,7 +145,11 @@ fn anonymize_decoded(
         form.new_planar_configuration(),
         lossy_method,
     );
-    let vr = if form.bits_allocated() == 8 { VR::OB } else { VR::OW };
+    let vr = if form.bits_allocated() == 8 {
+        VR::OB
+    } else {
+        VR::OW
+    };
     let out = apply(&plan, header.file)?;
     let mut failure: Option<FrameError> = None;
     let written = dataset::write_with_pixel_data_produced(

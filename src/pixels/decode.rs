@@ -222,8 +222,8 @@ fn check_rle(layout: &Layout, frame: &[u8]) -> Result<(), MaskError> {
                 frame.len()
             )));
         };
-        let decoded = packbits_len(segment)
-            .ok_or_else(|| MaskError(format!("RLE segment {} is cut short", k + 1)))?;
+        let decoded =
+            packbits_len(segment).ok_or_else(|| MaskError(format!("RLE segment {} is cut short", k + 1)))?;
         if decoded < pixels || decoded > pixels + RLE_SLACK {
             return Err(MaskError(format!(
                 "RLE segment {} decodes to {decoded} bytes; the image has {pixels} pixels",
@@ -262,7 +262,9 @@ fn packbits_len(segment: &[u8]) -> Option<usize> {
 /// the data set's size, sample count and a precision that fits Bits Allocated.
 fn check_jpeg(layout: &Layout, frame: &[u8]) -> Result<(), MaskError> {
     if !frame.starts_with(&[0xFF, 0xD8]) {
-        return Err(MaskError("it does not start a JPEG stream (no SOI marker)".into()));
+        return Err(MaskError(
+            "it does not start a JPEG stream (no SOI marker)".into(),
+        ));
     }
     let mut i = 2;
     loop {
@@ -329,7 +331,10 @@ fn check_jpeg2000(layout: &Layout, frame: &[u8]) -> Result<(), MaskError> {
     let siz = frame
         .get(start + 4..)
         .ok_or_else(|| MaskError("the JPEG 2000 header is cut short".into()))?;
-    let u32_at = |i: usize| siz.get(i..i + 4).map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+    let u32_at = |i: usize| {
+        siz.get(i..i + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
     let (Some(x), Some(y), Some(x0), Some(y0)) = (u32_at(4), u32_at(8), u32_at(12), u32_at(16)) else {
         return Err(MaskError("the JPEG 2000 image size is cut short".into()));
     };
