@@ -598,6 +598,99 @@ fn a_many_frame_rle_file_is_cleaned_in_memory_bounded_by_a_frame() {
     assert_cleaned(&frames[picture.frames - 1..], &[original], &picture, &regions, 0);
 }
 
+/// Every frame of `path` as the frame reader gives it.
+fn frames_read(path: &Path) -> Vec<Vec<u8>> {
+    let header = dpk::dataset::open_around_pixel_data(path).expect("opens");
+    let mut reader = dpk::dataset::FrameReader::open(path, &header).expect("frames found");
+    let mut offsets: Vec<u64> = (0..reader.frames()).map(|k| reader.offset(k)).collect();
+    assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{offsets:?}");
+    offsets.clear();
+    (0..reader.frames())
+        .map(|k| reader.read(k).expect("frame read"))
+        .collect()
+}
+
+#[test]
+fn the_frame_reader_gives_native_frames_little_endian_in_every_byte_order() {
+    for (bits, ts) in [
+        (16, uids::EXPLICIT_VR_LITTLE_ENDIAN),
+        (16, uids::IMPLICIT_VR_LITTLE_ENDIAN),
+        (16, "1.2.840.10008.1.2.2"),
+        (8, "1.2.840.10008.1.2.2"),
+    ] {
+        let picture = Picture {
+            bits,
+            ..Picture::grey(40, 50, 3)
+        };
+        let frames: Vec<Vec<u16>> = (0..picture.frames).map(|f| picture.frame(f)).collect();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("native.dcm");
+        frames_gen::write_native_in(&path, picture.header(20), bits, &frames, ts);
+        let want: Vec<Vec<u8>> = frames
+            .iter()
+            .map(|f| match bits {
+                8 => f.iter().map(|&v| v as u8).collect(),
+                _ => f.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            })
+            .collect();
+        assert!(frames_read(&path) == want, "{bits} bits in {ts}: frames differ");
+    }
+    // 8-bit samples in OW words, big endian (PS3.5 A.2: each word's bytes swapped), with
+    // frames of odd length that start inside a word.
+    let picture = Picture::grey(25, 27, 3);
+    let samples: Vec<u8> = (0..picture.frames)
+        .flat_map(|f| picture.frame(f))
+        .map(|v| v as u8)
+        .chain([0])
+        .collect();
+    let words: Vec<u16> = samples
+        .chunks(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect();
+    let mut header = picture.header(22);
+    header.put(DataElement::new(
+        tags::PIXEL_DATA,
+        VR::OW,
+        PrimitiveValue::U16(words.into()),
+    ));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("ow8.dcm");
+    frames_gen::write(&path, header, "1.2.840.10008.1.2.2");
+    let on_disk = std::fs::read(&path).expect("read");
+    assert!(on_disk
+        .windows(4)
+        .any(|w| w == [samples[1], samples[0], samples[3], samples[2]]));
+    let want: Vec<Vec<u8>> = samples[..3 * 675].chunks(675).map(<[u8]>::to_vec).collect();
+    assert!(
+        frames_read(&path) == want,
+        "8 bits in OW, big endian: frames differ"
+    );
+}
+
+#[test]
+fn the_frame_reader_joins_each_frames_fragments_however_they_are_laid_out() {
+    let picture = Picture::grey(48, 64, 3);
+    let frames: Vec<Vec<u8>> = (0..picture.frames)
+        .map(|f| picture.jpeg(&picture.frame(f)))
+        .collect();
+    let split = Encapsulated::two_per_frame(&frames);
+    let no_table = Encapsulated {
+        offset_table: Vec::new(),
+        ..split.clone()
+    };
+    for (name, layout) in [
+        ("one per frame", Encapsulated::one_per_frame(frames.clone())),
+        ("two per frame, Basic Offset Table", split),
+        ("two per frame, end-of-image markers", no_table),
+        ("Extended Offset Table", Encapsulated::extended(frames.clone())),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("jpeg.dcm");
+        frames_gen::write_encapsulated(&path, picture.header(21), uids::JPEG_BASELINE8_BIT, layout);
+        assert!(frames_read(&path) == frames, "{name}: frames differ");
+    }
+}
+
 // --- verify ---
 
 fn violations(path: &Path, profile: &ResolvedProfile) -> Vec<String> {

@@ -220,7 +220,7 @@ impl FrameReader {
                 Kind::Native {
                     value_start: span.end - bytes,
                     frame_len: shape.frame_len,
-                    swap_words: ts == BIG_ENDIAN && pixel.vr == VR::OW && shape.bits_allocated >= 16,
+                    swap_words: ts == BIG_ENDIAN && pixel.vr == VR::OW,
                 }
             }
             Snapshot::Fragments { .. } => {
@@ -322,15 +322,25 @@ impl FrameReader {
                         ),
                     ));
                 }
-                let mut frame = vec![0u8; *frame_len as usize];
-                self.file.seek(SeekFrom::Start(offset)).map_err(io)?;
-                self.file.read_exact(&mut frame).map_err(io)?;
-                if *swap_words {
-                    for word in frame.chunks_exact_mut(2) {
-                        word.swap(0, 1);
-                    }
+                if !*swap_words {
+                    let mut frame = vec![0u8; *frame_len as usize];
+                    self.file.seek(SeekFrom::Start(offset)).map_err(io)?;
+                    self.file.read_exact(&mut frame).map_err(io)?;
+                    return Ok(frame);
                 }
-                Ok(frame)
+                // Whole words around the frame (8-bit frames of odd length start and end
+                // inside one), swapped, then the frame's bytes.
+                let value_start = offset - frame_len * index as u64;
+                let from = value_start + ((offset - value_start) & !1);
+                let to = value_start + ((offset + frame_len - value_start + 1) & !1);
+                let mut words = vec![0u8; (to - from) as usize];
+                self.file.seek(SeekFrom::Start(from)).map_err(io)?;
+                self.file.read_exact(&mut words).map_err(io)?;
+                for word in words.chunks_exact_mut(2) {
+                    word.swap(0, 1);
+                }
+                let skip = (offset - from) as usize;
+                Ok(words[skip..skip + *frame_len as usize].to_vec())
             }
             Kind::Encapsulated { fragments, groups } => {
                 let group = &fragments[groups[index].clone()];

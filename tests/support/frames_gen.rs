@@ -296,7 +296,12 @@ pub fn write_encapsulated(path: &Path, mut header: InMemDicomObject, ts: &str, p
 }
 
 /// Writes `frames` (interleaved samples each) native in Explicit VR Little Endian.
-pub fn write_native(path: &Path, mut header: InMemDicomObject, bits: u16, frames: &[Vec<u16>]) {
+pub fn write_native(path: &Path, header: InMemDicomObject, bits: u16, frames: &[Vec<u16>]) {
+    write_native_in(path, header, bits, frames, uids::EXPLICIT_VR_LITTLE_ENDIAN)
+}
+
+/// Writes `frames` native in transfer syntax `ts` (8-bit as OB, 16-bit as OW).
+pub fn write_native_in(path: &Path, mut header: InMemDicomObject, bits: u16, frames: &[Vec<u16>], ts: &str) {
     let all: Vec<u16> = frames.concat();
     let el = if bits == 8 {
         let mut bytes: Vec<u8> = all.iter().map(|&v| v as u8).collect();
@@ -308,10 +313,11 @@ pub fn write_native(path: &Path, mut header: InMemDicomObject, bits: u16, frames
         DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(all.into()))
     };
     header.put(el);
-    write(path, header, uids::EXPLICIT_VR_LITTLE_ENDIAN);
+    write(path, header, ts);
 }
 
-fn write(path: &Path, header: InMemDicomObject, ts: &str) {
+/// Writes `header` (pixel data included) to `path` in transfer syntax `ts`.
+pub fn write(path: &Path, header: InMemDicomObject, ts: &str) {
     let class = header
         .get(tags::SOP_CLASS_UID)
         .and_then(|e| e.to_str().ok())
