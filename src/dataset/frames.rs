@@ -373,13 +373,16 @@ impl FrameReader {
     }
 }
 
+/// Where a walk of the items stopped (byte offset), the kind of fault, and why.
+type WalkError = (u64, FrameFault, String);
+
 /// Walks the items of encapsulated pixel data whose element starts at `start`: the Basic
 /// Offset Table's entries, and every fragment. Errors give (offset, fault, reason).
 fn walk_items(
     file: &mut BufReader<File>,
     start: u64,
     file_len: u64,
-) -> Result<(Vec<u64>, Vec<Fragment>), (u64, FrameFault, String)> {
+) -> Result<(Vec<u64>, Vec<Fragment>), WalkError> {
     let malformed = |at: u64, reason: String| (at, FrameFault::Malformed, reason);
     let mut head = [0u8; 12];
     file.seek(SeekFrom::Start(start))
@@ -559,7 +562,7 @@ pub(crate) fn group_fragments(
         return Ok((0..frames).map(|i| i..i + 1).collect());
     }
     if frames == 1 {
-        return Ok(vec![0..starts.len()]);
+        return Ok(std::iter::once(0..starts.len()).collect());
     }
     let mut groups = Vec::with_capacity(frames.min(starts.len()));
     let mut first = 0;
@@ -627,7 +630,10 @@ mod tests {
             group_fragments(&starts, 4, &[], None, never),
             Ok(vec![0..1, 1..2, 2..3, 3..4])
         );
-        assert_eq!(group_fragments(&starts, 1, &[], None, never), Ok(vec![0..4]));
+        assert_eq!(
+            group_fragments(&starts, 1, &[], None, never),
+            Ok(std::iter::once(0..4).collect())
+        );
         assert_eq!(
             group_fragments(&starts, 2, &[], None, |i| i == 0 || i == 3),
             Ok(vec![0..1, 1..4])

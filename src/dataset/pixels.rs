@@ -617,7 +617,7 @@ pub fn write_with_pixel_data_produced(
             "new pixel data is written in Explicit VR Little Endian only".into(),
         ));
     }
-    let total = (frame_len as u64).checked_mul(frames as u64).unwrap_or(u64::MAX);
+    let total = (frame_len as u64).saturating_mul(frames as u64);
     let padded = total + total % 2;
     // A value length is 32 bits, and FFFFFFFF means undefined.
     if padded >= u64::from(u32::MAX) {
