@@ -8,9 +8,11 @@
 //!
 //! What a decoded frame is: samples interleaved (Planar Configuration 0), each as
 //! little-endian bytes of Bits Allocated / 8 — the form of native pixel data in Explicit VR
-//! Little Endian, which is what a cleaned file is written in. Colour decoded from JPEG and
-//! JPEG 2000 is RGB (the codecs turn YCbCr into RGB); RLE keeps the stored Photometric
-//! Interpretation (its samples are not converted).
+//! Little Endian, which is what a cleaned file is written in. Colour decoded from lossy JPEG
+//! is RGB (the decoder turns YCbCr into RGB), and so is JPEG 2000 colour stored as YBR_ICT or
+//! YBR_RCT (the inverse component transform); RLE, lossless JPEG and other JPEG 2000 colour
+//! keep the stored Photometric Interpretation (their samples are not converted): see
+//! `decoded_photometric`.
 //!
 //! Each frame's bytes are checked against the data set before they reach the codec (RLE
 //! header and segment sizes, the JPEG frame header, the JPEG 2000 image size), since the
@@ -102,9 +104,19 @@ pub fn compression_of(ts: &str) -> Result<Option<Compression>, MaskError> {
 }
 
 /// The Photometric Interpretation of frames decoded from `compression` whose data set says
-/// `layout`: RGB for colour from JPEG and JPEG 2000, else as stored.
+/// `layout`: what the codec really gives, whatever dicom-pixeldata's own metadata says (it
+/// names every decoded colour image RGB). Lossy JPEG colour is turned from YCbCr into RGB
+/// by the JPEG decoder (as the stream's markers say, as libjpeg does); JPEG 2000's inverse
+/// component transform turns YBR_ICT and YBR_RCT into RGB. Lossless JPEG and RLE samples
+/// come out as stored, and so does JPEG 2000 colour stored without the transform.
 pub(crate) fn decoded_photometric(layout: &Layout, compression: &Compression) -> String {
-    if layout.samples == 3 && compression.codec != Codec::Rle {
+    let converted = layout.samples == 3
+        && match compression.codec {
+            Codec::Jpeg => compression.lossy_method.is_some(),
+            Codec::Jpeg2000 => matches!(layout.photometric.as_str(), "YBR_ICT" | "YBR_RCT"),
+            Codec::Rle => false,
+        };
+    if converted {
         "RGB".to_string()
     } else {
         layout.photometric.clone()
