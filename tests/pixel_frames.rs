@@ -528,6 +528,38 @@ fn hostile_fragment_structures_fail_by_name_with_nothing_written() {
         }
         other => panic!("not a frame error: {other}"),
     }
+
+    // A JPEG frame whose own header claims a larger image than Rows and Columns (the codec
+    // would write past its buffer): refused before it is decoded.
+    let err = refused(
+        |path| {
+            let mut frames: Vec<Vec<u8>> = (0..picture.frames)
+                .map(|f| picture.jpeg(&picture.frame(f)))
+                .collect();
+            let sof = frames[2]
+                .windows(2)
+                .position(|w| w == [0xFF, 0xC0])
+                .expect("a baseline frame header");
+            frames[2][sof + 7..sof + 9].copy_from_slice(&640u16.to_be_bytes());
+            frames_gen::write_encapsulated(
+                path,
+                picture.header(16),
+                uids::JPEG_BASELINE8_BIT,
+                Encapsulated::one_per_frame(frames),
+            )
+        },
+        &picture,
+    );
+    match &err {
+        dpk::Error::Frame(e) => {
+            assert_eq!(e.frame, Some(3), "{err}");
+            assert!(
+                e.reason.contains("says 640×48×1; the data set says 64×48×1"),
+                "{err}"
+            );
+        }
+        other => panic!("not a frame error: {other}"),
+    }
 }
 
 /// Peak resident memory (kB) of `dpk` running `args` in `cwd`, by `/usr/bin/time -v`.
@@ -868,6 +900,27 @@ fn verify_flags_claims_that_do_not_hold_or_cannot_be_checked() {
             path.display()
         );
     }
+    // A deflated file cannot be read at an offset: its frames are read from the file whole.
+    let deflated = dir.path().join("deflated.dcm");
+    frames_gen::write_native_in(
+        &deflated,
+        picture.header(17),
+        8,
+        &samples,
+        "1.2.840.10008.1.2.1.99",
+    );
+    claim(&deflated, &["blanked (0,0,64,8)"], "NO");
+    assert_eq!(
+        open_file(&deflated).expect("opens").meta().transfer_syntax(),
+        "1.2.840.10008.1.2.1.99"
+    );
+    let found = violations(&deflated, &profile);
+    assert!(
+        found
+            .iter()
+            .any(|v| v.contains("region (0,0,64,8) claimed clean is not blank in frame 1")),
+        "{found:#?}"
+    );
     // Rows 16 to 19 are a flat band in every frame: uniform, so not flagged.
     assert!(!violations(&native, &profile)
         .iter()
