@@ -18,7 +18,9 @@
 //! a panic: an item that is not a fragment item, a length past the end of the file, a
 //! missing sequence delimiter, offset tables that point at no fragment, more fragments than
 //! [`crate::limits::max_elements`], a frame larger than [`crate::limits::max_value_bytes`].
-//! A deflated data set cannot be read at an offset: its frames are read whole by the caller.
+//! A deflated data set cannot be read at an offset: its frames are read whole by the caller,
+//! and so is pixel data not laid out as a writer writes it (odd fragment lengths), which the
+//! header leaves without a span.
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -648,6 +650,71 @@ mod tests {
             .contains("2 entries for 3 frames"));
         assert!(group_fragments(&starts, 3, &[], None, never).is_err());
         assert!(group_fragments(&[], 1, &[], None, never).is_err());
+    }
+
+    /// Encapsulated Pixel Data's element header, then `items` as (group, element, length,
+    /// value bytes written).
+    fn walk(items: &[(u16, u16, u32, usize)]) -> Result<(Vec<u64>, Vec<Fragment>), WalkError> {
+        let mut bytes = vec![0xE0, 0x7F, 0x10, 0x00, b'O', b'B', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF];
+        for &(group, element, len, written) in items {
+            bytes.extend(group.to_le_bytes());
+            bytes.extend(element.to_le_bytes());
+            bytes.extend(len.to_le_bytes());
+            bytes.extend(std::iter::repeat_n(0u8, written));
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("pixels.bin");
+        std::fs::write(&path, &bytes).expect("written");
+        let mut file = BufReader::new(File::open(&path).expect("opens"));
+        walk_items(&mut file, 0, bytes.len() as u64)
+    }
+
+    #[test]
+    fn items_are_walked_and_hostile_ones_refused_with_their_offset() {
+        let (bot, fragments) = walk(&[
+            (0xFFFE, 0xE000, 8, 8),
+            (0xFFFE, 0xE000, 4, 4),
+            (0xFFFE, 0xE000, 6, 6),
+            (0xFFFE, 0xE0DD, 0, 0),
+        ])
+        .expect("walked");
+        assert_eq!(bot, vec![0, 0]);
+        let places: Vec<(u64, u64, u64)> = fragments.iter().map(|f| (f.relative, f.at, f.len)).collect();
+        assert_eq!(places, vec![(0, 36, 4), (12, 48, 6)]);
+        let refused = |items: &[(u16, u16, u32, usize)], says: &str, at: u64| {
+            let (offset, fault, reason) = walk(items).expect_err("refused");
+            assert!(reason.contains(says), "{reason}");
+            assert_eq!((offset, fault), (at, FrameFault::Malformed), "{reason}");
+        };
+        // A fragment longer than the rest of the file.
+        refused(
+            &[
+                (0xFFFE, 0xE000, 0, 0),
+                (0xFFFE, 0xE000, 1000, 4),
+                (0xFFFE, 0xE0DD, 0, 0),
+            ],
+            "runs past the end of the file",
+            20,
+        );
+        // An item that is not a fragment item.
+        refused(
+            &[(0xFFFE, 0xE000, 0, 0), (0x7FE0, 0x0010, 4, 4)],
+            "item (7FE0,0010) where a fragment item (FFFE,E000) belongs",
+            20,
+        );
+        // No sequence delimiter before the end of the file.
+        refused(
+            &[(0xFFFE, 0xE000, 0, 0), (0xFFFE, 0xE000, 4, 4)],
+            "before the pixel data's sequence delimiter",
+            32,
+        );
+        // A fragment of undefined length, and a Basic Offset Table of odd entries.
+        refused(
+            &[(0xFFFE, 0xE000, 0, 0), (0xFFFE, 0xE000, u32::MAX, 0)],
+            "undefined length",
+            20,
+        );
+        refused(&[(0xFFFE, 0xE000, 6, 6)], "a multiple of 4", 12);
     }
 
     #[test]
