@@ -265,6 +265,14 @@ pub fn blank_pixel_data(
                     ))
                 }
             };
+            let frame_len = layout.frame_samples() * usize::from(layout.bits_allocated / 8);
+            let limit = crate::limits::max_value_bytes();
+            if frame_len as u64 > limit {
+                return fail(format!(
+                    "a frame of {}×{}×{} samples would decode to more than the {limit} bytes one value may hold in memory",
+                    layout.columns, layout.rows, layout.samples
+                ));
+            }
             let (Some(fragments), Some(offsets)) =
                 (element.value().fragments(), element.value().offset_table())
             else {
