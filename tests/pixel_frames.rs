@@ -249,6 +249,28 @@ fn an_extended_offset_table_finds_the_frames_and_is_removed_from_the_native_outp
         &regions,
         0,
     );
+    // The plan is what `dpk diff` finds between the two files.
+    let a = dpk::dataset::open_around_pixel_data(&c.input).expect("input");
+    let b = dpk::dataset::open_around_pixel_data(&c.output).expect("output");
+    let diff = dpk::diff::diff_headers(&a, &c.input, &b, &c.output).expect("diff");
+    assert_eq!(change_summary(c.plan.changes()), change_summary(diff.iter()));
+}
+
+/// (path, kind, value after) of every entry that changes something.
+fn change_summary<'a>(changes: impl Iterator<Item = &'a dpk::diff::Change>) -> Vec<(String, String, String)> {
+    let mut v: Vec<_> = changes
+        .filter(|c| c.is_change())
+        .map(|c| {
+            let after = c
+                .after
+                .as_ref()
+                .map(|a| dpk::dataset::render(a, c.vr, 0))
+                .unwrap_or_default();
+            (c.path.to_string(), format!("{:?}", c.kind), after)
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 /// What a viewer decodes from JPEG frames, as samples.
