@@ -106,6 +106,9 @@ pub enum Error {
         /// Why, e.g. "cannot clean pixels of transfer syntax …".
         reason: String,
     },
+    /// A frame of pixel data cannot be read or decoded: named by file, frame and offset.
+    #[error(transparent)]
+    Frame(#[from] crate::dataset::FrameError),
     /// A pixel rules file (`--pixel-rules`) is malformed.
     #[error(transparent)]
     PixelRules(#[from] crate::pixels::PixelRuleError),

@@ -20,6 +20,12 @@
 //! - a DICOMDIR's offsets each point at a record;
 //! - every UID is valid, and no two outputs share a SOP Instance UID;
 //! - the PS3.15 markers are present;
+//! - a file that claims the Clean Pixel Data Option (code 113101, see [`crate::pixels::claim`])
+//!   has each region it names blank in every frame: every pixel of the region (clamped to
+//!   the image, as the mask clamps it) holds the same samples. Frames are read one at a time
+//!   (native, or decoded from any syntax dpk decodes). A claim that names no region, or
+//!   whose pixels cannot be read or decoded, cannot be checked and is a violation; so is a
+//!   claim with Burned In Annotation other than NO;
 //! - given the originals, none of the original's identifiers is still there: the names of
 //!   the patient and of the persons the profile does not keep (name parts of at least three
 //!   letters, whole words), patient and record IDs, dates (unless the profile keeps dates) and
@@ -86,6 +92,19 @@ pub struct TreeReport {
     pub unpaired: Vec<PathBuf>,
     /// Places in the output tree that could not be read, with why.
     pub unreadable: Vec<String>,
+    /// Files claiming clean pixel data whose regions were checked, with the regions.
+    pub pixels_checked: Vec<PixelsChecked>,
+}
+
+/// The regions of one file claiming the Clean Pixel Data Option that [`verify_tree`] checked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PixelsChecked {
+    /// The output file.
+    pub file: PathBuf,
+    /// Each region, as its De-identification Method value names it: `blanked (x,y,w,h)`.
+    pub regions: Vec<String>,
+    /// Frames read.
+    pub frames: usize,
 }
 
 impl TreeReport {
@@ -103,6 +122,7 @@ impl TreeReport {
         self.missing_outputs.extend(other.missing_outputs);
         self.unpaired.extend(other.unpaired);
         self.unreadable.extend(other.unreadable);
+        self.pixels_checked.extend(other.pixels_checked);
     }
 }
 
@@ -166,8 +186,11 @@ pub fn verify_tree_with(
             continue;
         }
         report.files += 1;
-        let file = match dataset::open_around_pixel_data(&path) {
-            Ok(header) => header.file,
+        let (file, claim_found, checked) = match dataset::open_around_pixel_data(&path) {
+            Ok(header) => {
+                let (found, checked) = check_claimed_pixels(&path, &header);
+                (header.file, found, checked)
+            }
             Err(e) => {
                 report.files_failing += 1;
                 report.violations.push(Violation {
@@ -201,6 +224,8 @@ pub fn verify_tree_with(
             }
         };
         let mut found = check_file(&path, &file, profile, original.as_deref());
+        found.extend(claim_found);
+        report.pixels_checked.extend(checked);
         if let Some(uid) = dataset::text_of(&file, tags::SOP_INSTANCE_UID) {
             if let Some(first) = seen_uids.get(&uid) {
                 found.push(Violation {
@@ -433,7 +458,11 @@ pub fn verify_file(
     original: Option<&InMemDicomObject>,
 ) -> Vec<Violation> {
     match dataset::open_around_pixel_data(path) {
-        Ok(header) => check_file(path, &header.file, profile, original),
+        Ok(header) => {
+            let mut found = check_file(path, &header.file, profile, original);
+            found.extend(check_claimed_pixels(path, &header).0);
+            found
+        }
         Err(e) => vec![Violation {
             file: path.to_path_buf(),
             path: None,
@@ -478,6 +507,162 @@ fn check_file(
         check.dicomdir(file);
     }
     check.found
+}
+
+/// The regions a file claims clean (code 113101) checked blank in every frame; what is
+/// wrong, and what was checked. Nothing for a file that makes no such claim.
+fn check_claimed_pixels(path: &Path, header: &dataset::Header) -> (Vec<Violation>, Option<PixelsChecked>) {
+    use crate::pixels::{claim, claimed, FrameForm};
+    let Some(claim) = claimed(&header.file) else {
+        return (Vec::new(), None);
+    };
+    let mut found = Vec::new();
+    let mut report = |tag: Tag, problem: String| {
+        found.push(Violation {
+            file: path.to_path_buf(),
+            path: Some(TagPath::root(tag)),
+            problem,
+        })
+    };
+    if !claim.says_no_burned_in {
+        let value =
+            dataset::text_of(&header.file, tags::BURNED_IN_ANNOTATION).unwrap_or_else(|| "absent".into());
+        report(
+            tags::BURNED_IN_ANNOTATION,
+            format!(
+                "the file claims the Clean Pixel Data Option (113101), but Burned In Annotation is {}, not NO",
+                crate::terminal_text::escape(&value)
+            ),
+        );
+    }
+    if claim.regions.is_empty() {
+        report(
+            tags::DEIDENTIFICATION_METHOD,
+            "the file claims the Clean Pixel Data Option (113101) but names no blanked region: the claim cannot be checked".into(),
+        );
+        return (found, None);
+    }
+    let cannot = |reason: String| format!("the regions claimed clean cannot be checked: {reason}");
+    let ts = header.file.meta().transfer_syntax();
+    let form = match FrameForm::of(&header.file, ts) {
+        Ok(form) => form,
+        Err(e) => {
+            report(tags::PIXEL_DATA, cannot(e.0));
+            return (found, None);
+        }
+    };
+    let mut frames = match claimed_frames(path, header, &form) {
+        Ok(frames) => frames,
+        Err(reason) => {
+            report(tags::PIXEL_DATA, cannot(reason));
+            return (found, None);
+        }
+    };
+    // For each region: the frames where it is not blank.
+    let mut not_blank: Vec<Vec<usize>> = vec![Vec::new(); claim.regions.len()];
+    let count = form.frames();
+    for index in 0..count {
+        let frame = match frames(index).and_then(|raw| form.native(raw).map_err(|e| e.0)) {
+            Ok(frame) => frame,
+            Err(reason) => {
+                report(tags::PIXEL_DATA, cannot(format!("frame {}: {reason}", index + 1)));
+                return (found, None);
+            }
+        };
+        for (r, region) in claim.regions.iter().enumerate() {
+            if !form.uniform(&frame, region) {
+                not_blank[r].push(index + 1);
+            }
+        }
+    }
+    for (region, frames) in claim.regions.iter().zip(&not_blank) {
+        if let Some(first) = frames.first() {
+            let more = match frames.len() - 1 {
+                0 => String::new(),
+                n => format!(" (and in {n} other frame(s))"),
+            };
+            report(
+                tags::PIXEL_DATA,
+                format!(
+                    "region {region} claimed clean is not blank in frame {first}{more}: its samples differ"
+                ),
+            );
+        }
+    }
+    let checked = PixelsChecked {
+        file: path.to_path_buf(),
+        regions: claim.regions.iter().map(claim::describe).collect(),
+        frames: count,
+    };
+    (found, Some(checked))
+}
+
+/// One frame's bytes (as [`crate::pixels::FrameForm::native`] takes them) by index: read
+/// from the file one at a time, or, where the pixel data cannot be read at an offset
+/// (deflated, held with the header), from the file read whole.
+type FrameSource<'a> = Box<dyn FnMut(usize) -> std::result::Result<Vec<u8>, String> + 'a>;
+
+fn claimed_frames<'a>(
+    path: &'a Path,
+    header: &dataset::Header,
+    form: &crate::pixels::FrameForm,
+) -> std::result::Result<FrameSource<'a>, String> {
+    match dataset::FrameReader::open(path, header) {
+        Ok(mut reader) => Ok(Box::new(move |index| {
+            reader.read(index).map_err(|e| e.to_string())
+        })),
+        Err(e) if e.fault == dataset::FrameFault::NotInFile => {
+            let whole = dataset::open(path).map_err(|e| e.to_string())?;
+            let frames = frames_in_memory(&whole, form)?;
+            let mut frames = frames.into_iter().map(Some).collect::<Vec<_>>();
+            Ok(Box::new(move |index| {
+                frames
+                    .get_mut(index)
+                    .and_then(Option::take)
+                    .ok_or_else(|| format!("there is no frame {}", index + 1))
+            }))
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The frames of a data set held whole: native as little-endian sample bytes, encapsulated
+/// as each frame's fragments joined.
+fn frames_in_memory(
+    file: &DicomFile,
+    form: &crate::pixels::FrameForm,
+) -> std::result::Result<Vec<Vec<u8>>, String> {
+    use dicom_core::PrimitiveValue;
+    let el = file.get(tags::PIXEL_DATA).ok_or("there is no Pixel Data")?;
+    let count = form.frames();
+    match el.value() {
+        Value::PixelSequence(seq) => {
+            let ts = file.meta().transfer_syntax();
+            let groups =
+                dataset::frames::group_in_memory(file, ts, seq.fragments(), seq.offset_table(), count)?;
+            Ok(groups.into_iter().map(|g| seq.fragments()[g].concat()).collect())
+        }
+        Value::Primitive(p) => {
+            let bytes: Vec<u8> = match p {
+                PrimitiveValue::U16(w) => w.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                PrimitiveValue::I16(w) => w.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                other => other.to_bytes().into_owned(),
+            };
+            let len = form.frame_len();
+            if bytes.len() < len * count {
+                return Err(format!(
+                    "the pixel data holds {} bytes; {count} frames of {len} need more",
+                    bytes.len()
+                ));
+            }
+            Ok(bytes
+                .chunks_exact(len.max(1))
+                .take(count)
+                .map(<[u8]>::to_vec)
+                .collect())
+        }
+        Value::Sequence(_) => Err("the pixel data is a sequence".into()),
+    }
 }
 
 /// The action the engine takes on an element: the profile's rule, a combined code resolved by

@@ -13,7 +13,10 @@ Re-reads de-identified files and checks them against the profile, without trusti
 plan the engine made: every output opens, its meta group agrees with its data set, nothing
 the profile removes or empties holds a value at any depth, no Type 1 attribute is empty, no
 overlay plane is half removed, a DICOMDIR's offsets point at its records, every UID is
-valid and no two outputs share a SOP Instance UID, the PS3.15 markers are present.
+valid and no two outputs share a SOP Instance UID, the PS3.15 markers are present. A file
+claiming the Clean Pixel Data Option (113101) has each region it names blank in every frame
+(native or decoded), Burned In Annotation NO, and at least one region named; the regions
+checked are listed.
 
 With --originals, each output is compared with its own original (same relative path; with
 --report, the run's JSON report pairs them by SOP Instance UID): none of the names, IDs,
@@ -81,6 +84,7 @@ pub fn run(args: &VerifyArgs) -> Outcome {
             "missing_outputs": result.missing_outputs,
             "unpaired": result.unpaired,
             "unreadable": result.unreadable,
+            "pixel_regions_checked": result.pixels_checked,
         })) {
             Ok(text) => outln_exact!("{text}"),
             Err(e) => errln!("dpk: error: {e}"),
@@ -95,6 +99,14 @@ pub fn run(args: &VerifyArgs) -> Outcome {
         }
         for file in &result.not_dicom {
             outln!("{}: not DICOM, not checked", show(file));
+        }
+        for checked in &result.pixels_checked {
+            outln!(
+                "{}: pixel regions checked blank in {} frame(s): {}",
+                show(&checked.file),
+                checked.frames,
+                escape(&checked.regions.join(", "))
+            );
         }
         for file in &result.unpaired {
             outln!(

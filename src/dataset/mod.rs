@@ -2,6 +2,7 @@
 //! and values rendered for people.
 
 mod encodable;
+pub mod frames;
 pub mod lenient;
 mod path;
 mod pixels;
@@ -20,10 +21,11 @@ use dicom_dictionary_std::StandardDataDictionary;
 use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 
 pub use encodable::{encode_failure, first_unencodable, keep_input_bytes};
+pub use frames::{FrameError, FrameFault, FrameReader};
 pub use path::{parse_tag, tag_string, ItemStep, PathParseError, TagPath};
 pub use pixels::{
     describe_pixel_data, frame_count, is_pixel_data, write_with_pixel_data, write_with_pixel_data_patched,
-    Header, PixelData,
+    write_with_pixel_data_produced, Header, PixelData,
 };
 pub use value::{render, strings_of, SharedValue, Snapshot};
 pub use write::{

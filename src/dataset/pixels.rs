@@ -592,6 +592,78 @@ pub fn write_with_pixel_data_patched(
     }
 }
 
+/// [`write_with_pixel_data`] with new native pixel data in place of the source's: a Pixel
+/// Data element of VR `vr` and `frames` frames of `frame_len` bytes (a pad byte after them
+/// when their total is odd), each frame made by `produce` (frame index) as the output is
+/// written — so that memory holds one frame, whatever the number of frames. `file`'s
+/// transfer syntax must be Explicit VR Little Endian (what decoded pixels are written in).
+/// When `produce` fails, the write stops and no output is left; its reason is returned
+/// as the error's reason.
+pub fn write_with_pixel_data_produced(
+    file: &DicomFile,
+    source: &Path,
+    pixel: &PixelData,
+    output: &Path,
+    durability: Durability,
+    (vr, frame_len, frames): (VR, usize, usize),
+    produce: &mut dyn FnMut(usize) -> std::result::Result<Vec<u8>, String>,
+) -> Result<()> {
+    let write_error = |reason: String| Error::Write {
+        path: output.to_path_buf(),
+        reason,
+    };
+    if file.meta().transfer_syntax() != "1.2.840.10008.1.2.1" {
+        return Err(write_error(
+            "new pixel data is written in Explicit VR Little Endian only".into(),
+        ));
+    }
+    let total = (frame_len as u64).saturating_mul(frames as u64);
+    let padded = total + total % 2;
+    // A value length is 32 bits, and FFFFFFFF means undefined.
+    if padded >= u64::from(u32::MAX) {
+        return Err(write_error(format!(
+            "{frames} frames of {frame_len} bytes are more than one native Pixel Data value holds (4 GiB)"
+        )));
+    }
+    let length = padded as u32;
+    let copy = |_: &Path, _: Range<u64>, out: &mut File| -> std::result::Result<(), String> {
+        let mut w = BufWriter::new(out);
+        let at = |e: std::io::Error| format!("writing the pixel data: {e}");
+        let mut head = Vec::with_capacity(12);
+        head.extend_from_slice(&[0xE0, 0x7F, 0x10, 0x00]);
+        head.extend_from_slice(vr.to_string().as_bytes());
+        head.extend_from_slice(&[0, 0]);
+        head.extend_from_slice(&length.to_le_bytes());
+        w.write_all(&head).map_err(at)?;
+        for index in 0..frames {
+            crate::cancel::check().map_err(at)?;
+            let frame = produce(index)?;
+            if frame.len() != frame_len {
+                return Err(format!(
+                    "frame {} came out as {} bytes, not {frame_len}",
+                    index + 1,
+                    frame.len()
+                ));
+            }
+            w.write_all(&frame).map_err(at)?;
+        }
+        if total % 2 == 1 {
+            w.write_all(&[0]).map_err(at)?;
+        }
+        w.flush().map_err(at)
+    };
+    let plain = PixelData {
+        missing: 0,
+        ..pixel.clone()
+    };
+    match write_plain(file, source, &plain, output, durability, copy) {
+        Err(_) if crate::cancel::requested() => Err(Error::Cancelled {
+            path: source.to_path_buf(),
+        }),
+        written => written,
+    }
+}
+
 /// The elements of `file` before the pixel data, and those after it.
 fn split_at_pixel_data(file: &DicomFile, pixel: &PixelData) -> (InMemDicomObject, InMemDicomObject) {
     let (before, after): (Vec<_>, Vec<_>) = file.iter().cloned().partition(|el| el.header().tag < pixel.tag);

@@ -2,8 +2,12 @@
 //! regions blanked in every frame, and its plan says so — the Pixel Data entry names the
 //! rules and regions, and every attribute that must now describe the pixels differently
 //! (transfer syntax, Photometric Interpretation, Burned In Annotation, the markers) has its
-//! entry. Native little-endian pixel data left in the file is blanked a frame at a time as it
-//! is copied; other pixel data is held in memory whole while it is cleaned.
+//! entry. Pixel data left in the file is cleaned a frame at a time: native little-endian
+//! frames are blanked as they are copied; compressed frames (RLE, JPEG, JPEG 2000) are read
+//! one at a time with their fragments, decoded, blanked and written native in Explicit VR
+//! Little Endian, after a header that already gives the whole Pixel Data length. Other pixel
+//! data (deflated, big endian, held with the header) is held in memory whole while it is
+//! cleaned.
 
 use std::path::Path;
 
@@ -12,10 +16,12 @@ use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 
 use super::{apply, markers, Context, Plan};
-use crate::dataset::{self, DicomFile, Durability, Header, Snapshot, TagPath};
+use crate::dataset::{
+    self, DicomFile, Durability, FrameError, FrameFault, FrameReader, Header, Snapshot, TagPath,
+};
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::error::{Error, Result};
-use crate::pixels::{blank_pixel_data, FrameMask, PixelRule, Region};
+use crate::pixels::{blank_pixel_data, FrameForm, FrameMask, PixelRule, Region};
 use crate::profile::{Action, ResolvedProfile};
 
 /// The rule text of the attributes that change with the pixels.
@@ -33,10 +39,17 @@ pub(super) fn anonymize_header(
     durability: Durability,
 ) -> Result<Plan> {
     let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
-    let streamed = header
+    let in_file = header
         .pixel_data
         .clone()
-        .filter(|p| p.span.is_some() && p.missing == 0)
+        .filter(|p| p.span.is_some() && p.missing == 0 && p.tag == tags::PIXEL_DATA);
+    if let Some(pixels) = in_file
+        .clone()
+        .filter(|p| matches!(p.snapshot, Snapshot::Fragments { .. }))
+    {
+        return anonymize_decoded(header, pixels, input, output, profile, ctx, rules, durability);
+    }
+    let streamed = in_file
         .and_then(|p| match p.snapshot {
             Snapshot::Bulk { bytes } => Some((p, bytes)),
             _ => None,
@@ -90,6 +103,99 @@ pub(super) fn anonymize_header(
         rules,
         pixels.vr,
         Snapshot::Bulk { bytes },
+        note,
+    );
+    Ok(plan)
+}
+
+/// Plans, cleans and writes a file whose encapsulated pixel data is left in the file: one
+/// frame's fragments read, decoded, blanked and written native at a time.
+#[allow(clippy::too_many_arguments)]
+fn anonymize_decoded(
+    header: Header,
+    pixels: dataset::PixelData,
+    input: &Path,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    rules: &[&PixelRule],
+    durability: Durability,
+) -> Result<Plan> {
+    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let mut plan = super::plan_header(&header, profile, ctx)?;
+    let pixel_path = TagPath::root(pixels.tag);
+    // A profile that removes or replaces the pixel data leaves nothing to clean.
+    if plan.entry(&pixel_path).map(|c| c.kind) != Some(ChangeKind::Unchanged) {
+        return super::anonymize_header(header, input, output, profile, ctx, durability);
+    }
+    let refused = |e: crate::pixels::MaskError| Error::PixelClean {
+        path: input.to_path_buf(),
+        reason: e.0,
+    };
+    let form = FrameForm::of(&header.file, header.file.meta().transfer_syntax()).map_err(refused)?;
+    let mask = form.mask(&regions).map_err(refused)?;
+    let lossy_method = form.compression().and_then(|c| c.lossy_method);
+    let mut reader = FrameReader::open(input, &header)?;
+    let (frame_len, frames) = (form.frame_len(), form.frames());
+    replan_markers(&mut plan, &header.file, profile, rules);
+    plan_native_form(
+        &mut plan,
+        &header.file,
+        form.new_photometric().map(str::to_string),
+        form.new_planar_configuration(),
+        lossy_method,
+    );
+    let vr = if form.bits_allocated() == 8 {
+        VR::OB
+    } else {
+        VR::OW
+    };
+    let out = apply(&plan, header.file)?;
+    let mut failure: Option<FrameError> = None;
+    let written = dataset::write_with_pixel_data_produced(
+        &out,
+        input,
+        &pixels,
+        output,
+        durability,
+        (vr, frame_len, frames),
+        &mut |index| {
+            let frame = reader.read(index).and_then(|raw| {
+                form.native(raw).map_err(|e| FrameError {
+                    path: input.to_path_buf(),
+                    frame: Some(index + 1),
+                    offset: Some(reader.offset(index)),
+                    fault: FrameFault::Decode,
+                    reason: e.0,
+                })
+            });
+            match frame {
+                Ok(mut frame) => {
+                    mask.blank(&mut frame);
+                    Ok(frame)
+                }
+                Err(e) => {
+                    let reason = e.to_string();
+                    failure = Some(e);
+                    Err(reason)
+                }
+            }
+        },
+    );
+    if let Some(e) = failure {
+        return Err(Error::Frame(e));
+    }
+    written?;
+    let total = frame_len as u64 * frames as u64;
+    let note = fill_note(regions.len(), mask.fill(), frames);
+    mark_pixel_entry(
+        &mut plan,
+        &pixel_path,
+        rules,
+        vr,
+        Snapshot::Bulk {
+            bytes: total + total % 2,
+        },
         note,
     );
     Ok(plan)
@@ -170,51 +276,14 @@ fn anonymize(
 
     replan_markers(&mut plan, &file, profile, rules);
 
-    // What describes the pixels and changes with them.
-    let mut edits: Vec<(Tag, VR, &'static str)> = Vec::new();
-    if let Some(p) = blanked.photometric {
-        edits.push((tags::PHOTOMETRIC_INTERPRETATION, VR::CS, p));
-    }
-    if blanked.from_lossy {
-        edits.push((tags::LOSSY_IMAGE_COMPRESSION, VR::CS, "01"));
-        if file.get(tags::LOSSY_IMAGE_COMPRESSION_METHOD).is_none() {
-            edits.push((tags::LOSSY_IMAGE_COMPRESSION_METHOD, VR::CS, "ISO_10918_1"));
-        }
-    }
-    for (tag, vr, value) in edits {
-        set(
+    if blanked.transfer_syntax.is_some() {
+        plan_native_form(
             &mut plan,
             &file,
-            DataElement::new(tag, vr, PrimitiveValue::from(value)),
+            blanked.photometric.map(str::to_string),
+            blanked.planar_configuration,
+            blanked.lossy_method,
         );
-    }
-    if let Some(planar) = blanked.planar_configuration {
-        set(
-            &mut plan,
-            &file,
-            DataElement::new(tags::PLANAR_CONFIGURATION, VR::US, PrimitiveValue::from(planar)),
-        );
-    }
-    if let Some(ts) = blanked.transfer_syntax {
-        // Offset tables of encapsulated frames mean nothing in native pixel data.
-        for tag in [tags::EXTENDED_OFFSET_TABLE, tags::EXTENDED_OFFSET_TABLE_LENGTHS] {
-            if let Some(entry) = plan.entries.iter_mut().find(|e| e.path == TagPath::root(tag)) {
-                entry.kind = ChangeKind::Removed;
-                entry.after = None;
-                entry.decision = Some(decision(Action::Remove, RULE.into(), None));
-            }
-        }
-        plan.meta.retain(|c| c.path.tag != tags::TRANSFER_SYNTAX_UID);
-        let before = Snapshot::primitive(PrimitiveValue::from(file.meta().transfer_syntax()));
-        let mut change = Change::new(
-            TagPath::root(tags::TRANSFER_SYNTAX_UID),
-            VR::UI,
-            ChangeKind::Replaced,
-            Some(before),
-            Some(Snapshot::primitive(PrimitiveValue::from(ts))),
-        );
-        change.decision = Some(decision(Action::Dummy, RULE.into(), None));
-        plan.meta.push(change);
     }
 
     let note = fill_note(regions.len(), &blanked.fill, blanked.frames);
@@ -230,6 +299,61 @@ fn anonymize(
     mark_pixel_entry(&mut plan, &pixel_path, rules, blanked.vr, after, note);
     dataset::write_atomic_durable(&out, output, durability)?;
     Ok(plan)
+}
+
+/// Plans what changes when compressed pixels are written native: the transfer syntax
+/// (Explicit VR Little Endian), the offset tables (meaningless in native pixel data), a new
+/// Photometric Interpretation and Planar Configuration when decoding changed them, and, for
+/// pixels decoded from a lossy syntax, Lossy Image Compression "01" and the method that
+/// names it (added when the file has none). Pixels decoded from a lossless syntax leave the
+/// lossy attributes as the file had them.
+fn plan_native_form(
+    plan: &mut Plan,
+    file: &DicomFile,
+    photometric: Option<String>,
+    planar: Option<u16>,
+    lossy_method: Option<&'static str>,
+) {
+    let mut edits: Vec<(Tag, VR, String)> = Vec::new();
+    if let Some(p) = photometric {
+        edits.push((tags::PHOTOMETRIC_INTERPRETATION, VR::CS, p));
+    }
+    if let Some(method) = lossy_method {
+        edits.push((tags::LOSSY_IMAGE_COMPRESSION, VR::CS, "01".into()));
+        if file.get(tags::LOSSY_IMAGE_COMPRESSION_METHOD).is_none() {
+            edits.push((tags::LOSSY_IMAGE_COMPRESSION_METHOD, VR::CS, method.into()));
+        }
+    }
+    for (tag, vr, value) in edits {
+        set(plan, file, DataElement::new(tag, vr, PrimitiveValue::from(value)));
+    }
+    if let Some(planar) = planar {
+        set(
+            plan,
+            file,
+            DataElement::new(tags::PLANAR_CONFIGURATION, VR::US, PrimitiveValue::from(planar)),
+        );
+    }
+    // Offset tables of encapsulated frames mean nothing in native pixel data.
+    for tag in [tags::EXTENDED_OFFSET_TABLE, tags::EXTENDED_OFFSET_TABLE_LENGTHS] {
+        if let Some(entry) = plan.entries.iter_mut().find(|e| e.path == TagPath::root(tag)) {
+            entry.kind = ChangeKind::Removed;
+            entry.after = None;
+            entry.decision = Some(decision(Action::Remove, RULE.into(), None));
+        }
+    }
+    let ts = crate::pixels::mask::EXPLICIT_VR_LITTLE_ENDIAN;
+    plan.meta.retain(|c| c.path.tag != tags::TRANSFER_SYNTAX_UID);
+    let before = Snapshot::primitive(PrimitiveValue::from(file.meta().transfer_syntax()));
+    let mut change = Change::new(
+        TagPath::root(tags::TRANSFER_SYNTAX_UID),
+        VR::UI,
+        ChangeKind::Replaced,
+        Some(before),
+        Some(Snapshot::primitive(PrimitiveValue::from(ts))),
+    );
+    change.decision = Some(decision(Action::Dummy, RULE.into(), None));
+    plan.meta.push(change);
 }
 
 fn decision(action: Action, rule: String, note: Option<String>) -> Decision {

@@ -1,31 +1,24 @@
 //! Blanking regions of every frame of an image.
 //!
-//! Native pixel data is blanked where it lies; RLE Lossless and JPEG Baseline pixel data is
-//! decoded first and written native (Explicit VR Little Endian), so no lossy step is added.
-//! [`blank_pixel_data`] works on pixel data held in memory whole; [`FrameMask`] blanks native
-//! little-endian frames one at a time as they are copied.
-
-use std::borrow::Cow;
+//! Native pixel data is blanked where it lies. Compressed pixel data (RLE, JPEG, JPEG 2000:
+//! see [`super::decode`]) is decoded a frame at a time and written native, in Explicit VR
+//! Little Endian, so that no lossy step is added. [`blank_pixel_data`] works on pixel data
+//! held in memory whole; [`FrameMask`] blanks frames one at a time as they are copied or
+//! decoded, and [`FrameForm`] says how a file's frames become native samples.
 
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::VR;
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
+use super::decode::{self, Compression};
 use super::rules::Region;
 
 /// Explicit VR Little Endian: what decoded pixel data is written as.
 pub const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
-const NATIVE: &[&str] = &[
-    "1.2.840.10008.1.2",
-    "1.2.840.10008.1.2.1",
-    "1.2.840.10008.1.2.2",
-    "1.2.840.10008.1.2.1.99",
-];
-/// The most decoded (RLE or JPEG) pixel data dpk holds in memory to clean it.
+/// The most decoded pixel data dpk holds in memory whole to clean it (a file that cannot be
+/// read a frame at a time: deflated, or not as a writer writes it).
 const MAX_DECODED_BYTES: u64 = 4 << 30;
-const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
-const JPEG_BASELINE: &str = "1.2.840.10008.1.2.4.50";
 
 /// Why an image's pixels cannot be cleaned.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -49,8 +42,10 @@ pub struct Blanked {
     pub photometric: Option<&'static str>,
     /// A new Planar Configuration (decoded colour is interleaved).
     pub planar_configuration: Option<u16>,
-    /// The pixels were decoded from JPEG, a lossy compression.
+    /// The pixels were decoded from a lossy compression.
     pub from_lossy: bool,
+    /// Then, the Lossy Image Compression Method (0028,2114) term naming it.
+    pub lossy_method: Option<&'static str>,
     /// The value the regions were set to, in words.
     pub fill: String,
     /// Frames blanked.
@@ -59,16 +54,16 @@ pub struct Blanked {
 
 /// The attributes that say how pixels are laid out (PS3.3 C.7.6.3).
 #[derive(Clone, Debug)]
-struct Layout {
-    rows: usize,
-    columns: usize,
-    samples: usize,
-    bits_allocated: u16,
-    bits_stored: u16,
-    signed: bool,
-    planar: u16,
-    photometric: String,
-    frames: usize,
+pub(crate) struct Layout {
+    pub(crate) rows: usize,
+    pub(crate) columns: usize,
+    pub(crate) samples: usize,
+    pub(crate) bits_allocated: u16,
+    pub(crate) bits_stored: u16,
+    pub(crate) signed: bool,
+    pub(crate) planar: u16,
+    pub(crate) photometric: String,
+    pub(crate) frames: usize,
 }
 
 fn number(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<u32> {
@@ -77,7 +72,7 @@ fn number(obj: &InMemDicomObject, tag: dicom_core::Tag) -> Option<u32> {
 }
 
 impl Layout {
-    fn of(obj: &InMemDicomObject) -> Result<Layout, MaskError> {
+    pub(crate) fn of(obj: &InMemDicomObject) -> Result<Layout, MaskError> {
         let need = |tag, name: &str| {
             number(obj, tag).ok_or_else(|| MaskError(format!("{name} is missing or not a number")))
         };
@@ -127,7 +122,7 @@ impl Layout {
         .try_fold(self.rows as u64, |n, f| n.checked_mul(f as u64))
     }
 
-    fn frame_samples(&self) -> usize {
+    pub(crate) fn frame_samples(&self) -> usize {
         self.rows * self.columns * self.samples
     }
 
@@ -236,63 +231,85 @@ pub fn blank_pixel_data(
         photometric: None,
         planar_configuration: None,
         from_lossy: false,
+        lossy_method: None,
         fill: String::new(),
         frames: layout.frames as u32,
     };
-    let mut samples = if NATIVE.contains(&ts) {
-        let Value::Primitive(p) = element.value() else {
-            return fail("native pixel data is encapsulated");
-        };
-        if layout.photometric.ends_with("_422") || layout.photometric.ends_with("_420") {
-            return fail(format!(
-                "cannot clean pixels of Photometric Interpretation {} in native form",
-                layout.photometric
-            ));
-        }
-        Samples::from_native(p, layout.bits_allocated)?
-    } else if ts == RLE_LOSSLESS || ts == JPEG_BASELINE {
-        // Decoded pixels are held whole: refuse sizes no real image has before reserving them.
-        match layout.total_bytes() {
-            Some(n) if n <= MAX_DECODED_BYTES => {}
-            _ => {
+    let compression = decode::compression_of(ts)?;
+    let mut samples = match &compression {
+        None => {
+            let Value::Primitive(p) = element.value() else {
+                return fail("native pixel data is encapsulated");
+            };
+            if layout.photometric.ends_with("_422") || layout.photometric.ends_with("_420") {
                 return fail(format!(
-                    "{} frames of {}×{}×{} decode to more than the {} GiB dpk decodes in memory",
-                    layout.frames,
-                    layout.columns,
-                    layout.rows,
-                    layout.samples,
-                    MAX_DECODED_BYTES >> 30
-                ))
+                    "cannot clean pixels of Photometric Interpretation {} in native form",
+                    layout.photometric
+                ));
             }
+            Samples::from_native(p, layout.bits_allocated)?
         }
-        let (Some(fragments), Some(offsets)) = (element.value().fragments(), element.value().offset_table())
-        else {
-            return fail(format!("pixel data in transfer syntax {ts} is not encapsulated"));
-        };
-        let frames = split_frames(fragments, offsets, layout.frames, ts == JPEG_BASELINE)?;
-        let decoded = if ts == RLE_LOSSLESS {
-            decode_rle(&frames, &layout)?
-        } else {
-            blanked.from_lossy = true;
-            decode_jpeg(&frames, &mut layout)?
-        };
-        if layout.samples == 3 {
-            if layout.planar != 0 {
+        Some(compression) => {
+            // Decoded pixels are held whole: refuse sizes no real image has before reserving
+            // them.
+            let total = match layout.total_bytes() {
+                Some(n) if n <= MAX_DECODED_BYTES => n as usize,
+                _ => {
+                    return fail(format!(
+                        "{} frames of {}×{}×{} decode to more than the {} GiB dpk decodes in memory",
+                        layout.frames,
+                        layout.columns,
+                        layout.rows,
+                        layout.samples,
+                        MAX_DECODED_BYTES >> 30
+                    ))
+                }
+            };
+            let frame_len = layout.frame_samples() * usize::from(layout.bits_allocated / 8);
+            let limit = crate::limits::max_value_bytes();
+            if frame_len as u64 > limit {
+                return fail(format!(
+                    "a frame of {}×{}×{} samples would decode to more than the {limit} bytes one value may hold in memory",
+                    layout.columns, layout.rows, layout.samples
+                ));
+            }
+            let (Some(fragments), Some(offsets)) =
+                (element.value().fragments(), element.value().offset_table())
+            else {
+                return fail(format!("pixel data in transfer syntax {ts} is not encapsulated"));
+            };
+            let groups = crate::dataset::frames::group_in_memory(obj, ts, fragments, offsets, layout.frames)
+                .map_err(MaskError)?;
+            let mut bytes = Vec::with_capacity(total);
+            for (k, group) in groups.into_iter().enumerate() {
+                let frame: Vec<u8> = fragments[group].concat();
+                let decoded = decode::decode_frame(&layout, compression, frame)
+                    .map_err(|e| MaskError(format!("frame {}: {e}", k + 1)))?;
+                bytes.extend_from_slice(&decoded);
+            }
+            let photometric = decode::decoded_photometric(&layout, compression);
+            if photometric != layout.photometric {
+                blanked.photometric = Some("RGB");
+                layout.photometric = photometric;
+            }
+            if layout.samples > 1 && layout.planar != 0 {
                 blanked.planar_configuration = Some(0);
             }
             layout.planar = 0;
+            blanked.from_lossy = compression.lossy_method.is_some();
+            blanked.lossy_method = compression.lossy_method;
+            blanked.transfer_syntax = Some(EXPLICIT_VR_LITTLE_ENDIAN);
+            if layout.bits_allocated == 8 {
+                Samples::Bytes(bytes)
+            } else {
+                Samples::Words(
+                    bytes
+                        .chunks_exact(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .collect(),
+                )
+            }
         }
-        if ts == JPEG_BASELINE && layout.samples == 3 && layout.photometric != "RGB" {
-            layout.photometric = "RGB".into();
-            blanked.photometric = Some("RGB");
-        }
-        blanked.transfer_syntax = Some(EXPLICIT_VR_LITTLE_ENDIAN);
-        decoded
-    } else {
-        return fail(format!(
-            "cannot clean pixels of transfer syntax {} (dpk cleans native, RLE Lossless and JPEG Baseline pixel data)",
-            crate::terminal_text::escape(ts)
-        ));
     };
     let (fill, words) = layout.fill()?;
     let need = layout.frame_samples().saturating_mul(layout.frames);
@@ -321,7 +338,147 @@ pub fn blank_pixel_data(
     Ok(blanked)
 }
 
-/// Native little-endian pixel data blanked a frame at a time as it is copied, so that
+/// How the frames of one image become native samples: as they are (native pixel data,
+/// little-endian sample bytes as [`crate::dataset::FrameReader`] reads them) or decoded
+/// (compressed pixel data, see [`decode`]), and what the image is then.
+#[derive(Clone, Debug)]
+pub struct FrameForm {
+    source: Layout,
+    output: Layout,
+    compression: Option<Compression>,
+}
+
+impl FrameForm {
+    /// The form of a data set's frames in transfer syntax `transfer_syntax`: refused when
+    /// dpk cannot clean them (a layout or syntax it does not read, or frames larger than
+    /// [`crate::limits::max_value_bytes`] decoded).
+    pub fn of(obj: &InMemDicomObject, transfer_syntax: &str) -> Result<FrameForm, MaskError> {
+        let source = Layout::of(obj)?;
+        let compression = decode::compression_of(transfer_syntax)?;
+        let mut output = source.clone();
+        match &compression {
+            None if source.photometric.ends_with("_422") || source.photometric.ends_with("_420") => {
+                return fail(format!(
+                    "cannot clean pixels of Photometric Interpretation {} in native form",
+                    source.photometric
+                ))
+            }
+            None => {}
+            Some(c) => {
+                output.photometric = decode::decoded_photometric(&source, c);
+                output.planar = 0;
+            }
+        }
+        let form = FrameForm {
+            source,
+            output,
+            compression,
+        };
+        let limit = crate::limits::max_value_bytes();
+        if form.frame_len() as u64 > limit {
+            return fail(format!(
+                "a frame of {}×{}×{} samples would decode to more than the {limit} bytes one value may hold in memory",
+                form.output.columns, form.output.rows, form.output.samples
+            ));
+        }
+        Ok(form)
+    }
+
+    /// The compression the frames are decoded from; `None` for native frames.
+    pub fn compression(&self) -> Option<&Compression> {
+        self.compression.as_ref()
+    }
+
+    /// Frames, by Number of Frames.
+    pub fn frames(&self) -> usize {
+        self.output.frames
+    }
+
+    /// Bytes of one native frame.
+    pub fn frame_len(&self) -> usize {
+        self.output.frame_samples() * usize::from(self.output.bits_allocated / 8)
+    }
+
+    /// Bits Allocated.
+    pub fn bits_allocated(&self) -> u16 {
+        self.output.bits_allocated
+    }
+
+    /// The Photometric Interpretation of the native frames, when it is not the stored one
+    /// (colour decoded from JPEG or JPEG 2000 is RGB).
+    pub fn new_photometric(&self) -> Option<&str> {
+        (self.output.photometric != self.source.photometric).then_some(self.output.photometric.as_str())
+    }
+
+    /// The Planar Configuration of the native frames, when it is not the stored one
+    /// (decoded colour is interleaved).
+    pub fn new_planar_configuration(&self) -> Option<u16> {
+        (self.output.samples > 1 && self.output.planar != self.source.planar).then_some(self.output.planar)
+    }
+
+    /// One frame as native samples: decoded from `frame` (its fragments joined), or, native,
+    /// `frame` itself once its length is checked.
+    pub fn native(&self, frame: Vec<u8>) -> Result<Vec<u8>, MaskError> {
+        match &self.compression {
+            Some(c) => decode::decode_frame(&self.source, c, frame),
+            None if frame.len() == self.frame_len() => Ok(frame),
+            None => fail(format!(
+                "a frame of {} bytes; {} are needed",
+                frame.len(),
+                self.frame_len()
+            )),
+        }
+    }
+
+    /// The mask that blanks `regions` in these native frames.
+    pub fn mask(&self, regions: &[Region]) -> Result<FrameMask, MaskError> {
+        let (fill, fill_words) = self.output.fill()?;
+        Ok(FrameMask {
+            layout: self.output.clone(),
+            regions: regions.to_vec(),
+            fill,
+            fill_words,
+        })
+    }
+
+    /// Whether every pixel of `region` (clamped to the image, as the mask clamps it) holds
+    /// the same samples in one native frame: what a blanked region is.
+    pub fn uniform(&self, frame: &[u8], region: &Region) -> bool {
+        let l = &self.output;
+        let width = usize::from(l.bits_allocated / 8);
+        let (x0, x1, y0, y1) = clamp(region, l);
+        let sample = |x: usize, y: usize, s: usize| {
+            let index = if l.planar == 1 && l.samples > 1 {
+                s * l.rows * l.columns + y * l.columns + x
+            } else {
+                (y * l.columns + x) * l.samples + s
+            };
+            frame.get(index * width..(index + 1) * width)
+        };
+        if x0 >= x1 || y0 >= y1 {
+            return true;
+        }
+        (0..l.samples).all(|s| {
+            let first = sample(x0, y0, s);
+            first.is_some() && (y0..y1).all(|y| (x0..x1).all(|x| sample(x, y, s) == first))
+        })
+    }
+}
+
+/// A region's columns and rows (x0..x1, y0..y1) clamped to the image.
+fn clamp(region: &Region, layout: &Layout) -> (usize, usize, usize, usize) {
+    let x0 = (region.x as usize).min(layout.columns);
+    let x1 = (region.x as usize)
+        .saturating_add(region.width as usize)
+        .min(layout.columns);
+    let y0 = (region.y as usize).min(layout.rows);
+    let y1 = (region.y as usize)
+        .saturating_add(region.height as usize)
+        .min(layout.rows);
+    (x0, x1, y0, y1)
+}
+
+/// Frames of native samples blanked one at a time as they are copied or decoded, so that
 /// memory holds one frame whatever the number of frames.
 #[derive(Clone, Debug)]
 pub struct FrameMask {
@@ -397,14 +554,7 @@ impl FrameMask {
 fn blank_frame<T: Copy>(frame: &mut [T], layout: &Layout, regions: &[Region], fill: [T; 3]) {
     let (rows, columns, spp) = (layout.rows, layout.columns, layout.samples);
     for region in regions {
-        let x0 = (region.x as usize).min(columns);
-        let x1 = (region.x as usize)
-            .saturating_add(region.width as usize)
-            .min(columns);
-        let y0 = (region.y as usize).min(rows);
-        let y1 = (region.y as usize)
-            .saturating_add(region.height as usize)
-            .min(rows);
+        let (x0, x1, y0, y1) = clamp(region, layout);
         for y in y0..y1 {
             if layout.planar == 1 && spp > 1 {
                 for (s, value) in fill.iter().enumerate().take(spp) {
@@ -423,200 +573,9 @@ fn blank_frame<T: Copy>(frame: &mut [T], layout: &Layout, regions: &[Region], fi
     }
 }
 
-/// The bytes of each frame of encapsulated pixel data (PS3.5 A.4): one fragment per frame,
-/// all fragments for a single frame, the Basic Offset Table's grouping, or for JPEG without
-/// a table, fragments up to each one that ends a JPEG stream (EOI, FFD9, maybe padded).
-fn split_frames<'f>(
-    fragments: &'f [Vec<u8>],
-    offsets: &[u32],
-    frames: usize,
-    jpeg: bool,
-) -> Result<Vec<Cow<'f, [u8]>>, MaskError> {
-    if fragments.len() == frames {
-        return Ok(fragments.iter().map(|f| Cow::Borrowed(f.as_slice())).collect());
-    }
-    if frames == 1 {
-        return Ok(vec![Cow::Owned(fragments.concat())]);
-    }
-    if offsets.is_empty() && jpeg {
-        let ends_stream = |f: &[u8]| {
-            let f = f.strip_suffix(&[0]).unwrap_or(f);
-            f.ends_with(&[0xFF, 0xD9])
-        };
-        let mut out: Vec<Cow<'f, [u8]>> = Vec::with_capacity(frames);
-        let mut current = Vec::new();
-        for fragment in fragments {
-            current.extend_from_slice(fragment);
-            if ends_stream(fragment) {
-                out.push(Cow::Owned(std::mem::take(&mut current)));
-            }
-        }
-        if out.len() == frames && current.is_empty() {
-            return Ok(out);
-        }
-    }
-    if offsets.len() != frames {
-        return fail(format!(
-            "{} fragments hold {frames} frames and no Basic Offset Table says which is which",
-            fragments.len()
-        ));
-    }
-    let mut out: Vec<Vec<u8>> = vec![Vec::new(); frames];
-    let mut position = 0u64;
-    for fragment in fragments {
-        let frame = offsets
-            .iter()
-            .rposition(|&o| u64::from(o) <= position)
-            .unwrap_or(0);
-        out[frame].extend_from_slice(fragment);
-        position += fragment.len() as u64 + 8;
-    }
-    Ok(out.into_iter().map(Cow::Owned).collect())
-}
-
-/// Decodes RLE Lossless frames (PS3.5 Annex G) into interleaved native samples.
-fn decode_rle(frames: &[Cow<'_, [u8]>], layout: &Layout) -> Result<Samples, MaskError> {
-    let bytes_per_sample = usize::from(layout.bits_allocated / 8);
-    let pixels = layout.rows * layout.columns;
-    let mut out = match bytes_per_sample {
-        1 => Samples::Bytes(Vec::with_capacity(pixels * layout.samples * frames.len())),
-        _ => Samples::Words(Vec::with_capacity(pixels * layout.samples * frames.len())),
-    };
-    for (f, frame) in frames.iter().enumerate() {
-        let header = |i: usize| {
-            frame
-                .get(i * 4..i * 4 + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        };
-        let count = header(0).ok_or_else(|| MaskError(format!("RLE frame {} has no header", f + 1)))?;
-        if count != layout.samples * bytes_per_sample {
-            return fail(format!(
-                "RLE frame {} has {count} segments; {} samples of {} bytes need {}",
-                f + 1,
-                layout.samples,
-                bytes_per_sample,
-                layout.samples * bytes_per_sample
-            ));
-        }
-        let mut segments = Vec::with_capacity(count);
-        for k in 0..count {
-            let start = header(k + 1).unwrap_or(0);
-            let end = if k + 1 < count {
-                header(k + 2).unwrap_or(0)
-            } else {
-                frame.len()
-            };
-            let data = frame
-                .get(start..end.max(start).min(frame.len()))
-                .filter(|_| start >= 64)
-                .ok_or_else(|| MaskError(format!("RLE frame {} segment {} lies outside it", f + 1, k + 1)))?;
-            segments.push(
-                unpack_bits(data, pixels).ok_or_else(|| {
-                    MaskError(format!("RLE frame {} segment {} decodes short", f + 1, k + 1))
-                })?,
-            );
-        }
-        // Segments are sample by sample, most significant byte first (PS3.5 G.2).
-        let segments = &segments;
-        match &mut out {
-            Samples::Bytes(b) => b.extend((0..pixels).flat_map(|p| segments.iter().map(move |seg| seg[p]))),
-            Samples::Words(w) => w.extend((0..pixels).flat_map(|p| {
-                segments
-                    .chunks_exact(2)
-                    .map(move |pair| u16::from_be_bytes([pair[0][p], pair[1][p]]))
-            })),
-        }
-    }
-    Ok(out)
-}
-
-/// One RLE segment (PackBits, PS3.5 G.3.1), `len` bytes long; `None` when it decodes short.
-fn unpack_bits(data: &[u8], len: usize) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(len);
-    let mut i = 0;
-    while out.len() < len && i < data.len() {
-        let n = data[i] as i8;
-        i += 1;
-        match n {
-            0..=127 => {
-                let run = data.get(i..i + n as usize + 1)?;
-                out.extend_from_slice(run);
-                i += n as usize + 1;
-            }
-            -127..=-1 => {
-                let b = *data.get(i)?;
-                out.extend(std::iter::repeat_n(b, 1 + (-(n as i16)) as usize));
-                i += 1;
-            }
-            -128 => {}
-        }
-    }
-    (out.len() >= len).then(|| {
-        out.truncate(len);
-        out
-    })
-}
-
-/// Decodes JPEG Baseline frames (ISO 10918-1, 8-bit) into interleaved samples; colour comes
-/// out as RGB, which `layout` then says.
-fn decode_jpeg(frames: &[Cow<'_, [u8]>], layout: &mut Layout) -> Result<Samples, MaskError> {
-    use jpeg_decoder::{ColorTransform, Decoder, PixelFormat};
-    if layout.bits_allocated != 8 {
-        return fail(format!(
-            "JPEG Baseline pixel data with Bits Allocated {}",
-            layout.bits_allocated
-        ));
-    }
-    let mut out = Vec::with_capacity(layout.frame_samples() * frames.len());
-    for (f, frame) in frames.iter().enumerate() {
-        let mut decoder = Decoder::new(frame.as_ref());
-        // YBR_FULL_422 says the stream is YCbCr. Under another name (RGB, which some
-        // writers use for YCbCr streams too) the stream's own markers decide (JFIF, Adobe,
-        // component identifiers), as libjpeg reads them.
-        if layout.samples == 3 && layout.photometric.starts_with("YBR") {
-            decoder.set_color_transform(ColorTransform::YCbCr);
-        }
-        let pixels = decoder
-            .decode()
-            .map_err(|e| MaskError(format!("JPEG frame {} does not decode: {e}", f + 1)))?;
-        let Some(info) = decoder.info() else {
-            return fail(format!("JPEG frame {} has no frame header", f + 1));
-        };
-        let samples = match info.pixel_format {
-            PixelFormat::L8 => 1,
-            PixelFormat::RGB24 => 3,
-            other => return fail(format!("JPEG frame {} decodes to {other:?}", f + 1)),
-        };
-        if usize::from(info.width) != layout.columns
-            || usize::from(info.height) != layout.rows
-            || samples != layout.samples
-        {
-            return fail(format!(
-                "JPEG frame {} is {}×{}×{samples}; the data set says {}×{}×{}",
-                f + 1,
-                info.width,
-                info.height,
-                layout.columns,
-                layout.rows,
-                layout.samples
-            ));
-        }
-        out.extend_from_slice(&pixels);
-    }
-    Ok(Samples::Bytes(out))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn packbits_runs_and_literals_decode() {
-        // literal 3 bytes, run of 4 × 9, no-op, literal 1
-        let data = [2, 1, 2, 3, (-3i8) as u8, 9, 0x80, 0, 7];
-        assert_eq!(unpack_bits(&data, 8), Some(vec![1, 2, 3, 9, 9, 9, 9, 7]));
-        assert_eq!(unpack_bits(&data, 9), None);
-    }
 
     #[test]
     fn regions_are_clamped_and_planes_kept_apart() {

@@ -3,15 +3,18 @@
 //! A [`PixelRule`] names a kind of device image by its attributes (a [`Signature`]) and the
 //! rectangles ([`Region`]s) where that device burns text into the pixels. Rules come from a
 //! profile's RON or from a CTP DicomPixelAnonymizer script ([`ctp`]); [`mask`] blanks the
-//! regions of every frame of a file whose attributes match.
+//! regions of every frame of a file whose attributes match, decoding compressed frames
+//! through [`decode`].
 
 pub mod claim;
 pub mod ctp;
+pub mod decode;
 pub mod mask;
 pub mod rules;
 
 pub use claim::{claimed, Claim};
-pub use mask::{blank_pixel_data, Blanked, FrameMask, MaskError};
+pub use decode::{compression_of, Codec, Compression};
+pub use mask::{blank_pixel_data, Blanked, FrameForm, FrameMask, MaskError};
 pub use rules::{
     matching_rules, needs_review, DeviceSignature, Op, PixelRule, PixelRuleError, PixelRuleRon, Region,
     Signature, Test,
