@@ -16,6 +16,7 @@ use super::clean::{Identifiers, PERSON_CODE_SEQUENCES};
 use super::dummy::{dummy_value, max_chars};
 use super::{dates, keyed, markers, Context, Plan, Salt};
 use crate::confidentiality::{iod, registry};
+use crate::dataset::charset::CodeExtensions;
 use crate::dataset::{
     private, sop_class_uid, strings_of, text_of, DicomFile, Header, ItemStep, PixelData, Snapshot, TagPath,
 };
@@ -25,6 +26,28 @@ use crate::profile::{Action, ElementContext, ResolvedProfile};
 
 /// Why a time of day under C is kept (PS3.15 E.3.6: dates move, intervals stay).
 const TIME_KEPT_NOTE: &str = "a time of day: dates move by whole days, so times of day stay as they were";
+
+/// The note of a cleaned value the file's ISO 2022 character sets could not hold again.
+const ASCII_ONLY_NOTE: &str =
+    "cleaned text the file's ISO 2022 character sets cannot hold was written in ASCII, \
+     each run of other characters as ***";
+
+/// `text` with each run of characters outside ASCII's printable ones and its controls (an
+/// escape included) written `***`: valid under every ISO 2022 character set.
+fn ascii_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for c in text.chars() {
+        if c.is_ascii() && c != '\u{1b}' {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push_str("***");
+            in_run = true;
+        }
+    }
+    out
+}
 
 /// The rule text of an element no rule names inside a sequence whose action is D.
 const IN_DUMMY_SEQUENCE_RULE: &str = "inside a sequence replaced with dummies (D)";
@@ -78,6 +101,7 @@ fn plan_with_pixels(
         root: obj,
         meta_instance_uid: file.meta().media_storage_sop_instance_uid(),
         ids: std::cell::OnceCell::new(),
+        extensions: std::cell::OnceCell::new(),
         shift_days: std::cell::OnceCell::new(),
         inside: std::cell::OnceCell::new(),
         // Entries are large: growing the list as they come would copy it over and over. (The
@@ -118,6 +142,9 @@ struct Planner<'a> {
     meta_instance_uid: &'a str,
     /// The dataset's identifiers, gathered the first time a text is cleaned.
     ids: std::cell::OnceCell<Identifiers>,
+    /// The dataset's ISO 2022 code extensions (`None`: its text is right as read), looked
+    /// up the first time a text is cleaned.
+    extensions: std::cell::OnceCell<Option<CodeExtensions>>,
     /// The patient's date offset (`None`: no salt), worked out the first time a date is
     /// shifted: most files have no date to shift.
     shift_days: std::cell::OnceCell<Option<i64>>,
@@ -353,6 +380,7 @@ impl Planner<'_> {
         let salt = || -> Result<&Salt> { self.salt.ok_or_else(|| self.missing_salt()) };
         // Most elements hold one or two values: kept inline, without an allocation.
         let mut out: SmallVec<[String; 2]> = SmallVec::with_capacity(values.size_hint().0);
+        let mut note = None;
         for v in values {
             if v.is_empty() {
                 out.push(String::new());
@@ -365,11 +393,7 @@ impl Planner<'_> {
                 (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(&v, self.days()?),
                 // Dates move by whole days: a time of day is kept as it is.
                 (Action::Clean, VR::TM) => Some(v.to_string()),
-                (Action::Clean, _) => Some(
-                    self.ids
-                        .get_or_init(|| Identifiers::gather(self.root))
-                        .clean(&v, vr),
-                ),
+                (Action::Clean, _) => Some(self.clean_text(&v, vr, &mut note)),
                 (other, _) => {
                     return Err(Error::Value {
                         path: path.clone(),
@@ -392,8 +416,34 @@ impl Planner<'_> {
             1 => PrimitiveValue::from(out.remove(0)),
             _ => PrimitiveValue::Strs(out),
         };
-        let note = (action == Action::Clean && vr == VR::TM).then(|| TIME_KEPT_NOTE.to_string());
+        if action == Action::Clean && vr == VR::TM {
+            note = Some(TIME_KEPT_NOTE.to_string());
+        }
         Ok((Some(new), note))
+    }
+
+    /// Cleans one text value as read. Under ISO 2022 code extensions the names are looked
+    /// for in the decoded text, and a value that changes is written again in the declared
+    /// character sets; one that does not change keeps the text read, so its bytes. Text that
+    /// cannot be written in those sets is written in ASCII, which all of them hold, and
+    /// `note` says so.
+    fn clean_text(&self, text: &str, vr: VR, note: &mut Option<String>) -> String {
+        let ids = self.ids.get_or_init(|| Identifiers::gather(self.root));
+        let extensions = self
+            .extensions
+            .get_or_init(|| CodeExtensions::of_dataset(self.root))
+            .as_ref();
+        let Some((extensions, decoded)) = extensions.and_then(|x| Some((x, x.decode(text, vr)?))) else {
+            return ids.clean(text, vr);
+        };
+        let cleaned = ids.clean(&decoded, vr);
+        if cleaned == decoded {
+            return text.to_string();
+        }
+        extensions.encode(&cleaned, vr).unwrap_or_else(|| {
+            *note = Some(ASCII_ONLY_NOTE.to_string());
+            ascii_only(&cleaned)
+        })
     }
 
     /// The patient's date offset; there is one exactly when a salt was given.
