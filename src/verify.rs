@@ -279,6 +279,8 @@ pub struct Pairing {
     uid_map: HashMap<String, String>,
     /// With a report: originals by SOP Instance UID.
     by_uid: HashMap<String, PathBuf>,
+    /// Outputs a DICOMDIR moved to new file IDs → their originals.
+    moved: HashMap<PathBuf, PathBuf>,
 }
 
 impl Pairing {
@@ -294,6 +296,7 @@ impl Pairing {
             all: BTreeSet::new(),
             uid_map: HashMap::new(),
             by_uid: HashMap::new(),
+            moved: HashMap::new(),
         };
         if single {
             pairing.all.insert(originals.to_path_buf());
@@ -311,6 +314,13 @@ impl Pairing {
                         pairing.by_uid.insert(uid, path.clone());
                     }
                 }
+                if outputs_are_a_tree
+                    && path
+                        .file_name()
+                        .is_some_and(|n| n.eq_ignore_ascii_case("DICOMDIR"))
+                {
+                    pairing.pair_moved_files(&path);
+                }
                 pairing.all.insert(path);
             }
         }
@@ -322,6 +332,19 @@ impl Pairing {
             pairing.uid_map = uid_map(report)?;
         }
         Ok(pairing)
+    }
+
+    /// The files an original DICOMDIR references, paired with their outputs by the output
+    /// DICOMDIR at the same place (a run moves them to new file IDs). A DICOMDIR without an
+    /// output, or one that does not read, pairs nothing: its files pair by place.
+    fn pair_moved_files(&mut self, original: &Path) {
+        let Ok(relative) = original.strip_prefix(&self.root) else {
+            return;
+        };
+        let output = self.outputs.join(relative);
+        if let Ok(pairs) = crate::engine::dicomdir::paired_files(original, &output) {
+            self.moved.extend(pairs.into_iter().map(|(o, out)| (out, o)));
+        }
     }
 
     /// The original at the same relative place.
@@ -353,6 +376,9 @@ impl Pairing {
             if let Some(p) = self.by_uid.get(original_uid) {
                 return Some(p.clone());
             }
+        }
+        if let Some(original) = self.moved.get(&self.outputs.join(relative)) {
+            return Some(original.clone());
         }
         let candidate = self.root.join(relative);
         if self.all.contains(&candidate) || (self.all.is_empty() && candidate.is_file()) {

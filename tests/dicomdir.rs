@@ -400,3 +400,106 @@ fn cli_moves_files(as_on_cd: bool) -> Result<()> {
     assert_eq!(found, set.images.len());
     Ok(())
 }
+
+/// The files of a DICOMDIR go to their new file IDs whichever process writes them: two shards
+/// of one run, or a run resumed after only part of it was written, give the same tree as one
+/// whole run, with every file where the DICOMDIR points and none left under its old name.
+#[test]
+fn shards_and_resumes_put_each_file_where_the_dicomdir_points() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let input = dir.path().join("in");
+    file_set(&input)?;
+    // More files beside the file-set, so that the shards split it.
+    for n in 0..6u32 {
+        let (study, series, instance) = (uid(1, 40 + n), uid(2, 40 + n), uid(3, 40 + n));
+        uid_iod::write(
+            &input.join(format!("EXTRA{n}")),
+            uid_iod::ct(&ALMA, &study, &series, &instance, &instance),
+            uids::CT_IMAGE_STORAGE,
+            &instance,
+        )?;
+    }
+    let salt_file = dir.path().join("salt");
+    std::fs::write(&salt_file, SALT)?;
+    let run = |out: &Path, extra: &[&str]| -> Result<()> {
+        let done = Command::new(env!("CARGO_BIN_EXE_dpk"))
+            .env_remove("DPK_SALT")
+            .arg("anonymize")
+            .arg(&input)
+            .arg("-o")
+            .arg(out)
+            .arg("--salt-file")
+            .arg(&salt_file)
+            .args(extra)
+            .output()?;
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        Ok(())
+    };
+    let tree = |out: &Path| -> Result<Vec<(PathBuf, Vec<u8>)>> {
+        let mut files = Vec::new();
+        for entry in walkdir::WalkDir::new(out).sort_by_file_name() {
+            let entry = entry?;
+            if entry.file_type().is_file() {
+                let rel = entry.path().strip_prefix(out)?.to_path_buf();
+                files.push((rel, std::fs::read(entry.path())?));
+            }
+        }
+        Ok(files)
+    };
+
+    let whole = dir.path().join("whole");
+    run(&whole, &[])?;
+    let whole_tree = tree(&whole)?;
+    assert_eq!(
+        whole_tree.len(),
+        9,
+        "{:?}",
+        whole_tree.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (rel, _) in &whole_tree {
+        let shown = rel.display().to_string();
+        assert!(!shown.contains(ALMA.id) && !shown.contains(BRUNO.id), "{shown}");
+    }
+
+    let sharded = dir.path().join("sharded");
+    run(&sharded, &["--shard", "1/2"])?;
+    let first_half = tree(&sharded)?.len();
+    assert!(
+        first_half > 0 && first_half < 9,
+        "shard 1/2 wrote {first_half} of 9"
+    );
+    run(&sharded, &["--shard", "2/2"])?;
+    assert_eq!(tree(&sharded)?, whole_tree);
+
+    // A resume after a run that wrote only some files: here, a copy of the whole output
+    // without the DICOMDIR and one referenced file.
+    let resumed = dir.path().join("resumed");
+    for (rel, bytes) in &whole_tree {
+        let path = resumed.join(rel);
+        std::fs::create_dir_all(path.parent().expect("a folder"))?;
+        std::fs::write(path, bytes)?;
+    }
+    let image = whole_tree
+        .iter()
+        .find(|(rel, _)| rel.components().count() == 2)
+        .expect("a referenced file in a folder");
+    std::fs::remove_file(resumed.join(&image.0))?;
+    std::fs::remove_file(resumed.join("DICOMDIR"))?;
+    run(&resumed, &["--skip-existing"])?;
+    assert_eq!(tree(&resumed)?, whole_tree);
+
+    // verify pairs each moved file with its original.
+    let verified = Command::new(env!("CARGO_BIN_EXE_dpk"))
+        .arg("verify")
+        .arg(&whole)
+        .arg("--originals")
+        .arg(&input)
+        .output()?;
+    assert!(
+        verified.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verified.stdout),
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    Ok(())
+}

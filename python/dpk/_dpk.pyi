@@ -89,8 +89,11 @@ def anonymize(
     salt: SaltLike,
     profile: str = "basic",
     options: Sequence[str] = (),
+    pixel_rules: Optional[PathLike] = None,
 ) -> bytes:
-    """De-identifies one file: the bytes ``dpk anonymize`` writes for it."""
+    """De-identifies one file: the bytes ``dpk anonymize`` writes for it. ``pixel_rules``
+    (a dpk RON file of rules, or a CTP DicomPixelAnonymizer script) adds to the profile's
+    pixel rules, as ``--pixel-rules``; it needs the ``clean-pixel-data`` option."""
 
 def plan(
     data: Data,
@@ -98,6 +101,7 @@ def plan(
     salt: SaltLike,
     profile: str = "basic",
     options: Sequence[str] = (),
+    pixel_rules: Optional[PathLike] = None,
 ) -> list[Change]:
     """What the profile changes in the file: one dict per change, in file order."""
 
@@ -123,6 +127,7 @@ def anonymize_tree(
     salt: SaltLike,
     profile: str = "basic",
     options: Sequence[str] = (),
+    pixel_rules: Optional[PathLike] = None,
     jobs: Optional[int] = None,
     skip_existing: bool = False,
     progress: Optional[Callable[[int, int, str], None]] = None,

@@ -100,7 +100,7 @@ fn to_py(err: dpk::Error) -> PyErr {
         },
         dpk::Error::Open { .. } => InvalidFileError::new_err(text),
         dpk::Error::Limit { .. } => LimitError::new_err(text),
-        dpk::Error::Profile(_) => ProfileError::new_err(text),
+        dpk::Error::Profile(_) | dpk::Error::PixelRules(_) => ProfileError::new_err(text),
         dpk::Error::MissingSalt { .. } | dpk::Error::WeakSalt { .. } | dpk::Error::SaltFile { .. } => {
             SaltError::new_err(text)
         }
@@ -169,8 +169,27 @@ struct Setup {
 }
 
 impl Setup {
-    fn new(profile: &str, options: Vec<String>, salt: Option<Vec<u8>>) -> dpk::Result<Setup> {
-        let profile = Profile::with_options(profile, &options)?.resolve()?;
+    /// `pixel_rules`: a file of rules (dpk's RON, or a CTP DicomPixelAnonymizer script) added
+    /// to the profile's, as `dpk anonymize --pixel-rules` adds them.
+    fn new(
+        profile: &str,
+        options: Vec<String>,
+        pixel_rules: Option<&Path>,
+        salt: Option<Vec<u8>>,
+    ) -> dpk::Result<Setup> {
+        let mut profile = Profile::with_options(profile, &options)?.resolve()?;
+        if let Some(path) = pixel_rules {
+            // Rules that would not run would let a caller believe the pixels were cleaned.
+            if !profile.cleans_pixel_data() {
+                return Err(dpk::Error::PixelRules(dpk::pixels::PixelRuleError {
+                    origin: path.display().to_string(),
+                    line: 0,
+                    message: "pixel_rules needs the clean-pixel-data option (in options or in the profile)"
+                        .into(),
+                }));
+            }
+            profile.add_pixel_rules(dpk::pixels::load_rules(path)?);
+        }
         let ctx = match salt {
             Some(bytes) => Context::new(Salt::new(bytes)?),
             None => Context::without_salt(),
@@ -181,19 +200,20 @@ impl Setup {
 
 /// De-identifies one file: the bytes `dpk anonymize` writes for it.
 #[pyfunction]
-#[pyo3(signature = (data, *, salt, profile = "basic", options = Vec::new()))]
+#[pyo3(signature = (data, *, salt, profile = "basic", options = Vec::new(), pixel_rules = None))]
 fn anonymize<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     salt: &Bound<'py, PyAny>,
     profile: &str,
     options: Vec<String>,
+    pixel_rules: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let input = Input::extract(data)?;
     let salt = salt_bytes(salt)?;
     let out = py
         .detach(|| -> dpk::Result<dpk::Anonymized> {
-            let setup = Setup::new(profile, options, Some(salt))?;
+            let setup = Setup::new(profile, options, pixel_rules.as_deref(), Some(salt))?;
             let bytes = input.bytes()?;
             dpk::anonymize_bytes(&bytes, input.name(), &setup.profile, &setup.ctx)
         })
@@ -204,19 +224,20 @@ fn anonymize<'py>(
 
 /// What the profile changes in the file: one dict per change, in file order.
 #[pyfunction]
-#[pyo3(signature = (data, *, salt, profile = "basic", options = Vec::new()))]
+#[pyo3(signature = (data, *, salt, profile = "basic", options = Vec::new(), pixel_rules = None))]
 fn plan<'py>(
     py: Python<'py>,
     data: &Bound<'py, PyAny>,
     salt: &Bound<'py, PyAny>,
     profile: &str,
     options: Vec<String>,
+    pixel_rules: Option<PathBuf>,
 ) -> PyResult<Bound<'py, PyList>> {
     let input = Input::extract(data)?;
     let salt = salt_bytes(salt)?;
     let plan = py
         .detach(|| -> dpk::Result<dpk::Plan> {
-            let setup = Setup::new(profile, options, Some(salt))?;
+            let setup = Setup::new(profile, options, pixel_rules.as_deref(), Some(salt))?;
             match &input {
                 Input::Bytes(b) => dpk::plan_bytes(b, input.name(), &setup.profile, &setup.ctx),
                 Input::Path(p) => {
@@ -312,7 +333,7 @@ fn verify<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let found = py
         .detach(|| -> dpk::Result<dpk::verify::TreeReport> {
-            let setup = Setup::new(profile, options, None)?;
+            let setup = Setup::new(profile, options, None, None)?;
             let tree = dpk::verify::TreeOptions {
                 report,
                 ..Default::default()
@@ -378,8 +399,8 @@ impl Observer for PyObserver {
 
 /// De-identifies every DICOM file under `src` into `dst`, as `dpk anonymize SRC -o DST`.
 #[pyfunction]
-#[pyo3(signature = (src, dst, *, salt, profile = "basic", options = Vec::new(), jobs = None,
-                    skip_existing = false, progress = None))]
+#[pyo3(signature = (src, dst, *, salt, profile = "basic", options = Vec::new(), pixel_rules = None,
+                    jobs = None, skip_existing = false, progress = None))]
 #[allow(clippy::too_many_arguments)] // the Python signature, keyword-only
 fn anonymize_tree<'py>(
     py: Python<'py>,
@@ -388,6 +409,7 @@ fn anonymize_tree<'py>(
     salt: &Bound<'py, PyAny>,
     profile: &str,
     options: Vec<String>,
+    pixel_rules: Option<PathBuf>,
     jobs: Option<usize>,
     skip_existing: bool,
     progress: Option<Py<PyAny>>,
@@ -400,7 +422,7 @@ fn anonymize_tree<'py>(
         failed: Vec::new(),
     };
     let outcome = py.detach(|| -> Result<dpk::batch::Outcome, PyErr> {
-        let setup = Setup::new(profile, options, Some(salt)).map_err(to_py)?;
+        let setup = Setup::new(profile, options, pixel_rules.as_deref(), Some(salt)).map_err(to_py)?;
         let batch = Batch {
             jobs,
             skip_existing,

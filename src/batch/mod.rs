@@ -22,8 +22,6 @@ pub mod shard;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use dicom_dictionary_std::uids::MEDIA_STORAGE_DIRECTORY_STORAGE;
-
 use crate::dataset::Durability;
 use crate::diff::Change;
 use crate::engine::{anonymize_file_durable, check_context, Context, Plan};
@@ -212,7 +210,6 @@ enum Slot {
 
 /// What a finished file leaves for the summary and the records.
 struct Done {
-    dicomdir: bool,
     notes: Vec<String>,
     changed: usize,
     changes: Vec<Change>,
@@ -248,7 +245,20 @@ impl Batch {
         // list of all files is ever held. A folder that cannot be read is no refusal: the
         // run meets it again in its place and counts it as one failure.
         let mut total = 0;
-        for job in jobs.iter().filter(in_shard) {
+        let mut dicomdirs: Vec<Job> = Vec::new();
+        for job in jobs.iter() {
+            // Every DICOMDIR of the tree, in this shard or not: the files it references may be.
+            if let Ok(j) = &job {
+                if j.input
+                    .file_name()
+                    .is_some_and(|n| n.eq_ignore_ascii_case("DICOMDIR"))
+                {
+                    dicomdirs.push(j.clone());
+                }
+            }
+            if !in_shard(&job) {
+                continue;
+            }
             match job {
                 Ok(job) => {
                     if let Some(clash) = self.report.as_deref().and_then(|r| report_clash(&jobs, r, &job)) {
@@ -261,6 +271,7 @@ impl Batch {
                 Err(_) => {}
             }
         }
+        let moved = DicomdirMoves::plan(&dicomdirs, profile, ctx, observer);
         let threads = self
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -300,14 +311,11 @@ impl Batch {
         // What became of each file, in walk order, one byte each: the check at the end looks
         // again at the outputs of the files counted done.
         let mut states: Vec<State> = Vec::new();
-        // DICOMDIRs written: once every file is, each moves the files it references to the
-        // file IDs it now gives them (see `dicomdir::move_referenced_files`).
-        let mut dicomdirs: Vec<(PathBuf, PathBuf)> = Vec::new();
         let finished = AtomicUsize::new(0);
         // Files go to the workers a batch at a time, and each batch's records are handed on
         // and dropped before the next: the report lists files in walk order whatever order
         // the workers finish in.
-        for batch in batches(jobs.iter().filter(in_shard), CHUNK) {
+        for batch in batches(jobs.iter().filter(in_shard).map(|j| moved.apply(j)), CHUNK) {
             let mut chunk: Vec<Job> = Vec::new();
             let mut slots: Vec<Slot> = Vec::with_capacity(batch.len());
             for item in batch {
@@ -338,7 +346,6 @@ impl Batch {
                             return None;
                         }
                         let result = result.map(|plan| Done {
-                            dicomdir: plan.sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY_STORAGE),
                             notes: plan.notes.clone(),
                             changed: plan.change_count(),
                             changes: if self.keep_changes {
@@ -386,9 +393,6 @@ impl Batch {
                         });
                         match result {
                             Ok(done) => {
-                                if done.dicomdir {
-                                    dicomdirs.push((job.input.clone(), job.output.clone()));
-                                }
                                 outcome.summary.files_done += 1;
                                 outcome.summary.elements_changed += done.changed;
                                 outcome.summary.count_notes(&done.notes);
@@ -430,7 +434,7 @@ impl Batch {
         }
         // Outputs written early can be lost later (their folder removed under the run): each
         // file counted done is looked at once more, and one whose output is gone fails, named.
-        let walked_again = jobs.iter().filter(in_shard);
+        let walked_again = jobs.iter().filter(in_shard).map(|j| moved.apply(j));
         for (item, state) in walked_again.zip(states.iter()) {
             if let (Ok(job), State::Done) = (item, state) {
                 if !tree.output_present(&job.output) {
@@ -438,16 +442,6 @@ impl Batch {
                     outcome.summary.files_failed += 1;
                     outcome.failures.add(Failure::lost(&job));
                 }
-            }
-        }
-        // Only once every output is known to be there: a DICOMDIR's files move to their new
-        // IDs.
-        for (input, output) in &dicomdirs {
-            if let Err(e) = crate::engine::dicomdir::move_referenced_files(input, output) {
-                outcome.errors.push(format!(
-                    "{}: the files it references were not moved: {e}",
-                    output.display()
-                ));
             }
         }
         // Outputs were renamed into place unflushed: one flush for the whole run.
@@ -502,6 +496,45 @@ fn tell(observer: &impl Observer, finished: &AtomicUsize, total: usize, input: &
 
 /// Whether a resume may leave `job` as it is: its output is a regular file (not a link, which
 /// would lead elsewhere) holding the whole of a file written from its input.
+/// The new places of the files DICOMDIRs reference, by input: a Referenced File ID that held
+/// an identifier is replaced (see `engine::dicomdir`), and the file it names is written where
+/// the new ID points, not where the input was. Worked out from the DICOMDIRs alone before any
+/// file is written, so every shard and every resume send a file to the same place.
+#[derive(Default)]
+struct DicomdirMoves(std::collections::HashMap<PathBuf, PathBuf>);
+
+impl DicomdirMoves {
+    fn plan(
+        dicomdirs: &[Job],
+        profile: &ResolvedProfile,
+        ctx: &Context,
+        observer: &mut impl Observer,
+    ) -> Self {
+        let mut moves = DicomdirMoves::default();
+        for job in dicomdirs {
+            match crate::engine::dicomdir::planned_moves(&job.input, &job.output, profile, ctx) {
+                Ok(list) => moves.0.extend(list),
+                // The DICOMDIR fails in its own turn, named; its files stay where they are.
+                Err(e) => observer.note(&format!(
+                    "{}: the files it references keep their paths: {}",
+                    crate::terminal_text::path(&job.input),
+                    crate::terminal_text::escape(&e.to_string())
+                )),
+            }
+        }
+        moves
+    }
+
+    fn apply(&self, item: Result<Job, InputError>) -> Result<Job, InputError> {
+        item.map(|mut job| {
+            if let Some(output) = self.0.get(&job.input) {
+                job.output = output.clone();
+            }
+            job
+        })
+    }
+}
+
 fn output_is_complete(job: &Job) -> bool {
     std::fs::symlink_metadata(&job.output).is_ok_and(|m| m.is_file())
         && crate::dataset::is_complete_output(&job.output, &job.input)

@@ -11,9 +11,10 @@
 //!
 //! Referenced File ID (0004,1500) components that hold one of the directory's identifiers
 //! (a Patient ID used as a folder name) are replaced by a keyed hash of the component: the
-//! DICOMDIR must not carry the identity its records lost. `dpk anonymize` then moves the
-//! files it wrote to the new file IDs ([`move_referenced_files`]); the library writes one file
-//! and leaves the others where they are.
+//! DICOMDIR must not carry the identity its records lost. A folder run writes each referenced
+//! file straight to its new file ID ([`planned_moves`], worked out before any file is
+//! written, so every shard of a run and every resume agree on where a file goes); the
+//! library writing one file leaves the others where they are.
 
 use std::path::Path;
 
@@ -562,65 +563,86 @@ impl Reader<'_> {
     }
 }
 
-/// Moves each file a de-identified DICOMDIR references from where the input DICOMDIR's
-/// Referenced File ID puts it under the output's folder (where a run that mirrors the input
-/// folder wrote it) to where the output DICOMDIR's puts it, so that the file-set finds its
-/// files again and no folder keeps a Patient ID as its name. Records are paired by their
-/// place in the Directory Record Sequence. A component that could lead out of the folder (one
-/// holding `.`, `/`, `\` or nothing) is never followed. Folders emptied by the moves are
-/// removed. Returns how many files were moved.
-pub fn move_referenced_files(input: &Path, output: &Path) -> Result<usize> {
-    let before = dataset::open(input)?;
-    let after = dataset::open(output)?;
-    let records = |file: &DicomFile| -> Vec<Option<Vec<String>>> {
-        file.get(tags::DIRECTORY_RECORD_SEQUENCE)
-            .and_then(|e| e.items())
-            .unwrap_or(&[])
-            .iter()
-            .map(|item| {
-                let id = item.get(tags::REFERENCED_FILE_ID)?;
-                let parts: Vec<String> = id
-                    .to_multi_str()
-                    .ok()?
-                    .iter()
-                    .map(|c| c.trim_matches(|ch: char| ch == ' ' || ch == '\0').to_string())
-                    .collect();
-                parts.iter().all(|c| safe_component(c)).then_some(parts)
-            })
-            .collect()
+/// Where the files a DICOMDIR references go once their file IDs are cleared: for each record
+/// whose Referenced File ID changes, the file it names under the DICOMDIR's folder (found as
+/// [`find_file`] finds it) and its new place under `output`'s folder. Nothing is read but the
+/// DICOMDIR, and nothing is written. Not a DICOMDIR: no moves.
+pub fn planned_moves(
+    input: &Path,
+    output: &Path,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+) -> Result<Vec<(std::path::PathBuf, std::path::PathBuf)>> {
+    let file = dataset::open(input)?;
+    if !is_dicomdir(&file) {
+        return Ok(Vec::new());
+    }
+    let mut plan = plan(&file, profile, ctx)?;
+    clear_file_ids(&file, &mut plan, ctx);
+    let components = |snapshot: Option<&Snapshot>| -> Option<Vec<String>> {
+        let Some(Snapshot::Primitive(p)) = snapshot else {
+            return None;
+        };
+        let parts = dataset::strings_of(p);
+        parts.iter().all(|c| safe_component(c)).then_some(parts)
     };
-    let base = output.parent().unwrap_or(Path::new("."));
-    let mut moved = 0;
-    for (from, to) in records(&before).into_iter().zip(records(&after)) {
-        let (Some(from), Some(to)) = (from, to) else {
+    let from_base = input.parent().unwrap_or(Path::new("."));
+    let to_base = output.parent().unwrap_or(Path::new("."));
+    let mut moves = Vec::new();
+    for entry in &plan.entries {
+        let in_record = entry.path.depth() == 1
+            && entry.path.items[0].sequence == tags::DIRECTORY_RECORD_SEQUENCE
+            && entry.path.tag == tags::REFERENCED_FILE_ID;
+        if !in_record || entry.kind != ChangeKind::Replaced {
+            continue;
+        }
+        let (Some(from), Some(to)) = (
+            components(entry.before.as_ref()),
+            components(entry.after.as_ref()),
+        ) else {
             continue;
         };
         if from == to {
             continue;
         }
-        let Some(from) = find_file(base, &from) else {
-            continue;
-        };
-        let to: std::path::PathBuf = to.iter().fold(base.to_path_buf(), |p, c| p.join(c));
-        let io = |path: &Path| {
-            let path = path.to_path_buf();
-            move |source| Error::Io { path, source }
-        };
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(io(parent))?;
-        }
-        std::fs::rename(&from, &to).map_err(io(&from))?;
-        moved += 1;
-        // Folders left empty go; `remove_dir` refuses one that is not.
-        let mut dir = from.parent();
-        while let Some(d) = dir.filter(|d| *d != base && d.starts_with(base)) {
-            if std::fs::remove_dir(d).is_err() {
-                break;
+        if let Some(found) = find_file(from_base, &from) {
+            let to = to.iter().fold(to_base.to_path_buf(), |p, c| p.join(c));
+            if !moves.iter().any(|(f, _): &(std::path::PathBuf, _)| *f == found) {
+                moves.push((found, to));
             }
-            dir = d.parent();
         }
     }
-    Ok(moved)
+    Ok(moves)
+}
+
+/// The files an original DICOMDIR and its de-identified output name in the same record, as
+/// (original file, output file) pairs: dpk keeps the records in order, so a record's file ID
+/// before and after tells where each referenced file went. Only files found on both sides.
+pub fn paired_files(original: &Path, output: &Path) -> Result<Vec<(std::path::PathBuf, std::path::PathBuf)>> {
+    let ids = |path: &Path| -> Result<Vec<Option<Vec<String>>>> {
+        let file = dataset::open(path)?;
+        Ok(file
+            .get(tags::DIRECTORY_RECORD_SEQUENCE)
+            .and_then(|e| e.items())
+            .unwrap_or(&[])
+            .iter()
+            .map(|item| {
+                let parts = dataset::strings_of(item.get(tags::REFERENCED_FILE_ID)?.value().primitive()?);
+                parts.iter().all(|c| safe_component(c)).then_some(parts)
+            })
+            .collect())
+    };
+    let (before, after) = (ids(original)?, ids(output)?);
+    if before.len() != after.len() {
+        return Ok(Vec::new());
+    }
+    let from_base = original.parent().unwrap_or(Path::new("."));
+    let to_base = output.parent().unwrap_or(Path::new("."));
+    Ok(before
+        .into_iter()
+        .zip(after)
+        .filter_map(|(from, to)| Some((find_file(from_base, &from?)?, find_file(to_base, &to?)?)))
+        .collect())
 }
 
 /// The file that `components` name under `base`. A component is matched as written, else

@@ -32,7 +32,11 @@
 //! - **burned-in annotation**: Burned In Annotation YES, a modality that often burns text
 //!   into its pixels (US, XA, OT, …; weight `burned_in_modality`), or a Secondary Capture SOP
 //!   class (`…1.1.7` and `…1.1.7.n`, not the VL classes `…1.1.77.…` that share its digits),
-//!   each with its own reason. dpk cannot see pixels, so the reason says so.
+//!   each with its own reason. dpk cannot see pixels, so the reason says so. A file that
+//!   says pixel rules cleaned it (code 113101, the blanked regions named in De-identification
+//!   Method, Burned In Annotation NO; see `pixels::claim`) has the lower `burned_in_cleaned`
+//!   weight instead: the text the rules foresaw is gone (`dpk verify` checks it), text they
+//!   did not foresee may remain.
 //!
 //! Not findings: empty elements, dpk's own dummy values (`ANONYMIZED`, `20000101`,
 //! `2.25.0` …, see `engine::dummy`), the de-identification markers (Patient Identity
@@ -70,10 +74,11 @@
 //!    missing is on the safe list when its group and offset are on it for any creator
 //!    (otherwise deleting a creator would raise the score).
 //!
-//! One exception, by design: the MODIFIED marker lowers the weight of dates, so deleting it
+//! Two exceptions, by design: the MODIFIED marker lowers the weight of dates, so deleting it
 //! raises the score (shifted dates then count as real ones); the marker is dpk's own
 //! statement, and scored against the original a date counts as shifted only where it differs
-//! from the original's.
+//! from the original's. Likewise the Clean Pixel Data claim lowers the burned-in suspicion,
+//! so deleting it raises the score; `dpk verify` checks the claim against the pixels.
 //!
 //! [`score_against`] scores a de-identified dataset with the *original's* identifiers: the
 //! de-identified header no longer holds the names and IDs that kept text may still mention.
@@ -93,7 +98,8 @@
 //!
 //! - The score is a teaching and triage aid, not a re-identification probability: weights are
 //!   judgements, and findings are treated as independent where they are not.
-//! - dpk reads no pixels: burned-in text is reported from the header only.
+//! - The score reads no pixels: burned-in text is reported from the header only, and a
+//!   cleaned file's claim is taken as written (`dpk verify` is what checks it).
 //! - Free text is searched for *this file's* names, IDs and dates (the original's, with
 //!   [`score_against`]) and for date and e-mail shapes; a name that appears nowhere else in the header, a place or a rare condition is not
 //!   found (it still counts with the low free-text weight).
@@ -312,6 +318,12 @@ pub enum Reason {
         /// Burned In Annotation is NO.
         says_no: bool,
     },
+    /// The file says pixel rules cleaned its pixels (Clean Pixel Data Option, the regions
+    /// named, Burned In Annotation NO): what is left is text the rules did not foresee.
+    BurnedInCleaned {
+        /// The regions the file names as blanked.
+        regions: usize,
+    },
     /// A Secondary Capture SOP class (a screen or a scanned page, often with text in it),
     /// whatever the modality says; whether the file says NO.
     BurnedInSopClass {
@@ -398,6 +410,12 @@ impl fmt::Display for Reason {
                 f,
                 "modality {modality} often has text burned into the pixels{}; dpk cannot see pixels to check",
                 if *says_no { " (Burned In Annotation says NO)" } else { "" }
+            ),
+            Reason::BurnedInCleaned { regions } => write!(
+                f,
+                "the pixels were cleaned by pixel rules (Clean Pixel Data Option): {regions} region{} \
+                 blanked; text outside them would remain (dpk verify checks the regions are blank)",
+                if *regions == 1 { "" } else { "s" }
             ),
             Reason::BurnedInSopClass { sop_class, says_no } => write!(
                 f,
@@ -618,8 +636,21 @@ fn declares_retained_uids(obj: &InMemDicomObject) -> bool {
     in_text || in_codes
 }
 
-/// The burned-in finding: the largest weight of its triggers.
+/// The burned-in finding: the largest weight of its triggers, or, for a file that says pixel
+/// rules cleaned it, the weight of what the rules may have missed.
 fn burned_in(obj: &InMemDicomObject, weights: &Weights) -> Option<Finding> {
+    if let Some(claim) = crate::pixels::claimed(obj).filter(|c| c.says_no_burned_in && !c.regions.is_empty())
+    {
+        return (weights.burned_in_cleaned > 0.0).then(|| Finding {
+            path: TagPath::root(tags::BURNED_IN_ANNOTATION),
+            keyword: dataset::keyword(tags::BURNED_IN_ANNOTATION),
+            category: Category::BurnedInAnnotation,
+            weight: weights.burned_in_cleaned,
+            reason: Reason::BurnedInCleaned {
+                regions: claim.regions.len(),
+            },
+        });
+    }
     let bia = dataset::text_of(obj, tags::BURNED_IN_ANNOTATION);
     let says_yes = bia.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("YES"));
     let says_no = bia.as_deref().is_some_and(|v| v.eq_ignore_ascii_case("NO"));

@@ -559,3 +559,77 @@ fn shifted_dates_take_their_own_weight() -> TestResult {
         .all(|f| matches!(f.reason, Reason::Date(_))));
     Ok(())
 }
+
+/// A file whose pixels a rule cleaned says so, and its burned-in suspicion falls to the
+/// weight of what rules may miss, with that reason; without the named regions the claim is
+/// not taken and the suspicion is back.
+#[test]
+fn a_file_cleaned_by_pixel_rules_scores_lower_and_says_why() -> TestResult {
+    use crate::pixels::rules::{DeviceSignature, PixelRuleRon};
+    use crate::pixels::Region;
+
+    let mut profile = crate::Profile::extending("us-clean", "basic").with_option("clean-pixel-data");
+    profile.pixel_rules.push(PixelRuleRon {
+        name: "banner".into(),
+        signature: DeviceSignature {
+            modality: Some("US".into()),
+            ..DeviceSignature::default()
+        },
+        regions: vec![Region {
+            x: 0,
+            y: 0,
+            width: 8,
+            height: 4,
+        }],
+    });
+    let ctx = crate::Context::new(crate::Salt::new(b"risk-test-salt-000001".to_vec())?);
+    let dir = tempfile::tempdir()?;
+    let output = dir.path().join("us.dcm");
+    let input = format!("{}/fixtures/us_multiframe.dcm", env!("CARGO_MANIFEST_DIR"));
+    crate::anonymize_file(input.as_ref(), &output, &profile.resolve()?, &ctx)?;
+    let mut cleaned = crate::dataset::open(&output)?.into_inner();
+    let plain = basic(fixture("us_multiframe.dcm"))?.into_inner();
+
+    let burned_in = |obj: &InMemDicomObject| -> (f64, Option<Finding>) {
+        let report = builtin_score(obj);
+        let finding = report.in_category(Category::BurnedInAnnotation).next().cloned();
+        (report.score, finding)
+    };
+    let (plain_score, plain_finding) = burned_in(&plain);
+    let (cleaned_score, cleaned_finding) = burned_in(&cleaned);
+    // The fixture says YES; de-identified without a rule it still does.
+    assert!(
+        matches!(
+            plain_finding.as_ref().map(|f| &f.reason),
+            Some(Reason::BurnedInYes)
+        ),
+        "{plain_finding:?}"
+    );
+    let finding = cleaned_finding.expect("a finding for what rules may miss");
+    assert_eq!(finding.reason, Reason::BurnedInCleaned { regions: 1 });
+    assert_eq!(finding.weight, 0.03);
+    assert!(
+        finding.reason.to_string().contains("1 region blanked"),
+        "{}",
+        finding.reason
+    );
+    assert!(cleaned_score < plain_score, "{cleaned_score} < {plain_score}");
+
+    // A user file can weigh it differently.
+    let mine = Weights::from_ron("(burned_in_cleaned: 0.2)", "mine.ron")?;
+    assert!(score(&cleaned, &mine)
+        .in_category(Category::BurnedInAnnotation)
+        .all(|f| f.weight == 0.2));
+
+    // The code without the regions it blanked is no claim dpk can check.
+    cleaned.remove_element(tags::DEIDENTIFICATION_METHOD);
+    let (_, unnamed) = burned_in(&cleaned);
+    assert!(
+        matches!(
+            unnamed.as_ref().map(|f| &f.reason),
+            Some(Reason::BurnedInModality { .. })
+        ),
+        "{unnamed:?}"
+    );
+    Ok(())
+}

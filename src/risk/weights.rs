@@ -35,6 +35,7 @@ pub struct Weights {
     pub(super) person_name: f64,
     pub(super) shifted_date: f64,
     pub(super) burned_in_modality: f64,
+    pub(super) burned_in_cleaned: f64,
     pub(super) burned_in_modalities: Vec<String>,
 }
 
@@ -87,6 +88,7 @@ struct WeightsFile {
     person_name: Option<f64>,
     shifted_date: Option<f64>,
     burned_in_modality: Option<f64>,
+    burned_in_cleaned: Option<f64>,
     burned_in_modalities: Option<Vec<String>>,
 }
 
@@ -155,6 +157,7 @@ impl Weights {
             person_name: 0.0,
             shifted_date: 0.0,
             burned_in_modality: 0.0,
+            burned_in_cleaned: 0.0,
             burned_in_modalities: Vec::new(),
         }
     }
@@ -227,6 +230,11 @@ impl Weights {
                 "burned_in_modality",
                 file.burned_in_modality,
                 &mut out.burned_in_modality,
+            ),
+            (
+                "burned_in_cleaned",
+                file.burned_in_cleaned,
+                &mut out.burned_in_cleaned,
             ),
         ] {
             if let Some(v) = value {
