@@ -90,7 +90,27 @@ impl CodeExtensions {
             return None;
         }
         let bytes = self.reader.encode(text).ok()?;
-        Some(decode_iso2022(&bytes, self.initial, vr == VR::PN))
+        Some(decode_iso2022(&bytes, self.initial, Kind::of(vr)))
+    }
+
+    /// The values of an element of `vr` as the reader split them (`texts`), decoded and split
+    /// again where the value delimiter really is. The reader splits at every 0x5C byte, and
+    /// in JIS X 0208 that byte is also half of many characters (本, 宮, ボ): joined back, the
+    /// value is decoded whole and split only at a backslash in a single-byte set. `None` as
+    /// for [`CodeExtensions::decode`].
+    pub fn decode_values(&self, texts: &[String], vr: VR) -> Option<Vec<String>> {
+        let decoded = self.decode(&texts.join("\\"), vr)?;
+        Some(if Kind::of(vr).values {
+            decoded.split('\\').map(str::to_string).collect()
+        } else {
+            vec![decoded]
+        })
+    }
+
+    /// [`CodeExtensions::encode`] of several values, written as one text holding their
+    /// delimiters.
+    pub fn encode_values(&self, values: &[String], vr: VR) -> Option<String> {
+        self.encode(&values.join("\\"), vr)
     }
 
     /// The text the reader would have made of `text` written with the file's declared
@@ -100,7 +120,7 @@ impl CodeExtensions {
     /// declared sets, or the bytes would not come back whole through the reader: the caller
     /// then writes ASCII, valid under every ISO 2022 set.
     pub fn encode(&self, text: &str, vr: VR) -> Option<String> {
-        let bytes = encode_iso2022(text, self.initial, &self.declared, vr == VR::PN)?;
+        let bytes = encode_iso2022(text, self.initial, &self.declared, Kind::of(vr))?;
         let read = self.reader.decode(&bytes).ok()?;
         // The encoder writes the reader's text in the reader's set: it must give these bytes.
         (self.reader.encode(&read).ok()? == bytes).then_some(read)
@@ -110,6 +130,24 @@ impl CodeExtensions {
 /// The VRs whose values the code extensions apply to (PS3.5 6.1.2.3).
 fn applies_to(vr: VR) -> bool {
     matches!(vr, VR::SH | VR::LO | VR::ST | VR::LT | VR::UC | VR::UT | VR::PN)
+}
+
+/// What in a VR's text the sets return to their initial state at.
+#[derive(Clone, Copy)]
+struct Kind {
+    /// `^` and `=` delimit a person name's components and groups.
+    person_name: bool,
+    /// `\` delimits values (every VR here but the single-valued texts ST, LT and UT).
+    values: bool,
+}
+
+impl Kind {
+    fn of(vr: VR) -> Kind {
+        Kind {
+            person_name: vr == VR::PN,
+            values: matches!(vr, VR::SH | VR::LO | VR::PN | VR::UC),
+        }
+    }
 }
 
 /// What G0 (bytes below 0x80) holds.
@@ -259,14 +297,16 @@ fn decode_with(encoding: &'static Encoding, bytes: &[u8]) -> String {
 }
 
 /// Whether `b` ends a run of text after which the initial sets are in force again: CR, LF,
-/// FF and TAB, and in a person name `^` and `=` (PS3.5 6.1.2.5.3).
-fn is_delimiter(b: u8, person_name: bool) -> bool {
-    matches!(b, b'\r' | b'\n' | 0x0c | b'\t') || (person_name && matches!(b, b'^' | b'='))
+/// FF and TAB, the value delimiter `\`, and in a person name `^` and `=` (PS3.5 6.1.2.5.3).
+fn is_delimiter(b: u8, kind: Kind) -> bool {
+    matches!(b, b'\r' | b'\n' | 0x0c | b'\t')
+        || (kind.person_name && matches!(b, b'^' | b'='))
+        || (kind.values && b == b'\\')
 }
 
 /// Decodes `bytes` from `initial`, following escape sequences; delimiters (CR, LF, FF, TAB,
 /// and in a person name `^` and `=`) return G0 to its initial set, as PS3.5 6.1.2.5.3 has it.
-fn decode_iso2022(bytes: &[u8], initial: State, person_name: bool) -> String {
+fn decode_iso2022(bytes: &[u8], initial: State, kind: Kind) -> String {
     let mut out = String::with_capacity(bytes.len());
     let mut state = initial;
     let mut i = 0;
@@ -293,11 +333,13 @@ fn decode_iso2022(bytes: &[u8], initial: State, person_name: bool) -> String {
                 i += 2;
                 continue;
             }
-            if is_delimiter(b, person_name) && !two_byte_g0 {
+            if is_delimiter(b, kind) && !two_byte_g0 {
                 // G1 is kept: writers differ on designating it again after a delimiter.
                 state.g0 = initial.g0;
             }
             out.push(match (state.g0, b) {
+                // Between values, 0x5C is the delimiter whatever G0 holds.
+                (_, b'\\') if kind.values => '\\',
                 (G0::Romaji, b'\\') => '¥',
                 (G0::Romaji, b'~') => '‾',
                 _ => char::from(b),
@@ -385,7 +427,7 @@ fn bytes_in(set: Set, c: char) -> Option<Vec<u8>> {
 /// if it has it, else in the first declared set that has it (designated by its escape); the
 /// initial sets again before each delimiter and control character and at the end. `None`
 /// when a character is in none of them.
-fn encode_iso2022(text: &str, initial: State, declared: &[Set], person_name: bool) -> Option<Vec<u8>> {
+fn encode_iso2022(text: &str, initial: State, declared: &[Set], kind: Kind) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() * 2);
     let mut state = initial;
     let back_to_initial = |out: &mut Vec<u8>, state: &mut State| -> Option<()> {
@@ -402,18 +444,23 @@ fn encode_iso2022(text: &str, initial: State, declared: &[Set], person_name: boo
         Some(())
     };
     for c in text.chars() {
-        if (c.is_ascii_control() && c != '\u{1b}') || (person_name && matches!(c, '^' | '=')) {
+        let delimiter = (c.is_ascii_control() && c != '\u{1b}')
+            || (kind.person_name && matches!(c, '^' | '='))
+            || (kind.values && c == '\\');
+        if delimiter {
             back_to_initial(&mut out, &mut state)?;
             // Controls and delimiters are bytes of G0's ASCII and Romaji alike.
             out.push(c as u8);
             continue;
         }
+        // Between values, no character may be written as the delimiter's byte (Romaji's ¥).
+        let fits = |set: Set| bytes_in(set, c).filter(|b| !(kind.values && b.as_slice() == b"\\"));
         let in_force = [Set::G0(state.g0), Set::G1(state.g1)];
-        if let Some(bytes) = in_force.into_iter().find_map(|set| bytes_in(set, c)) {
+        if let Some(bytes) = in_force.into_iter().find_map(fits) {
             out.extend(bytes);
             continue;
         }
-        let (set, bytes) = declared.iter().find_map(|&set| Some((set, bytes_in(set, c)?)))?;
+        let (set, bytes) = declared.iter().find_map(|&set| Some((set, fits(set)?)))?;
         out.extend(designation(set)?);
         match set {
             Set::G0(g0) => state.g0 = g0,
@@ -454,8 +501,31 @@ mod tests {
     fn half_width_katakana_and_romaji() {
         // ISO 2022 IR 13 as value 1: G1 katakana, G0 romaji (0x5C is the yen sign).
         // The reader decodes ISO 2022 IR 13 as Shift-JIS: encoding back gives the bytes.
-        let text = ext(&["ISO 2022 IR 13", "ISO 2022 IR 87"]).decode("ﾔﾏﾀﾞ^ﾀﾛｳ \\1", VR::LO);
+        let text = ext(&["ISO 2022 IR 13", "ISO 2022 IR 87"]).decode("ﾔﾏﾀﾞ^ﾀﾛｳ \\1", VR::LT);
         assert_eq!(text.as_deref(), Some("ﾔﾏﾀﾞ^ﾀﾛｳ ¥1"));
+        // Between values of a multi-valued VR the same byte is the delimiter.
+        let text = ext(&["ISO 2022 IR 13", "ISO 2022 IR 87"]).decode("ﾔﾏﾀﾞ\\1", VR::LO);
+        assert_eq!(text.as_deref(), Some("ﾔﾏﾀﾞ\\1"));
+    }
+
+    /// 本 is 0x4B 0x5C in JIS X 0208: the reader splits a value there, the decoder does not.
+    #[test]
+    fn a_value_split_inside_a_kanji_is_decoded_whole() {
+        let x = ext(&["", "ISO 2022 IR 87"]);
+        let bytes = b"\x1b$B5\\K\\\x1b(B\\CT";
+        let read = as_read(bytes);
+        let parts: Vec<String> = read.split('\\').map(str::to_string).collect();
+        assert_eq!(parts.len(), 4, "the reader's split");
+        assert_eq!(
+            x.decode_values(&parts, VR::LO),
+            Some(vec!["宮本".to_string(), "CT".to_string()])
+        );
+        let again = x
+            .encode_values(&["宮本".to_string(), "CT".to_string()], VR::LO)
+            .unwrap();
+        assert_eq!(again.as_bytes(), bytes);
+        // In LT the byte is text: a Romaji ¥ or, in JIS X 0208, half of a character.
+        assert_eq!(x.decode(&read, VR::LT).as_deref(), Some("宮本\\CT"));
     }
 
     #[test]

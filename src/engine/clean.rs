@@ -295,12 +295,8 @@ impl Gathered {
                         continue;
                     };
                     match p {
-                        PrimitiveValue::Str(s) => self.take_text(s, vr, kind),
-                        PrimitiveValue::Strs(list) => {
-                            for s in list {
-                                self.take_text(s, vr, kind);
-                            }
-                        }
+                        PrimitiveValue::Str(s) => self.take_texts(std::slice::from_ref(s), vr, kind),
+                        PrimitiveValue::Strs(list) => self.take_texts(list, vr, kind),
                         _ => {
                             for s in strings_of(p) {
                                 self.take(&s, kind);
@@ -313,12 +309,20 @@ impl Gathered {
         }
     }
 
-    /// Takes the patterns of one text value as read, decoded first where the data set's
-    /// code extensions say its bytes mean other characters.
-    fn take_text(&mut self, s: &str, vr: VR, kind: Kind) {
-        match self.extensions.as_ref().and_then(|x| x.decode(s, vr)) {
-            Some(decoded) => self.take(trim(&decoded), kind),
-            None => self.take(trim(s), kind),
+    /// Takes the patterns of an element's values as the reader split them, decoded first
+    /// where the data set's code extensions say their bytes mean other characters.
+    fn take_texts(&mut self, texts: &[String], vr: VR, kind: Kind) {
+        match self.extensions.as_ref().and_then(|x| x.decode_values(texts, vr)) {
+            Some(values) => {
+                for v in &values {
+                    self.take(trim(v), kind);
+                }
+            }
+            None => {
+                for s in texts {
+                    self.take(trim(s), kind);
+                }
+            }
         }
     }
 

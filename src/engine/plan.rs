@@ -376,11 +376,15 @@ impl Planner<'_> {
         value: &PrimitiveValue,
         path: &TagPath,
     ) -> Result<(Option<PrimitiveValue>, Option<String>)> {
+        if action == Action::Clean && !matches!(vr, VR::DA | VR::DT | VR::TM) {
+            if let Some(cleaned) = self.clean_coded(value, vr) {
+                return Ok(cleaned);
+            }
+        }
         let values = values_of(value);
         let salt = || -> Result<&Salt> { self.salt.ok_or_else(|| self.missing_salt()) };
         // Most elements hold one or two values: kept inline, without an allocation.
         let mut out: SmallVec<[String; 2]> = SmallVec::with_capacity(values.size_hint().0);
-        let mut note = None;
         for v in values {
             if v.is_empty() {
                 out.push(String::new());
@@ -393,7 +397,11 @@ impl Planner<'_> {
                 (Action::ShiftDate | Action::Clean, VR::DT) => dates::shift_dt(&v, self.days()?),
                 // Dates move by whole days: a time of day is kept as it is.
                 (Action::Clean, VR::TM) => Some(v.to_string()),
-                (Action::Clean, _) => Some(self.clean_text(&v, vr, &mut note)),
+                (Action::Clean, _) => Some(
+                    self.ids
+                        .get_or_init(|| Identifiers::gather(self.root))
+                        .clean(&v, vr),
+                ),
                 (other, _) => {
                     return Err(Error::Value {
                         path: path.clone(),
@@ -416,33 +424,44 @@ impl Planner<'_> {
             1 => PrimitiveValue::from(out.remove(0)),
             _ => PrimitiveValue::Strs(out),
         };
-        if action == Action::Clean && vr == VR::TM {
-            note = Some(TIME_KEPT_NOTE.to_string());
-        }
+        let note = (action == Action::Clean && vr == VR::TM).then(|| TIME_KEPT_NOTE.to_string());
         Ok((Some(new), note))
     }
 
-    /// Cleans one text value as read. Under ISO 2022 code extensions the names are looked
-    /// for in the decoded text, and a value that changes is written again in the declared
-    /// character sets; one that does not change keeps the text read, so its bytes. Text that
-    /// cannot be written in those sets is written in ASCII, which all of them hold, and
-    /// `note` says so.
-    fn clean_text(&self, text: &str, vr: VR, note: &mut Option<String>) -> String {
-        let ids = self.ids.get_or_init(|| Identifiers::gather(self.root));
+    /// Cleans a text element under ISO 2022 code extensions; `None` when there are none or
+    /// its text needs no decoding. The values are decoded whole (the reader splits them at
+    /// bytes that are half of a JIS X 0208 character too) and the names looked for in the
+    /// decoded text. An element whose values do not change keeps the text read, so its
+    /// bytes; one that changes is written again in the declared character sets, or, where
+    /// they cannot hold its text, in ASCII (which all of them hold), with a note saying so.
+    fn clean_coded(
+        &self,
+        value: &PrimitiveValue,
+        vr: VR,
+    ) -> Option<(Option<PrimitiveValue>, Option<String>)> {
         let extensions = self
             .extensions
             .get_or_init(|| CodeExtensions::of_dataset(self.root))
-            .as_ref();
-        let Some((extensions, decoded)) = extensions.and_then(|x| Some((x, x.decode(text, vr)?))) else {
-            return ids.clean(text, vr);
+            .as_ref()?;
+        let texts: &[String] = match value {
+            PrimitiveValue::Str(s) => std::slice::from_ref(s),
+            PrimitiveValue::Strs(list) => list,
+            _ => return None,
         };
-        let cleaned = ids.clean(&decoded, vr);
-        if cleaned == decoded {
-            return text.to_string();
+        let decoded = extensions.decode_values(texts, vr)?;
+        let ids = self.ids.get_or_init(|| Identifiers::gather(self.root));
+        let trim = |v: &str| v.trim_matches(|c: char| c == ' ' || c == '\0').to_string();
+        let kept: Vec<String> = decoded.iter().map(|v| trim(v)).collect();
+        let cleaned: Vec<String> = kept.iter().map(|v| ids.clean(v, vr)).collect();
+        if cleaned == kept {
+            return Some((Some(value.clone()), None));
         }
-        extensions.encode(&cleaned, vr).unwrap_or_else(|| {
-            *note = Some(ASCII_ONLY_NOTE.to_string());
-            ascii_only(&cleaned)
+        Some(match extensions.encode_values(&cleaned, vr) {
+            Some(text) => (Some(PrimitiveValue::from(text)), None),
+            None => (
+                Some(PrimitiveValue::from(ascii_only(&cleaned.join("\\")))),
+                Some(ASCII_ONLY_NOTE.to_string()),
+            ),
         })
     }
 
