@@ -82,6 +82,8 @@ impl<'a> Bytes<'a> {
     }
 }
 
+/// Explicit VR Big Endian is retired, and still found in files.
+#[allow(deprecated)]
 const SYNTAXES: &[&str] = &[
     uids::EXPLICIT_VR_LITTLE_ENDIAN,
     uids::IMPLICIT_VR_LITTLE_ENDIAN,
