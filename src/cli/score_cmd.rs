@@ -216,7 +216,12 @@ pub fn run(args: &ScoreArgs) -> Outcome {
             "files": scored + failed, "failed": failed, "max_score": worst, "over_threshold": over,
             "not_dicom": not_dicom.len(),
         });
-        let listed = serde_json::to_string(&not_dicom).unwrap_or_else(|_| "[]".into());
+        // Named lossily: a path that is not UTF-8 must not take the whole list with it.
+        let names: Vec<String> = not_dicom
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let listed = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
         outln_exact!("  ],\n  \"not_dicom\": {listed},\n  \"summary\": {summary}\n}}");
     }
     let mut summary = format!(
