@@ -3,6 +3,31 @@
 
 use serde::de::DeserializeOwned;
 
+/// The largest configuration file read (profiles, pixel rules, themes): far above any real
+/// one, and a bound on what a path such as `/dev/zero` given by mistake (or by a profile's
+/// `extends`) makes dpk hold in memory.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Reads a configuration file as text, refusing one longer than [`MAX_CONFIG_BYTES`] or not
+/// UTF-8.
+pub fn read_config(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::fs::File::open(path)?
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "longer than {} MiB: not a configuration file",
+                MAX_CONFIG_BYTES >> 20
+            ),
+        ));
+    }
+    Ok(text)
+}
+
 /// A parse error with its 1-based position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {

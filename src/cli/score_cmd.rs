@@ -34,6 +34,9 @@ Examples:
   dpk score study/ --format json --weights my-weights.ron
   dpk score study_anon/ --originals study/
 
+Files that are not DICOM (a report.json, a README beside the outputs) are listed apart as
+not DICOM and not scored; they do not fail the run.
+
 Exit codes:
   0  scored (and, with --fail-on-risk, every file below the threshold)
   1  a file could not be read, or the weights file is invalid
@@ -45,7 +48,8 @@ Exit codes:
 pub enum Format {
     /// A line per file and its top findings.
     Text,
-    /// One JSON document: {"files": [{"file", "score", "level", "findings"}], "summary"}.
+    /// One JSON document: {"files": [{"file", "score", "level", "findings"}], "not_dicom":
+    /// [paths], "summary"}.
     Json,
 }
 
@@ -77,6 +81,12 @@ pub struct ScoreArgs {
     /// Findings shown per file in text output (0: all).
     #[arg(long, default_value_t = 5, value_name = "N")]
     top: usize,
+}
+
+/// What became of one file found: scored (or failed), or passed over as not DICOM.
+enum Found {
+    Scored(FileScore, Vec<String>),
+    NotDicom(PathBuf),
 }
 
 #[derive(Serialize)]
@@ -132,6 +142,8 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     let json = matches!(args.format, Format::Json);
     let threshold = args.fail_on_risk.map(f64::from);
     let (mut scored, mut failed, mut over, mut worst) = (0usize, 0usize, 0usize, 0.0f64);
+    // Paths only: a tree holds few files that are not DICOM, and JSON lists them after "files".
+    let mut not_dicom: Vec<PathBuf> = Vec::new();
     let mut pending: Option<String> = None;
     if json {
         outln_exact!("{{\n  \"files\": [");
@@ -140,13 +152,18 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     // chunk ends: memory does not grow with the number of files.
     for chunk in batches(files, CHUNK) {
         // A place in a folder that cannot be read is one failure in its place; the run goes on.
-        let results: Vec<(FileScore, Vec<String>)> = {
+        let results: Vec<Found> = {
             use rayon::prelude::*;
             chunk
                 .par_iter()
                 .map(|file| match file {
-                    Ok(file) => score_file(file, &weights, pairing.as_ref()),
-                    Err(e) => (
+                    // As `dpk verify` tells them: by the DICM marker the reader itself checks.
+                    Ok(file) if !dataset::looks_like_dicom(file) => Found::NotDicom(file.clone()),
+                    Ok(file) => {
+                        let (result, notes) = score_file(file, &weights, pairing.as_ref());
+                        Found::Scored(result, notes)
+                    }
+                    Err(e) => Found::Scored(
                         FileScore {
                             file: e.path().to_path_buf(),
                             report: None,
@@ -157,7 +174,17 @@ pub fn run(args: &ScoreArgs) -> Outcome {
                 })
                 .collect()
         };
-        for (result, notes) in results {
+        for found in results {
+            let (result, notes) = match found {
+                Found::Scored(result, notes) => (result, notes),
+                Found::NotDicom(path) => {
+                    if !json {
+                        outln!("{}: not DICOM, not scored", show(&path));
+                    }
+                    not_dicom.push(path);
+                    continue;
+                }
+            };
             for note in notes {
                 errln!("dpk: note: {}: {}", show(&result.file), escape(&note));
             }
@@ -187,12 +214,20 @@ pub fn run(args: &ScoreArgs) -> Outcome {
     if json {
         let summary = serde_json::json!({
             "files": scored + failed, "failed": failed, "max_score": worst, "over_threshold": over,
+            "not_dicom": not_dicom.len(),
         });
-        outln_exact!("  ],\n  \"summary\": {summary}\n}}");
+        // Named lossily: a path that is not UTF-8 must not take the whole list with it.
+        let names: Vec<String> = not_dicom
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        let listed = serde_json::to_string(&names).unwrap_or_else(|_| "[]".into());
+        outln_exact!("  ],\n  \"not_dicom\": {listed},\n  \"summary\": {summary}\n}}");
     }
     let mut summary = format!(
-        "dpk: {scored} file{} scored, {failed} failed, highest {worst:.1}% {}",
+        "dpk: {scored} file{} scored, {failed} failed, {} not DICOM, highest {worst:.1}% {}",
         if scored == 1 { "" } else { "s" },
+        not_dicom.len(),
         Level::of(worst).label()
     );
     if let Some(t) = args.fail_on_risk {

@@ -1,6 +1,7 @@
 //! Opening DICOM files and looking at their elements: paths into sequences, private creators,
 //! and values rendered for people.
 
+pub mod charset;
 mod encodable;
 pub mod frames;
 pub mod lenient;

@@ -40,6 +40,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 
 use super::dummy::max_chars;
+use crate::dataset::charset::CodeExtensions;
 use crate::dataset::strings_of;
 
 /// The identifying values of one dataset, gathered once per plan (and once per score).
@@ -124,6 +125,8 @@ enum Kind {
 /// The patterns and dates found in a dataset, before the automaton is built.
 #[derive(Default)]
 struct Gathered {
+    /// The data set's ISO 2022 code extensions, under which its values are read as text.
+    extensions: Option<CodeExtensions>,
     /// Folded pattern text and whether it matches whole words only.
     patterns: Vec<(String, bool)>,
     /// Dates as eight ASCII digits.
@@ -133,7 +136,10 @@ struct Gathered {
 impl Identifiers {
     /// Gathers names, identifiers, places and dates from every level of the dataset.
     pub fn gather(obj: &InMemDicomObject) -> Identifiers {
-        let mut found = Gathered::default();
+        let mut found = Gathered {
+            extensions: CodeExtensions::of_dataset(obj),
+            ..Gathered::default()
+        };
         found.collect(obj, 0, false);
         // A study's dates repeat; each distinct one is written out in its forms once.
         found.dates.sort_unstable();
@@ -196,7 +202,8 @@ impl Identifiers {
         let Some(finder) = &self.finder else {
             return false;
         };
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+        // A word ends at what is not a letter or digit, and where CJK text begins.
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() || is_unspaced(c));
         for m in finder.find_overlapping_iter(folded) {
             // Patterns are whole characters of valid text: a match starts and ends on
             // character boundaries.
@@ -283,16 +290,13 @@ impl Gathered {
                     }
                 }
                 Value::Primitive(p) => {
-                    let Some(kind) = kind_of(tag, el.header().vr, of_person) else {
+                    let vr = el.header().vr;
+                    let Some(kind) = kind_of(tag, vr, of_person) else {
                         continue;
                     };
                     match p {
-                        PrimitiveValue::Str(s) => self.take(trim(s), kind),
-                        PrimitiveValue::Strs(list) => {
-                            for s in list {
-                                self.take(trim(s), kind);
-                            }
-                        }
+                        PrimitiveValue::Str(s) => self.take_texts(std::slice::from_ref(s), vr, kind),
+                        PrimitiveValue::Strs(list) => self.take_texts(list, vr, kind),
                         _ => {
                             for s in strings_of(p) {
                                 self.take(&s, kind);
@@ -305,6 +309,23 @@ impl Gathered {
         }
     }
 
+    /// Takes the patterns of an element's values as the reader split them, decoded first
+    /// where the data set's code extensions say their bytes mean other characters.
+    fn take_texts(&mut self, texts: &[String], vr: VR, kind: Kind) {
+        match self.extensions.as_ref().and_then(|x| x.decode_values(texts, vr)) {
+            Some(values) => {
+                for v in &values {
+                    self.take(trim(v), kind);
+                }
+            }
+            None => {
+                for s in texts {
+                    self.take(trim(s), kind);
+                }
+            }
+        }
+    }
+
     /// Takes the patterns of one value.
     fn take(&mut self, s: &str, kind: Kind) {
         match kind {
@@ -312,7 +333,19 @@ impl Gathered {
                 for part in name_parts(s).flat_map(|p| p.split([' ', ','])) {
                     let part = part.trim_matches('.');
                     if part.chars().count() >= 2 {
-                        self.push(part, true);
+                        // Chinese, Japanese and Korean text runs words together: a name in
+                        // those scripts is found wherever it is.
+                        self.push(part, !part.chars().any(is_unspaced));
+                    }
+                }
+                // A Chinese or Korean family name is often one character, too short to look
+                // for alone: the family and given names written together are looked for.
+                for group in s.split('=') {
+                    let mut components = group.split('^');
+                    let (family, given) = (components.next().unwrap_or(""), components.next().unwrap_or(""));
+                    let joined = [family.trim(), given.trim()].concat();
+                    if joined.chars().any(is_unspaced) && joined.chars().count() >= 2 {
+                        self.push(&joined, false);
                     }
                 }
             }
@@ -395,6 +428,21 @@ fn kind_of(tag: Tag, vr: VR, of_person: bool) -> Option<Kind> {
     } else {
         None
     }
+}
+
+/// Whether `c` is of a script written without spaces between words: Han ideographs, kana
+/// (full and half width), Hangul.
+pub(crate) fn is_unspaced(c: char) -> bool {
+    matches!(u32::from(c),
+        0x1100..=0x11FF      // Hangul Jamo
+        | 0x3040..=0x30FF    // Hiragana, Katakana
+        | 0x3130..=0x318F    // Hangul Compatibility Jamo
+        | 0x3400..=0x4DBF    // CJK Extension A
+        | 0x4E00..=0x9FFF    // CJK Unified Ideographs
+        | 0xAC00..=0xD7AF    // Hangul Syllables
+        | 0xF900..=0xFAFF    // CJK Compatibility Ideographs
+        | 0xFF66..=0xFF9F    // Half-width Katakana
+        | 0x20000..=0x3134F) // CJK Extensions B to G
 }
 
 fn trim(s: &str) -> &str {

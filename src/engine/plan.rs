@@ -16,6 +16,7 @@ use super::clean::{Identifiers, PERSON_CODE_SEQUENCES};
 use super::dummy::{dummy_value, max_chars};
 use super::{dates, keyed, markers, Context, Plan, Salt};
 use crate::confidentiality::{iod, registry};
+use crate::dataset::charset::CodeExtensions;
 use crate::dataset::{
     private, sop_class_uid, strings_of, text_of, DicomFile, Header, ItemStep, PixelData, Snapshot, TagPath,
 };
@@ -25,6 +26,28 @@ use crate::profile::{Action, ElementContext, ResolvedProfile};
 
 /// Why a time of day under C is kept (PS3.15 E.3.6: dates move, intervals stay).
 const TIME_KEPT_NOTE: &str = "a time of day: dates move by whole days, so times of day stay as they were";
+
+/// The note of a cleaned value the file's ISO 2022 character sets could not hold again.
+const ASCII_ONLY_NOTE: &str =
+    "cleaned text the file's ISO 2022 character sets cannot hold was written in ASCII, \
+     each run of other characters as ***";
+
+/// `text` with each run of characters outside ASCII's printable ones and its controls (an
+/// escape included) written `***`: valid under every ISO 2022 character set.
+fn ascii_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_run = false;
+    for c in text.chars() {
+        if c.is_ascii() && c != '\u{1b}' {
+            out.push(c);
+            in_run = false;
+        } else if !in_run {
+            out.push_str("***");
+            in_run = true;
+        }
+    }
+    out
+}
 
 /// The rule text of an element no rule names inside a sequence whose action is D.
 const IN_DUMMY_SEQUENCE_RULE: &str = "inside a sequence replaced with dummies (D)";
@@ -78,6 +101,7 @@ fn plan_with_pixels(
         root: obj,
         meta_instance_uid: file.meta().media_storage_sop_instance_uid(),
         ids: std::cell::OnceCell::new(),
+        extensions: std::cell::OnceCell::new(),
         shift_days: std::cell::OnceCell::new(),
         inside: std::cell::OnceCell::new(),
         // Entries are large: growing the list as they come would copy it over and over. (The
@@ -118,6 +142,9 @@ struct Planner<'a> {
     meta_instance_uid: &'a str,
     /// The dataset's identifiers, gathered the first time a text is cleaned.
     ids: std::cell::OnceCell<Identifiers>,
+    /// The dataset's ISO 2022 code extensions (`None`: its text is right as read), looked
+    /// up the first time a text is cleaned.
+    extensions: std::cell::OnceCell<Option<CodeExtensions>>,
     /// The patient's date offset (`None`: no salt), worked out the first time a date is
     /// shifted: most files have no date to shift.
     shift_days: std::cell::OnceCell<Option<i64>>,
@@ -349,6 +376,11 @@ impl Planner<'_> {
         value: &PrimitiveValue,
         path: &TagPath,
     ) -> Result<(Option<PrimitiveValue>, Option<String>)> {
+        if action == Action::Clean && !matches!(vr, VR::DA | VR::DT | VR::TM) {
+            if let Some(cleaned) = self.clean_coded(value, vr) {
+                return Ok(cleaned);
+            }
+        }
         let values = values_of(value);
         let salt = || -> Result<&Salt> { self.salt.ok_or_else(|| self.missing_salt()) };
         // Most elements hold one or two values: kept inline, without an allocation.
@@ -394,6 +426,43 @@ impl Planner<'_> {
         };
         let note = (action == Action::Clean && vr == VR::TM).then(|| TIME_KEPT_NOTE.to_string());
         Ok((Some(new), note))
+    }
+
+    /// Cleans a text element under ISO 2022 code extensions; `None` when there are none or
+    /// its text needs no decoding. The values are decoded whole (the reader splits them at
+    /// bytes that are half of a JIS X 0208 character too) and the names looked for in the
+    /// decoded text. An element whose values do not change keeps the text read, so its
+    /// bytes; one that changes is written again in the declared character sets, or, where
+    /// they cannot hold its text, in ASCII (which all of them hold), with a note saying so.
+    fn clean_coded(
+        &self,
+        value: &PrimitiveValue,
+        vr: VR,
+    ) -> Option<(Option<PrimitiveValue>, Option<String>)> {
+        let extensions = self
+            .extensions
+            .get_or_init(|| CodeExtensions::of_dataset(self.root))
+            .as_ref()?;
+        let texts: &[String] = match value {
+            PrimitiveValue::Str(s) => std::slice::from_ref(s),
+            PrimitiveValue::Strs(list) => list,
+            _ => return None,
+        };
+        let decoded = extensions.decode_values(texts, vr)?;
+        let ids = self.ids.get_or_init(|| Identifiers::gather(self.root));
+        let trim = |v: &str| v.trim_matches(|c: char| c == ' ' || c == '\0').to_string();
+        let kept: Vec<String> = decoded.iter().map(|v| trim(v)).collect();
+        let cleaned: Vec<String> = kept.iter().map(|v| ids.clean(v, vr)).collect();
+        if cleaned == kept {
+            return Some((Some(value.clone()), None));
+        }
+        Some(match extensions.encode_values(&cleaned, vr) {
+            Some(text) => (Some(PrimitiveValue::from(text)), None),
+            None => (
+                Some(PrimitiveValue::from(ascii_only(&cleaned.join("\\")))),
+                Some(ASCII_ONLY_NOTE.to_string()),
+            ),
+        })
     }
 
     /// The patient's date offset; there is one exactly when a salt was given.

@@ -1,7 +1,18 @@
 //! Reading a CTP DicomPixelAnonymizer script: free text (titles, notes) around rules, each a
 //! `{ signature }` followed by one or more `(x,y,w,h)` regions. A signature joins tests such
-//! as `[0008,1090].containsIgnoreCase("LOGIQ9")` or `Modality.equals("US")` with `*` (and),
-//! `+` (or), `!` (not) and parentheses. The text just before a signature names its rule.
+//! as `[0008,1090].containsIgnoreCase("LOGIQ9")` or `Modality.equals("US")`, and the
+//! constants `true` and `false`, with `*` (and), `+` (or), `!` (not) and parentheses; `!`
+//! binds tightest, then `*`, then `+`. The text just before a signature names its rule.
+//!
+//! As CTP reads them: inside a signature `//` starts a comment to the end of the line (there
+//! is no `;` comment); white space may stand around every part of a test and a region may
+//! run over lines; the text compared is everything between the first quote and the last
+//! before the closing parenthesis, a backslash in it being a backslash (DICOM's separator of
+//! values, which a signature may test for), so that a quote inside needs no escape. Where dpk
+//! is stricter it says so with the line: a method CTP does not know, a region that is not
+//! four whole numbers, and a signature with no region — CTP would take it as "blank
+//! nothing" for the images it matches, where dpk applies every matching rule, so such a
+//! rule could only hide the images it matches from review.
 
 use super::rules::{Op, PixelRule, PixelRuleError, Region, Signature, Test};
 
@@ -29,7 +40,10 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<PixelRule>, PixelRuleError>
         p.expect('}')?;
         let regions = p.regions()?;
         if regions.is_empty() {
-            return Err(p.error("a signature must be followed by at least one region (x,y,w,h)"));
+            return Err(p.error(
+                "a signature must be followed by at least one region (x,y,w,h): dpk blanks \
+                 every rule that matches, so a rule blanking nothing is refused",
+            ));
         }
         let name = free
             .lines()
@@ -75,9 +89,20 @@ impl Parser<'_> {
         Some(c)
     }
 
+    /// Skips white space and `//` comments (to the end of their line).
     fn skip_space(&mut self) {
-        while self.peek().is_some_and(char::is_whitespace) {
-            self.bump();
+        loop {
+            match self.peek() {
+                Some(c) if c.is_whitespace() => {
+                    self.bump();
+                }
+                Some('/') if self.chars.get(self.at + 1) == Some(&'/') => {
+                    while self.peek().is_some_and(|c| c != '\n') {
+                        self.bump();
+                    }
+                }
+                _ => return,
+            }
         }
     }
 
@@ -166,12 +191,19 @@ impl Parser<'_> {
         }
     }
 
-    /// `attribute '.' method '(' "text"? ')'`, the attribute `[gggg,eeee]` or a keyword.
+    /// `attribute '.' method '(' "text"? ')'`, the attribute `[gggg,eeee]` or a keyword; or
+    /// `true` or `false`.
     fn test(&mut self) -> Result<Signature, PixelRuleError> {
         let (tag, name) = match self.peek() {
             Some('[') => self.bracket_tag()?,
             Some(c) if c.is_ascii_alphabetic() => {
                 let word = self.word();
+                match word.as_str() {
+                    // The constants: an empty "all of" always holds, an empty "any of" never.
+                    "true" => return Ok(Signature::All(Vec::new())),
+                    "false" => return Ok(Signature::Any(Vec::new())),
+                    _ => {}
+                }
                 let tag = crate::dataset::tag_of_keyword(&word)
                     .ok_or_else(|| self.error(format!("'{word}' is not a DICOM keyword")))?;
                 (tag, word)
@@ -186,6 +218,7 @@ impl Parser<'_> {
         };
         self.skip_space();
         self.expect('.')?;
+        self.skip_space();
         let method = self.word();
         let op = Op::from_name(&method).ok_or_else(|| {
             self.error(format!(
@@ -238,21 +271,32 @@ impl Parser<'_> {
         Ok((tag, format!("[{:04x},{:04x}]", tag.0, tag.1)))
     }
 
+    /// A quoted text: everything up to the quote that the closing parenthesis follows
+    /// (white space between them allowed), as CTP takes it. A backslash is itself, and a
+    /// quote inside the text is part of it.
     fn string(&mut self) -> Result<String, PixelRuleError> {
         self.expect('"')?;
         let mut s = String::new();
         loop {
-            match self.bump() {
-                Some('"') => return Ok(s),
-                Some('\\') => match self.bump() {
-                    Some(c) => s.push(c),
-                    None => break,
-                },
+            match self.peek() {
+                Some('"') if self.closes_text() => {
+                    self.bump();
+                    return Ok(s);
+                }
                 Some('\n') | None => break,
-                Some(c) => s.push(c),
+                Some(c) => {
+                    s.push(c);
+                    self.bump();
+                }
             }
         }
         Err(self.error("a quoted text is not closed on its line"))
+    }
+
+    /// Whether the quote at the current place ends a text: after it, white space and `)`.
+    fn closes_text(&self) -> bool {
+        let after = self.chars.get(self.at + 1..).unwrap_or_default();
+        after.iter().find(|c| !c.is_whitespace()) == Some(&')')
     }
 
     /// The regions after a signature: `(x,y,w,h)` groups separated by white space.
@@ -263,13 +307,22 @@ impl Parser<'_> {
             if self.peek() != Some('(') {
                 return Ok(regions);
             }
+            let line = self.line;
             self.bump();
+            // A region may run over lines, as CTP reads it.
             let mut inside = String::new();
-            while let Some(c) = self.peek().filter(|&c| c != ')' && c != '\n') {
+            while let Some(c) = self.peek().filter(|&c| c != ')') {
                 inside.push(c);
                 self.bump();
             }
-            self.expect(')')?;
+            if self.peek().is_none() {
+                return Err(PixelRuleError {
+                    line,
+                    ..self.error("a region '(' is not closed by ')'")
+                });
+            }
+            self.bump();
+            let inside = inside.split_whitespace().collect::<Vec<_>>().join(" ");
             let numbers: Vec<Option<u32>> = inside.split(',').map(|n| n.trim().parse().ok()).collect();
             let region = match numbers.as_slice() {
                 [Some(x), Some(y), Some(w), Some(h)] if *w > 0 && *h > 0 => Region {
@@ -279,9 +332,13 @@ impl Parser<'_> {
                     height: *h,
                 },
                 _ => {
-                    return Err(self.error(format!(
-                    "'({inside})' is not a region (x,y,w,h) of four whole numbers, width and height above 0"
-                )))
+                    return Err(PixelRuleError {
+                        line,
+                        ..self.error(format!(
+                            "'({inside})' is not a region (x,y,w,h) of four whole numbers, width and \
+                             height above 0"
+                        ))
+                    })
                 }
             };
             regions.push(region);
@@ -329,5 +386,115 @@ mod tests {
         let deep = format!("{{ {}Modality.equals(\"US\") }} (0,0,1,1)", "!(".repeat(100_000));
         let err = parse(&deep, "s").expect_err("too deep");
         assert!(err.message.contains("nests deeper"), "{err}");
+    }
+
+    fn one(script: &str) -> PixelRule {
+        let mut rules = parse(script, "s").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rules.len(), 1, "{rules:?}");
+        rules.remove(0)
+    }
+
+    fn test_of(sig: &Signature) -> &Test {
+        match sig {
+            Signature::Test(t) => t,
+            other => panic!("not a test: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn comments_inside_a_signature_run_to_the_end_of_the_line() {
+        let r = one(
+            "Fictive Sonics\n{ // the banner of every model\n  Modality.equals(\"US\") * // and\n  \
+             [0008,0070].contains(\"Fictive\") }\n(0,0,8,8)",
+        );
+        assert_eq!(
+            r.signature.to_string(),
+            "Modality.equals(\"US\") * [0008,0070].contains(\"Fictive\")"
+        );
+        // A semicolon is no comment, in CTP as here.
+        assert!(parse("{ ; Modality.equals(\"US\") } (0,0,1,1)", "s").is_err());
+    }
+
+    #[test]
+    fn a_backslash_is_itself_and_a_quote_inside_a_text_needs_no_escape() {
+        let r = one("{ [0008,0008].contains(\"ORIGINAL\\PRIMARY\") } (0,0,1,1)");
+        assert_eq!(test_of(&r.signature).value, "ORIGINAL\\PRIMARY");
+        let r = one("{ [0008,103e].equals(\"the \"FICTIVE\" view\" ) } (0,0,1,1)");
+        assert_eq!(test_of(&r.signature).value, "the \"FICTIVE\" view");
+        // A parenthesis inside the text is text.
+        let r = one("{ SeriesDescription.startsWith(\"AAA (report)\") } (0,0,1,1)");
+        assert_eq!(test_of(&r.signature).value, "AAA (report)");
+        // Round trip through Display.
+        let again = one(&r.to_string());
+        assert_eq!(again.signature, r.signature);
+    }
+
+    #[test]
+    fn white_space_around_the_parts_of_a_test_and_private_tags() {
+        let r = one("{ [ 0019 , 10a2 ] . containsIgnoreCase ( \"echo\" ) } (0,0,1,1)");
+        let t = test_of(&r.signature);
+        assert_eq!(t.tag, Tag(0x0019, 0x10a2));
+        assert_eq!(t.name, "[0019,10a2]");
+        assert_eq!(t.op, Op::ContainsIgnoreCase);
+    }
+
+    #[test]
+    fn true_false_and_precedence_of_not_and_or() {
+        let r = one("{ !true + false * Modality.equals(\"US\") } (0,0,1,1)");
+        // `!` binds tightest, then `*`, then `+`.
+        assert_eq!(
+            r.signature,
+            Signature::Any(vec![
+                Signature::Not(Box::new(Signature::All(vec![]))),
+                Signature::All(vec![
+                    Signature::Any(vec![]),
+                    Signature::Test(Test {
+                        tag: Tag(0x0008, 0x0060),
+                        name: "Modality".into(),
+                        op: Op::Equals,
+                        value: "US".into(),
+                    }),
+                ]),
+            ])
+        );
+        assert_eq!(
+            r.signature.to_string(),
+            "!true + (false * Modality.equals(\"US\"))"
+        );
+        assert_eq!(one(&r.to_string()).signature, r.signature);
+        let obj = dicom_object::InMemDicomObject::new_empty();
+        assert!(!r.signature.matches(&obj));
+        assert!(one("{ true } (0,0,1,1)").signature.matches(&obj));
+        assert!(!one("{ false } (0,0,1,1)").signature.matches(&obj));
+    }
+
+    #[test]
+    fn a_region_may_run_over_lines_and_its_errors_name_its_line() {
+        let r = one("{ Modality.equals(\"US\") }\n  (0, 0,\n   640, 40) (1,2,\n3,4)");
+        assert_eq!(r.regions.len(), 2);
+        assert_eq!(
+            r.regions[1],
+            Region {
+                x: 1,
+                y: 2,
+                width: 3,
+                height: 4
+            }
+        );
+        let err = parse("{ Modality.equals(\"US\") }\n\n (0,0,\n x,4)", "s").expect_err("not a number");
+        assert_eq!(err.line, 3, "{err}");
+        let err = parse("{ Modality.equals(\"US\") }\n (0,0,1,1", "s").expect_err("not closed");
+        assert_eq!(err.line, 2, "{err}");
+    }
+
+    #[test]
+    fn a_signature_without_regions_is_refused_with_the_reason() {
+        let err = parse(
+            "Title\n{ Modality.equals(\"US\") }\nNext\n{ true } (0,0,1,1)",
+            "s",
+        )
+        .expect_err("no region");
+        assert_eq!(err.line, 3, "{err}");
+        assert!(err.message.contains("blanking nothing"), "{err}");
     }
 }

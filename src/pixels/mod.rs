@@ -32,7 +32,7 @@ pub const CLEAN_PIXEL_DATA_OPTION: &str = "clean-pixel-data";
 /// Reads pixel rules from a file: dpk's RON (a list of rules) when its name ends in `.ron`,
 /// else a CTP DicomPixelAnonymizer script.
 pub fn load_rules(path: &std::path::Path) -> Result<Vec<PixelRule>, PixelRuleError> {
-    let text = std::fs::read_to_string(path).map_err(|e| PixelRuleError {
+    let text = crate::ron_text::read_config(path).map_err(|e| PixelRuleError {
         origin: path.display().to_string(),
         line: 0,
         message: e.to_string(),

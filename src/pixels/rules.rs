@@ -156,20 +156,30 @@ impl Signature {
     }
 }
 
+impl Signature {
+    /// Whether the signature joins others, and so needs parentheses inside another (`true`
+    /// and `false`, the empty ones, are single words).
+    fn is_compound(&self) -> bool {
+        matches!(self, Signature::All(parts) | Signature::Any(parts) if !parts.is_empty())
+    }
+}
+
 impl fmt::Display for Signature {
     /// CTP's syntax, so that a plan shows the rule as a script would write it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let join = |f: &mut fmt::Formatter<'_>, parts: &[Signature], op: &str| -> fmt::Result {
+            // Nothing to hold: "all of" none always holds, "any of" none never does.
             if parts.is_empty() {
-                return f.write_str("true");
+                return f.write_str(if op == "*" { "true" } else { "false" });
             }
             for (i, p) in parts.iter().enumerate() {
                 if i > 0 {
                     write!(f, " {op} ")?;
                 }
-                match p {
-                    Signature::All(_) | Signature::Any(_) => write!(f, "({p})")?,
-                    _ => write!(f, "{p}")?,
+                if p.is_compound() {
+                    write!(f, "({p})")?;
+                } else {
+                    write!(f, "{p}")?;
                 }
             }
             Ok(())
@@ -179,10 +189,8 @@ impl fmt::Display for Signature {
             Signature::Test(t) => write!(f, "{}.{}(\"{}\")", t.name, t.op.name(), t.value),
             Signature::All(parts) => join(f, parts, "*"),
             Signature::Any(parts) => join(f, parts, "+"),
-            Signature::Not(inner) => match **inner {
-                Signature::Test(_) => write!(f, "!{inner}"),
-                _ => write!(f, "!({inner})"),
-            },
+            Signature::Not(inner) if inner.is_compound() => write!(f, "!({inner})"),
+            Signature::Not(inner) => write!(f, "!{inner}"),
         }
     }
 }

@@ -206,7 +206,7 @@ impl Profile {
 
     /// Loads a profile from a RON file.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
+        let text = ron_text::read_config(path).map_err(|source| ProfileError::Io {
             path: path.to_path_buf(),
             source,
         })?;

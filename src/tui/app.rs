@@ -403,7 +403,7 @@ impl App {
 
     /// The character sets with code extensions in force at `path`: those of the innermost
     /// item that declares a Specific Character Set, or the dataset's.
-    fn code_extensions(&self, path: &TagPath) -> Option<super::charset::CodeExtensions> {
+    fn code_extensions(&self, path: &TagPath) -> Option<crate::dataset::charset::CodeExtensions> {
         let file: &InMemDicomObject = &self.doc.header.file;
         let holders = std::iter::once(crate::dataset::item_at(file, path)).chain(
             (0..path.depth())
@@ -418,7 +418,7 @@ impl App {
                     }
                     _ => Vec::new(),
                 };
-                return super::charset::CodeExtensions::of(&declared);
+                return crate::dataset::charset::CodeExtensions::of(&declared);
             }
         }
         None

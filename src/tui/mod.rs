@@ -7,7 +7,6 @@
 pub mod app;
 pub mod browser;
 pub mod browser_view;
-pub mod charset;
 pub mod describe;
 pub mod document;
 pub mod folder;

@@ -145,7 +145,7 @@ impl Theme {
         if BUILTIN_THEMES.iter().any(|(n, _)| *n == spec) {
             return Theme::builtin(spec);
         }
-        let text = std::fs::read_to_string(Path::new(spec)).map_err(|e| ThemeError {
+        let text = ron_text::read_config(Path::new(spec)).map_err(|e| ThemeError {
             origin: spec.into(),
             line: 0,
             column: 0,
