@@ -50,7 +50,8 @@ pub mod terminal_text;
 
 pub use cancel::Cancel;
 pub use engine::{
-    anonymize_bytes, anonymize_file, apply, plan, plan_bytes, plan_header, Anonymized, Context, Plan, Salt,
+    anonymize_bytes, anonymize_file, apply, apply_header, plan, plan_anonymize, plan_bytes, plan_header,
+    Anonymized, Context, Plan, Salt,
 };
 pub use error::{Error, Result};
 pub use profile::{Action, Profile, ResolvedProfile, Selector};

@@ -811,3 +811,92 @@ fn the_diff_of_a_cleaned_file_is_its_plan() {
         );
     }
 }
+
+/// `plan_anonymize` works out, from the header alone, the very plan `anonymize_file` returns
+/// when it cleans the pixels: for pixel data held with the header and left in the file,
+/// native in either byte order, RLE and JPEG; and the header it gives to score carries the
+/// markers of clean pixels.
+#[test]
+fn the_plan_made_without_writing_is_the_plan_written() {
+    let large = |image: Image| Image {
+        rows: 480,
+        columns: 640,
+        ..image
+    };
+    let jpeg = Image {
+        samples: 3,
+        photometric: "YBR_FULL_422",
+        transfer_syntax: uids::JPEG_BASELINE8_BIT,
+        ..Image::ultrasound()
+    };
+    let big_endian = Image {
+        bits: 16,
+        transfer_syntax: "1.2.840.10008.1.2.2",
+        ..Image::ultrasound()
+    };
+    let rle = Image {
+        transfer_syntax: uids::RLE_LOSSLESS,
+        ..Image::secondary_capture()
+    };
+    let images = [
+        Image::ultrasound(),
+        large(Image::ultrasound()),
+        jpeg.clone(),
+        large(jpeg),
+        big_endian.clone(),
+        large(big_endian),
+        rle.clone(),
+        large(rle),
+    ];
+    for image in images {
+        let label = format!("{} {}×{}", image.transfer_syntax, image.columns, image.rows);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = dir.path().join("in.dcm");
+        image.write(&input);
+        let profile = profile_for(&image, &[(0, 0, 64, 8)]);
+        let header = dpk::dataset::open_around_pixel_data(&input).expect("header");
+        let planned = dpk::plan_anonymize(&header, &profile, &ctx()).expect("planned");
+        let written =
+            dpk::anonymize_file(&input, &dir.path().join("out.dcm"), &profile, &ctx()).expect("cleaned");
+        assert_eq!(
+            serde_json::to_value(&planned).expect("json"),
+            serde_json::to_value(&written).expect("json"),
+            "{label}: the plan made without writing differs from the plan written"
+        );
+        let entry = planned
+            .entry(&TagPath::root(tags::PIXEL_DATA))
+            .expect("a Pixel Data entry");
+        assert_eq!(entry.kind, ChangeKind::Replaced, "{label}");
+        // Scored as written: the markers say the pixels are clean.
+        let after = dpk::apply_header(&planned, &header).expect("applied");
+        assert_eq!(text(&after, tags::BURNED_IN_ANNOTATION), "NO", "{label}");
+        assert!(dpk::pixels::claimed(&after).is_some(), "{label}");
+    }
+}
+
+/// A file a rule matches but whose pixels dpk cannot clean is planned with a note saying so
+/// (the inspector still shows it); writing it fails.
+#[test]
+fn a_plan_of_pixels_that_cannot_be_cleaned_says_so() {
+    let image = Image {
+        bits: 16,
+        samples: 3,
+        photometric: "YBR_FULL_422",
+        ..Image::ultrasound()
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let input = dir.path().join("in.dcm");
+    image.write(&input);
+    let profile = profile_for(&image, &[(0, 0, 64, 8)]);
+    let header = dpk::dataset::open_around_pixel_data(&input).expect("header");
+    let planned = dpk::plan_anonymize(&header, &profile, &ctx()).expect("planned");
+    assert!(
+        planned
+            .notes
+            .iter()
+            .any(|n| n.starts_with(dpk::engine::CANNOT_CLEAN_PIXELS)),
+        "{:?}",
+        planned.notes
+    );
+    assert!(dpk::anonymize_file(&input, &dir.path().join("out.dcm"), &profile, &ctx()).is_err());
+}

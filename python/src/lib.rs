@@ -241,7 +241,7 @@ fn plan<'py>(
             match &input {
                 Input::Bytes(b) => dpk::plan_bytes(b, input.name(), &setup.profile, &setup.ctx),
                 Input::Path(p) => {
-                    dpk::plan_header(&dpk::dataset::open_header(p)?, &setup.profile, &setup.ctx)
+                    dpk::plan_anonymize(&dpk::dataset::open_header(p)?, &setup.profile, &setup.ctx)
                 }
             }
         })

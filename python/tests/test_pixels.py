@@ -51,6 +51,14 @@ def test_pixel_rules_blank_the_region_as_the_cli_does(tmp_path, dpk_bin, salt_fi
     assert "113101" in codes
     assert "blanked (0,0,12,5)" in list(after.DeidentificationMethod)
 
+    # The plan says so before anything is written, from a path or from bytes.
+    for data in (US, US.read_bytes()):
+        changes = dpk.plan(data, salt=SALT, options=["clean-pixel-data"], pixel_rules=rules)
+        pixel = [c for c in changes if c["keyword"] == "PixelData"]
+        assert pixel and pixel[0]["action"] == "clean" and "(0,0,12,5)" in pixel[0]["rule"], pixel
+        burned = [c for c in changes if c["keyword"] == "BurnedInAnnotation"]
+        assert burned and burned[0]["after"] == "NO"
+
 
 
 def test_pixel_rules_without_the_option_are_refused(tmp_path):

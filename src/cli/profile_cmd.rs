@@ -164,13 +164,9 @@ fn explain_cmd(name: &str, profile: &ProfileArgs, file: Option<&PathBuf>, salt: 
         // The plan and both scores, from the same engine and scorer `dpk anonymize` and
         // `dpk score` run: the explanation says what they do.
         let planned = crate::dataset::open_header(file_path).and_then(|h| {
-            let plan = crate::plan_header(&h, &profile, &ctx)?;
+            let plan = crate::plan_anonymize(&h, &profile, &ctx)?;
             let before = score(&h.file, &weights);
-            let after = score_against(
-                &crate::apply(&plan, h.file.clone())?.into_inner(),
-                &weights,
-                &h.file,
-            );
+            let after = score_against(&crate::apply_header(&plan, &h)?.into_inner(), &weights, &h.file);
             Ok((h, plan, before, after))
         });
         match planned {

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{anonymize_file_durable, plan_header, Context, Plan};
+use super::{anonymize_file_durable, Context, Plan};
 use crate::dataset::{self, Durability, Header};
 use crate::error::{Error, Result};
 use crate::profile::ResolvedProfile;
@@ -46,7 +46,7 @@ pub fn anonymize_bytes(
 /// [`dataset::open_header`] reads a file: pixel data described, not held.
 pub fn plan_bytes(bytes: &[u8], name: &Path, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
     let header = open_header_bytes(bytes, name)?;
-    plan_header(&header, profile, ctx)
+    super::plan_anonymize(&header, profile, ctx)
 }
 
 /// Opens the DICOM file `bytes` as [`dataset::open_header`] opens a file (the same checks and
@@ -196,7 +196,8 @@ mod tests {
         assert_eq!(crate::risk::score(&header.file, &weights), from_file);
         let (profile, ctx) = setup();
         let plan = plan_bytes(&std::fs::read(&path).unwrap(), &path, &profile, &ctx).unwrap();
-        let from_disk = plan_header(&dataset::open_header(&path).unwrap(), &profile, &ctx).unwrap();
+        let from_disk =
+            super::super::plan_anonymize(&dataset::open_header(&path).unwrap(), &profile, &ctx).unwrap();
         assert_eq!(plan.change_count(), from_disk.change_count());
     }
 }

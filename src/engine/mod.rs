@@ -28,6 +28,7 @@ pub use plan::{plan, plan_header};
 use crate::dataset::{self, Durability};
 use crate::diff::{Change, ChangeKind};
 use crate::error::{Error, Result};
+use crate::pixels::PixelRule;
 use crate::profile::ResolvedProfile;
 
 /// What a plan may depend on besides the dataset and the profile: the secret salt.
@@ -115,20 +116,7 @@ pub fn anonymize_file_durable(
 ) -> Result<Plan> {
     let header = dataset::open_around_pixel_data(input)?;
     let notes = header.notes.clone();
-    // The Clean Pixel Data Option: the rules the file matches, or why it needs a look.
-    let (matched, review) = if profile.cleans_pixel_data() {
-        let has_pixels =
-            header.pixel_data.is_some() || header.file.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
-        let matched = crate::pixels::matching_rules(&header.file, profile.pixel_rules());
-        let matched = if has_pixels { matched } else { Vec::new() };
-        let review = matched
-            .is_empty()
-            .then(|| crate::pixels::needs_review(&header.file, has_pixels))
-            .flatten();
-        (matched, review)
-    } else {
-        (Vec::new(), None)
-    };
+    let (matched, review) = pixel_rules_for(&header, profile);
     let result = if matched.is_empty() {
         anonymize_header(header, input, output, profile, ctx, durability)
     } else {
@@ -152,6 +140,70 @@ pub fn anonymize_file_durable(
 /// How a plan's note begins for a file whose pixels may show burned-in text that no pixel
 /// rule blanked (with the Clean Pixel Data Option).
 pub const NEEDS_PIXEL_REVIEW: &str = "needs pixel review";
+
+/// How a plan's note begins for a file whose pixels a rule matches but dpk cannot clean:
+/// writing it fails for the reason the note gives.
+pub const CANNOT_CLEAN_PIXELS: &str = "pixels cannot be cleaned";
+
+/// The Clean Pixel Data Option for one file: the rules it matches, or why it needs a look.
+fn pixel_rules_for<'p>(
+    header: &dataset::Header,
+    profile: &'p ResolvedProfile,
+) -> (Vec<&'p PixelRule>, Option<String>) {
+    if !profile.cleans_pixel_data() {
+        return (Vec::new(), None);
+    }
+    let has_pixels =
+        header.pixel_data.is_some() || header.file.get(dicom_dictionary_std::tags::PIXEL_DATA).is_some();
+    let matched = crate::pixels::matching_rules(&header.file, profile.pixel_rules());
+    let matched = if has_pixels { matched } else { Vec::new() };
+    let review = matched
+        .is_empty()
+        .then(|| crate::pixels::needs_review(&header.file, has_pixels))
+        .flatten();
+    (matched, review)
+}
+
+/// The header of a file as [`anonymize_file`] writes it, from a plan of
+/// [`plan_anonymize`], for scoring and showing: pixel data the plan cleans exists only as
+/// it is written, so it is left out here (a plain [`apply`] refuses a value it cannot make).
+pub fn apply_header(plan: &Plan, header: &dataset::Header) -> Result<dataset::DicomFile> {
+    let mut file = header.file.clone();
+    let tag = dicom_dictionary_std::tags::PIXEL_DATA;
+    let made_on_write = plan
+        .entry(&dataset::TagPath::root(tag))
+        .and_then(|c| c.after.as_ref())
+        .is_some_and(|after| !matches!(after, dataset::Snapshot::Primitive(_)));
+    if made_on_write {
+        file.remove_element(tag);
+    }
+    apply(plan, file)
+}
+
+/// The plan [`anonymize_file`] returns for a file read around its pixel data, without
+/// writing anything: with the Clean Pixel Data Option, the Pixel Data entry naming the rules
+/// and regions, the markers of clean pixels and the attributes that describe decoded pixels
+/// anew; a note for a file that needs pixel review, or whose pixels cannot be cleaned
+/// ([`CANNOT_CLEAN_PIXELS`]: writing it fails). What the inspector, `dpk profile` and the
+/// Python `plan` show. (A DICOMDIR's offsets and file IDs are planned only as it is written.)
+pub fn plan_anonymize(header: &dataset::Header, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
+    let (matched, review) = pixel_rules_for(header, profile);
+    let mut plan = if matched.is_empty() {
+        plan_header(header, profile, ctx)?
+    } else {
+        match pixel_clean::plan_cleaned(header, profile, ctx, &matched)? {
+            Ok(plan) => plan,
+            Err((mut plan, why)) => {
+                plan.notes.push(format!("{CANNOT_CLEAN_PIXELS}: {why}"));
+                plan
+            }
+        }
+    };
+    if let Some(why) = review {
+        plan.notes.push(format!("{NEEDS_PIXEL_REVIEW}: {why}"));
+    }
+    Ok(plan)
+}
 
 /// Plans, applies and writes a file read around its pixel data.
 fn anonymize_header(

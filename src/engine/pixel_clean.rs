@@ -21,7 +21,7 @@ use crate::dataset::{
 };
 use crate::diff::{Change, ChangeKind, Decision};
 use crate::error::{Error, Result};
-use crate::pixels::{blank_pixel_data, FrameForm, FrameMask, PixelRule, Region};
+use crate::pixels::{blank_pixel_data, Blanked, FrameForm, FrameMask, PixelRule, Region};
 use crate::profile::{Action, ResolvedProfile};
 
 /// The rule text of the attributes that change with the pixels.
@@ -106,6 +106,70 @@ pub(super) fn anonymize_header(
         note,
     );
     Ok(plan)
+}
+
+/// The plan [`anonymize_header`] returns for a file that `rules` (not empty) match, worked
+/// out from its header alone: nothing is decoded and nothing written. Pixel data held with the
+/// header (small) is blanked in memory to give its new value, as the write does. `Err` holds
+/// why the pixels cannot be cleaned (writing the file fails for that reason).
+pub(super) fn plan_cleaned(
+    header: &Header,
+    profile: &ResolvedProfile,
+    ctx: &Context,
+    rules: &[&PixelRule],
+) -> Result<std::result::Result<Plan, (Plan, String)>> {
+    let mut plan = super::plan_header(header, profile, ctx)?;
+    let pixel_path = TagPath::root(tags::PIXEL_DATA);
+    if plan.entry(&pixel_path).map(|c| c.kind) != Some(ChangeKind::Unchanged) {
+        return Ok(Ok(plan));
+    }
+    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let ts = header.file.meta().transfer_syntax();
+    let Some(pixels) = header.pixel_data.as_ref().filter(|p| p.tag == tags::PIXEL_DATA) else {
+        // Held with the header: blanked here as the write blanks it.
+        return Ok(match blank_pixel_data(&header.file, ts, &regions) {
+            Ok(blanked) => {
+                plan_blanked_form(&mut plan, &header.file, profile, rules, &blanked);
+                mark_blanked(&mut plan, rules, &regions, &blanked);
+                Ok(plan)
+            }
+            Err(e) => Err((plan, e.0)),
+        });
+    };
+    let form = match FrameForm::of(&header.file, ts).and_then(|f| f.mask(&regions).map(|m| (f, m))) {
+        Ok(found) => found,
+        Err(e) => return Ok(Err((plan, e.0))),
+    };
+    let (form, mask) = form;
+    replan_markers(&mut plan, &header.file, profile, rules);
+    let (vr, bytes) = match form.compression() {
+        Some(compression) => {
+            plan_native_form(
+                &mut plan,
+                &header.file,
+                form.new_photometric().map(str::to_string),
+                form.new_planar_configuration(),
+                compression.lossy_method,
+            );
+            let vr = if form.bits_allocated() == 8 {
+                VR::OB
+            } else {
+                VR::OW
+            };
+            let total = form.frame_len() as u64 * form.frames() as u64;
+            (vr, total + total % 2)
+        }
+        None => {
+            let bytes = match pixels.snapshot {
+                Snapshot::Bulk { bytes } => bytes,
+                _ => form.frame_len() as u64 * form.frames() as u64,
+            };
+            (pixels.vr, bytes)
+        }
+    };
+    let note = fill_note(regions.len(), mask.fill(), form.frames());
+    mark_pixel_entry(&mut plan, &pixel_path, rules, vr, Snapshot::Bulk { bytes }, note);
+    Ok(Ok(plan))
 }
 
 /// Plans, cleans and writes a file whose encapsulated pixel data is left in the file: one
@@ -274,18 +338,38 @@ fn anonymize(
             reason: e.0,
         })?;
 
-    replan_markers(&mut plan, &file, profile, rules);
+    plan_blanked_form(&mut plan, &file, profile, rules, &blanked);
+    // Applied as kept, then replaced: the plan's entry holds only the new value's size.
+    let mut out = apply(&plan, file)?;
+    mark_blanked(&mut plan, rules, &regions, &blanked);
+    out.put(DataElement::new(tags::PIXEL_DATA, blanked.vr, blanked.value));
+    dataset::write_atomic_durable(&out, output, durability)?;
+    Ok(plan)
+}
 
+/// What pixels blanked in memory (`blanked`) change besides themselves: the markers, and the
+/// attributes that describe the pixels anew when they were decoded.
+fn plan_blanked_form(
+    plan: &mut Plan,
+    file: &DicomFile,
+    profile: &ResolvedProfile,
+    rules: &[&PixelRule],
+    blanked: &Blanked,
+) {
+    replan_markers(plan, file, profile, rules);
     if blanked.transfer_syntax.is_some() {
         plan_native_form(
-            &mut plan,
-            &file,
+            plan,
+            file,
             blanked.photometric.map(str::to_string),
             blanked.planar_configuration,
             blanked.lossy_method,
         );
     }
+}
 
+/// The Pixel Data entry of pixels blanked in memory.
+fn mark_blanked(plan: &mut Plan, rules: &[&PixelRule], regions: &[Region], blanked: &Blanked) {
     let note = fill_note(regions.len(), &blanked.fill, blanked.frames);
     let bytes = blanked.value.calculate_byte_len();
     let after = if bytes > 1024 {
@@ -293,12 +377,14 @@ fn anonymize(
     } else {
         Snapshot::primitive(blanked.value.clone())
     };
-    // Applied as kept, then replaced: the plan's entry holds only the new value's size.
-    let mut out = apply(&plan, file)?;
-    out.put(DataElement::new(tags::PIXEL_DATA, blanked.vr, blanked.value));
-    mark_pixel_entry(&mut plan, &pixel_path, rules, blanked.vr, after, note);
-    dataset::write_atomic_durable(&out, output, durability)?;
-    Ok(plan)
+    mark_pixel_entry(
+        plan,
+        &TagPath::root(tags::PIXEL_DATA),
+        rules,
+        blanked.vr,
+        after,
+        note,
+    );
 }
 
 /// Plans what changes when compressed pixels are written native: the transfer syntax

@@ -301,7 +301,7 @@ impl Browser {
                 path: self.files.get(index).map(|f| f.path.clone()).unwrap_or_default(),
                 reason: "not loaded".into(),
             })?;
-        crate::plan_header(file, &self.edits.current_profile().resolve()?, &self.edits.ctx)
+        crate::plan_anonymize(file, &self.edits.current_profile().resolve()?, &self.edits.ctx)
     }
 
     /// How many series the folder has.

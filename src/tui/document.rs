@@ -3,7 +3,7 @@
 //! [`Document`] (its header, the plan the profile gives it, the scores before and after).
 //! A folder's files all share one `Edits`, which moves with the user from one file's tree to
 //! the next and back to the folder. Decisions are the engine's: the document asks
-//! `plan_header` and `risk::score`, never decides an element's action itself.
+//! `plan_anonymize` and `risk::score`, never decides an element's action itself.
 
 use std::sync::Arc;
 
@@ -323,7 +323,7 @@ fn kept_sequences_plan(
             break;
         }
         kept.rules.extend(more);
-        shadow = Some(crate::plan_header(header, &kept.resolve()?, ctx)?);
+        shadow = Some(crate::plan_anonymize(header, &kept.resolve()?, ctx)?);
     }
     Ok(shadow.unwrap_or_else(|| plan.clone()))
 }
@@ -337,9 +337,9 @@ pub fn plan_and_score(
     ctx: &Context,
     weights: &Weights,
 ) -> crate::Result<(Plan, RiskReport)> {
-    let plan = crate::plan_header(header, profile, ctx)?;
+    let plan = crate::plan_anonymize(header, profile, ctx)?;
     let after = score_against(
-        &crate::apply(&plan, header.file.clone())?.into_inner(),
+        &crate::apply_header(&plan, header)?.into_inner(),
         weights,
         &header.file,
     );
