@@ -463,3 +463,33 @@ proptest! {
         }
     }
 }
+
+/// The score reads text as the cleaner does: a Japanese name in a description is
+/// identifying text, whatever the ISO 2022 escapes around it.
+#[test]
+fn the_score_finds_a_japanese_name_left_in_a_description() {
+    let name = iso2022("Kaku^Hanako=架空^花子", Set::Jis);
+    let description = iso2022("CT 架空花子様 胸部", Set::Jis);
+    let plain = iso2022("CT 胸部", Set::Jis);
+    let manufacturer = iso2022("医療機器", Set::Jis);
+    let score = |description: &[u8]| {
+        let bytes = ct("\\ISO 2022 IR 87", &name, description, &manufacturer).file(CT_IMAGE, SOP_INSTANCE);
+        let file = dpk::dataset::open_bytes(&bytes, "in.dcm").unwrap();
+        dpk::risk::score(&file, &dpk::risk::Weights::builtin())
+    };
+    let reason_of = |report: &dpk::risk::RiskReport| {
+        report
+            .findings
+            .iter()
+            .find(|f| f.keyword == Some("StudyDescription"))
+            .map(|f| f.reason.clone())
+    };
+    assert_eq!(
+        reason_of(&score(&description)),
+        Some(dpk::risk::Reason::IdentifyingText("StudyDescription"))
+    );
+    assert_eq!(
+        reason_of(&score(&plain)),
+        Some(dpk::risk::Reason::FreeText("StudyDescription"))
+    );
+}

@@ -508,6 +508,7 @@ fn score_with(obj: &InMemDicomObject, weights: &Weights, original: Option<&InMem
         root: original.unwrap_or(obj),
         ids: None,
         retain_uids: declares_retained_uids(obj),
+        extensions: crate::dataset::charset::CodeExtensions::of_dataset(obj),
         shifted_dates: declares_shifted_dates(obj),
         original,
         stack: Vec::new(),
@@ -709,6 +710,8 @@ struct Walker<'a> {
     /// de-identification never need them.
     ids: Option<Identifiers>,
     retain_uids: bool,
+    /// The ISO 2022 code extensions the scored data set's text is read under, if any.
+    extensions: Option<crate::dataset::charset::CodeExtensions>,
     /// The file says its dates were shifted.
     shifted_dates: bool,
     /// The original, when scoring against it.
@@ -818,7 +821,7 @@ impl Walker<'_> {
                 }
             }
             Category::FreeText => {
-                if self.identifying(p) {
+                if self.identifying(p, vr) {
                     weight = weight.max(self.weights.identifying_text);
                     Reason::IdentifyingText(name)
                 } else {
@@ -857,7 +860,9 @@ impl Walker<'_> {
         }
         let mut weight = self.weights.category(Category::PrivateData).weight;
         let identifying = match el.value() {
-            Value::Primitive(p) if !matches!(el.header().vr, VR::PN | VR::DA | VR::DT) => self.identifying(p),
+            Value::Primitive(p) if !matches!(el.header().vr, VR::PN | VR::DA | VR::DT) => {
+                self.identifying(p, el.header().vr)
+            }
             _ => false,
         };
         let reason = if identifying {
@@ -891,9 +896,19 @@ impl Walker<'_> {
     /// Whether cleaning (PS3.15 C) would change one of the value's texts: it holds a name, ID
     /// or date of this dataset, or a date or e-mail shape. Cleaned as UT, so that only what is
     /// found counts, not a cut to a VR's length.
-    fn identifying(&mut self, p: &PrimitiveValue) -> bool {
+    /// Text under ISO 2022 code extensions is read as its bytes mean (Japanese, Korean,
+    /// Chinese), as the engine's cleaner reads it.
+    fn identifying(&mut self, p: &PrimitiveValue, vr: VR) -> bool {
         let root = self.root;
         let ids = self.ids.get_or_insert_with(|| Identifiers::gather(root));
+        let decoded = match (p, &self.extensions) {
+            (PrimitiveValue::Str(s), Some(x)) => x.decode_values(std::slice::from_ref(s), vr),
+            (PrimitiveValue::Strs(list), Some(x)) => x.decode_values(list, vr),
+            _ => None,
+        };
+        if let Some(values) = decoded {
+            return values.iter().any(|v| ids.contains_identifying(trim(v)));
+        }
         match p {
             PrimitiveValue::Str(_) | PrimitiveValue::Strs(_) => strs(p).any(|s| ids.contains_identifying(s)),
             // Private elements of implicit VR files read as UN bytes: look at them as text when
