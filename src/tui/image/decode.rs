@@ -26,7 +26,7 @@ use crate::dataset::{text_of, DicomFile, FrameFault, FrameReader, Snapshot};
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FrameError {
-    /// The file has no Pixel Data (the bundled demo, a structured report).
+    /// The file has no Pixel Data (a structured report, a header-only file).
     #[error("this file has no pixel data")]
     NoPixelData,
     /// JPEG-LS needs a C++ decoder this build does not carry.
