@@ -100,3 +100,70 @@ pub fn structured_report(path: &Path) {
     put(&mut obj, tags::VERIFICATION_FLAG, VR::CS, "UNVERIFIED");
     write(obj, uids::BASIC_TEXT_SR_STORAGE, path);
 }
+
+/// One element in Explicit VR Little Endian, its value padded to even length with `pad`.
+fn raw_element(out: &mut Vec<u8>, tag: Tag, vr: &[u8; 2], value: &[u8], pad: u8) {
+    let mut value = value.to_vec();
+    if value.len() % 2 == 1 {
+        value.push(pad);
+    }
+    out.extend(tag.group().to_le_bytes());
+    out.extend(tag.element().to_le_bytes());
+    out.extend(vr);
+    if matches!(vr, b"OB" | b"OW" | b"SQ" | b"UN" | b"UT" | b"UC" | b"UR") {
+        out.extend([0, 0]);
+        out.extend((value.len() as u32).to_le_bytes());
+    } else {
+        out.extend((value.len() as u16).to_le_bytes());
+    }
+    out.extend(value);
+}
+
+/// 宮本^花子 under ISO 2022 IR 87, as PS3.5 H.3.1 writes a Japanese name: each kanji run
+/// after ESC $ B (JIS X 0208 in G0), back to ASCII with ESC ( B before the component
+/// delimiter and at the end. 宮 (0x355C) and 本 (0x4B5C) each hold the byte 0x5C, the
+/// value delimiter's.
+pub const MIYAMOTO_HANAKO: &[u8] = b"\x1b$B\x35\x5c\x4b\x5c\x1b(B^\x1b$B\x32\x56\x3b\x52\x1b(B";
+/// 宮本病院, an invented hospital, the same way.
+pub const MIYAMOTO_HOSPITAL: &[u8] = b"\x1b$B\x35\x5c\x4b\x5c\x49\x42\x31\x21\x1b(B";
+
+/// A Secondary Capture header declaring `\ISO 2022 IR 87` (ASCII first, JIS X 0208 by
+/// escape sequence), its patient's name and institution in kanji: written byte for byte,
+/// as a Japanese modality writes them.
+pub fn japanese_names(path: &Path) {
+    const SOP_CLASS: &[u8] = b"1.2.840.10008.5.1.4.1.1.7";
+    const INSTANCE: &[u8] = b"2.25.880001.4";
+    let mut meta = Vec::new();
+    raw_element(&mut meta, Tag(0x0002, 0x0001), b"OB", &[0, 1], 0);
+    raw_element(&mut meta, Tag(0x0002, 0x0002), b"UI", SOP_CLASS, 0);
+    raw_element(&mut meta, Tag(0x0002, 0x0003), b"UI", INSTANCE, 0);
+    raw_element(&mut meta, Tag(0x0002, 0x0010), b"UI", b"1.2.840.10008.1.2.1", 0);
+    let mut out = vec![0u8; 128];
+    out.extend(b"DICM");
+    raw_element(
+        &mut out,
+        Tag(0x0002, 0x0000),
+        b"UL",
+        &(meta.len() as u32).to_le_bytes(),
+        0,
+    );
+    out.extend(meta);
+    raw_element(
+        &mut out,
+        tags::SPECIFIC_CHARACTER_SET,
+        b"CS",
+        b"\\ISO 2022 IR 87",
+        b' ',
+    );
+    raw_element(&mut out, tags::SOP_CLASS_UID, b"UI", SOP_CLASS, 0);
+    raw_element(&mut out, tags::SOP_INSTANCE_UID, b"UI", INSTANCE, 0);
+    raw_element(&mut out, tags::STUDY_DATE, b"DA", b"20240611", b' ');
+    raw_element(&mut out, tags::MODALITY, b"CS", b"OT", b' ');
+    raw_element(&mut out, tags::CONVERSION_TYPE, b"CS", b"WSD", b' ');
+    raw_element(&mut out, tags::INSTITUTION_NAME, b"LO", MIYAMOTO_HOSPITAL, b' ');
+    raw_element(&mut out, tags::PATIENT_NAME, b"PN", MIYAMOTO_HANAKO, b' ');
+    raw_element(&mut out, tags::PATIENT_ID, b"LO", b"PID-880", b' ');
+    raw_element(&mut out, tags::STUDY_INSTANCE_UID, b"UI", b"2.25.880001.1", 0);
+    raw_element(&mut out, tags::SERIES_INSTANCE_UID, b"UI", b"2.25.880001.2", 0);
+    std::fs::write(path, out).expect("fixture written");
+}
