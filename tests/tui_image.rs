@@ -5,11 +5,15 @@
 
 #[path = "support/image_gen.rs"]
 mod image_gen;
+#[path = "support/tuifix.rs"]
+mod tuifix;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+use dicom_dictionary_std::tags;
 use dpk::engine::{Context, Salt};
 use dpk::pixels::Region;
 use dpk::tui::app::{Action, App, Dir, Mode};
@@ -371,13 +375,41 @@ fn what_cannot_be_shown_is_said_in_the_pane() {
         press(&mut app, "jv");
         assert_eq!(app.mode(), Mode::Normal);
     }
-    // The demo has a header only.
-    let file = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
-    let ctx = Context::new(Salt::new(SALT.to_vec()).unwrap());
-    let mut app = App::new("demo".into(), file, Profile::builtin("basic").unwrap(), ctx, true).unwrap();
+    // A real file with no pixel data: a structured report.
+    let (_dir, path) = fixture(tuifix::structured_report, "report.dcm");
+    let mut app = open(&path, "report.dcm");
     press(&mut app, "v");
     let screen = text(&draw(&mut app, 80, 24));
+    assert_eq!(
+        app.image.status,
+        Status::Failed("this file has no pixel data".into())
+    );
     assert!(screen.contains("this file has no pixel data"), "{screen}");
+}
+
+#[test]
+fn v_shows_the_demo_image() {
+    // The demo as `dpk-tui --demo` opens it: from the bytes built into the program.
+    let args = dpk::tui::Args::try_parse_from(["dpk-tui", "--demo"]).unwrap();
+    let mut app = dpk::tui::open(&args).expect("the demo opens");
+    assert_eq!(app.doc.source, None);
+    press(&mut app, "v");
+    let t = draw(&mut app, 80, 24);
+    assert_eq!(app.image.status, Status::Shown, "{}", text(&t));
+    let demo = dpk::dataset::open_bytes(DEMO, "demo.dcm").unwrap();
+    let number = |tag| demo.element(tag).unwrap().to_int::<u32>().unwrap();
+    let frame = app.image.decoded.as_ref().expect("a frame is shown");
+    assert_eq!(
+        (frame.columns, frame.rows, frame.frames),
+        (number(tags::COLUMNS), number(tags::ROWS), 1)
+    );
+    // What is shown is the demo's pixels, decoded as from a file of the same bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("demo.dcm");
+    std::fs::write(&copy, DEMO).unwrap();
+    let expected = decode::load_frame(&copy, 0, &mut FileCache::default()).unwrap();
+    assert_eq!(**frame, expected);
+    assert!(!text(&t).contains("no pixel data"), "{}", text(&t));
 }
 
 /// A loader that waits for the test to let it go, and notes each frame it was asked for.

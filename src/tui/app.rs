@@ -470,12 +470,11 @@ impl App {
                     dicom_core::PrimitiveValue::Str(_) | dicom_core::PrimitiveValue::Strs(_)
                 ) =>
             {
+                // Decoded whole: the reader split the values at every 0x5C byte, which is also
+                // half of many JIS X 0208 characters (本, 宮, ボ).
                 self.code_extensions(&entry.path).map(|ext| {
-                    crate::dataset::strings_of(p)
-                        .iter()
-                        .map(|s| ext.decode(s, entry.vr).unwrap_or_else(|| s.clone()))
-                        .collect::<Vec<_>>()
-                        .join("\\")
+                    let parts = crate::dataset::strings_of(p);
+                    ext.decode_values(&parts, entry.vr).unwrap_or(parts).join("\\")
                 })
             }
             _ => None,

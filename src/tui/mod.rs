@@ -28,7 +28,8 @@ use crate::dataset;
 use crate::engine::{Context, Salt};
 use app::App;
 
-/// The demo file: a CT header full of invented PHI, for workshops and first runs.
+/// The demo file: a CT image whose header is full of invented PHI, for workshops and first
+/// runs.
 pub const DEMO: &[u8] = include_bytes!("../../fixtures/demo.dcm");
 
 /// A public salt for previews: what it derives is shown, never written.
@@ -132,6 +133,9 @@ pub fn open(args: &Args) -> crate::Result<App> {
     };
     let mut app = App::with_edits(name, header, edits(args)?)?;
     app.doc.source = file.cloned();
+    if file.is_none() {
+        app.image.set_bytes(DEMO);
+    }
     app.theme = theme(args)?;
     Ok(app)
 }

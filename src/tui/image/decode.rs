@@ -6,22 +6,27 @@
 //! and video have no decoder in this build and are said so, never attempted. Grey values are
 //! kept as modality values (Rescale Slope and Intercept applied) so that the window can move
 //! without decoding again; colour is kept as RGB.
+//!
+//! A frame is read from the file on its own ([`FrameReader`]): the header is opened with
+//! its pixel data left in the file, native frames are read at their offset, an
+//! encapsulated frame's fragments are joined and decoded as a one-frame image. A 2 GB cine
+//! costs one frame of memory. Deflated files cannot be read at an offset and are read whole.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use dicom_core::Tag;
+use dicom_core::value::{PixelFragmentSequence, PrimitiveValue};
+use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_object::InMemDicomObject;
+use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
 use dicom_pixeldata::PixelDecoder;
 
-use crate::dataset::{text_of, DicomFile};
+use crate::dataset::{text_of, DicomFile, FrameFault, FrameReader, Snapshot};
 
 /// Why a frame cannot be shown. Each says it in words a reviewer can act on.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FrameError {
-    /// The file has no Pixel Data (the bundled demo, a structured report).
+    /// The file has no Pixel Data (a structured report, a header-only file).
     #[error("this file has no pixel data")]
     NoPixelData,
     /// JPEG-LS needs a C++ decoder this build does not carry.
@@ -123,23 +128,102 @@ pub struct DecodedFrame {
     pub pixels: Pixels,
 }
 
-/// The last file the worker read, kept so that stepping through frames reads it once.
+/// The last file the worker read, kept so that stepping through frames opens it once: its
+/// header and, when its pixel data can be read a frame at a time, the reader of its frames.
 #[derive(Default)]
 pub struct FileCache {
-    file: Option<(PathBuf, Arc<DicomFile>)>,
+    file: Option<(PathBuf, Opened)>,
+}
+
+/// A file opened for its frames.
+struct Opened {
+    /// Every element but pixel data left in the file; all of them when the file is read whole.
+    file: DicomFile,
+    /// The pixel data left in the file, when it is read a frame at a time.
+    in_file: Option<InFile>,
+}
+
+/// Pixel data left in the file and read one frame at a time: memory holds one frame.
+struct InFile {
+    /// Bytes of native pixel data; `None` when encapsulated.
+    native_bytes: Option<u64>,
+    reader: FrameReader,
 }
 
 impl FileCache {
-    fn open(&mut self, path: &Path) -> Result<Arc<DicomFile>, FrameError> {
-        if let Some((cached, file)) = &self.file {
-            if cached == path {
-                return Ok(Arc::clone(file));
-            }
+    fn open(&mut self, path: &Path) -> Result<&mut Opened, FrameError> {
+        let cached = self.file.as_ref().is_some_and(|(p, _)| p == path);
+        if !cached {
+            self.file = None;
+            let opened = Opened::read(path)?;
+            self.file = Some((path.to_path_buf(), opened));
         }
-        self.file = None;
-        let file = Arc::new(crate::dataset::open(path).map_err(|e| FrameError::Open(e.to_string()))?);
-        self.file = Some((path.to_path_buf(), Arc::clone(&file)));
-        Ok(file)
+        self.file
+            .as_mut()
+            .map(|(_, opened)| opened)
+            .ok_or_else(|| FrameError::Open("the file is not open".into()))
+    }
+}
+
+impl Opened {
+    /// Opens `path` around its pixel data, which is left in the file for a [`FrameReader`].
+    /// Read whole instead, as a file whose frames cannot be found by offset must be: a
+    /// deflated data set (no offset in the file points into it), native YBR_FULL_422 and
+    /// Bits Allocated 1 (frames not whole samples apart), and pixel data the reader refuses
+    /// (shorter than its frames, a damaged fragment sequence), so that what it holds is still
+    /// shown or its fault said as the decoder finds it.
+    fn read(path: &Path) -> Result<Opened, FrameError> {
+        let whole = || {
+            crate::dataset::open(path)
+                .map(|file| Opened { file, in_file: None })
+                .map_err(|e| FrameError::Open(e.to_string()))
+        };
+        let Ok(header) = crate::dataset::open_around_pixel_data(path) else {
+            return whole();
+        };
+        let Some(pixel) = &header.pixel_data else {
+            // No pixel data, or little enough to be read with the rest.
+            return Ok(Opened {
+                file: header.file,
+                in_file: None,
+            });
+        };
+        if pixel.tag != tags::PIXEL_DATA {
+            return Err(FrameError::Unsupported("float pixel data".into()));
+        }
+        let native_bytes = match pixel.snapshot {
+            Snapshot::Bulk { bytes } => Some(bytes),
+            _ => None,
+        };
+        let obj: &InMemDicomObject = &header.file;
+        let photometric = text_of(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
+        if native_bytes.is_some() && photometric.eq_ignore_ascii_case("YBR_FULL_422") {
+            return whole();
+        }
+        match FrameReader::open(path, &header) {
+            Ok(reader) => Ok(Opened {
+                file: header.file,
+                in_file: Some(InFile { native_bytes, reader }),
+            }),
+            Err(_) => whole(),
+        }
+    }
+
+    /// Whether the file has Pixel Data (7FE0,0010), in memory or left in the file.
+    fn has_pixel_data(&self) -> bool {
+        self.in_file.is_some() || self.file.get(tags::PIXEL_DATA).is_some()
+    }
+
+    /// Bytes of native pixel data.
+    fn native_bytes(&self) -> u64 {
+        match &self.in_file {
+            Some(in_file) => in_file.native_bytes.unwrap_or(0),
+            None => self
+                .file
+                .get(tags::PIXEL_DATA)
+                .and_then(|e| e.value().primitive().map(|p| p.calculate_byte_len() as u64))
+                .unwrap_or(0),
+        }
     }
 }
 
@@ -170,11 +254,17 @@ const RLE_LOSSLESS: &str = "1.2.840.10008.1.2.5";
 
 /// Reads frame `frame` (0-based) of the file at `path`, through `cache`.
 ///
+/// Memory holds the header and the one frame shown (and, encapsulated, its fragments),
+/// whatever the number of frames: the pixel data is read from the file a frame at a time
+/// (see [`FrameReader`]). A deflated file, and the few layouts said at `Opened::read`, are
+/// read whole, as no offset in the file leads to their frames.
+///
 /// Never panics on what a file holds: a decoder that does is caught and its failure
 /// returned as [`FrameError::Decode`].
 pub fn load_frame(path: &Path, frame: u32, cache: &mut FileCache) -> Result<DecodedFrame, FrameError> {
-    let file = cache.open(path)?;
-    let ts = file
+    let opened = cache.open(path)?;
+    let ts = opened
+        .file
         .meta()
         .transfer_syntax()
         .trim_end_matches(['\0', ' '])
@@ -182,8 +272,8 @@ pub fn load_frame(path: &Path, frame: u32, cache: &mut FileCache) -> Result<Deco
     if let Some(refused) = undecodable(&ts) {
         return Err(refused);
     }
-    let obj: &InMemDicomObject = &file;
-    if obj.get(tags::PIXEL_DATA).is_none() {
+    let obj: &InMemDicomObject = &opened.file;
+    if !opened.has_pixel_data() {
         return Err(
             if obj.get(tags::FLOAT_PIXEL_DATA).is_some() || obj.get(tags::DOUBLE_FLOAT_PIXEL_DATA).is_some() {
                 FrameError::Unsupported("float pixel data".into())
@@ -227,10 +317,7 @@ pub fn load_frame(path: &Path, frame: u32, cache: &mut FileCache) -> Result<Deco
         return Err(FrameError::Unsupported("an image of no rows or columns".into()));
     }
     if native {
-        let held = obj
-            .get(tags::PIXEL_DATA)
-            .and_then(|e| e.value().primitive().map(|p| p.calculate_byte_len() as u64))
-            .unwrap_or(0);
+        let held = opened.native_bytes();
         let start = frame_bytes * u64::from(frame);
         if held < start + frame_bytes {
             return Err(FrameError::CutShort {
@@ -247,18 +334,13 @@ pub fn load_frame(path: &Path, frame: u32, cache: &mut FileCache) -> Result<Deco
         )));
     }
     if native && ybr_422 {
-        return native_ybr_422(&file, frame, frames);
+        return native_ybr_422(obj, frame, frames);
     }
-    let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        file.decode_pixel_data_frame(frame).map(|d| d.to_owned())
-    }))
-    .map_err(|_| FrameError::Decode("the decoder failed".into()))?
-    .map_err(|e| decode_error(&e))?;
-    let columns = decoded.columns();
-    let rows = decoded.rows();
+    let decoded = frame_samples(opened, &ts, frame)?;
+    let obj: &InMemDicomObject = &opened.file;
+    let (columns, rows, bits) = (decoded.columns, decoded.rows, decoded.bits);
     let pixels_count = columns as usize * rows as usize;
-    let data = decoded.data();
-    let bits = u32::from(decoded.bits_allocated());
+    let data = &decoded.data;
     let bytes_per_sample = if bits == 1 { 1 } else { (bits / 8) as usize };
     let needed = pixels_count * samples as usize * bytes_per_sample;
     if data.len() < needed {
@@ -301,6 +383,85 @@ pub fn load_frame(path: &Path, frame: u32, cache: &mut FileCache) -> Result<Deco
         photometric,
         pixels,
     })
+}
+
+/// One frame's samples as the screen reads them: interleaved or planar as stored for native
+/// data, interleaved from a decoder; little-endian.
+struct FrameSamples {
+    data: Vec<u8>,
+    columns: u32,
+    rows: u32,
+    bits: u32,
+}
+
+/// Frame `frame` of `opened` as samples: read from the file (native frames are the samples
+/// themselves; an encapsulated frame's fragments are decoded as a one-frame image), or
+/// decoded from the data set held whole.
+fn frame_samples(opened: &mut Opened, ts: &str, frame: u32) -> Result<FrameSamples, FrameError> {
+    let decode = |object: &DicomFile, index: u32| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            object.decode_pixel_data_frame(index).map(|d| FrameSamples {
+                columns: d.columns(),
+                rows: d.rows(),
+                bits: u32::from(d.bits_allocated()),
+                data: d.into_data(),
+            })
+        }))
+        .map_err(|_| FrameError::Decode("the decoder failed".into()))?
+        .map_err(|e| decode_error(&e))
+    };
+    let Some(in_file) = opened.in_file.as_mut() else {
+        return decode(&opened.file, frame);
+    };
+    let bytes = in_file.reader.read(frame as usize).map_err(|e| match e.fault {
+        FrameFault::Io => FrameError::Open(e.to_string()),
+        _ => FrameError::Decode(e.to_string()),
+    })?;
+    let obj: &InMemDicomObject = &opened.file;
+    if !in_file.reader.encapsulated() {
+        let number = |tag| number(obj, tag).unwrap_or(0.0) as u32;
+        return Ok(FrameSamples {
+            data: bytes,
+            columns: number(tags::COLUMNS),
+            rows: number(tags::ROWS),
+            bits: number(tags::BITS_ALLOCATED),
+        });
+    }
+    decode(&one_frame_object(obj, ts, bytes)?, 0)
+}
+
+/// The image attributes dicom-pixeldata reads (as the file gives them) with Number of
+/// Frames 1 and `frame`, one encoded frame, as the one fragment of its pixel data: an image
+/// the decoder reads as it would the file's frame, with only that frame in memory.
+fn one_frame_object(obj: &InMemDicomObject, ts: &str, frame: Vec<u8>) -> Result<DicomFile, FrameError> {
+    let copied = [
+        tags::SAMPLES_PER_PIXEL,
+        tags::PHOTOMETRIC_INTERPRETATION,
+        tags::PLANAR_CONFIGURATION,
+        tags::ROWS,
+        tags::COLUMNS,
+        tags::BITS_ALLOCATED,
+        tags::BITS_STORED,
+        tags::HIGH_BIT,
+        tags::PIXEL_REPRESENTATION,
+    ];
+    let elements = copied.iter().filter_map(|&tag| obj.get(tag).cloned()).chain([
+        DataElement::new(tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("1")),
+        DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OB,
+            PixelFragmentSequence::new(Vec::<u32>::new(), vec![frame]),
+        ),
+    ]);
+    // The decoder needs a file meta group for the transfer syntax; the UIDs are placeholders
+    // it never reads.
+    let meta = FileMetaTableBuilder::new()
+        .media_storage_sop_class_uid("1.2.840.10008.5.1.4.1.1.7")
+        .media_storage_sop_instance_uid("2.25.1")
+        .transfer_syntax(ts)
+        .build()
+        .map_err(|e| FrameError::Decode(format!("cannot describe the frame to the decoder: {e}")))?;
+    Ok(InMemDicomObject::from_element_iter(elements).with_exact_meta(meta))
 }
 
 /// Whether the transfer syntax keeps pixel data native (explicit, implicit, big-endian,
@@ -443,8 +604,7 @@ fn ybr_to_rgb(pixels: &mut [u8]) {
 
 /// Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2): two luminance samples share one Cb and Cr, four
 /// bytes for two pixels. Read from the element itself: the frame is two thirds of an RGB one.
-fn native_ybr_422(file: &DicomFile, frame: u32, frames: u32) -> Result<DecodedFrame, FrameError> {
-    let obj: &InMemDicomObject = file;
+fn native_ybr_422(obj: &InMemDicomObject, frame: u32, frames: u32) -> Result<DecodedFrame, FrameError> {
     let columns = number(obj, tags::COLUMNS).unwrap_or(0.0) as u32;
     let rows = number(obj, tags::ROWS).unwrap_or(0.0) as u32;
     let bits = number(obj, tags::BITS_ALLOCATED).unwrap_or(8.0) as u32;
@@ -457,7 +617,7 @@ fn native_ybr_422(file: &DicomFile, frame: u32, frames: u32) -> Result<DecodedFr
     let frame_bytes = count * 2;
     let bytes = obj
         .get(tags::PIXEL_DATA)
-        .and_then(|e| e.value().primitive().map(|p| p.to_bytes().into_owned()))
+        .and_then(|e| e.value().primitive().map(|p| p.to_bytes()))
         .unwrap_or_default();
     let start = frame_bytes * frame as usize;
     let Some(data) = bytes.get(start..start + frame_bytes) else {

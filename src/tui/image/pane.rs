@@ -2,7 +2,8 @@
 //! drawn and the one being drawn, and the picture built for the last known size. Drawing
 //! (see `draw`) only reads it; the picture is rebuilt here when what it shows changes.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ratatui::layout::Rect;
@@ -92,6 +93,36 @@ pub struct ImagePane {
     picker: Picker,
     loader: Loader,
     worker: Option<Worker>,
+    /// A file held in memory, not read from a path (the bundled demo).
+    in_memory: Option<InMemory>,
+}
+
+/// A file held in memory. The worker reads files by path, as it must to read a frame at a
+/// time: the bytes are written once, when a frame is first asked for, to a private
+/// temporary file (readable by its owner only), removed when the pane is dropped (on
+/// quitting).
+struct InMemory {
+    bytes: &'static [u8],
+    staged: Option<tempfile::TempPath>,
+}
+
+impl InMemory {
+    /// The temporary file's path, written now if it is not yet.
+    fn path(&mut self) -> std::io::Result<PathBuf> {
+        if let Some(staged) = &self.staged {
+            return Ok(staged.to_path_buf());
+        }
+        let mut file = tempfile::Builder::new()
+            .prefix("dpk-tui-")
+            .suffix(".dcm")
+            .tempfile()?;
+        file.write_all(self.bytes)?;
+        file.flush()?;
+        let staged = file.into_temp_path();
+        let path = staged.to_path_buf();
+        self.staged = Some(staged);
+        Ok(path)
+    }
 }
 
 impl ImagePane {
@@ -117,7 +148,14 @@ impl ImagePane {
             picker: super::picker(),
             loader: worker::default_loader(),
             worker: None,
+            in_memory: None,
         }
+    }
+
+    /// Shows the pixels of a file held in memory as `bytes` (the bundled demo), which has no
+    /// path of its own.
+    pub fn set_bytes(&mut self, bytes: &'static [u8]) {
+        self.in_memory = Some(InMemory { bytes, staged: None });
     }
 
     /// Draws with this picker (the terminal's graphics, queried once at start).
@@ -137,12 +175,26 @@ impl ImagePane {
         &self.picker
     }
 
-    /// Asks the worker for the current frame of the file at `source` (`None`: the bundled
-    /// demo, which has none; no pixel data: says so at once).
+    /// Asks the worker for the current frame of the file at `source` (`None`: the file held
+    /// in memory, see [`ImagePane::set_bytes`]); no pixel data: says so at once.
     pub fn request(&mut self, source: Option<&Path>) {
-        let Some(path) = source.filter(|_| self.has_pixels) else {
+        if !self.has_pixels {
             self.status = Status::Failed(FrameError::NoPixelData.to_string());
             return;
+        }
+        let path = match (source, self.in_memory.as_mut()) {
+            (Some(path), _) => path.to_path_buf(),
+            (None, Some(in_memory)) => match in_memory.path() {
+                Ok(path) => path,
+                Err(e) => {
+                    self.status = Status::Failed(format!("cannot write the image to a temporary file: {e}"));
+                    return;
+                }
+            },
+            (None, None) => {
+                self.status = Status::Failed(FrameError::NoPixelData.to_string());
+                return;
+            }
         };
         if self.worker.is_none() {
             match Worker::start(self.loader.clone()) {
@@ -154,7 +206,7 @@ impl ImagePane {
             }
         }
         if let Some(worker) = self.worker.as_mut() {
-            worker.request(path, self.frame);
+            worker.request(&path, self.frame);
             self.status = Status::Decoding(self.frame);
         }
     }
