@@ -21,13 +21,35 @@ pub fn apply(plan: &Plan, mut file: DicomFile) -> Result<DicomFile> {
     let mut entries = Entries::new(&plan.entries, &markers);
     apply_meta(file.meta_mut(), &plan.meta);
     let obj: &mut InMemDicomObject = &mut file;
-    let original = std::mem::replace(obj, InMemDicomObject::new_empty());
+    let mut original = std::mem::replace(obj, InMemDicomObject::new_empty());
+    keep_undecodable_text(plan, &mut original)?;
     *obj = rebuild(original, None, &mut entries)?;
     for el in &plan.added {
         obj.put(el.clone());
     }
     crate::dataset::keep_input_bytes(obj);
     Ok(file)
+}
+
+/// Whether the plan keeps the element at `path` as it is.
+pub(crate) fn keeps(plan: &Plan, path: &TagPath) -> bool {
+    plan.entry(path).is_none_or(|c| c.kind == ChangeKind::Unchanged)
+}
+
+/// Gives each kept text value the reader could not decode its input bytes (see
+/// [`crate::dataset::InputText`]); refuses a kept value whose bytes are not known, which
+/// would be written changed.
+fn keep_undecodable_text(plan: &Plan, obj: &mut InMemDicomObject) -> Result<()> {
+    let kept = |path: &TagPath| keeps(plan, path);
+    plan.input_text.restore(obj, kept);
+    match plan.input_text.unrestorable(obj, kept) {
+        None => Ok(()),
+        Some(path) => Err(Error::UndecodableText {
+            path,
+            charset: crate::dataset::text_of(obj, tags::SPECIFIC_CHARACTER_SET)
+                .unwrap_or_else(|| "the default character set".into()),
+        }),
+    }
 }
 
 /// The plan's entries in the order [`rebuild`] visits elements, so that each element's entry

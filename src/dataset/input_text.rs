@@ -1,0 +1,342 @@
+//! The bytes of text values the reader cannot give back.
+//!
+//! The reader (dicom-encoding 0.10) decodes text in the declared character set and writes a
+//! byte it cannot decode as the four characters `\ddd` (its octal code), keeping nothing of
+//! the byte: a Latin-1 byte under `ISO_IR 192`, a lone Shift-JIS lead byte under `ISO_IR 13`,
+//! a broken GB18030 sequence. Written back, such a value would have other bytes, and the
+//! backslash would even split it into more values. Files like that exist (legacy systems
+//! writing one character set under another's name), and a value dpk keeps must keep its
+//! bytes: [`InputText`] holds, for each value whose decoding and encoding again in its
+//! character set does not give its bytes back, the bytes as they are in the input, read once
+//! more from the file without decoding; [`InputText::restore`] puts them back as the value of
+//! each such element that the plan keeps. What was not read that way (a file read again in
+//! memory, an element after the pixel data) is refused when it is kept, never changed
+//! silently: see [`InputText::unrestorable`].
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use dicom_core::header::Header as _;
+use dicom_core::value::{PrimitiveValue, Value};
+use dicom_core::{Tag, VR};
+use dicom_dictionary_std::tags;
+use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
+use dicom_encoding::TransferSyntaxIndex;
+use dicom_object::InMemDicomObject;
+use dicom_parser::dataset::read::{DataSetReaderOptions, ValueReadStrategy};
+use dicom_parser::dataset::{DataSetReader, DataToken};
+
+use super::{ItemStep, TagPath};
+
+/// The input bytes of the text values a file's reading could not give back, by path.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct InputText {
+    /// Each value whose decoded text does not encode back to its bytes, with those bytes.
+    values: Vec<(TagPath, Vec<u8>)>,
+    /// Up to where the file was read for them: every element before this top-level tag
+    /// (all of them when `Tag(0xFFFF, 0xFFFF)`); `None` when it was not read at all.
+    read_before: Option<Tag>,
+}
+
+/// VRs whose values the reader decodes in the declared character set and splits at each
+/// backslash (the others of [`DECODED_WHOLE`] are one value, backslashes included).
+const DECODED_SPLIT: &[VR] = &[
+    VR::PN,
+    VR::SH,
+    VR::LO,
+    VR::UC,
+    VR::UI,
+    VR::IS,
+    VR::DS,
+    VR::DA,
+    VR::TM,
+    VR::DT,
+];
+
+/// VRs the reader decodes whole in the declared character set.
+const DECODED_WHOLE: &[VR] = &[VR::LT, VR::ST, VR::UT, VR::UR];
+
+fn decoded_in_charset(vr: VR) -> bool {
+    DECODED_SPLIT.contains(&vr) || DECODED_WHOLE.contains(&vr)
+}
+
+impl InputText {
+    /// The values of the file at `path` (read as `obj`) that its reading could not give back.
+    /// A file whose text shows no sign of it costs one pass over `obj`, nothing read.
+    pub fn of_file(path: &Path, file: &super::DicomFile) -> InputText {
+        if !may_not_round_trip(file, &mut SpecificCharacterSet::default()) {
+            return InputText {
+                values: Vec::new(),
+                read_before: Some(Tag(0xFFFF, 0xFFFF)),
+            };
+        }
+        match read_values(path, file.meta().transfer_syntax()) {
+            Ok((values, read_before)) => InputText {
+                values,
+                read_before: Some(read_before),
+            },
+            Err(_) => InputText::default(),
+        }
+    }
+
+    /// The values held, with their paths.
+    pub fn values(&self) -> &[(TagPath, Vec<u8>)] {
+        &self.values
+    }
+
+    /// Whether the file was read for the element at `path`.
+    fn covers(&self, path: &TagPath) -> bool {
+        let top = path.items.first().map_or(path.tag, |step| step.sequence);
+        self.read_before.is_some_and(|end| top < end)
+    }
+
+    /// Gives each element of `obj` that `kept` says is kept, and whose value was not read
+    /// back, the bytes it was read from: written as they are.
+    pub fn restore(&self, obj: &mut InMemDicomObject, kept: impl Fn(&TagPath) -> bool) {
+        for (path, bytes) in &self.values {
+            if !kept(path) {
+                continue;
+            }
+            put_bytes(obj, &path.items, path.tag, bytes);
+        }
+    }
+
+    /// The first element of `obj` that `kept` says is kept whose text shows the reader's mark
+    /// of a byte it could not decode and whose bytes were not read back: writing it would
+    /// change it.
+    pub fn unrestorable(&self, obj: &InMemDicomObject, kept: impl Fn(&TagPath) -> bool) -> Option<TagPath> {
+        find_marked(obj, None, &|path| !self.covers(path) && kept(path))
+    }
+}
+
+/// Gives the primitive element `tag` in the item `items` lead to the value `bytes`, its VR
+/// as it is.
+fn put_bytes(obj: &mut InMemDicomObject, items: &[ItemStep], tag: Tag, bytes: &[u8]) {
+    match items.split_first() {
+        None => {
+            let vr = match obj.get(tag) {
+                Some(element) if matches!(element.value(), Value::Primitive(_)) => element.vr(),
+                _ => return,
+            };
+            obj.put(dicom_core::DataElement::new(
+                tag,
+                vr,
+                PrimitiveValue::U8(bytes.into()),
+            ));
+        }
+        Some((step, rest)) => {
+            obj.update_value(step.sequence, |value| {
+                if let Some(item) = value.items_mut().and_then(|items| items.get_mut(step.item as usize)) {
+                    put_bytes(item, rest, tag, bytes);
+                }
+            });
+        }
+    }
+}
+
+/// Whether `text`, read in a VR decoded in the character set, holds the reader's mark of a
+/// byte it could not decode: a backslash (which a split value cannot hold), or in a value
+/// read whole a backslash and three octal digits.
+fn marked(text: &str, vr: VR) -> bool {
+    if DECODED_SPLIT.contains(&vr) {
+        return text.contains('\\');
+    }
+    let bytes = text.as_bytes();
+    bytes
+        .windows(4)
+        .any(|w| w[0] == b'\\' && w[1..].iter().all(|b| (b'0'..=b'7').contains(b)))
+}
+
+fn texts_of(value: &PrimitiveValue) -> &[String] {
+    match value {
+        PrimitiveValue::Str(text) => std::slice::from_ref(text),
+        PrimitiveValue::Strs(texts) => texts,
+        _ => &[],
+    }
+}
+
+/// Whether a value of `obj` may not come back as it was read: it holds the reader's mark, or
+/// non-ASCII text in a character set whose decoding is not one to one (Windows-31J, which
+/// the reader uses for `ISO_IR 13`, maps some characters from two codes).
+fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet) -> bool {
+    for element in obj.iter() {
+        match element.value() {
+            Value::Primitive(value) => {
+                let texts = texts_of(value);
+                if decoded_in_charset(element.vr())
+                    && texts.iter().any(|t| {
+                        marked(t, element.vr()) || (!t.is_ascii() && charset.name() == "ISO_IR 13")
+                    })
+                {
+                    return true;
+                }
+                if element.header().tag == tags::SPECIFIC_CHARACTER_SET {
+                    if let Some(set) = texts
+                        .first()
+                        .and_then(|t| t.split('\\').next())
+                        .and_then(|code| SpecificCharacterSet::from_code(code.trim()))
+                    {
+                        *charset = set;
+                    }
+                }
+            }
+            Value::Sequence(sequence) => {
+                if sequence.items().iter().any(|item| may_not_round_trip(item, charset)) {
+                    return true;
+                }
+            }
+            Value::PixelSequence(_) => {}
+        }
+    }
+    false
+}
+
+fn find_marked(
+    obj: &InMemDicomObject,
+    parent: Option<(&TagPath, u32)>,
+    wanted: &dyn Fn(&TagPath) -> bool,
+) -> Option<TagPath> {
+    for element in obj.iter() {
+        let tag = element.header().tag;
+        let path = match parent {
+            Some((p, i)) => p.child(i, tag),
+            None => TagPath::root(tag),
+        };
+        match element.value() {
+            Value::Primitive(value) => {
+                if decoded_in_charset(element.vr())
+                    && texts_of(value).iter().any(|t| marked(t, element.vr()))
+                    && wanted(&path)
+                {
+                    return Some(path);
+                }
+            }
+            Value::Sequence(sequence) => {
+                for (i, item) in sequence.items().iter().enumerate() {
+                    let i = u32::try_from(i).unwrap_or(u32::MAX);
+                    if let Some(found) = find_marked(item, Some((&path, i)), wanted) {
+                        return Some(found);
+                    }
+                }
+            }
+            Value::PixelSequence(_) => {}
+        }
+    }
+    None
+}
+
+/// Whether bytes of a value in `vr` come back the same through the reader and the writer:
+/// decoded in `charset` (each value apart where the reader splits them), encoded again in
+/// it. Values the writer encodes in the default repertoire (DA, UI, …) are given back their
+/// bytes by [`super::keep_input_bytes`] exactly when the character set gives them back.
+fn round_trips(bytes: &[u8], vr: VR, charset: &SpecificCharacterSet) -> bool {
+    let back = |part: &[u8]| {
+        charset
+            .decode(part)
+            .ok()
+            .and_then(|text| charset.encode(&text).ok())
+            .is_some_and(|again| again == part)
+    };
+    if DECODED_SPLIT.contains(&vr) {
+        bytes.split(|b| *b == b'\\').all(back)
+    } else {
+        back(bytes)
+    }
+}
+
+/// Where a frame of the token stream is.
+enum Frame {
+    /// In a sequence: its tag and how many items were begun.
+    Sequence(Tag, u32),
+    /// In encapsulated pixel data, whose items are fragments.
+    Fragments,
+}
+
+/// Reads the file's data set once more, every value as bytes, up to its top-level pixel data,
+/// and keeps the text values that do not round-trip. Gives the values and the first
+/// top-level tag not read.
+fn read_values(path: &Path, syntax: &str) -> Result<(Vec<(TagPath, Vec<u8>)>, Tag), String> {
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let layout = super::prescan::check(&file, true)?;
+    let syntax = dicom_transfer_syntax_registry::TransferSyntaxRegistry
+        .get(syntax)
+        .ok_or("unknown transfer syntax")?;
+    let mut reader = BufReader::new(&file);
+    reader
+        .seek(SeekFrom::Start(layout.data_start))
+        .map_err(|e| e.to_string())?;
+    let source: Box<dyn Read> = if layout.deflated {
+        Box::new(flate2::read::DeflateDecoder::new(reader))
+    } else {
+        Box::new(reader)
+    };
+    let options = DataSetReaderOptions::default().value_read(ValueReadStrategy::Raw);
+    // Written as an explicit VR syntax when deflated: the inflated data set is one.
+    let tokens = DataSetReader::new_with_ts_options(source, syntax, options).map_err(|e| e.to_string())?;
+
+    let mut values = Vec::new();
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut items: Vec<ItemStep> = Vec::new();
+    let mut charset = SpecificCharacterSet::default();
+    let mut pending: Option<(Tag, VR)> = None;
+    for token in tokens {
+        let token = token.map_err(|e| e.to_string())?;
+        match token {
+            DataToken::ElementHeader(header) => {
+                if frames.is_empty() && super::is_pixel_data(header.tag()) {
+                    return Ok((values, header.tag()));
+                }
+                let vr = match header.vr() {
+                    VR::UN => super::dictionary_vr(header.tag()).unwrap_or(VR::UN),
+                    vr => vr,
+                };
+                pending = Some((header.tag(), vr));
+            }
+            DataToken::PrimitiveValue(value) => {
+                let Some((tag, vr)) = pending.take() else {
+                    continue;
+                };
+                let bytes = value.to_bytes();
+                if tag == tags::SPECIFIC_CHARACTER_SET {
+                    let first = bytes.split(|b| *b == b'\\').next().unwrap_or_default();
+                    let code = String::from_utf8_lossy(first);
+                    if let Some(set) = SpecificCharacterSet::from_code(code.trim()) {
+                        charset = set;
+                    }
+                } else if decoded_in_charset(vr) && !round_trips(&bytes, vr, &charset) {
+                    let path = TagPath {
+                        items: items.clone(),
+                        tag,
+                    };
+                    values.push((path, bytes.into_owned()));
+                }
+            }
+            DataToken::SequenceStart { tag, .. } => frames.push(Frame::Sequence(tag, 0)),
+            DataToken::PixelSequenceStart => {
+                if frames.is_empty() {
+                    return Ok((values, pending.map_or(tags::PIXEL_DATA, |(tag, _)| tag)));
+                }
+                frames.push(Frame::Fragments);
+            }
+            DataToken::ItemStart { .. } => {
+                if let Some(Frame::Sequence(tag, begun)) = frames.last_mut() {
+                    items.push(ItemStep {
+                        sequence: *tag,
+                        item: *begun,
+                    });
+                    *begun += 1;
+                }
+            }
+            DataToken::ItemEnd => {
+                if let Some(Frame::Sequence(..)) = frames.last() {
+                    items.pop();
+                }
+            }
+            DataToken::SequenceEnd => {
+                frames.pop();
+            }
+            DataToken::ItemValue(_) | DataToken::OffsetTable(_) => {}
+        }
+    }
+    Ok((values, Tag(0xFFFF, 0xFFFF)))
+}
