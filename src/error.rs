@@ -97,7 +97,9 @@ pub enum Error {
     },
     /// A value the plan keeps holds bytes its character set does not decode, and they could
     /// not be read again as they are: written, it would be changed.
-    #[error("{path}: its value does not decode in {charset}: the file cannot be written without changing it")]
+    #[error(
+        "{path}: its value does not decode in {charset}: the file cannot be written without changing it"
+    )]
     UndecodableText {
         /// Where in the dataset.
         path: TagPath,

@@ -126,7 +126,10 @@ fn put_bytes(obj: &mut InMemDicomObject, items: &[ItemStep], tag: Tag, bytes: &[
         }
         Some((step, rest)) => {
             obj.update_value(step.sequence, |value| {
-                if let Some(item) = value.items_mut().and_then(|items| items.get_mut(step.item as usize)) {
+                if let Some(item) = value
+                    .items_mut()
+                    .and_then(|items| items.get_mut(step.item as usize))
+                {
                     put_bytes(item, rest, tag, bytes);
                 }
             });
@@ -164,9 +167,9 @@ fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet
             Value::Primitive(value) => {
                 let texts = texts_of(value);
                 if decoded_in_charset(element.vr())
-                    && texts.iter().any(|t| {
-                        marked(t, element.vr()) || (!t.is_ascii() && charset.name() == "ISO_IR 13")
-                    })
+                    && texts
+                        .iter()
+                        .any(|t| marked(t, element.vr()) || (!t.is_ascii() && charset.name() == "ISO_IR 13"))
                 {
                     return true;
                 }
@@ -181,7 +184,11 @@ fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet
                 }
             }
             Value::Sequence(sequence) => {
-                if sequence.items().iter().any(|item| may_not_round_trip(item, charset)) {
+                if sequence
+                    .items()
+                    .iter()
+                    .any(|item| may_not_round_trip(item, charset))
+                {
                     return true;
                 }
             }

@@ -160,7 +160,9 @@ fn undecodable_notes(plan: &Plan) -> Vec<String> {
         .values()
         .iter()
         .filter(|(path, _)| apply::keeps(plan, path))
-        .map(|(path, _)| format!("value of {path} does not decode in its character set: kept as its original bytes"))
+        .map(|(path, _)| {
+            format!("value of {path} does not decode in its character set: kept as its original bytes")
+        })
         .collect()
 }
 
