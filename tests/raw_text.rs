@@ -20,6 +20,7 @@ use raw_text::{ct, file, padded, value_at, Node};
 const MANUFACTURER: Tag = Tag(0x0008, 0x0070);
 const MODEL_NAME: Tag = Tag(0x0008, 0x1090);
 const SOFTWARE_VERSIONS: Tag = Tag(0x0018, 0x1020);
+const SLICE_THICKNESS: Tag = Tag(0x0018, 0x0050);
 const ANATOMIC_REGION_SEQUENCE: Tag = Tag(0x0008, 0x2218);
 const CODE_VALUE: Tag = Tag(0x0008, 0x0100);
 const CODING_SCHEME: Tag = Tag(0x0008, 0x0102);
@@ -97,19 +98,34 @@ fn assert_kept(run: &Run, path: &TagPath, at: &str, vr: &[u8; 2], bytes: &[u8]) 
 }
 
 /// The kept values of a file in `charset`, each `bytes` (multi-valued in Software Versions,
-/// inside an item in Code Meaning), come back with their bytes.
+/// inside an item in Code Meaning), come back with their bytes; and a decimal string, which
+/// the reader decodes in the character set too and the writer writes in the default
+/// repertoire, holding the bytes after a number.
 fn kept_values_keep_their_bytes(charset: &[u8], bytes: &[u8], undecodable: bool) {
     let multi = [bytes, b"\\V2.1\\".as_slice(), bytes].concat();
+    let high = bytes
+        .iter()
+        .position(|b| !b.is_ascii())
+        .expect("a byte past ASCII");
+    let thickness: Vec<u8> = [b"2.5\\1".as_slice(), &bytes[high..=high]].concat();
     let nodes = ct(
         charset,
         vec![
             value(MANUFACTURER, b"LO", bytes),
             value(MODEL_NAME, b"LO", bytes),
             value(SOFTWARE_VERSIONS, b"LO", &multi),
+            value(SLICE_THICKNESS, b"DS", &thickness),
             region(bytes),
         ],
     );
     let run = anonymize(&nodes, &[]).unwrap_or_else(|e| panic!("refused: {e}"));
+    assert_kept(
+        &run,
+        &TagPath::root(SLICE_THICKNESS),
+        "0018,0050",
+        b"DS",
+        &thickness,
+    );
     assert_kept(&run, &TagPath::root(MANUFACTURER), "0008,0070", b"LO", bytes);
     assert_kept(&run, &TagPath::root(MODEL_NAME), "0008,1090", b"LO", bytes);
     assert_kept(
@@ -139,7 +155,7 @@ fn kept_values_keep_their_bytes(charset: &[u8], bytes: &[u8], undecodable: bool)
         .iter()
         .filter(|n| n.contains("does not decode"))
         .collect();
-    assert_eq!(notes.len(), if undecodable { 4 } else { 0 }, "{notes:?}");
+    assert_eq!(notes.len(), if undecodable { 5 } else { 0 }, "{notes:?}");
     for note in notes {
         assert!(!note.chars().any(char::is_control), "{note:?}");
     }
@@ -227,7 +243,8 @@ const CHARSETS: &[&[u8]] = &[b"ISO_IR 192", b"ISO_IR 100", b"ISO_IR 13", b"GB180
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// Any bytes in a kept value, at the top level and in an item, under each character set:
+    /// Any bytes in a kept value, at the top level and in an item, text or decimal string,
+    /// under each character set:
     /// written back exactly, or the file refused with a typed error, never changed silently.
     #[test]
     fn any_bytes_in_a_kept_value_come_back_or_are_refused(
@@ -238,10 +255,18 @@ proptest! {
             1 => Just(b'\\'),
         ], 0..40),
     ) {
-        let nodes = ct(charset, vec![value(MANUFACTURER, b"LO", &bytes), region(&bytes)]);
+        let nodes = ct(
+            charset,
+            vec![
+                value(MANUFACTURER, b"LO", &bytes),
+                value(SLICE_THICKNESS, b"DS", &bytes),
+                region(&bytes),
+            ],
+        );
         match anonymize(&nodes, &[]) {
             Ok(run) => {
                 prop_assert_eq!(value_at(&run.output, "0008,0070"), Some(padded(b"LO", &bytes)));
+                prop_assert_eq!(value_at(&run.output, "0018,0050"), Some(padded(b"DS", &bytes)));
                 prop_assert_eq!(value_at(&run.output, "0008,2218[0]/0008,0104"), Some(padded(b"LO", &bytes)));
             }
             Err(Error::UndecodableText { .. }) => {}

@@ -31,12 +31,26 @@ use super::{ItemStep, TagPath};
 /// The input bytes of the text values a file's reading could not give back, by path.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InputText {
-    /// Each value whose decoded text does not encode back to its bytes, with those bytes.
-    values: Vec<(TagPath, Vec<u8>)>,
+    /// Each value whose decoded text does not encode back to its bytes.
+    values: Vec<Undecodable>,
     /// Up to where the file was read for them: every element before this top-level tag
     /// (all of them when `Tag(0xFFFF, 0xFFFF)`); `None` when it was not read at all.
     read_before: Option<Tag>,
 }
+
+/// A value whose bytes its character set does not give back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Undecodable {
+    /// Where it is.
+    pub path: TagPath,
+    /// Its bytes in the input, padding included.
+    pub bytes: Vec<u8>,
+    /// The character set it was read in, by its DICOM name (never text from the file).
+    pub charset: String,
+}
+
+/// What [`read_values`] gives: the values, and the first top-level tag not read.
+type ReadValues = (Vec<Undecodable>, Tag);
 
 /// VRs whose values the reader decodes in the declared character set and splits at each
 /// backslash (the others of [`DECODED_WHOLE`] are one value, backslashes included).
@@ -52,6 +66,10 @@ const DECODED_SPLIT: &[VR] = &[
     VR::TM,
     VR::DT,
 ];
+
+/// VRs the writer encodes in the default repertoire (Latin-1 to the encoder), whatever the
+/// character set.
+const DEFAULT_REPERTOIRE: &[VR] = &[VR::UI, VR::IS, VR::DS, VR::DA, VR::TM, VR::DT];
 
 /// VRs the reader decodes whole in the declared character set.
 const DECODED_WHOLE: &[VR] = &[VR::LT, VR::ST, VR::UT, VR::UR];
@@ -79,8 +97,8 @@ impl InputText {
         }
     }
 
-    /// The values held, with their paths.
-    pub fn values(&self) -> &[(TagPath, Vec<u8>)] {
+    /// The values held.
+    pub fn values(&self) -> &[Undecodable] {
         &self.values
     }
 
@@ -93,19 +111,24 @@ impl InputText {
     /// Gives each element of `obj` that `kept` says is kept, and whose value was not read
     /// back, the bytes it was read from: written as they are.
     pub fn restore(&self, obj: &mut InMemDicomObject, kept: impl Fn(&TagPath) -> bool) {
-        for (path, bytes) in &self.values {
-            if !kept(path) {
-                continue;
+        for value in &self.values {
+            if kept(&value.path) {
+                put_bytes(obj, &value.path.items, value.path.tag, &value.bytes);
             }
-            put_bytes(obj, &path.items, path.tag, bytes);
         }
     }
 
     /// The first element of `obj` that `kept` says is kept whose text shows the reader's mark
     /// of a byte it could not decode and whose bytes were not read back: writing it would
-    /// change it.
+    /// change it. In a VR whose values a backslash separates, any backslash in a value is
+    /// that mark; in LT, ST, UT and UR a backslash and three octal digits may be text, and
+    /// are taken for the mark only where the file was not read again to tell.
     pub fn unrestorable(&self, obj: &InMemDicomObject, kept: impl Fn(&TagPath) -> bool) -> Option<TagPath> {
-        find_marked(obj, None, &|path| !self.covers(path) && kept(path))
+        find_marked(obj, None, &|path, vr| {
+            kept(path)
+                && !self.values.iter().any(|v| &v.path == path)
+                && (DECODED_SPLIT.contains(&vr) || !self.covers(path))
+        })
     }
 }
 
@@ -118,11 +141,7 @@ fn put_bytes(obj: &mut InMemDicomObject, items: &[ItemStep], tag: Tag, bytes: &[
                 Some(element) if matches!(element.value(), Value::Primitive(_)) => element.vr(),
                 _ => return,
             };
-            obj.put(dicom_core::DataElement::new(
-                tag,
-                vr,
-                PrimitiveValue::U8(bytes.into()),
-            ));
+            obj.put(dicom_core::DataElement::new(tag, vr, as_written(vr, bytes)));
         }
         Some((step, rest)) => {
             obj.update_value(step.sequence, |value| {
@@ -134,6 +153,17 @@ fn put_bytes(obj: &mut InMemDicomObject, items: &[ItemStep], tag: Tag, bytes: &[
                 }
             });
         }
+    }
+}
+
+/// The value the writer writes as `bytes` in `vr`. It writes bytes as they are, but for DS
+/// and IS, which it writes as text: in these, as in every VR it encodes in the default
+/// repertoire, the text whose Latin-1 encoding is `bytes` is written as `bytes`.
+fn as_written(vr: VR, bytes: &[u8]) -> PrimitiveValue {
+    if DEFAULT_REPERTOIRE.contains(&vr) {
+        PrimitiveValue::Str(bytes.iter().map(|&b| char::from(b)).collect())
+    } else {
+        PrimitiveValue::U8(bytes.into())
     }
 }
 
@@ -201,7 +231,7 @@ fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet
 fn find_marked(
     obj: &InMemDicomObject,
     parent: Option<(&TagPath, u32)>,
-    wanted: &dyn Fn(&TagPath) -> bool,
+    wanted: &dyn Fn(&TagPath, VR) -> bool,
 ) -> Option<TagPath> {
     for element in obj.iter() {
         let tag = element.header().tag;
@@ -213,7 +243,7 @@ fn find_marked(
             Value::Primitive(value) => {
                 if decoded_in_charset(element.vr())
                     && texts_of(value).iter().any(|t| marked(t, element.vr()))
-                    && wanted(&path)
+                    && wanted(&path, element.vr())
                 {
                     return Some(path);
                 }
@@ -262,7 +292,7 @@ enum Frame {
 /// Reads the file's data set once more, every value as bytes, up to its top-level pixel data,
 /// and keeps the text values that do not round-trip. Gives the values and the first
 /// top-level tag not read.
-fn read_values(path: &Path, syntax: &str) -> Result<(Vec<(TagPath, Vec<u8>)>, Tag), String> {
+fn read_values(path: &Path, syntax: &str) -> Result<ReadValues, String> {
     let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let layout = super::prescan::check(&file, true)?;
     let syntax = dicom_transfer_syntax_registry::TransferSyntaxRegistry
@@ -293,7 +323,9 @@ fn read_values(path: &Path, syntax: &str) -> Result<(Vec<(TagPath, Vec<u8>)>, Ta
                 if frames.is_empty() && super::is_pixel_data(header.tag()) {
                     return Ok((values, header.tag()));
                 }
+                // Read as the reader reads a UN element of a known tag (see `un`).
                 let vr = match header.vr() {
+                    VR::UN if super::private::is_private_creator(header.tag()) => VR::LO,
                     VR::UN => super::dictionary_vr(header.tag()).unwrap_or(VR::UN),
                     vr => vr,
                 };
@@ -315,7 +347,11 @@ fn read_values(path: &Path, syntax: &str) -> Result<(Vec<(TagPath, Vec<u8>)>, Ta
                         items: items.clone(),
                         tag,
                     };
-                    values.push((path, bytes.into_owned()));
+                    values.push(Undecodable {
+                        path,
+                        bytes: bytes.into_owned(),
+                        charset: charset.name().into_owned(),
+                    });
                 }
             }
             DataToken::SequenceStart { tag, .. } => frames.push(Frame::Sequence(tag, 0)),

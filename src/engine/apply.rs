@@ -21,13 +21,14 @@ pub fn apply(plan: &Plan, mut file: DicomFile) -> Result<DicomFile> {
     let mut entries = Entries::new(&plan.entries, &markers);
     apply_meta(file.meta_mut(), &plan.meta);
     let obj: &mut InMemDicomObject = &mut file;
-    let mut original = std::mem::replace(obj, InMemDicomObject::new_empty());
-    keep_undecodable_text(plan, &mut original)?;
+    let original = std::mem::replace(obj, InMemDicomObject::new_empty());
     *obj = rebuild(original, None, &mut entries)?;
     for el in &plan.added {
         obj.put(el.clone());
     }
     crate::dataset::keep_input_bytes(obj);
+    // Kept elements have the paths they had: items are rebuilt in their order, none dropped.
+    keep_undecodable_text(plan, obj)?;
     Ok(file)
 }
 
@@ -46,8 +47,19 @@ fn keep_undecodable_text(plan: &Plan, obj: &mut InMemDicomObject) -> Result<()> 
         None => Ok(()),
         Some(path) => Err(Error::UndecodableText {
             path,
+            // Named as the standard names it, never with the file's own text.
             charset: crate::dataset::text_of(obj, tags::SPECIFIC_CHARACTER_SET)
-                .unwrap_or_else(|| "the default character set".into()),
+                .and_then(|declared| {
+                    let first = declared.split('\\').next().unwrap_or_default().trim().to_string();
+                    dicom_encoding::text::SpecificCharacterSet::from_code(&first)
+                })
+                .map_or_else(
+                    || "the default character set".into(),
+                    |set| {
+                        use dicom_encoding::text::TextCodec;
+                        set.name().into_owned()
+                    },
+                ),
         }),
     }
 }

@@ -159,9 +159,12 @@ fn undecodable_notes(plan: &Plan) -> Vec<String> {
     plan.input_text
         .values()
         .iter()
-        .filter(|(path, _)| apply::keeps(plan, path))
-        .map(|(path, _)| {
-            format!("value of {path} does not decode in its character set: kept as its original bytes")
+        .filter(|value| apply::keeps(plan, &value.path))
+        .map(|value| {
+            format!(
+                "value of {} does not decode in {}: kept as its original bytes",
+                value.path, value.charset
+            )
         })
         .collect()
 }
