@@ -15,7 +15,7 @@ use dicom_core::Tag;
 use dpk::dataset::TagPath;
 use dpk::diff::ChangeKind;
 use dpk::{Context, Error, Profile, ResolvedProfile, Salt};
-use raw_text::{ct, file, padded, value_at, Node};
+use raw_text::{ct, file, file_in, implicit_element, padded, value_at, Node, IMPLICIT_LE};
 
 const MANUFACTURER: Tag = Tag(0x0008, 0x0070);
 const MODEL_NAME: Tag = Tag(0x0008, 0x1090);
@@ -180,6 +180,41 @@ fn a_lone_shift_jis_lead_byte_under_iso_ir_13_is_kept() {
 #[test]
 fn a_broken_gb18030_sequence_is_kept() {
     kept_values_keep_their_bytes(b"GB18030", b"GE \x81\x30\x81\x20X", true);
+}
+
+/// In Implicit VR Little Endian (written back in it), likewise, in an item too.
+#[test]
+fn implicit_vr_files_keep_the_bytes_too() {
+    let bytes = b"Saint Example \xe9\xff Hospital";
+    let nodes = ct(b"ISO_IR 192", vec![value(MANUFACTURER, b"LO", bytes), region(bytes)]);
+    let dir = tempfile::tempdir().unwrap();
+    let (inp, out) = (dir.path().join("in.dcm"), dir.path().join("out.dcm"));
+    std::fs::write(&inp, file_in(&nodes, IMPLICIT_LE)).unwrap();
+    dpk::anonymize_file(&inp, &out, &profile(&[]), &ctx()).unwrap_or_else(|e| panic!("refused: {e}"));
+    let output = std::fs::read(&out).unwrap();
+    for tag in [MANUFACTURER, CODE_MEANING] {
+        let element = implicit_element(tag, &padded(b"LO", bytes));
+        assert!(output.windows(element.len()).any(|w| w == element), "{tag}");
+    }
+}
+
+/// A header read for a look at the file after (the inspector, `dpk profile`) is applied with
+/// the kept values' bytes too: nothing refused, nothing changed.
+#[test]
+fn a_header_read_for_a_preview_keeps_the_bytes() {
+    let bytes = b"CT\xe0";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.dcm");
+    std::fs::write(&path, file(&ct(b"ISO_IR 13", vec![region(bytes)]))).unwrap();
+    let header = dpk::dataset::open_header(&path).unwrap();
+    let plan = dpk::plan_header(&header, &profile(&[]), &ctx()).unwrap();
+    let after = dpk::apply(&plan, header.file).unwrap_or_else(|e| panic!("refused: {e}"));
+    let mut written = Vec::new();
+    after.write_all(&mut written).unwrap();
+    assert_eq!(
+        value_at(&written, "0008,2218[0]/0008,0104").as_deref(),
+        Some(padded(b"LO", bytes).as_slice())
+    );
 }
 
 /// A value dpk cleans (a description holding the patient's name) is written validly in the

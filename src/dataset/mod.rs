@@ -63,7 +63,11 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, Reading::HeaderOnly)?;
     let header = pixels::read(path, &file, &layout, true)?;
-    Ok(read_by_dictionary(header, &layout, &file))
+    let mut header = read_by_dictionary(header, &layout, &file);
+    // A plan made from the header is applied to show the file after (`dpk profile`, the
+    // inspector): its kept values need their bytes as much as a written file's.
+    header.input_text = InputText::of_file(path, &header.file);
+    Ok(header)
 }
 
 /// Opens a DICOM file whole but for large pixel data, which is left in the file (see

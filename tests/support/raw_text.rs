@@ -10,6 +10,7 @@ use dicom_object::meta::FileMetaTableBuilder;
 
 pub const CT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.2";
 pub const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
+pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
 pub const SOP_INSTANCE: &str = "2.25.170142235530196413570128801220001";
 
 /// An element of a file to write: a value's bytes, or a sequence of items.
@@ -113,12 +114,52 @@ pub fn ct(charset: &[u8], extra: Vec<Node>) -> Vec<Node> {
     nodes
 }
 
-/// The whole file: preamble, "DICM", meta group, data set.
+/// One element in Implicit VR Little Endian: tag, length, value.
+pub fn implicit_element(tag: Tag, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend(tag.group().to_le_bytes());
+    out.extend(tag.element().to_le_bytes());
+    out.extend((value.len() as u32).to_le_bytes());
+    out.extend(value);
+    out
+}
+
+/// Elements in Implicit VR Little Endian, sorted by tag; sequences and items of undefined
+/// length.
+pub fn encode_implicit(nodes: &[Node]) -> Vec<u8> {
+    let mut nodes = nodes.to_vec();
+    nodes.sort_by_key(Node::tag);
+    let mut out = Vec::new();
+    for node in &nodes {
+        match node {
+            Node::Value(tag, vr, value) => out.extend(implicit_element(*tag, &padded(vr, value))),
+            Node::Sequence(tag, items) => {
+                out.extend(tag.group().to_le_bytes());
+                out.extend(tag.element().to_le_bytes());
+                out.extend(u32::MAX.to_le_bytes());
+                for item in items {
+                    out.extend([0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF]);
+                    out.extend(encode_implicit(item));
+                    out.extend([0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0]);
+                }
+                out.extend([0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+            }
+        }
+    }
+    out
+}
+
+/// The whole file: preamble, "DICM", meta group, data set in Explicit VR Little Endian.
 pub fn file(nodes: &[Node]) -> Vec<u8> {
+    file_in(nodes, EXPLICIT_LE)
+}
+
+/// The whole file, its data set in `syntax` (Explicit or Implicit VR Little Endian).
+pub fn file_in(nodes: &[Node], syntax: &str) -> Vec<u8> {
     let meta = FileMetaTableBuilder::new()
         .media_storage_sop_class_uid(CT_IMAGE)
         .media_storage_sop_instance_uid(SOP_INSTANCE)
-        .transfer_syntax(EXPLICIT_LE)
+        .transfer_syntax(syntax)
         .implementation_class_uid("2.25.170142235530196413570128801229999")
         .implementation_version_name("DPK_RAWTEXT_1")
         .build()
@@ -126,7 +167,11 @@ pub fn file(nodes: &[Node]) -> Vec<u8> {
     let mut out = vec![0u8; 128];
     out.extend_from_slice(b"DICM");
     meta.write(&mut out).expect("meta bytes");
-    out.extend(encode(nodes));
+    out.extend(if syntax == IMPLICIT_LE {
+        encode_implicit(nodes)
+    } else {
+        encode(nodes)
+    });
     out
 }
 
