@@ -15,7 +15,10 @@ use dicom_core::Tag;
 use dpk::dataset::TagPath;
 use dpk::diff::ChangeKind;
 use dpk::{Context, Error, Profile, ResolvedProfile, Salt};
-use raw_text::{ct, file, file_in, implicit_element, padded, value_at, Node, IMPLICIT_LE};
+use raw_text::{
+    ct, data_set_values, file, file_in, implicit_element, inflated_data_set, padded, value_at, Node,
+    DEFLATED, IMPLICIT_LE,
+};
 
 const MANUFACTURER: Tag = Tag(0x0008, 0x0070);
 const MODEL_NAME: Tag = Tag(0x0008, 0x1090);
@@ -186,7 +189,10 @@ fn a_broken_gb18030_sequence_is_kept() {
 #[test]
 fn implicit_vr_files_keep_the_bytes_too() {
     let bytes = b"Saint Example \xe9\xff Hospital";
-    let nodes = ct(b"ISO_IR 192", vec![value(MANUFACTURER, b"LO", bytes), region(bytes)]);
+    let nodes = ct(
+        b"ISO_IR 192",
+        vec![value(MANUFACTURER, b"LO", bytes), region(bytes)],
+    );
     let dir = tempfile::tempdir().unwrap();
     let (inp, out) = (dir.path().join("in.dcm"), dir.path().join("out.dcm"));
     std::fs::write(&inp, file_in(&nodes, IMPLICIT_LE)).unwrap();
@@ -195,6 +201,33 @@ fn implicit_vr_files_keep_the_bytes_too() {
     for tag in [MANUFACTURER, CODE_MEANING] {
         let element = implicit_element(tag, &padded(b"LO", bytes));
         assert!(output.windows(element.len()).any(|w| w == element), "{tag}");
+    }
+}
+
+/// In a deflated data set (written back deflated), likewise.
+#[test]
+fn deflated_files_keep_the_bytes_too() {
+    let bytes = b"Gro\xdfes Beispiel";
+    let nodes = ct(
+        b"ISO_IR 192",
+        vec![value(MANUFACTURER, b"LO", bytes), region(bytes)],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (inp, out) = (dir.path().join("in.dcm"), dir.path().join("out.dcm"));
+    std::fs::write(&inp, file_in(&nodes, DEFLATED)).unwrap();
+    let plan =
+        dpk::anonymize_file(&inp, &out, &profile(&[]), &ctx()).unwrap_or_else(|e| panic!("refused: {e}"));
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains("(0008,0070) does not decode")),
+        "{:?}",
+        plan.notes
+    );
+    let values = data_set_values(&inflated_data_set(&std::fs::read(&out).unwrap()));
+    for at in ["0008,0070", "0008,2218[0]/0008,0104"] {
+        let found = values.iter().find(|v| v.path == at).map(|v| v.bytes.clone());
+        assert_eq!(found, Some(padded(b"LO", bytes)), "{at}");
     }
 }
 
@@ -215,6 +248,13 @@ fn a_header_read_for_a_preview_keeps_the_bytes() {
         value_at(&written, "0008,2218[0]/0008,0104").as_deref(),
         Some(padded(b"LO", bytes).as_slice())
     );
+}
+
+/// GBK and GB18030 decode the byte 80 as the euro sign, without complaint, and encode that
+/// sign as A2 E3: the byte is kept as it was.
+#[test]
+fn a_gb18030_byte_that_decodes_to_another_code_is_kept() {
+    kept_values_keep_their_bytes(b"GB18030", b"Model \x80 5", true);
 }
 
 /// A value dpk cleans (a description holding the patient's name) is written validly in the

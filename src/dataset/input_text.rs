@@ -190,7 +190,8 @@ fn texts_of(value: &PrimitiveValue) -> &[String] {
 
 /// Whether a value of `obj` may not come back as it was read: it holds the reader's mark, or
 /// non-ASCII text in a character set whose decoding is not one to one (Windows-31J, which
-/// the reader uses for `ISO_IR 13`, maps some characters from two codes).
+/// the reader uses for `ISO_IR 13`, maps some characters from two codes; GBK and GB18030 read
+/// the byte 80 as the euro sign, which they write as A2 E3).
 fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet) -> bool {
     for element in obj.iter() {
         match element.value() {
@@ -199,7 +200,7 @@ fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet
                 if decoded_in_charset(element.vr())
                     && texts
                         .iter()
-                        .any(|t| marked(t, element.vr()) || (!t.is_ascii() && charset.name() == "ISO_IR 13"))
+                        .any(|t| marked(t, element.vr()) || (!t.is_ascii() && !one_to_one(charset)))
                 {
                     return true;
                 }
@@ -226,6 +227,24 @@ fn may_not_round_trip(obj: &InMemDicomObject, charset: &mut SpecificCharacterSet
         }
     }
     false
+}
+
+/// Whether `charset` decodes every byte sequence it decodes without a mark to text that it
+/// encodes back to the same bytes: UTF-8 and the ISO 8859 sets.
+fn one_to_one(charset: &SpecificCharacterSet) -> bool {
+    matches!(
+        &*charset.name(),
+        "ISO_IR 6"
+            | "ISO_IR 100"
+            | "ISO_IR 101"
+            | "ISO_IR 109"
+            | "ISO_IR 110"
+            | "ISO_IR 126"
+            | "ISO_IR 127"
+            | "ISO_IR 138"
+            | "ISO_IR 144"
+            | "ISO_IR 192"
+    )
 }
 
 fn find_marked(

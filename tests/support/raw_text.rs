@@ -11,6 +11,7 @@ use dicom_object::meta::FileMetaTableBuilder;
 pub const CT_IMAGE: &str = "1.2.840.10008.5.1.4.1.1.2";
 pub const EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 pub const IMPLICIT_LE: &str = "1.2.840.10008.1.2";
+pub const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 pub const SOP_INSTANCE: &str = "2.25.170142235530196413570128801220001";
 
 /// An element of a file to write: a value's bytes, or a sequence of items.
@@ -167,11 +168,44 @@ pub fn file_in(nodes: &[Node], syntax: &str) -> Vec<u8> {
     let mut out = vec![0u8; 128];
     out.extend_from_slice(b"DICM");
     meta.write(&mut out).expect("meta bytes");
-    out.extend(if syntax == IMPLICIT_LE {
-        encode_implicit(nodes)
-    } else {
-        encode(nodes)
+    out.extend(match syntax {
+        IMPLICIT_LE => encode_implicit(nodes),
+        DEFLATED => {
+            use std::io::Write;
+            let mut deflate = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            deflate.write_all(&encode(nodes)).expect("deflate");
+            deflate.finish().expect("deflate")
+        }
+        _ => encode(nodes),
     });
+    out
+}
+
+/// The data set of a deflated file, inflated: the bytes after its meta group (whose length
+/// its first element gives).
+pub fn inflated_data_set(file: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    assert_eq!(
+        &file[132..136],
+        [2, 0, 0, 0],
+        "File Meta Information Group Length first"
+    );
+    let group_length = u32::from_le_bytes(file[140..144].try_into().unwrap()) as usize;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(&file[144 + group_length..])
+        .read_to_end(&mut out)
+        .expect("inflates");
+    out
+}
+
+/// Every value of a data set in Explicit VR Little Endian with its bytes.
+pub fn data_set_values(data_set: &[u8]) -> Vec<Read> {
+    let mut reader = Reader {
+        bytes: data_set,
+        pos: 0,
+    };
+    let mut out = Vec::new();
+    reader.elements("", data_set.len(), &mut out);
     out
 }
 
