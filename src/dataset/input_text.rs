@@ -402,3 +402,50 @@ fn read_values(path: &Path, syntax: &str) -> Result<ReadValues, String> {
     }
     Ok((values, Tag(0xFFFF, 0xFFFF)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(code: &str) -> SpecificCharacterSet {
+        SpecificCharacterSet::from_code(code).unwrap()
+    }
+
+    #[test]
+    fn bytes_the_character_set_does_not_give_back_are_found() {
+        // Valid in each set: given back.
+        assert!(round_trips("Émile".as_bytes(), VR::LO, &set("ISO_IR 192")));
+        assert!(round_trips(b"\xc9mile", VR::LO, &set("ISO_IR 100")));
+        assert!(round_trips(b"A\\B", VR::LO, &set("ISO_IR 192")));
+        // A Latin-1 byte in UTF-8, a lone Shift JIS lead byte, a broken GB18030 sequence and
+        // the byte GB18030 reads as the euro sign: not.
+        assert!(!round_trips(b"\xc9mile", VR::LO, &set("ISO_IR 192")));
+        assert!(!round_trips(b"CT\xe0", VR::LO, &set("ISO_IR 13")));
+        assert!(!round_trips(b"\x81\x30\x81\x20", VR::LO, &set("GB18030")));
+        assert!(!round_trips(b"\x80", VR::LO, &set("GB18030")));
+        // The reader splits LO at a backslash before decoding: a lead byte before one is
+        // alone; in LT it is not split, and its trail byte is the backslash.
+        assert!(!round_trips(b"\x83\\", VR::LO, &set("ISO_IR 13")));
+        assert!(round_trips(b"\x83\\", VR::LT, &set("ISO_IR 13")));
+    }
+
+    #[test]
+    fn the_readers_mark_is_told_from_text() {
+        // In a VR split at backslashes any backslash is the mark; in LT only `\ddd` may be.
+        assert!(marked("CT\\340", VR::LO));
+        assert!(marked("a\\b", VR::SH));
+        assert!(marked("CT\\340", VR::LT));
+        assert!(!marked("C:\\data", VR::LT));
+        assert!(!marked("plain", VR::LO));
+    }
+
+    #[test]
+    fn a_value_as_written_is_its_bytes_or_their_latin1_text() {
+        assert_eq!(
+            as_written(VR::LO, b"\xe9\\x"),
+            PrimitiveValue::U8([0xe9, b'\\', b'x'][..].into())
+        );
+        // DS is written as text in the default repertoire: Latin-1 text of the bytes.
+        assert_eq!(as_written(VR::DS, b"2.5\xe9"), PrimitiveValue::Str("2.5é".into()));
+    }
+}
