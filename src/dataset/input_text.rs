@@ -20,7 +20,7 @@ use dicom_core::header::Header as _;
 use dicom_core::value::{PrimitiveValue, Value};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::tags;
-use dicom_encoding::text::{SpecificCharacterSet, TextCodec};
+use dicom_encoding::text::{DefaultCharacterSetCodec, SpecificCharacterSet, TextCodec};
 use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::InMemDicomObject;
 use dicom_parser::dataset::read::{DataSetReaderOptions, ValueReadStrategy};
@@ -109,13 +109,15 @@ impl InputText {
     }
 
     /// Gives each element of `obj` that `kept` says is kept, and whose value was not read
-    /// back, the bytes it was read from: written as they are.
-    pub fn restore(&self, obj: &mut InMemDicomObject, kept: impl Fn(&TagPath) -> bool) {
-        for value in &self.values {
-            if kept(&value.path) {
-                put_bytes(obj, &value.path.items, value.path.tag, &value.bytes);
-            }
-        }
+    /// back, the bytes it was read from: written as they are. Only where the element holds
+    /// what these bytes read as (so that bytes read from a file parsed otherwise never land
+    /// on another value); gives the paths of those given their bytes.
+    pub fn restore(&self, obj: &mut InMemDicomObject, kept: impl Fn(&TagPath) -> bool) -> Vec<TagPath> {
+        self.values
+            .iter()
+            .filter(|value| kept(&value.path) && put_bytes(obj, &value.path.items, value))
+            .map(|value| value.path.clone())
+            .collect()
     }
 
     /// The first element of `obj` that `kept` says is kept whose text shows the reader's mark
@@ -123,37 +125,77 @@ impl InputText {
     /// change it. In a VR whose values a backslash separates, any backslash in a value is
     /// that mark; in LT, ST, UT and UR a backslash and three octal digits may be text, and
     /// are taken for the mark only where the file was not read again to tell.
-    pub fn unrestorable(&self, obj: &InMemDicomObject, kept: impl Fn(&TagPath) -> bool) -> Option<TagPath> {
+    pub fn unrestorable(
+        &self,
+        obj: &InMemDicomObject,
+        restored: &[TagPath],
+        kept: impl Fn(&TagPath) -> bool,
+    ) -> Option<TagPath> {
         find_marked(obj, None, &|path, vr| {
-            kept(path)
-                && !self.values.iter().any(|v| &v.path == path)
-                && (DECODED_SPLIT.contains(&vr) || !self.covers(path))
+            kept(path) && !restored.contains(path) && (DECODED_SPLIT.contains(&vr) || !self.covers(path))
         })
     }
 }
 
-/// Gives the primitive element `tag` in the item `items` lead to the value `bytes`, its VR
-/// as it is.
-fn put_bytes(obj: &mut InMemDicomObject, items: &[ItemStep], tag: Tag, bytes: &[u8]) {
+/// Gives the primitive element of `value` in the item `items` lead to its input bytes, its
+/// VR as it is, when it holds what they read as; whether it did.
+fn put_bytes(obj: &mut InMemDicomObject, items: &[ItemStep], value: &Undecodable) -> bool {
+    let tag = value.path.tag;
     match items.split_first() {
         None => {
-            let vr = match obj.get(tag) {
-                Some(element) if matches!(element.value(), Value::Primitive(_)) => element.vr(),
-                _ => return,
+            let vr = match obj.get(tag).map(|e| (e.vr(), e.value())) {
+                Some((vr, Value::Primitive(read))) if reads_as(&value.bytes, vr, &value.charset, read) => vr,
+                _ => return false,
             };
-            obj.put(dicom_core::DataElement::new(tag, vr, as_written(vr, bytes)));
+            obj.put(dicom_core::DataElement::new(
+                tag,
+                vr,
+                as_written(vr, &value.bytes),
+            ));
+            true
         }
         Some((step, rest)) => {
-            obj.update_value(step.sequence, |value| {
-                if let Some(item) = value
+            let mut put = false;
+            obj.update_value(step.sequence, |sequence| {
+                if let Some(item) = sequence
                     .items_mut()
                     .and_then(|items| items.get_mut(step.item as usize))
                 {
-                    put_bytes(item, rest, tag, bytes);
+                    put = put_bytes(item, rest, value);
                 }
             });
+            put
         }
     }
+}
+
+/// Whether `read` is what the reader made of `bytes` in `vr` under the character set named
+/// `charset`: each value apart, decoded.
+fn reads_as(bytes: &[u8], vr: VR, charset: &str, read: &PrimitiveValue) -> bool {
+    let Some(charset) = SpecificCharacterSet::from_code(charset) else {
+        return false;
+    };
+    // As the reader read it, then as `keep_input_bytes` made it for a VR written in the
+    // default repertoire (which runs first): non-ASCII text as the Latin-1 text of its bytes.
+    let decode = |part: &[u8]| {
+        let text = charset.decode(part).ok()?;
+        if text.is_ascii() || !DEFAULT_REPERTOIRE.contains(&vr) {
+            return Some(text);
+        }
+        Some(
+            charset
+                .encode(&text)
+                .ok()
+                .and_then(|bytes| DefaultCharacterSetCodec.decode(&bytes).ok())
+                .unwrap_or(text),
+        )
+    };
+    let decoded: Option<Vec<String>> = if DECODED_SPLIT.contains(&vr) {
+        bytes.split(|b| *b == b'\\').map(decode).collect()
+    } else {
+        decode(bytes).map(|text| vec![text])
+    };
+    decoded.is_some_and(|decoded| decoded.as_slice() == texts_of(read))
 }
 
 /// The value the writer writes as `bytes` in `vr`. It writes bytes as they are, but for DS
@@ -447,5 +489,42 @@ mod tests {
         );
         // DS is written as text in the default repertoire: Latin-1 text of the bytes.
         assert_eq!(as_written(VR::DS, b"2.5\xe9"), PrimitiveValue::Str("2.5é".into()));
+    }
+
+    /// Bytes land only on the value they read as: another value at the path (a file parsed
+    /// otherwise, a value changed since) keeps its own, and is left to the refusal.
+    #[test]
+    fn bytes_land_only_on_the_value_they_read_as() {
+        let path = TagPath::root(tags::MANUFACTURER);
+        let input = InputText {
+            values: vec![Undecodable {
+                path: path.clone(),
+                bytes: b"CT\xe0".to_vec(),
+                charset: "ISO_IR 13".into(),
+            }],
+            read_before: Some(Tag(0xFFFF, 0xFFFF)),
+        };
+        let with = |text: &str| {
+            InMemDicomObject::from_element_iter([dicom_core::DataElement::new(
+                tags::MANUFACTURER,
+                VR::LO,
+                PrimitiveValue::Strs(vec![text.to_string()].into()),
+            )])
+        };
+        let mut read = with("CT\\340");
+        assert_eq!(input.restore(&mut read, |_| true), vec![path.clone()]);
+        assert_eq!(
+            read.get(tags::MANUFACTURER).unwrap().value().primitive(),
+            Some(&PrimitiveValue::U8(b"CT\xe0"[..].into()))
+        );
+        assert_eq!(input.unrestorable(&read, &[path.clone()], |_| true), None);
+
+        let mut other = with("CT\\341");
+        assert!(input.restore(&mut other, |_| true).is_empty());
+        assert_eq!(input.unrestorable(&other, &[], |_| true), Some(path.clone()));
+        // Not kept: nothing restored, nothing refused.
+        let mut replaced = with("CT\\340");
+        assert!(input.restore(&mut replaced, |_| false).is_empty());
+        assert_eq!(input.unrestorable(&replaced, &[], |_| false), None);
     }
 }

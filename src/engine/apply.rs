@@ -42,8 +42,8 @@ pub(crate) fn keeps(plan: &Plan, path: &TagPath) -> bool {
 /// would be written changed.
 fn keep_undecodable_text(plan: &Plan, obj: &mut InMemDicomObject) -> Result<()> {
     let kept = |path: &TagPath| keeps(plan, path);
-    plan.input_text.restore(obj, kept);
-    match plan.input_text.unrestorable(obj, kept) {
+    let restored = plan.input_text.restore(obj, kept);
+    match plan.input_text.unrestorable(obj, &restored, kept) {
         None => Ok(()),
         Some(path) => Err(Error::UndecodableText {
             path,
