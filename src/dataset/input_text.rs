@@ -517,7 +517,10 @@ mod tests {
             read.get(tags::MANUFACTURER).unwrap().value().primitive(),
             Some(&PrimitiveValue::U8(b"CT\xe0"[..].into()))
         );
-        assert_eq!(input.unrestorable(&read, &[path.clone()], |_| true), None);
+        assert_eq!(
+            input.unrestorable(&read, std::slice::from_ref(&path), |_| true),
+            None
+        );
 
         let mut other = with("CT\\341");
         assert!(input.restore(&mut other, |_| true).is_empty());
