@@ -30,6 +30,8 @@ const CODING_SCHEME: Tag = Tag(0x0008, 0x0102);
 const CODE_MEANING: Tag = Tag(0x0008, 0x0104);
 const STUDY_DESCRIPTION: Tag = Tag(0x0008, 0x1030);
 const PATIENT_NAME: Tag = Tag(0x0010, 0x0010);
+const INSTITUTION_NAME: Tag = Tag(0x0008, 0x0080);
+const INSTITUTION_ADDRESS: Tag = Tag(0x0008, 0x0081);
 
 fn profile(options: &[&str]) -> ResolvedProfile {
     let mut p = Profile::extending("raw-text", "basic");
@@ -183,6 +185,35 @@ fn a_lone_shift_jis_lead_byte_under_iso_ir_13_is_kept() {
 #[test]
 fn a_broken_gb18030_sequence_is_kept() {
     kept_values_keep_their_bytes(b"GB18030", b"GE \x81\x30\x81\x20X", true);
+}
+
+/// The institution a profile retains (Retain Institution Identity Option, action K): its
+/// name (LO) and address (ST, one value whatever backslashes it holds) with Latin-1 bytes in
+/// a UTF-8 data set, kept byte for byte.
+#[test]
+fn a_retained_institution_keeps_its_latin1_bytes() {
+    let name = b"H\xf4pital Saint Exemple";
+    let address = b"12 rue de l'\xc9cole\\B\xe2t 3\\\\101 Exempleville";
+    let nodes = ct(
+        b"ISO_IR 192",
+        vec![
+            value(INSTITUTION_NAME, b"LO", name),
+            value(INSTITUTION_ADDRESS, b"ST", address),
+        ],
+    );
+    let run = anonymize(&nodes, &["retain-institution-identity"]).unwrap_or_else(|e| panic!("refused: {e}"));
+    assert_kept(&run, &TagPath::root(INSTITUTION_NAME), "0008,0080", b"LO", name);
+    assert_kept(
+        &run,
+        &TagPath::root(INSTITUTION_ADDRESS),
+        "0008,0081",
+        b"ST",
+        address,
+    );
+    assert!(run.new_errors.is_empty(), "{:?}", run.new_errors);
+    // Without the option the profile removes them: nothing to keep, nothing refused.
+    let run = anonymize(&nodes, &[]).unwrap_or_else(|e| panic!("refused: {e}"));
+    assert_eq!(value_at(&run.output, "0008,0080"), None);
 }
 
 /// In Implicit VR Little Endian (written back in it), likewise, in an item too.
