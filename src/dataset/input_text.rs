@@ -9,9 +9,11 @@
 //! bytes: [`InputText`] holds, for each value whose decoding and encoding again in its
 //! character set does not give its bytes back, the bytes as they are in the input, read once
 //! more from the file without decoding; [`InputText::restore`] puts them back as the value of
-//! each such element that the plan keeps. What was not read that way (a file read again in
-//! memory, an element after the pixel data) is refused when it is kept, never changed
-//! silently: see [`InputText::unrestorable`].
+//! each such element that the plan keeps. A kept value bearing the reader's mark that was not
+//! read that way (a data set planned and applied without its file, an element after the
+//! pixel data) is refused, never changed silently: see [`InputText::unrestorable`]. (Bytes a
+//! multi-byte set decodes without a mark to another code, GB18030's 80 as the euro sign, are
+//! found only by reading the file: [`InputText::of_file`] does.)
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -79,7 +81,7 @@ fn decoded_in_charset(vr: VR) -> bool {
 }
 
 impl InputText {
-    /// The values of the file at `path` (read as `obj`) that its reading could not give back.
+    /// The values of the file at `path` (read as `file`) that its reading could not give back.
     /// A file whose text shows no sign of it costs one pass over `obj`, nothing read.
     pub fn of_file(path: &Path, file: &super::DicomFile) -> InputText {
         if !may_not_round_trip(file, &mut SpecificCharacterSet::default()) {
