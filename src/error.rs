@@ -95,6 +95,17 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A value the plan keeps holds bytes its character set does not decode, and they could
+    /// not be read again as they are: written, it would be changed.
+    #[error(
+        "{path}: its value does not decode in {charset}: the file cannot be written without changing it"
+    )]
+    UndecodableText {
+        /// Where in the dataset.
+        path: TagPath,
+        /// The Specific Character Set declared.
+        charset: String,
+    },
     /// A required attribute is missing (e.g. SOP Class UID).
     #[error("missing required attribute {0}")]
     Missing(&'static str),

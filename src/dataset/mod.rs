@@ -4,6 +4,7 @@
 pub mod charset;
 mod encodable;
 pub mod frames;
+mod input_text;
 pub mod lenient;
 mod path;
 mod pixels;
@@ -23,6 +24,7 @@ use dicom_object::{FileDicomObject, InMemDicomObject, OpenFileOptions};
 
 pub use encodable::{encode_failure, first_unencodable, keep_input_bytes};
 pub use frames::{FrameError, FrameFault, FrameReader};
+pub use input_text::InputText;
 pub use path::{parse_tag, tag_string, ItemStep, PathParseError, TagPath};
 pub use pixels::{
     describe_pixel_data, frame_count, is_pixel_data, write_with_pixel_data, write_with_pixel_data_patched,
@@ -61,7 +63,11 @@ pub fn open_header(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, Reading::HeaderOnly)?;
     let header = pixels::read(path, &file, &layout, true)?;
-    Ok(read_by_dictionary(header, &layout, &file))
+    let mut header = read_by_dictionary(header, &layout, &file);
+    // A plan made from the header is applied to show the file after (`dpk profile`, the
+    // inspector): its kept values need their bytes as much as a written file's.
+    header.input_text = InputText::of_file(path, &header.file);
+    Ok(header)
 }
 
 /// Opens a DICOM file whole but for large pixel data, which is left in the file (see
@@ -71,7 +77,9 @@ pub fn open_around_pixel_data(path: impl AsRef<Path>) -> Result<Header> {
     let path = path.as_ref();
     let (layout, file) = check_readable(path, Reading::AroundPixelData)?;
     let header = pixels::read(path, &file, &layout, false)?;
-    Ok(read_by_dictionary(header, &layout, &file))
+    let mut header = read_by_dictionary(header, &layout, &file);
+    header.input_text = InputText::of_file(path, &header.file);
+    Ok(header)
 }
 
 /// A header with its elements of VR UN read as their tags say (see [`un`]) and the values of

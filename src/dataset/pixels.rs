@@ -74,6 +74,8 @@ pub struct Header {
     /// What the reader accepted that a strict reader would not (a missing preamble), for
     /// people to be told.
     pub notes: Vec<String>,
+    /// The input bytes of text values the reader could not give back (see [`InputText`]).
+    pub input_text: super::InputText,
 }
 
 /// Whether a top-level tag holds an image's pixels: Pixel Data, Float or Double Float Pixel
@@ -129,6 +131,7 @@ impl From<DicomFile> for Header {
             file,
             pixel_data: None,
             notes: Vec::new(),
+            input_text: Default::default(),
         }
     }
 }
@@ -287,6 +290,7 @@ fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) ->
                 file: read_whole(path, source, layout, true)?,
                 pixel_data: Some(pixel),
                 notes: Vec::new(),
+                input_text: Default::default(),
             })
         }
         _ => {}
@@ -299,6 +303,7 @@ fn read_parts(path: &Path, source: &File, layout: &Layout, header_only: bool) ->
         file: read_whole(path, source, layout, until_pixel_data)?,
         pixel_data: None,
         notes: Vec::new(),
+        input_text: Default::default(),
     })
 }
 
@@ -366,6 +371,7 @@ fn read_around(
         file,
         pixel_data: Some(pixel),
         notes: Vec::new(),
+        input_text: Default::default(),
     }))
 }
 
@@ -443,6 +449,7 @@ fn read_around_inflated(
         file,
         pixel_data: Some(pixel),
         notes: Vec::new(),
+        input_text: Default::default(),
     }))
 }
 

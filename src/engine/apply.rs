@@ -27,7 +27,41 @@ pub fn apply(plan: &Plan, mut file: DicomFile) -> Result<DicomFile> {
         obj.put(el.clone());
     }
     crate::dataset::keep_input_bytes(obj);
+    // Kept elements have the paths they had: items are rebuilt in their order, none dropped.
+    keep_undecodable_text(plan, obj)?;
     Ok(file)
+}
+
+/// Whether the plan keeps the element at `path` as it is.
+pub(crate) fn keeps(plan: &Plan, path: &TagPath) -> bool {
+    plan.entry(path).is_none_or(|c| c.kind == ChangeKind::Unchanged)
+}
+
+/// Gives each kept text value the reader could not decode its input bytes (see
+/// [`crate::dataset::InputText`]); refuses a kept value whose bytes are not known, which
+/// would be written changed.
+fn keep_undecodable_text(plan: &Plan, obj: &mut InMemDicomObject) -> Result<()> {
+    let kept = |path: &TagPath| keeps(plan, path);
+    let restored = plan.input_text.restore(obj, kept);
+    match plan.input_text.unrestorable(obj, &restored, kept) {
+        None => Ok(()),
+        Some(path) => Err(Error::UndecodableText {
+            path,
+            // Named as the standard names it, never with the file's own text.
+            charset: crate::dataset::text_of(obj, tags::SPECIFIC_CHARACTER_SET)
+                .and_then(|declared| {
+                    let first = declared.split('\\').next().unwrap_or_default().trim().to_string();
+                    dicom_encoding::text::SpecificCharacterSet::from_code(&first)
+                })
+                .map_or_else(
+                    || "the default character set".into(),
+                    |set| {
+                        use dicom_encoding::text::TextCodec;
+                        set.name().into_owned()
+                    },
+                ),
+        }),
+    }
 }
 
 /// The plan's entries in the order [`rebuild`] visits elements, so that each element's entry

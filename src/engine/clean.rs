@@ -268,11 +268,38 @@ impl Identifiers {
                 in_match = false;
             }
         }
+        // A cleaned value is written as text: the reader's mark of a byte it could not decode
+        // (`\ddd`) would be written as those characters, and in a VR whose values a backslash
+        // separates it would split the value. The byte cannot be written validly either: a
+        // `?` stands for it. (A value left as it was keeps its input bytes.)
+        if out != text && !matches!(vr, VR::LT | VR::ST | VR::UT | VR::UR) {
+            out = without_undecodable_marks(&out);
+        }
         match max_chars(vr) {
             Some(max) if out.chars().count() > max => out.chars().take(max).collect(),
             _ => out,
         }
     }
+}
+
+/// `text` with each of the reader's marks of an undecodable byte (a backslash and three octal
+/// digits), and any other backslash, as one `?`.
+fn without_undecodable_marks(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        out.push('?');
+        let after = &rest[at + 1..];
+        let octal = after
+            .bytes()
+            .take(3)
+            .take_while(|b| (b'0'..=b'7').contains(b))
+            .count();
+        rest = if octal == 3 { &after[3..] } else { after };
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Gathered {

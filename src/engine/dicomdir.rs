@@ -86,6 +86,7 @@ pub fn anonymize(
     let links = Links::of(&file, &old_positions).map_err(malformed)?;
 
     let mut plan = plan(&file, profile, ctx)?;
+    plan.input_text = crate::dataset::InputText::of_file(input, &file);
     clear_file_ids(&file, &mut plan, ctx);
     distinct_patient_keys(&mut plan, ctx);
     let mut out = apply(&plan, file)?;

@@ -73,6 +73,9 @@ pub struct Plan {
     /// The markers' full values (their entries carry only snapshots).
     #[serde(skip)]
     added: Vec<InMemElement>,
+    /// The input bytes of text values the reader could not give back, put back where kept.
+    #[serde(skip)]
+    pub(crate) input_text: crate::dataset::InputText,
 }
 
 impl Plan {
@@ -131,10 +134,27 @@ pub fn anonymize_file_durable(
         other => other,
     })?;
     plan.notes = notes;
+    plan.notes.extend(undecodable_notes(&plan));
     if let Some(why) = review {
         plan.notes.push(format!("{NEEDS_PIXEL_REVIEW}: {why}"));
     }
     Ok(plan)
+}
+
+/// A note for each kept value written with its input bytes, which its character set does
+/// not decode.
+fn undecodable_notes(plan: &Plan) -> Vec<String> {
+    plan.input_text
+        .values()
+        .iter()
+        .filter(|value| apply::keeps(plan, &value.path))
+        .map(|value| {
+            format!(
+                "value of {} does not decode in {}: kept as its original bytes",
+                value.path, value.charset
+            )
+        })
+        .collect()
 }
 
 /// How a plan's note begins for a file whose pixels may show burned-in text that no pixel
@@ -218,7 +238,7 @@ fn anonymize_header(
         if dicomdir::is_dicomdir(&header.file) {
             return dicomdir::anonymize(header.file, input, output, profile, ctx, durability);
         }
-        return anonymize_whole(header.file, output, profile, ctx, durability);
+        return anonymize_whole(header.file, header.input_text, output, profile, ctx, durability);
     };
     let plan = plan_header(&header, profile, ctx)?;
     let pixel_path = dataset::TagPath::root(pixels.tag);
@@ -234,19 +254,25 @@ fn anonymize_header(
             Ok(plan)
         }
         // A profile that rewrites the pixel data needs its bytes.
-        _ => anonymize_whole(dataset::open(input)?, output, profile, ctx, durability),
+        _ => {
+            let file = dataset::open(input)?;
+            let input_text = dataset::InputText::of_file(input, &file);
+            anonymize_whole(file, input_text, output, profile, ctx, durability)
+        }
     }
 }
 
 /// Plans, applies and writes a file held in memory whole.
 fn anonymize_whole(
     file: dataset::DicomFile,
+    input_text: dataset::InputText,
     output: &Path,
     profile: &ResolvedProfile,
     ctx: &Context,
     durability: Durability,
 ) -> Result<Plan> {
-    let plan = plan(&file, profile, ctx)?;
+    let mut plan = plan(&file, profile, ctx)?;
+    plan.input_text = input_text;
     let out = apply(&plan, file)?;
     dataset::write_atomic_durable(&out, output, durability)?;
     Ok(plan)

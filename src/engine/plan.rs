@@ -77,6 +77,7 @@ pub fn plan(file: &DicomFile, profile: &ResolvedProfile, ctx: &Context) -> Resul
 pub fn plan_header(header: &Header, profile: &ResolvedProfile, ctx: &Context) -> Result<Plan> {
     let mut plan = plan_with_pixels(&header.file, header.pixel_data.as_ref(), profile, ctx)?;
     plan.notes.clone_from(&header.notes);
+    plan.input_text.clone_from(&header.input_text);
     Ok(plan)
 }
 
@@ -130,6 +131,7 @@ fn plan_with_pixels(
         meta,
         notes: Vec::new(),
         added,
+        input_text: Default::default(),
     })
 }
 
