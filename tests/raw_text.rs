@@ -380,3 +380,64 @@ proptest! {
         }
     }
 }
+
+/// With the Clean Pixel Data Option, a small image (its pixel data read with the header) is
+/// cleaned and its kept undecodable text still comes back as it was read.
+#[test]
+fn a_cleaned_small_image_keeps_its_undecodable_text() {
+    let latin1 = b"Fabrik S\xFCd".as_slice();
+    let us = |v: u16| v.to_le_bytes().to_vec();
+    let pixels: Vec<u8> = (0..16u8).map(|i| 100 + i).collect();
+    let nodes = ct(
+        b"ISO_IR 192",
+        vec![
+            value(Tag(0x0008, 0x0016), b"UI", b"1.2.840.10008.5.1.4.1.1.6.1\0"),
+            value(Tag(0x0008, 0x0060), b"CS", b"US"),
+            value(MANUFACTURER, b"LO", latin1),
+            value(Tag(0x0028, 0x0002), b"US", &us(1)),
+            value(Tag(0x0028, 0x0004), b"CS", b"MONOCHROME2 "),
+            value(Tag(0x0028, 0x0010), b"US", &us(4)),
+            value(Tag(0x0028, 0x0011), b"US", &us(4)),
+            value(Tag(0x0028, 0x0100), b"US", &us(8)),
+            value(Tag(0x0028, 0x0101), b"US", &us(8)),
+            value(Tag(0x0028, 0x0102), b"US", &us(7)),
+            value(Tag(0x0028, 0x0103), b"US", &us(0)),
+            value(Tag(0x7FE0, 0x0010), b"OB", &pixels),
+        ],
+    );
+    let mut profile = Profile::extending("raw-text-pixels", "basic").with_option("clean-pixel-data");
+    profile.pixel_rules.push(dpk::pixels::PixelRuleRon {
+        name: "corner".into(),
+        signature: dpk::pixels::DeviceSignature {
+            modality: Some("US".into()),
+            ..Default::default()
+        },
+        regions: vec![dpk::pixels::Region {
+            x: 0,
+            y: 0,
+            width: 2,
+            height: 1,
+        }],
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (inp, out) = (dir.path().join("in.dcm"), dir.path().join("out.dcm"));
+    std::fs::write(&inp, file(&nodes)).unwrap();
+    let plan = dpk::anonymize_file(&inp, &out, &profile.resolve().unwrap(), &ctx())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let output = std::fs::read(&out).unwrap();
+    assert_eq!(
+        value_at(&output, "0008,0070").as_deref(),
+        Some(padded(b"LO", latin1).as_slice())
+    );
+    let mut blanked = pixels.clone();
+    blanked[0] = 0;
+    blanked[1] = 0;
+    assert_eq!(
+        value_at(&output, "7FE0,0010").as_deref(),
+        Some(blanked.as_slice())
+    );
+    assert_eq!(
+        plan.entry(&TagPath::root(Tag(0x7FE0, 0x0010))).map(|c| c.kind),
+        Some(ChangeKind::Replaced)
+    );
+}

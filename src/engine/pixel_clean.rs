@@ -324,6 +324,8 @@ fn anonymize(
     durability: Durability,
 ) -> Result<Plan> {
     let mut plan = super::plan(&file, profile, ctx)?;
+    // Kept text whose bytes the reader could not decode is written back as it was read.
+    plan.input_text = dataset::InputText::of_file(input, &file);
     let pixel_path = TagPath::root(tags::PIXEL_DATA);
     // A profile that removes or replaces the pixel data leaves nothing to clean.
     if plan.entry(&pixel_path).map(|c| c.kind) != Some(ChangeKind::Unchanged) {
