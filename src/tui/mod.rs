@@ -46,6 +46,12 @@ blank, R saves the regions as a pixel rule), s saves the profile as RON, w write
 de-identified file, t changes the colours, ? shows every key (↑↓ PgUp PgDn scroll the help
 or an explanation, Esc closes it), q quits.
 
+Environment:
+  DPK_TUI_GRAPHICS=halfblocks  draw images in half-block characters and do not ask the
+                               terminal for kitty, sixel or iTerm2 graphics (inside tmux
+                               and GNU screen it is never asked)
+  NO_COLOR                     no colour, unless --theme names one
+
 Exit codes:
   0  quit normally
   1  the file could not be opened, or the profile is invalid
