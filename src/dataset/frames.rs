@@ -81,7 +81,8 @@ fn place(frame: Option<usize>, offset: Option<u64>) -> String {
 pub struct FrameShape {
     /// Number of Frames (1 when absent).
     pub frames: usize,
-    /// Bytes of one native frame: Rows × Columns × Samples per Pixel × Bits Allocated / 8.
+    /// Bytes of one native frame: Rows × Columns × Samples per Pixel × Bits Allocated / 8
+    /// (two samples a pixel for YBR_FULL_422).
     pub frame_len: u64,
     /// Bits Allocated.
     pub bits_allocated: u16,
@@ -100,6 +101,14 @@ impl FrameShape {
             return None;
         }
         let frames = super::frame_count(obj).max(1) as usize;
+        // Native YBR_FULL_422 (PS3.3 C.7.6.3.1.2) stores two luminance and one pair of
+        // chrominance samples per two pixels: two samples a pixel, not three.
+        let photometric = super::text_of(obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
+        let samples = if samples == 3 && photometric.trim().eq_ignore_ascii_case("YBR_FULL_422") {
+            2
+        } else {
+            samples
+        };
         Some(FrameShape {
             frames,
             frame_len: rows * columns * samples * u64::from(bits / 8),
@@ -615,6 +624,32 @@ pub(crate) fn group_in_memory(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_native_frame_is_as_long_as_its_samples_and_422_takes_two_a_pixel() {
+        use dicom_core::value::PrimitiveValue;
+        use dicom_core::{DataElement, VR};
+        let image = |photometric: &str, samples: u16, bits: u16| {
+            InMemDicomObject::from_element_iter([
+                DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(4u16)),
+                DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(6u16)),
+                DataElement::new(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(samples)),
+                DataElement::new(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(bits)),
+                DataElement::new(
+                    tags::PHOTOMETRIC_INTERPRETATION,
+                    VR::CS,
+                    PrimitiveValue::from(photometric),
+                ),
+                DataElement::new(tags::NUMBER_OF_FRAMES, VR::IS, PrimitiveValue::from("3")),
+            ])
+        };
+        let len = |obj: &InMemDicomObject| FrameShape::of(obj).map(|s| (s.frames, s.frame_len));
+        assert_eq!(len(&image("MONOCHROME2", 1, 16)), Some((3, 48)));
+        assert_eq!(len(&image("RGB", 3, 8)), Some((3, 72)));
+        assert_eq!(len(&image("YBR_FULL", 3, 8)), Some((3, 72)));
+        assert_eq!(len(&image("YBR_FULL_422", 3, 8)), Some((3, 48)));
+        assert_eq!(len(&image("MONOCHROME2", 1, 1)), None);
+    }
 
     #[test]
     fn fragments_are_grouped_by_table_count_or_end_marker() {

@@ -168,8 +168,9 @@ impl FileCache {
 impl Opened {
     /// Opens `path` around its pixel data, which is left in the file for a [`FrameReader`].
     /// Read whole instead, as a file whose frames cannot be found by offset must be: a
-    /// deflated data set (no offset in the file points into it), native YBR_FULL_422 and
-    /// Bits Allocated 1 (frames not whole samples apart), and pixel data the reader refuses
+    /// deflated data set (no offset in the file points into it), native YBR_FULL_422 (its
+    /// conversion here reads the pixel data held whole), Bits Allocated 1 (frames not whole
+    /// bytes apart), and pixel data the reader refuses
     /// (shorter than its frames, a damaged fragment sequence), so that what it holds is still
     /// shown or its fault said as the decoder finds it.
     fn read(path: &Path) -> Result<Opened, FrameError> {
