@@ -165,7 +165,7 @@ pub fn verify_tree_with(
         Some(dir) => Some(Pairing::new(dir, outputs, options)?),
         None => None,
     };
-    let mut seen_uids: HashMap<String, PathBuf> = HashMap::new();
+    let mut seen_uids: HashMap<String, (PathBuf, Option<String>)> = HashMap::new();
     let mut used_originals: HashSet<PathBuf> = HashSet::new();
     for (path, relative) in output_files {
         if !dataset::looks_like_dicom(&path) {
@@ -227,14 +227,25 @@ pub fn verify_tree_with(
         found.extend(claim_found);
         report.pixels_checked.extend(checked);
         if let Some(uid) = dataset::text_of(&file, tags::SOP_INSTANCE_UID) {
-            if let Some(first) = seen_uids.get(&uid) {
-                found.push(Violation {
-                    file: path.clone(),
-                    path: Some(TagPath::root(tags::SOP_INSTANCE_UID)),
-                    problem: format!("SOP Instance UID {uid} is also that of {}", first.display()),
-                });
-            } else {
-                seen_uids.insert(uid, path.clone());
+            // Copies of one instance (the same image in two transfer syntaxes, say) rightly
+            // share their new UID: only outputs of different originals must not.
+            let original_uid = original
+                .as_deref()
+                .and_then(|o| dataset::text_of(o, tags::SOP_INSTANCE_UID));
+            match seen_uids.get(&uid) {
+                Some((first, first_original))
+                    if original_uid.is_none() || *first_original != original_uid =>
+                {
+                    found.push(Violation {
+                        file: path.clone(),
+                        path: Some(TagPath::root(tags::SOP_INSTANCE_UID)),
+                        problem: format!("SOP Instance UID {uid} is also that of {}", first.display()),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    seen_uids.insert(uid, (path.clone(), original_uid));
+                }
             }
         }
         if !found.is_empty() {
@@ -396,20 +407,22 @@ impl Pairing {
         if self.single {
             return Some(self.root.clone());
         }
+        // By place first: originals may share a SOP Instance UID (copies of one instance),
+        // and a file at the same relative place is its own original.
+        if let Some(original) = self.moved.get(&self.outputs.join(relative)) {
+            return Some(original.clone());
+        }
+        let candidate = self.root.join(relative);
+        if self.all.contains(&candidate) {
+            return Some(candidate);
+        }
         if let Some(uid) = dataset::text_of(output, tags::SOP_INSTANCE_UID) {
             let original_uid = self.uid_map.get(&uid).unwrap_or(&uid);
             if let Some(p) = self.by_uid.get(original_uid) {
                 return Some(p.clone());
             }
         }
-        if let Some(original) = self.moved.get(&self.outputs.join(relative)) {
-            return Some(original.clone());
-        }
-        let candidate = self.root.join(relative);
-        if self.all.contains(&candidate) || (self.all.is_empty() && candidate.is_file()) {
-            return Some(candidate);
-        }
-        None
+        (self.all.is_empty() && candidate.is_file()).then_some(candidate)
     }
 }
 
@@ -774,7 +787,9 @@ impl Gather<'_> {
                 if !self.keeps_uids && !registry::names_a_class(tag) {
                     for v in strings_of(p) {
                         let v = v.trim_matches(['\0', ' ']);
-                        if !v.is_empty() && !registry::is_registry_uid(v) {
+                        // A single component ("0", a placeholder some writers use) names
+                        // nothing and would be found inside any number.
+                        if v.contains('.') && !registry::is_registry_uid(v) {
                             out.uids.insert(v.to_string());
                         }
                     }
@@ -1070,15 +1085,17 @@ impl Checker<'_> {
             // A DICOMDIR's data set has no SOP Instance UID of its own.
             return;
         }
+        // A data set without the attribute (a bare test object, say) disagrees with nothing:
+        // its meta carries the keyed UID dpk gives such a file.
         let sop = dataset::text_of(file, tags::SOP_INSTANCE_UID).unwrap_or_default();
-        if meta_uid != sop {
+        if !sop.is_empty() && meta_uid != sop {
             self.report(
                 Some(TagPath::root(tags::MEDIA_STORAGE_SOP_INSTANCE_UID)),
                 format!("meta {meta_uid} disagrees with SOP Instance UID {sop}"),
             );
         }
         let class = dataset::text_of(file, tags::SOP_CLASS_UID).unwrap_or_default();
-        if meta_class != class {
+        if !class.is_empty() && meta_class != class {
             self.report(
                 Some(TagPath::root(tags::MEDIA_STORAGE_SOP_CLASS_UID)),
                 format!("meta {meta_class} disagrees with SOP Class UID {class}"),

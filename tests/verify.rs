@@ -298,3 +298,59 @@ fn cli_exits_3_on_violations_and_0_on_clean_outputs() {
         assert!(violations[0].get(field).is_some(), "{field}");
     }
 }
+
+/// Real archives hold copies of one instance (the same image in two transfer syntaxes), test
+/// objects without a SOP Instance UID, and placeholder UIDs such as "0": copies share their
+/// new UID and each pairs with its own original, a data set without the attribute has no
+/// meta disagreement, and "0" is no original UID to find in every number.
+#[test]
+fn copies_of_one_instance_bare_objects_and_placeholder_uids_are_no_violations() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::copy(fixture("ct_explicit_le.dcm"), input.join("ct.dcm")).unwrap();
+    std::fs::create_dir_all(input.join("again")).unwrap();
+    std::fs::copy(fixture("ct_explicit_le.dcm"), input.join("again/ct.dcm")).unwrap();
+    let mut bare = dataset::open(fixture("mr_implicit_le.dcm")).unwrap();
+    bare.remove_element(tags::SOP_INSTANCE_UID);
+    bare.put(DataElement::new(
+        tags::REFERENCED_SOP_SEQUENCE,
+        VR::SQ,
+        dicom_core::value::DataSetSequence::from(vec![dicom_object::InMemDicomObject::from_element_iter([
+            DataElement::new(tags::REFERENCED_SOP_CLASS_UID, VR::UI, PrimitiveValue::from("0")),
+            DataElement::new(
+                tags::REFERENCED_SOP_INSTANCE_UID,
+                VR::UI,
+                PrimitiveValue::from("0"),
+            ),
+        ])]),
+    ));
+    dataset::write_atomic(&bare, &input.join("bare.dcm")).unwrap();
+
+    let salt = dir.path().join("salt");
+    std::fs::write(&salt, SALT).unwrap();
+    let out = dir.path().join("out");
+    let report = dir.path().join("report.json");
+    Command::cargo_bin("dpk")
+        .unwrap()
+        .args(["anonymize"])
+        .arg(&input)
+        .arg("-o")
+        .arg(&out)
+        .arg("--salt-file")
+        .arg(&salt)
+        .arg("--report")
+        .arg(&report)
+        .assert()
+        .code(0);
+    for with_report in [false, true] {
+        let mut verify = Command::cargo_bin("dpk").unwrap();
+        verify.arg("verify").arg(&out).arg("--originals").arg(&input);
+        if with_report {
+            verify.arg("--report").arg(&report);
+        }
+        verify.assert().code(0).stderr(predicates::str::contains(
+            "3 files verified, 0 with violations, 0 violations, 0 outputs missing",
+        ));
+    }
+}
