@@ -31,9 +31,21 @@ fn dpk(dir: &Path, args: &[&str]) -> (i32, String, String) {
 }
 
 const BARE: [(&str, Syntax, Option<&str>); 4] = [
-    ("implicit_le.dcm", Syntax::ImplicitLe, Some("2.25.1234567890123456781")),
-    ("explicit_le.dcm", Syntax::ExplicitLe, Some("2.25.1234567890123456782")),
-    ("explicit_be.dcm", Syntax::ExplicitBe, Some("2.25.1234567890123456783")),
+    (
+        "implicit_le.dcm",
+        Syntax::ImplicitLe,
+        Some("2.25.1234567890123456781"),
+    ),
+    (
+        "explicit_le.dcm",
+        Syntax::ExplicitLe,
+        Some("2.25.1234567890123456782"),
+    ),
+    (
+        "explicit_be.dcm",
+        Syntax::ExplicitBe,
+        Some("2.25.1234567890123456783"),
+    ),
     ("no_instance.dcm", Syntax::ExplicitLe, None),
 ];
 
@@ -56,7 +68,11 @@ fn bare_data_sets_are_read_and_other_files_are_not_dicom() {
         std::fs::write(&path, bare(syntax, instance)).unwrap();
         assert!(dpk::dataset::looks_like_dicom(&path), "{name}");
         let header = dpk::dataset::open_header(&path).unwrap();
-        assert!(header.notes.iter().any(|n| n.starts_with(NOTE)), "{name}: {:?}", header.notes);
+        assert!(
+            header.notes.iter().any(|n| n.starts_with(NOTE)),
+            "{name}: {:?}",
+            header.notes
+        );
         let name_value = dpk::dataset::text_of(&header.file, tags::PATIENT_NAME);
         assert_eq!(name_value.as_deref(), Some("FICTIVE^ALMA"), "{name}");
         let want = match syntax {
@@ -71,11 +87,7 @@ fn bare_data_sets_are_read_and_other_files_are_not_dicom() {
             "{name}"
         );
         let meta_instance = header.file.meta().media_storage_sop_instance_uid();
-        assert_eq!(
-            meta_instance,
-            instance.unwrap_or_default(),
-            "{name}"
-        );
+        assert_eq!(meta_instance, instance.unwrap_or_default(), "{name}");
         dpk::dataset::open(&path).unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
@@ -121,7 +133,10 @@ fn a_folder_of_bare_data_sets_is_anonymized_verified_and_scored() {
         assert!(new.is_empty(), "{name}: new dciodvfy errors {new:?}");
     }
     // The batch summary counts them, and refuses every file that is not DICOM.
-    assert!(stderr.contains("4 files done (4 read with a fallback"), "{stderr}");
+    assert!(
+        stderr.contains("4 files done (4 read with a fallback"),
+        "{stderr}"
+    );
     assert!(stderr.contains("203 failed"), "{stderr}");
     assert!(!dir.path().join("out/text.txt").exists());
     // A data set without SOP Instance UID gets one in its meta group only, as any file without
@@ -150,6 +165,12 @@ fn a_bare_data_set_without_sop_instance_uid_gets_a_new_one_in_its_meta_group() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stderr.contains(NOTE), "{stderr}");
     let file = dpk::dataset::open(dir.path().join("out/no_instance.dcm")).unwrap();
-    let uid = file.meta().media_storage_sop_instance_uid().trim_end_matches('\0');
-    assert!(dpk::dataset::valid_uid(uid) && uid.starts_with("2.25."), "{uid:?}");
+    let uid = file
+        .meta()
+        .media_storage_sop_instance_uid()
+        .trim_end_matches('\0');
+    assert!(
+        dpk::dataset::valid_uid(uid) && uid.starts_with("2.25."),
+        "{uid:?}"
+    );
 }

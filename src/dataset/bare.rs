@@ -34,11 +34,19 @@ fn element_at(head: &[u8], pos: usize, syntax: &str) -> Option<Element> {
     let big = syntax == EXPLICIT_VR_BE;
     let u16_at = |at: usize| -> Option<u16> {
         let b: [u8; 2] = head.get(at..at + 2)?.try_into().ok()?;
-        Some(if big { u16::from_be_bytes(b) } else { u16::from_le_bytes(b) })
+        Some(if big {
+            u16::from_be_bytes(b)
+        } else {
+            u16::from_le_bytes(b)
+        })
     };
     let u32_at = |at: usize| -> Option<u32> {
         let b: [u8; 4] = head.get(at..at + 4)?.try_into().ok()?;
-        Some(if big { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) })
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
     };
     let tag = (u16_at(pos)?, u16_at(pos + 2)?);
     let (len, header) = if syntax == IMPLICIT_VR_LE {
@@ -50,7 +58,19 @@ fn element_at(head: &[u8], pos: usize, syntax: &str) -> Option<Element> {
         }
         let long = matches!(
             vr,
-            b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR" | b"UT" | b"UV"
+            b"OB"
+                | b"OD"
+                | b"OF"
+                | b"OL"
+                | b"OV"
+                | b"OW"
+                | b"SQ"
+                | b"SV"
+                | b"UC"
+                | b"UN"
+                | b"UR"
+                | b"UT"
+                | b"UV"
         );
         if long {
             (u32_at(pos + 8)?, 12)
@@ -182,8 +202,18 @@ pub fn made_up_meta(head: &[u8], syntax: &str) -> Vec<u8> {
     element(0x0002, b"UI", &class, 0);
     element(0x0003, b"UI", &instance, 0);
     element(0x0010, b"UI", syntax.as_bytes(), 0);
-    element(0x0012, b"UI", crate::engine::IMPLEMENTATION_CLASS_UID.as_bytes(), 0);
-    element(0x0013, b"SH", crate::engine::IMPLEMENTATION_VERSION_NAME.as_bytes(), b' ');
+    element(
+        0x0012,
+        b"UI",
+        crate::engine::IMPLEMENTATION_CLASS_UID.as_bytes(),
+        0,
+    );
+    element(
+        0x0013,
+        b"SH",
+        crate::engine::IMPLEMENTATION_VERSION_NAME.as_bytes(),
+        b' ',
+    );
     let mut meta = b"DICM\x02\x00\x00\x00UL\x04\x00".to_vec();
     meta.extend_from_slice(&(body.len() as u32).to_le_bytes());
     meta.extend_from_slice(&body);

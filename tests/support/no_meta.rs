@@ -9,12 +9,19 @@ pub enum Syntax {
     ExplicitBe,
 }
 
+/// An element: its tag, its VR and its value.
+pub type Element = ((u16, u16), &'static [u8; 2], Vec<u8>);
+
 /// The elements of a small Secondary Capture data set, in tag order (name FICTIVE^ALMA).
-pub fn elements(instance: Option<&str>) -> Vec<((u16, u16), &'static [u8; 2], Vec<u8>)> {
+pub fn elements(instance: Option<&str>) -> Vec<Element> {
     let mut list = vec![
         ((0x0008, 0x0005), b"CS", b"ISO_IR 100".to_vec()),
         ((0x0008, 0x0016), b"UI", b"1.2.840.10008.5.1.4.1.1.7\0".to_vec()),
-        ((0x0008, 0x0018), b"UI", format!("{}\0", instance.unwrap_or_default()).into_bytes()),
+        (
+            (0x0008, 0x0018),
+            b"UI",
+            format!("{}\0", instance.unwrap_or_default()).into_bytes(),
+        ),
         ((0x0008, 0x0020), b"DA", b"20240119".to_vec()),
         ((0x0008, 0x0060), b"CS", b"OT".to_vec()),
         ((0x0008, 0x0080), b"LO", b"Saint Example Hospital".to_vec()),
@@ -66,14 +73,19 @@ pub fn bare(syntax: Syntax, instance: Option<&str>) -> Vec<u8> {
 /// and 200 files of seeded random bytes.
 pub fn not_dicom() -> Vec<(String, Vec<u8>)> {
     let mut files = vec![
-        ("text.txt".to_string(), b"0008,0005 ISO_IR 100\n0010,0010 FICTIVE^ALMA\n".to_vec()),
+        (
+            "text.txt".to_string(),
+            b"0008,0005 ISO_IR 100\n0010,0010 FICTIVE^ALMA\n".to_vec(),
+        ),
         (
             "model.json".to_string(),
             br#"{"00080005": {"vr": "CS", "Value": ["ISO_IR 100"]}}"#.to_vec(),
         ),
         (
             "archive.gz".to_string(),
-            vec![0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0x4b, 0x4c, 0x4a, 0x06, 0, 0],
+            vec![
+                0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 0x03, 0x4b, 0x4c, 0x4a, 0x06, 0, 0,
+            ],
         ),
     ];
     // xorshift64*, seeded: the same bytes on every run.
