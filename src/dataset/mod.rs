@@ -1,6 +1,7 @@
 //! Opening DICOM files and looking at their elements: paths into sequences, private creators,
 //! and values rendered for people.
 
+mod bare;
 pub mod charset;
 mod encodable;
 pub mod frames;
@@ -168,7 +169,13 @@ fn check_readable(path: &Path, reading: Reading) -> Result<(prescan::Layout, std
     // start). Saying so beats the parser's "failed to fill whole buffer" on a text file.
     let mut head = [0u8; 132];
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    let Some(marker_end) = marker_end(&head[..n]) else {
+    // A bare data set (no preamble, no marker, no meta group) is read too: see [`bare`].
+    let found = marker_end(&head[..n]).or_else(|| {
+        use std::io::Seek;
+        let bare = file.rewind().is_ok() && starts_bare(&mut file, meta.len());
+        bare.then_some(0)
+    });
+    let Some(marker_end) = found else {
         return Err(Error::Open {
             path: path.to_path_buf(),
             reason: if n < 132 {
@@ -215,13 +222,32 @@ fn marker_end(head: &[u8]) -> Option<u64> {
     }
 }
 
-/// Whether the file at `path` starts as DICOM files do (see [`marker_end`]); one that cannot
+/// Whether the file at `path` starts as DICOM files do (see [`marker_end`]), or as a bare
+/// data set does (see [`bare`]); one that cannot
 /// be read counts as DICOM, so that opening it says why.
 pub fn looks_like_dicom(path: &Path) -> bool {
     let mut head = [0u8; 132];
-    match std::fs::File::open(path).and_then(|mut f| read_up_to(&mut f, &mut head)) {
-        Ok(n) => marker_end(&head[..n]).is_some(),
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return true;
+    };
+    match read_up_to(&mut file, &mut head) {
+        Ok(n) if marker_end(&head[..n]).is_some() => true,
+        Ok(_) => {
+            use std::io::Seek;
+            let len = file.metadata().map_or(0, |m| m.len());
+            file.rewind().is_ok() && starts_bare(&mut file, len)
+        }
         Err(_) => true,
+    }
+}
+
+/// Whether `file`, read from where it stands and `len` bytes long, starts as a bare data set
+/// does (see [`bare`]).
+fn starts_bare(file: &mut std::fs::File, len: u64) -> bool {
+    let mut head = vec![0u8; bare::HEAD_BYTES.min(usize::try_from(len).unwrap_or(usize::MAX))];
+    match read_up_to(file, &mut head) {
+        Ok(n) => bare::syntax_of(&head[..n], len).is_some(),
+        Err(_) => false,
     }
 }
 

@@ -246,7 +246,7 @@ fn bytes_from(mut file: File, deflated_at: Option<u64>, offset: u64) -> std::io:
 pub(super) fn read(path: &Path, source: &File, layout: &Layout, header_only: bool) -> Result<Header> {
     let mut header = read_parts(path, source, layout, header_only)?;
     header.notes.extend(layout.fallback.notes.iter().cloned());
-    if layout.magic_at == 0 {
+    if layout.magic_at == 0 && !layout.bare {
         header.notes.push(
             "no 128-byte preamble: read from the DICM marker at its first byte, as dcmtk does \
              (an output has the preamble)"

@@ -239,6 +239,9 @@ pub struct Layout {
     pub sound_after_pixel: bool,
     /// Byte offset of the data set: just past the file meta group.
     pub data_start: u64,
+    /// Whether the file is a bare data set, with no preamble, marker or file meta group (see
+    /// [`super::bare`]): its meta group is made up, in [`Fallback::meta`].
+    pub bare: bool,
     /// What the reader must be given instead of some of the file's bytes (a file other
     /// readers accept but that departs from the standard), and the notes saying so.
     pub fallback: Fallback,
@@ -446,7 +449,6 @@ pub fn check_whole(file: &File) -> Result<Layout, Problem> {
 }
 
 fn walk_file(file: &File, reading: Reading, whole: bool) -> Result<Layout, Refusal> {
-    let header_only = reading == Reading::HeaderOnly;
     let mut layout = Layout::default();
     if (&*file).seek(SeekFrom::Start(0)).is_err() {
         return Ok(layout);
@@ -478,7 +480,7 @@ fn walk_file(file: &File, reading: Reading, whole: bool) -> Result<Layout, Refus
         }
         w.pos = 4;
     } else {
-        return Ok(layout);
+        return walk_bare(file, layout, w);
     }
     let Some(meta) = meta_group(&mut w).map_err(Refusal::Structure)? else {
         w.cut(w.pos).map_err(Refusal::Structure)?;
@@ -516,7 +518,49 @@ fn walk_file(file: &File, reading: Reading, whole: bool) -> Result<Layout, Refus
         layout.fallback.meta =
             Some(lenient::rebuilt_meta(file, &meta.elements, &syntax).map_err(Refusal::Structure)?);
     }
-    let syntax = syntax.as_str();
+    walk_data_set(file, layout, w, &syntax, deflated)
+}
+
+/// The walk of a file with no "DICM" marker: a bare data set (see [`super::bare`]) is walked
+/// with a file meta group made up for it; any other file is left unmapped (not DICOM).
+fn walk_bare(file: &File, mut layout: Layout, mut w: Walker<BufReader<&File>>) -> Result<Layout, Refusal> {
+    let mut head = Vec::new();
+    if w.reader.seek(SeekFrom::Start(0)).is_err()
+        || (&mut w.reader)
+            .take(super::bare::HEAD_BYTES as u64)
+            .read_to_end(&mut head)
+            .is_err()
+        || w.reader.seek(SeekFrom::Start(0)).is_err()
+    {
+        return Ok(layout);
+    }
+    let Some(syntax) = super::bare::syntax_of(&head, w.len) else {
+        return Ok(layout);
+    };
+    w.pos = 0;
+    layout.bare = true;
+    layout.data_start = 0;
+    layout.fallback.meta = Some(super::bare::made_up_meta(&head, syntax));
+    layout.fallback.note(format!(
+        "no file meta information (no preamble, no DICM): the data set reads as {} (told from \
+         its first element), and the output is written as a Part 10 file",
+        super::bare::syntax_name(syntax)
+    ));
+    walk_data_set(file, layout, w, syntax, false)
+}
+
+/// Walks the data set from where `w` stands, in `syntax`.
+fn walk_data_set(
+    file: &File,
+    mut layout: Layout,
+    mut w: Walker<BufReader<&File>>,
+    syntax: &str,
+    deflated: bool,
+) -> Result<Layout, Refusal> {
+    let whole = w.whole;
+    let len = w.len;
+    let reading = w.budget.reading;
+    let header_only = reading == Reading::HeaderOnly;
     let explicit = syntax != lenient::IMPLICIT_VR_LE;
     w.big_endian = syntax == lenient::EXPLICIT_VR_BE;
     let (walked, mut budget, end) = if deflated {
