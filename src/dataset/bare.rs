@@ -52,26 +52,11 @@ fn element_at(head: &[u8], pos: usize, syntax: &str) -> Option<Element> {
     let (len, header) = if syntax == IMPLICIT_VR_LE {
         (u32_at(pos + 4)?, 8)
     } else {
-        let vr = head.get(pos + 4..pos + 6)?;
+        let vr: &[u8; 2] = head.get(pos + 4..pos + 6)?.try_into().ok()?;
         if !is_vr(vr) {
             return None;
         }
-        let long = matches!(
-            vr,
-            b"OB"
-                | b"OD"
-                | b"OF"
-                | b"OL"
-                | b"OV"
-                | b"OW"
-                | b"SQ"
-                | b"SV"
-                | b"UC"
-                | b"UN"
-                | b"UR"
-                | b"UT"
-                | b"UV"
-        );
+        let long = super::prescan::long_vr(vr);
         if long {
             (u32_at(pos + 8)?, 12)
         } else {

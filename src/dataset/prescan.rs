@@ -367,7 +367,7 @@ impl<R: Source> Walker<R> {
 
 /// Whether an explicit-VR header has the long form (two reserved bytes and a 4-byte length):
 /// every VR but the short ones — including unknown VR bytes, which readers take as UN.
-fn long_vr(vr: &[u8; 2]) -> bool {
+pub(crate) fn long_vr(vr: &[u8; 2]) -> bool {
     !matches!(
         vr,
         b"AE"
