@@ -38,7 +38,7 @@ pub(super) fn anonymize_header(
     rules: &[&PixelRule],
     durability: Durability,
 ) -> Result<Plan> {
-    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let regions = regions_of(rules);
     let in_file = header
         .pixel_data
         .clone()
@@ -123,7 +123,7 @@ pub(super) fn plan_cleaned(
     if plan.entry(&pixel_path).map(|c| c.kind) != Some(ChangeKind::Unchanged) {
         return Ok(Ok(plan));
     }
-    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let regions = regions_of(rules);
     let ts = header.file.meta().transfer_syntax();
     let Some(pixels) = header.pixel_data.as_ref().filter(|p| p.tag == tags::PIXEL_DATA) else {
         // Held with the header: blanked here as the write blanks it.
@@ -185,7 +185,7 @@ fn anonymize_decoded(
     rules: &[&PixelRule],
     durability: Durability,
 ) -> Result<Plan> {
-    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let regions = regions_of(rules);
     let mut plan = super::plan_header(&header, profile, ctx)?;
     let pixel_path = TagPath::root(pixels.tag);
     // A profile that removes or replaces the pixel data leaves nothing to clean.
@@ -265,6 +265,11 @@ fn anonymize_decoded(
     Ok(plan)
 }
 
+/// Every region of the rules that match, in order: what each frame has blanked.
+fn regions_of(rules: &[&PixelRule]) -> Vec<Region> {
+    rules.iter().flat_map(|r| r.regions.iter().copied()).collect()
+}
+
 /// The markers again, now that the pixels are clean.
 fn replan_markers(
     plan: &mut Plan,
@@ -333,7 +338,7 @@ fn anonymize(
         dataset::write_atomic_durable(&out, output, durability)?;
         return Ok(plan);
     }
-    let regions: Vec<Region> = rules.iter().flat_map(|r| r.regions.iter().copied()).collect();
+    let regions = regions_of(rules);
     let blanked =
         blank_pixel_data(&file, file.meta().transfer_syntax(), &regions).map_err(|e| Error::PixelClean {
             path: input.to_path_buf(),
