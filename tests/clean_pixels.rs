@@ -776,8 +776,9 @@ fn change_summary<'a>(changes: impl Iterator<Item = &'a dpk::diff::Change>) -> V
     v
 }
 
-#[test]
-fn the_diff_of_a_cleaned_file_is_its_plan() {
+/// One image in each way the cleaning reads pixels: native little and big endian, JPEG
+/// colour decoded, RLE decoded.
+fn each_encoding() -> [Image; 4] {
     let jpeg = Image {
         samples: 3,
         photometric: "YBR_FULL_422",
@@ -793,7 +794,12 @@ fn the_diff_of_a_cleaned_file_is_its_plan() {
         transfer_syntax: uids::RLE_LOSSLESS,
         ..Image::secondary_capture()
     };
-    for image in [Image::ultrasound(), jpeg, big_endian, rle] {
+    [Image::ultrasound(), jpeg, big_endian, rle]
+}
+
+#[test]
+fn the_diff_of_a_cleaned_file_is_its_plan() {
+    for image in each_encoding() {
         let dir = tempfile::tempdir().expect("temp dir");
         let input = dir.path().join("in.dcm");
         image.write(&input);
@@ -823,31 +829,9 @@ fn the_plan_made_without_writing_is_the_plan_written() {
         columns: 640,
         ..image
     };
-    let jpeg = Image {
-        samples: 3,
-        photometric: "YBR_FULL_422",
-        transfer_syntax: uids::JPEG_BASELINE8_BIT,
-        ..Image::ultrasound()
-    };
-    let big_endian = Image {
-        bits: 16,
-        transfer_syntax: "1.2.840.10008.1.2.2",
-        ..Image::ultrasound()
-    };
-    let rle = Image {
-        transfer_syntax: uids::RLE_LOSSLESS,
-        ..Image::secondary_capture()
-    };
-    let images = [
-        Image::ultrasound(),
-        large(Image::ultrasound()),
-        jpeg.clone(),
-        large(jpeg),
-        big_endian.clone(),
-        large(big_endian),
-        rle.clone(),
-        large(rle),
-    ];
+    let images = each_encoding()
+        .into_iter()
+        .flat_map(|image| [image.clone(), large(image)]);
     for image in images {
         let label = format!("{} {}×{}", image.transfer_syntax, image.columns, image.rows);
         let dir = tempfile::tempdir().expect("temp dir");
