@@ -9,6 +9,8 @@
 
 #[path = "../tests/support/frames_gen.rs"]
 mod frames_gen;
+#[path = "../tests/support/rle.rs"]
+mod rle;
 
 use std::hint::black_box;
 use std::path::Path;

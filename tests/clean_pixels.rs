@@ -5,6 +5,8 @@
 
 #[path = "support/pixel_rules.rs"]
 mod pixel_rules;
+#[path = "support/rle.rs"]
+mod rle;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

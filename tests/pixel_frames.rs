@@ -11,6 +11,8 @@
 
 #[path = "support/frames_gen.rs"]
 mod frames_gen;
+#[path = "support/rle.rs"]
+mod rle;
 
 #[path = "support/dciodvfy.rs"]
 mod dciodvfy;

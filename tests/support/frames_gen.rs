@@ -149,22 +149,7 @@ impl Picture {
                 segments.push(seg);
             }
         }
-        let mut out = Vec::new();
-        out.extend((segments.len() as u32).to_le_bytes());
-        let mut offset = 64u32;
-        for i in 0..15 {
-            match segments.get(i) {
-                Some(seg) => {
-                    out.extend(offset.to_le_bytes());
-                    offset += seg.len() as u32;
-                }
-                None => out.extend(0u32.to_le_bytes()),
-            }
-        }
-        for seg in segments {
-            out.extend(seg);
-        }
-        out
+        crate::rle::frame(segments)
     }
 
     /// One JPEG Baseline frame (8-bit; colour as YCbCr 4:2:2, as YBR_FULL_422 says), padded

@@ -261,22 +261,7 @@ impl Image {
                         segments.push(seg);
                     }
                 }
-                let mut out = Vec::new();
-                out.extend((segments.len() as u32).to_le_bytes());
-                let mut offset = 64u32;
-                for i in 0..15 {
-                    match segments.get(i) {
-                        Some(seg) => {
-                            out.extend(offset.to_le_bytes());
-                            offset += seg.len() as u32;
-                        }
-                        None => out.extend(0u32.to_le_bytes()),
-                    }
-                }
-                for seg in segments {
-                    out.extend(seg);
-                }
-                out
+                crate::rle::frame(segments)
             })
             .collect()
     }
