@@ -3,118 +3,22 @@
 
 #[path = "support/image_gen.rs"]
 mod image_gen;
-#[path = "support/terminal_answers.rs"]
-mod terminal_answers;
+#[path = "support/pty_session.rs"]
+mod pty_session;
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use pty_session::Session;
 
-struct Session {
-    screen: Arc<Mutex<vt100::Parser>>,
-    /// Every byte the program wrote.
-    raw: Arc<Mutex<Vec<u8>>>,
-    writer: Arc<Mutex<Box<dyn Write + Send>>>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
+// `dpk-tui` on `args`, as this suite starts and waits for it.
 impl Session {
     fn start(args: &[&std::ffi::OsStr], rows: u16, cols: u16, env: &[(&str, &str)]) -> Session {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
-        cmd.args(args);
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("DPK_SALT");
-        cmd.env_remove("TMUX");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("dpk-tui starts");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let (feed, sink, answer) = (Arc::clone(&screen), Arc::clone(&raw), Arc::clone(&writer));
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            let mut pending = Vec::new();
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().unwrap().process(&buf[..n]);
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-                let reply = terminal_answers::answers(&mut pending, &buf[..n]);
-                if !reply.is_empty() {
-                    let mut w = answer.lock().unwrap();
-                    let _ = w.write_all(&reply);
-                    let _ = w.flush();
-                }
-            }
-        });
-        std::mem::forget(pair.master);
-        Session {
-            screen,
-            raw,
-            writer,
-            child,
-        }
+        Session::launch(args, rows, cols, env)
     }
 
-    fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
+    /// Waits up to 30 s for the screen to satisfy `what`.
     fn wait_for(&self, what: impl Fn(&str) -> bool, why: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let text = self.text();
-            if what(&text) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{why} never appeared; the screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn keys(&mut self, keys: &str) {
-        let mut w = self.writer.lock().unwrap();
-        w.write_all(keys.as_bytes()).unwrap();
-        w.flush().unwrap();
-    }
-
-    fn quits_cleanly(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "dpk-tui did not quit");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "{status:?}");
-        std::thread::sleep(Duration::from_millis(100));
-        let parser = self.screen.lock().unwrap();
-        let screen = parser.screen();
-        assert!(!screen.alternate_screen(), "the alternate screen was not left");
-        assert_eq!(
-            screen.mouse_protocol_mode(),
-            vt100::MouseProtocolMode::None,
-            "mouse reporting was left on"
-        );
+        self.wait_until(what, why, Duration::from_secs(30))
     }
 }
 

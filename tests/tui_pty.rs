@@ -1,29 +1,21 @@
 //! The real `dpk-tui` binary in a pseudo-terminal, driven like a user: keys in, the screen
 //! read back through a terminal emulator (vt100).
 
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use dpk::engine::{Context, Salt};
 use dpk::tui::app::App;
 use dpk::tui::DEMO;
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
-#[path = "support/terminal_answers.rs"]
-mod terminal_answers;
+#[path = "support/pty_session.rs"]
+mod pty_session;
+
+use pty_session::{assert_restored, Session};
 
 const ROWS: u16 = 40;
 const COLS: u16 = 150;
 
-struct Session {
-    screen: Arc<Mutex<vt100::Parser>>,
-    /// Every byte the program wrote, for checks on the order of escape sequences.
-    raw: Arc<Mutex<Vec<u8>>>,
-    writer: Arc<Mutex<Box<dyn Write + Send>>>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
+// `dpk-tui` as this suite starts it: the demo, on a large terminal or a given one.
 impl Session {
     /// Starts `dpk-tui --demo` with the given extra environment variables.
     fn start(env: &[(&str, &str)]) -> Session {
@@ -32,108 +24,17 @@ impl Session {
 
     /// Starts `dpk-tui` with `args` on a terminal of `rows` × `cols`.
     fn start_sized(env: &[(&str, &str)], rows: u16, cols: u16, args: &[&str]) -> Session {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_dpk-tui"));
-        for arg in args {
-            cmd.arg(arg);
-        }
-        cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("DPK_SALT");
-        for (key, value) in env {
-            cmd.env(key, value);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("dpk-tui starts");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("reader");
-        let screen = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
-        let raw = Arc::new(Mutex::new(Vec::new()));
-        let writer = Arc::new(Mutex::new(pair.master.take_writer().expect("writer")));
-        let (feed, sink, answer) = (Arc::clone(&screen), Arc::clone(&raw), Arc::clone(&writer));
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            let mut pending = Vec::new();
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                feed.lock().unwrap().process(&buf[..n]);
-                sink.lock().unwrap().extend_from_slice(&buf[..n]);
-                // Answered as a terminal would: the inspector asks what it draws at start.
-                let reply = terminal_answers::answers(&mut pending, &buf[..n]);
-                if !reply.is_empty() {
-                    let mut w = answer.lock().unwrap();
-                    let _ = w.write_all(&reply);
-                    let _ = w.flush();
-                }
-            }
-        });
-        // The master must outlive the child: keep it alive for the whole test.
-        std::mem::forget(pair.master);
-        Session {
-            screen,
-            raw,
-            writer,
-            child,
-        }
+        Session::launch(args, rows, cols, env)
     }
 
-    fn text(&self) -> String {
-        self.screen.lock().unwrap().screen().contents()
-    }
-
+    /// Waits up to 20 s for `what` on the screen.
     fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let text = self.text();
-            if text.contains(what) {
-                return text;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} never appeared; the screen:\n{text}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        self.wait_until(
+            |t| t.contains(what),
+            &format!("{what:?}"),
+            Duration::from_secs(20),
+        )
     }
-
-    fn keys(&mut self, keys: &str) {
-        let mut writer = self.writer.lock().unwrap();
-        writer.write_all(keys.as_bytes()).unwrap();
-        writer.flush().unwrap();
-    }
-
-    /// Waits for the program to exit, and checks it exited with success and gave the
-    /// terminal back as it found it.
-    fn quits_cleanly(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let status = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "dpk-tui did not quit");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(status.success(), "{status:?}");
-        std::thread::sleep(Duration::from_millis(100));
-        assert_restored(self.screen.lock().unwrap().screen());
-    }
-}
-
-/// Checks the terminal is as the program found it: the main screen, no mouse reporting.
-fn assert_restored(screen: &vt100::Screen) {
-    assert!(!screen.alternate_screen(), "the alternate screen was not left");
-    assert_eq!(
-        screen.mouse_protocol_mode(),
-        vt100::MouseProtocolMode::None,
-        "mouse reporting was left on"
-    );
 }
 
 /// The row of Patient's Name in the demo's tree, as the program will lay it out.
